@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Sluice: a declarative pipeline compiler. One library target per compiler stage;
+// the `sluice` executable only wires them. Dependencies point one way:
+//   SluiceDiagnostics, SluicePlan, SluiceColumnar  (leaves)
+//   SluiceSpec      -> CYAML, SluiceDiagnostics
+//   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan
+//   sluice (CLI)    -> everything + ArgumentParser
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libyaml itself: its events carry start *and* end marks.
+        .systemLibrary(
+            name: "CYAML",
+            path: "Sources/CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "SluiceDiagnostics"),
+        .target(name: "SluicePlan"),
+        .target(name: "SluiceColumnar"),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics"]),
+        .target(name: "SluiceCompiler", dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
+        .testTarget(
+            name: "SluiceCompilerTests",
+            dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"], exclude: ["Fixtures"]),
+    ]
+)
