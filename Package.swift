@@ -36,6 +36,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
         .testTarget(
             name: "SluiceCompilerTests",

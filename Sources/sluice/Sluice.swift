@@ -5,6 +5,6 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A declarative pipeline compiler: lint, draw, plan and run YAML pipelines.",
-        subcommands: []
+        subcommands: [LintCommand.self, CatCommand.self]
     )
 }
