@@ -1,0 +1,114 @@
+import SluiceDiagnostics
+
+/// The syntax tree of one pipeline spec: what the file says, with every value
+/// positioned. Nothing here is resolved or cross-checked yet; that is the
+/// compiler's job. Values that failed to decode are absent (and diagnosed).
+public struct PipelineSpec: Sendable {
+    /// The path as the user named it; diagnostics report against it.
+    public var file: String
+    /// The source text, for diagnostics that need to look into scalars.
+    public var source: SourceText
+    /// The root mapping, when the document is one.
+    public var root: YAMLNode?
+
+    public var pipeline: Spanned<String>?
+    public var description: Spanned<String>?
+    public var schedule: YAMLNode?
+    public var workdir: Spanned<String>?
+    public var paramsFile: Spanned<String>?
+    public var params: YAMLNode?
+    public var defaults = TaskSettings()
+    public var maxActiveTasks: Spanned<Int>?
+    public var pools: [PoolSpec] = []
+    public var envFile: Spanned<String>?
+    public var secrets: [SecretSpec] = []
+    public var tasks: [TaskSpec] = []
+
+    public init(file: String, source: SourceText) {
+        self.file = file
+        self.source = source
+    }
+
+    public func task(named name: String) -> TaskSpec? {
+        tasks.first { $0.name.value == name }
+    }
+}
+
+/// A named pool with its number of slots.
+public struct PoolSpec: Sendable {
+    public var name: Spanned<String>
+    public var slots: Spanned<Int>
+}
+
+/// A secret the run takes from the environment (or `env_file`); `literal` is
+/// set when the spec wrongly gives it a value in the file.
+public struct SecretSpec: Sendable {
+    public var name: Spanned<String>
+    public var literal: YAMLNode?
+}
+
+/// Settings a task may take from `defaults` (Airflow's `default_args`).
+public struct TaskSettings: Sendable {
+    public var retries: Spanned<Int>?
+    public var retryDelay: YAMLNode?
+    public var retryBackoff: Spanned<RetryBackoff>?
+    public var timeout: YAMLNode?
+    public var pool: Spanned<String>?
+    public var triggerRule: Spanned<String>?
+    public var cache: Spanned<Bool>?
+
+    public init() {}
+}
+
+public enum RetryBackoff: String, Sendable, CaseIterable {
+    case fixed, exponential
+}
+
+/// One task of the DAG.
+public struct TaskSpec: Sendable {
+    /// The task's key in `tasks:`.
+    public var name: Spanned<String>
+    public var description: Spanned<String>?
+    /// The `run` scalar (kept as a node: references inside it need its style).
+    public var run: YAMLNode?
+    public var needs: [Spanned<String>] = []
+    /// `foreach` as written: a reference string, or (wrongly) an inline value.
+    public var foreach: YAMLNode?
+    public var outputs: [OutputSpec] = []
+    public var inputs: [InputSpec] = []
+    /// `branch` choices; nil when the task is not a branch task.
+    public var branch: [Spanned<String>]?
+    public var trigger: Spanned<String>?
+    public var settings = TaskSettings()
+    public var env: [EnvEntry] = []
+    public var deps: [Spanned<String>] = []
+
+    public init(name: Spanned<String>) {
+        self.name = name
+    }
+}
+
+/// A declared output: `name: type` or `name: { type: file, path: ... }`.
+public struct OutputSpec: Sendable {
+    public var name: Spanned<String>
+    /// The type text, e.g. `table(date: date, close: float64)`, with its node.
+    public var type: YAMLNode
+    /// Where a `file` output lands in the workspace, when given.
+    public var path: Spanned<String>?
+    public var description: Spanned<String>?
+}
+
+/// A typed expectation on an upstream output.
+public struct InputSpec: Sendable {
+    public var name: Spanned<String>
+    /// `task.output` the input reads.
+    public var from: Spanned<String>?
+    public var type: YAMLNode?
+    public var columns: [(name: Spanned<String>, type: YAMLNode)] = []
+}
+
+/// One `env` entry of a task.
+public struct EnvEntry: Sendable {
+    public var name: Spanned<String>
+    public var value: YAMLNode
+}
