@@ -1,0 +1,29 @@
+import SluiceDiagnostics
+import SluiceSpec
+
+/// Everything a check may look at for one spec.
+public struct CheckContext: Sendable {
+    public let spec: PipelineSpec
+    public let graph: TaskGraph
+    /// Every spec linted together, for checks that look across files.
+    public let project: Project
+}
+
+/// One rule of the catalogue, over one spec. Checks emit into the sink and
+/// never print; one check per file, named for what it forbids.
+public protocol Check: Sendable {
+    func check(_ context: CheckContext, into sink: inout DiagnosticSink)
+}
+
+/// The checks run on every spec, in no particular order (output is sorted).
+public enum CheckRegistry {
+    public static let perSpec: [any Check] = [
+        UnknownTask(), SelfDependency(), DependencyCycle(), InvalidDuration(), InvalidCron(),
+        UnknownPool(), InvalidTriggerRule(), PathEscape(), SecretInPlainText(),
+    ]
+}
+
+/// `help:` text for a misspelt name.
+func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String? {
+    Spelling.suggestion(for: word, among: candidates).map { "did you mean \"\($0)\"?" }
+}

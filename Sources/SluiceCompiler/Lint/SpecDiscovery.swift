@@ -1,0 +1,65 @@
+import Foundation
+
+/// Finds the spec files a command should read. A named file is always read;
+/// a directory contributes every `*.yaml`/`*.yml` below it whose text has a
+/// top-level `pipeline:` key (other YAML, such as params files, is ignored).
+public enum SpecDiscovery {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func collect(_ paths: [String]) throws(Failure) -> [SpecSource] {
+        var sources: [SpecSource] = []
+        var seen = Set<String>()
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw Failure(description: "\(path): no such file or directory")
+            }
+            let files = isDirectory.boolValue ? yamlFiles(under: path) : [path]
+            for file in files where seen.insert(file).inserted {
+                let text = try read(file)
+                if isDirectory.boolValue && !declaresPipeline(text) { continue }
+                sources.append(SpecSource(path: file, text: text))
+            }
+        }
+        return sources
+    }
+
+    public static func read(_ path: String) throws(Failure) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "\(path): cannot be read")
+        }
+        // Invalid UTF-8 is kept (repaired) so the YAML parser reports where it is.
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func yamlFiles(under directory: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") {
+                walker.skipDescendants()
+                continue
+            }
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else { continue }
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            files.append(base + "/" + relative)
+        }
+        return files.sorted()
+    }
+
+    /// A line that starts with the key `pipeline` (bare or quoted) and a colon.
+    static func declaresPipeline(_ text: String) -> Bool {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            var rest = Substring(line)
+            for quote in ["\"", "'"] where rest.hasPrefix(quote) { rest = rest.dropFirst() }
+            guard rest.hasPrefix("pipeline") else { continue }
+            rest = rest.dropFirst("pipeline".count)
+            if rest.hasPrefix("\"") || rest.hasPrefix("'") { rest = rest.dropFirst() }
+            if rest.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(":") { return true }
+        }
+        return false
+    }
+}
