@@ -1,7 +1,66 @@
 import ArgumentParser
+import Foundation
+import SluiceCompiler
+import SluiceDiagnostics
 
-/// `sluice lint [PATH...]`.
+/// `sluice lint [PATH...]`: check specs and report diagnostics.
 struct LintCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check pipeline specs.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check pipeline specs and report problems with file, line and column.",
+        discussion: """
+            A PATH may be a file or a directory: every *.yaml/*.yml below a directory that has a \
+            top-level `pipeline:` key is checked. Exit status: 0 clean, 1 errors (or warnings with \
+            --strict), 2 usage or I/O error.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif, github
+    }
+
+    @Argument(help: "Spec files or directories.")
+    var paths: [String] = ["pipelines"]
+
+    @Option(help: "Output format: text, json, sarif or github.")
+    var format: Format = .text
+
+    @Flag(help: "Fail on warnings too.")
+    var strict = false
+
+    @Option(help: "Colour text output: auto, always or never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let sources: [SpecSource]
+        do {
+            sources = try SpecDiscovery.collect(paths)
+        } catch {
+            throw failUsageOrIO(error.description)
+        }
+        guard !sources.isEmpty else {
+            throw failUsageOrIO("no pipeline specs found in \(paths.joined(separator: ", ")) (a spec is a .yaml/.yml file with a top-level \"pipeline:\" key)")
+        }
+        let result = Linter.lint(sources)
+        writeOut(render(result, sources))
+        let failed = result.errorCount > 0 || (strict && result.warningCount > 0)
+        if failed { throw ExitStatus.failure.code }
+    }
+
+    private func render(_ result: LintResult, _ sources: [SpecSource]) -> String {
+        switch format {
+        case .text:
+            let texts = Dictionary(sources.map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
+            let renderer = TextRenderer(useColor: color.enabled())
+            let summary = renderer.summary(LintSummary(diagnostics: result.diagnostics, files: result.fileCount))
+            let body = renderer.render(result.diagnostics) { texts[$0] }
+            return body + (summary.hasSuffix("\n") ? summary : summary + "\n")
+        case .json:
+            return JSONRenderer().render(result.diagnostics, files: result.fileCount) + "\n"
+        case .sarif:
+            return SARIFRenderer(toolVersion: Sluice.version).render(result.diagnostics) + "\n"
+        case .github:
+            return GitHubRenderer().render(result.diagnostics)
+        }
+    }
 }

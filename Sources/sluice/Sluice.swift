@@ -1,10 +1,46 @@
 import ArgumentParser
+import Foundation
 
+/// The `sluice` command. It only wires library stages together and maps
+/// outcomes to exit codes: 0 success, 1 lint errors or a failed run, 2 usage
+/// or I/O error (ArgumentParser's own usage code, 64, is remapped to 2).
 @main
 struct Sluice: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A declarative pipeline compiler: lint, draw, plan and run YAML pipelines.",
+        version: version,
         subcommands: [LintCommand.self, CatCommand.self]
     )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usageOrIO.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The exit codes of DESIGN.md.
+enum ExitStatus: Int32 {
+    case success = 0
+    case failure = 1
+    case usageOrIO = 2
+
+    var code: ExitCode { ExitCode(rawValue) }
+}
+
+/// Writes an `error: ...` line to stderr and exits 2.
+func failUsageOrIO(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitStatus.usageOrIO.code
 }
