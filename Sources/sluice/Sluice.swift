@@ -39,6 +39,11 @@ enum ExitStatus: Int32 {
     var code: ExitCode { ExitCode(rawValue) }
 }
 
+/// Ends the process now, skipping deallocation of what is still alive.
+func exitWithoutTeardown(_ status: ExitStatus) -> Never {
+    Foundation.exit(status.rawValue)
+}
+
 /// Writes an `error: ...` line to stderr and exits 2.
 func failUsageOrIO(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))

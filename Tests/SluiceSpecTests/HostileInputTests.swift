@@ -68,7 +68,7 @@ struct HostileInputTests {
 
     @Test func wrongKindsEverywhere() {
         let values = ["[]", "{}", "1", "-1", "~", "[[]]", "{a: {b: c}}", "\"\"", "true"]
-        for key in SpecParser.topLevelKeys + SpecParser.taskKeys {
+        for key in SpecParser.topLevelKeys.names + SpecParser.taskKeys.names {
             for value in values {
                 let text = "pipeline: p\n\(key): \(value)\ntasks:\n  t:\n    \(key): \(value)\n"
                 _ = SpecParser.parse(text, file: "kinds.yaml")

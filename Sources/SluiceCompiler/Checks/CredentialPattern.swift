@@ -10,10 +10,17 @@ enum CredentialPattern {
     }
 
     static func find(in text: String) -> [Match] {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { find(in: $0) }
+    }
+
+    private static func find(in bytes: UnsafeBufferPointer<UInt8>) -> [Match] {
         var found: [(start: Int, end: Int, kind: String)] = []
         var i = 0
         while i < bytes.count {
+            // Only A, g, p and P can start a pattern: skip everything else cheaply.
+            let b = bytes[i]
+            guard b == 65 || b == 103 || b == 112 || b == 80 else { i += 1; continue }
             if let end = awsKeyID(bytes, i) {
                 found.append((i, end, "an AWS access key id")); i = end; continue
             }
@@ -26,18 +33,20 @@ enum CredentialPattern {
             i += 1
         }
         return found.map { match in
-            let offset = String(decoding: bytes[..<match.start], as: UTF8.self).unicodeScalars.count
-            let length = String(decoding: bytes[match.start..<match.end], as: UTF8.self).unicodeScalars.count
+            let offset = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<match.start]), as: UTF8.self).unicodeScalars.count
+            let length = String(decoding: UnsafeBufferPointer(rebasing: bytes[match.start..<match.end]), as: UTF8.self).unicodeScalars.count
             return Match(offset: offset, length: length, kind: match.kind)
         }
     }
 
     private static func isUpperOrDigit(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 48 && b <= 57) }
     private static func isWordByte(_ b: UInt8) -> Bool { isUpperOrDigit(b) || (b >= 97 && b <= 122) || b == 95 }
-    private static func startsWord(_ bytes: [UInt8], _ i: Int) -> Bool { i == 0 || !isWordByte(bytes[i - 1]) }
+    private static func startsWord(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool { i == 0 || !isWordByte(bytes[i - 1]) }
 
-    private static func has(_ bytes: [UInt8], _ i: Int, _ prefix: String, caseInsensitive: Bool = false) -> Bool {
-        let p = Array(prefix.utf8)
+    private static let akia = Array("AKIA".utf8), asia = Array("ASIA".utf8), gh = Array("gh".utf8)
+    private static let passwordWords = ["password", "passwd", "pwd"].map { Array($0.utf8) }
+
+    private static func has(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int, _ p: [UInt8], caseInsensitive: Bool = false) -> Bool {
         guard i + p.count <= bytes.count else { return false }
         for k in 0..<p.count {
             var b = bytes[i + k]
@@ -48,8 +57,8 @@ enum CredentialPattern {
     }
 
     /// `AKIA`/`ASIA` followed by 16 upper-case letters or digits, as a whole word.
-    private static func awsKeyID(_ bytes: [UInt8], _ i: Int) -> Int? {
-        guard startsWord(bytes, i), has(bytes, i, "AKIA") || has(bytes, i, "ASIA") else { return nil }
+    private static func awsKeyID(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        guard startsWord(bytes, i), has(bytes, i, akia) || has(bytes, i, asia) else { return nil }
         let end = i + 20
         guard end <= bytes.count, bytes[(i + 4)..<end].allSatisfy(isUpperOrDigit) else { return nil }
         guard end == bytes.count || !isWordByte(bytes[end]) else { return nil }
@@ -57,8 +66,8 @@ enum CredentialPattern {
     }
 
     /// `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` followed by 36 alphanumerics.
-    private static func githubToken(_ bytes: [UInt8], _ i: Int) -> Int? {
-        guard startsWord(bytes, i), has(bytes, i, "gh"), i + 4 <= bytes.count,
+    private static func githubToken(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        guard startsWord(bytes, i), has(bytes, i, gh), i + 4 <= bytes.count,
               "pousr".utf8.contains(bytes[i + 2]), bytes[i + 3] == 95 else { return nil }
         var end = i + 4
         while end < bytes.count, isWordByte(bytes[end]), bytes[end] != 95 { end += 1 }
@@ -67,12 +76,12 @@ enum CredentialPattern {
 
     /// `password=VALUE` / `passwd:VALUE` / `pwd=VALUE` (any case, optional
     /// leading dashes) where VALUE is written out, not `$VAR` or `{{ ... }}`.
-    private static func passwordAssignment(_ bytes: [UInt8], _ i: Int) -> Int? {
+    private static func passwordAssignment(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         guard startsWord(bytes, i) else { return nil }
         var j = i
         var matched = false
-        for word in ["password", "passwd", "pwd"] where has(bytes, j, word, caseInsensitive: true) {
-            j += word.utf8.count; matched = true; break
+        for word in passwordWords where has(bytes, j, word, caseInsensitive: true) {
+            j += word.count; matched = true; break
         }
         guard matched, j < bytes.count, bytes[j] == UInt8(ascii: "=") || bytes[j] == UInt8(ascii: ":") else { return nil }
         j += 1

@@ -5,46 +5,46 @@ import SluiceDiagnostics
 struct ValueReader {
     var sink: DiagnosticSink
 
-    mutating func mapping(_ node: YAMLNode, _ what: String) -> [YAMLPair]? {
+    mutating func mapping(_ node: YAMLNode, _ what: @autoclosure () -> String) -> [YAMLPair]? {
         if let pairs = node.mapping { return pairs }
         if isNull(node) { return [] }
-        sink.emit(.invalidValue, at: node.range, "\(what) must be a mapping, not \(node.kindDescription)")
+        sink.emit(.invalidValue, at: node.range, "\(what()) must be a mapping, not \(node.kindDescription)")
         return nil
     }
 
     /// Any scalar's text (numbers included): for free text such as descriptions.
-    mutating func text(_ node: YAMLNode, _ what: String) -> Spanned<String>? {
+    mutating func text(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Spanned<String>? {
         guard let scalar = node.scalar else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be text, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be text, not \(node.kindDescription)")
             return nil
         }
         return Spanned(scalar.text, node.range)
     }
 
     /// A string proper: quoted, or plain and not a number/bool/null.
-    mutating func string(_ node: YAMLNode, _ what: String) -> Spanned<String>? {
+    mutating func string(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Spanned<String>? {
         guard let scalar = node.scalar, case .string(let value) = scalar.resolved, !value.isEmpty else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be a non-empty string, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be a non-empty string, not \(node.kindDescription)")
             return nil
         }
         return Spanned(value, node.range)
     }
 
-    mutating func int(_ node: YAMLNode, _ what: String, minimum: Int) -> Spanned<Int>? {
+    mutating func int(_ node: YAMLNode, _ what: @autoclosure () -> String, minimum: Int) -> Spanned<Int>? {
         guard let scalar = node.scalar, case .int(let value) = scalar.resolved else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be an integer, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be an integer, not \(node.kindDescription)")
             return nil
         }
         guard value >= minimum else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be at least \(minimum), not \(value)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be at least \(minimum), not \(value)")
             return nil
         }
         return Spanned(value, node.range)
     }
 
-    mutating func bool(_ node: YAMLNode, _ what: String) -> Spanned<Bool>? {
+    mutating func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Spanned<Bool>? {
         guard let scalar = node.scalar, case .bool(let value) = scalar.resolved else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be true or false, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be true or false, not \(node.kindDescription)")
             return nil
         }
         return Spanned(value, node.range)
@@ -52,29 +52,29 @@ struct ValueReader {
 
     /// A list of strings; a single string is taken as a one-item list
     /// (`needs: build`), as GitHub Actions does.
-    mutating func stringList(_ node: YAMLNode, _ what: String) -> [Spanned<String>]? {
+    mutating func stringList(_ node: YAMLNode, _ what: @autoclosure () -> String) -> [Spanned<String>]? {
         if isNull(node) { return [] }
-        if node.scalar != nil { return string(node, what).map { [$0] } }
+        if node.scalar != nil { return string(node, what()).map { [$0] } }
         guard let items = node.sequence else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be a list of names, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be a list of names, not \(node.kindDescription)")
             return nil
         }
-        return items.compactMap { string($0, "each entry of \(what)") }
+        return items.compactMap { string($0, "each entry of \(what())") }
     }
 
     /// A scalar kept as a node (durations, schedules): later checks need its style.
-    mutating func scalarNode(_ node: YAMLNode, _ what: String) -> YAMLNode? {
+    mutating func scalarNode(_ node: YAMLNode, _ what: @autoclosure () -> String) -> YAMLNode? {
         guard node.scalar != nil else {
-            sink.emit(.invalidValue, at: node.range, "\(what) must be a single value, not \(node.kindDescription)")
+            sink.emit(.invalidValue, at: node.range, "\(what()) must be a single value, not \(node.kindDescription)")
             return nil
         }
         return node
     }
 
     /// An identifier matching `pattern`, e.g. a task or output name.
-    mutating func identifier(_ value: Spanned<String>, _ what: String, _ rule: IdentifierRule) -> Bool {
+    mutating func identifier(_ value: Spanned<String>, _ what: @autoclosure () -> String, _ rule: IdentifierRule) -> Bool {
         guard !rule.accepts(value.value) else { return true }
-        sink.emit(.invalidValue, at: value.range, "\(what) \"\(value.value)\" is not a valid name", notes: [rule.explanation])
+        sink.emit(.invalidValue, at: value.range, "\(what()) \"\(value.value)\" is not a valid name", notes: [rule.explanation])
         return false
     }
 
@@ -84,53 +84,80 @@ struct ValueReader {
 
     /// Reports every key not in `allowed`, with a did-you-mean; returns the
     /// pairs whose keys are known.
-    mutating func knownPairs(_ pairs: [YAMLPair], allowed: [String], in context: String) -> [(String, YAMLNode)] {
+    mutating func knownPairs(_ pairs: [YAMLPair], allowed: KeySet, in context: @autoclosure () -> String) -> [(String, YAMLNode)] {
         var known: [(String, YAMLNode)] = []
+        known.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let key = pair.key.scalar?.text, pair.key.scalar != nil else {
-                sink.emit(.invalidValue, at: pair.key.range, "keys in \(context) must be plain names, not \(pair.key.kindDescription)")
+            guard let key = pair.key.scalar?.text else {
+                sink.emit(.invalidValue, at: pair.key.range, "keys in \(context()) must be plain names, not \(pair.key.kindDescription)")
                 continue
             }
-            if allowed.contains(key) {
+            if allowed.set.contains(key) {
                 known.append((key, pair.value))
                 continue
             }
-            let suggestion = Spelling.suggestion(for: key, among: allowed)
-            sink.emit(.unknownKey, at: pair.key.range, "unknown key \"\(key)\" in \(context)",
-                      notes: suggestion == nil ? ["known keys: \(allowed.joined(separator: ", "))"] : [],
+            let suggestion = Spelling.suggestion(for: key, among: allowed.names)
+            sink.emit(.unknownKey, at: pair.key.range, "unknown key \"\(key)\" in \(context())",
+                      notes: suggestion == nil ? ["known keys: \(allowed.names.joined(separator: ", "))"] : [],
                       help: suggestion.map { "did you mean \"\($0)\"?" })
         }
         return known
     }
 }
 
+/// The keys a mapping accepts: in order for messages, hashed for lookups.
+public struct KeySet: Sendable {
+    public let names: [String]
+    let set: Set<String>
+
+    public init(_ names: [String]) {
+        self.names = names
+        self.set = Set(names)
+    }
+}
+
 /// The shapes of names in a spec.
 public struct IdentifierRule: Sendable {
-    let explanation: String
-    let first: @Sendable (Unicode.Scalar) -> Bool
-    let rest: @Sendable (Unicode.Scalar) -> Bool
+    enum Shape: Sendable { case pipeline, task, variable }
+    let shape: Shape
+    public let explanation: String
     var maxLength = 250
 
     public func accepts(_ name: String) -> Bool {
-        let scalars = name.unicodeScalars
-        guard let head = scalars.first, scalars.count <= maxLength, first(head) else { return false }
-        return scalars.dropFirst().allSatisfy(rest)
+        let bytes = name.utf8
+        guard let head = bytes.first, bytes.count <= maxLength else { return false }
+        let headOK: Bool
+        switch shape {
+        case .pipeline: headOK = Self.isLower(head)
+        case .task, .variable: headOK = Self.isLetter(head) || head == UInt8(ascii: "_")
+        }
+        guard headOK else { return false }
+        for byte in bytes.dropFirst() {
+            let ok: Bool
+            switch shape {
+            case .pipeline: ok = Self.isLower(byte) || Self.isDigit(byte) || byte == UInt8(ascii: "_")
+            case .task: ok = Self.isLetter(byte) || Self.isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            case .variable: ok = Self.isLetter(byte) || Self.isDigit(byte) || byte == UInt8(ascii: "_")
+            }
+            if !ok { return false }
+        }
+        return true
     }
 
-    static func isLower(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) }
-    static func isLetter(_ c: Unicode.Scalar) -> Bool { isLower(c) || ("A"..."Z").contains(c) }
-    static func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+    static func isLower(_ c: UInt8) -> Bool { c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") }
+    static func isLetter(_ c: UInt8) -> Bool { isLower(c) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) }
+    static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
     /// Pipeline ids: `[a-z][a-z0-9_]*` (they become Airflow dag ids and directory names).
     public static let pipeline = IdentifierRule(
-        explanation: "a pipeline id starts with a lowercase letter and holds only lowercase letters, digits and _",
-        first: isLower, rest: { isLower($0) || isDigit($0) || $0 == "_" })
+        shape: .pipeline,
+        explanation: "a pipeline id starts with a lowercase letter and holds only lowercase letters, digits and _")
     /// Task names: `[A-Za-z_][A-Za-z0-9_-]*` (Airflow task ids; usable in `{{ task.output }}`).
     public static let task = IdentifierRule(
-        explanation: "a task name starts with a letter or _ and holds only letters, digits, _ and -",
-        first: { isLetter($0) || $0 == "_" }, rest: { isLetter($0) || isDigit($0) || $0 == "_" || $0 == "-" })
+        shape: .task,
+        explanation: "a task name starts with a letter or _ and holds only letters, digits, _ and -")
     /// Output, input, env and secret names: `[A-Za-z_][A-Za-z0-9_]*` (they become environment variable names).
     public static let variable = IdentifierRule(
-        explanation: "a name starts with a letter or _ and holds only letters, digits and _",
-        first: { isLetter($0) || $0 == "_" }, rest: { isLetter($0) || isDigit($0) || $0 == "_" })
+        shape: .variable,
+        explanation: "a name starts with a letter or _ and holds only letters, digits and _")
 }

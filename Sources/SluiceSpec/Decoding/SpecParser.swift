@@ -6,15 +6,17 @@ public enum SpecParser {
     /// Names a task may not take: they are the roots of `{{ }}` references.
     public static let reservedTaskNames: Set<String> = ["params", "item", "index", "run"]
 
-    public static let topLevelKeys = [
+    public static let topLevelKeys: KeySet = KeySet([
         "pipeline", "description", "schedule", "workdir", "params_file", "params", "defaults",
         "max_active_tasks", "pools", "env_file", "secrets", "tasks",
-    ]
-    public static let defaultsKeys = ["retries", "retry_delay", "retry_backoff", "timeout", "pool", "trigger_rule", "cache"]
-    public static let taskKeys = [
+    ])
+    public static let defaultsKeys = KeySet(["retries", "retry_delay", "retry_backoff", "timeout", "pool", "trigger_rule", "cache"])
+    public static let outputKeys = KeySet(["type", "path", "description"])
+    public static let inputKeys = KeySet(["from", "type", "columns"])
+    public static let taskKeys = KeySet([
         "run", "needs", "foreach", "outputs", "inputs", "branch", "trigger", "trigger_rule", "retries",
         "retry_delay", "retry_backoff", "timeout", "pool", "env", "deps", "cache", "description",
-    ]
+    ])
 
     public static func parse(_ text: String, file: String, limits: YAMLLimits = YAMLLimits()) -> (spec: PipelineSpec, diagnostics: [Diagnostic]) {
         let document = YAMLParser.parse(text, file: file, limits: limits)

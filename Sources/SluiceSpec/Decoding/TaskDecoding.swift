@@ -6,7 +6,8 @@ extension SpecDecoder {
         guard let pairs = reader.mapping(node, "task \"\(name.value)\"") else { return task }
         let known = reader.knownPairs(pairs, allowed: SpecParser.taskKeys, in: "task \"\(name.value)\"")
         task.settings = decodeSettings(known, into: TaskSettings())
-        let context = "task \"\(name.value)\""
+        // Built only when a message needs it: most tasks have no problem.
+        var context: String { "task \"\(name.value)\"" }
         for (key, value) in known {
             switch key {
             case "run": task.run = reader.scalarNode(value, "\"run\" of \(context)")
@@ -56,13 +57,13 @@ extension SpecDecoder {
         return settings
     }
 
-    mutating func decodeOutputs(_ node: YAMLNode, _ context: String) -> [OutputSpec] {
-        guard let pairs = reader.mapping(node, "\"outputs\" of \(context)") else { return [] }
+    mutating func decodeOutputs(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [OutputSpec] {
+        guard let pairs = reader.mapping(node, "\"outputs\" of \(context())") else { return [] }
         var outputs: [OutputSpec] = []
         for pair in pairs {
             guard let name = reader.string(pair.key, "an output name"), reader.identifier(name, "output name", .variable) else { continue }
             if let pairs = pair.value.mapping {
-                let known = reader.knownPairs(pairs, allowed: ["type", "path", "description"], in: "output \"\(name.value)\"")
+                let known = reader.knownPairs(pairs, allowed: SpecParser.outputKeys, in: "output \"\(name.value)\"")
                 guard let typeNode = known.first(where: { $0.0 == "type" })?.1 else {
                     reader.sink.emit(.missingKey, at: pairs.first?.key.range ?? pair.value.range, "output \"\(name.value)\" needs the key \"type\"")
                     continue
@@ -79,13 +80,13 @@ extension SpecDecoder {
         return outputs
     }
 
-    mutating func decodeInputs(_ node: YAMLNode, _ context: String) -> [InputSpec] {
-        guard let pairs = reader.mapping(node, "\"inputs\" of \(context)") else { return [] }
+    mutating func decodeInputs(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [InputSpec] {
+        guard let pairs = reader.mapping(node, "\"inputs\" of \(context())") else { return [] }
         var inputs: [InputSpec] = []
         for pair in pairs {
             guard let name = reader.string(pair.key, "an input name"), reader.identifier(name, "input name", .variable) else { continue }
             guard let fields = reader.mapping(pair.value, "input \"\(name.value)\"") else { continue }
-            let known = reader.knownPairs(fields, allowed: ["from", "type", "columns"], in: "input \"\(name.value)\"")
+            let known = reader.knownPairs(fields, allowed: SpecParser.inputKeys, in: "input \"\(name.value)\"")
             var input = InputSpec(name: name)
             for (key, value) in known {
                 switch key {
@@ -108,8 +109,8 @@ extension SpecDecoder {
         return inputs
     }
 
-    mutating func decodeEnv(_ node: YAMLNode, _ context: String) -> [EnvEntry] {
-        guard let pairs = reader.mapping(node, "\"env\" of \(context)") else { return [] }
+    mutating func decodeEnv(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [EnvEntry] {
+        guard let pairs = reader.mapping(node, "\"env\" of \(context())") else { return [] }
         var entries: [EnvEntry] = []
         for pair in pairs {
             guard let name = reader.string(pair.key, "an environment variable name"),

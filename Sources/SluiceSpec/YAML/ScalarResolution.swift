@@ -12,10 +12,25 @@ public enum ResolvedScalar: Equatable, Sendable {
 extension YAMLScalar {
     public var resolved: ResolvedScalar {
         guard style == .plain else { return .string(text) }
+        // Dispatch on the first byte: most plain scalars are words, and only
+        // a few bytes can start a null, a bool or a number.
+        guard let first = text.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
+            return number ?? .string(text)
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"):
+            return ["~", "null", "Null", "NULL"].contains(text) ? .null : .string(text)
+        case UInt8(ascii: "t"), UInt8(ascii: "T"):
+            return text.utf8.count == 4 && ["true", "True", "TRUE"].contains(text) ? .bool(true) : .string(text)
+        case UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return text.utf8.count == 5 && ["false", "False", "FALSE"].contains(text) ? .bool(false) : .string(text)
+        default:
+            return .string(text)
+        }
+    }
+
+    private var number: ResolvedScalar? {
         switch text {
-        case "", "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE": return .bool(true)
-        case "false", "False", "FALSE": return .bool(false)
         case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .float(.infinity)
         case "-.inf", "-.Inf", "-.INF": return .float(-.infinity)
         case ".nan", ".NaN", ".NAN": return .float(.nan)
@@ -23,7 +38,7 @@ extension YAMLScalar {
         }
         if let i = Self.integer(text) { return .int(i) }
         if Self.looksNumeric(text), let d = Double(text) { return .float(d) }
-        return .string(text)
+        return nil
     }
 
     private static func integer(_ text: String) -> Int? {

@@ -35,10 +35,44 @@ public enum YAMLParser {
 /// Consumes events one at a time, keeping an explicit stack (no recursion, so
 /// deep input cannot overflow the call stack).
 private struct TreeBuilder {
-    enum Frame {
-        case sequence(start: SourceLocation, anchor: String?, tag: String?, items: [YAMLNode], height: Int, weight: Int)
-        case mapping(start: SourceLocation, anchor: String?, tag: String?, pairs: [YAMLPair],
-                     pendingKey: YAMLNode?, seen: [String: SourceRange], height: Int, weight: Int)
+    /// An open sequence or mapping. A class, so appending a child mutates it
+    /// in place: extracting an array from an enum payload and re-wrapping it
+    /// copies it on every append, which made a 10,000-task mapping quadratic.
+    final class Frame {
+        let isMapping: Bool
+        let isFlow: Bool
+        let start: SourceLocation
+        let anchor: String?
+        let tag: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceRange] = [:]
+        var height = 0
+        var weight = 1
+
+        /// Small mappings are searched linearly: cheaper than hashing every key.
+        static let linearScanLimit = 16
+
+        func firstOccurrence(of key: String) -> SourceRange? {
+            if pairs.count <= Self.linearScanLimit {
+                return pairs.first { $0.key.keyText == key && key != "<<" }?.key.range
+            }
+            if seen.isEmpty {
+                for pair in pairs.reversed() {
+                    if let text = pair.key.keyText, text != "<<" { seen[text] = pair.key.range }
+                }
+            }
+            return seen[key]
+        }
+
+        init(isMapping: Bool, isFlow: Bool, start: SourceLocation, anchor: String?, tag: String?) {
+            self.isMapping = isMapping
+            self.isFlow = isFlow
+            self.start = start
+            self.anchor = anchor
+            self.tag = tag
+        }
     }
 
     /// An anchored node with its size, so an alias can be charged for what it expands to.
@@ -51,10 +85,6 @@ private struct TreeBuilder {
     var sink: DiagnosticSink
     let limits: YAMLLimits
     var stack: [Frame] = []
-    /// Parallel to `stack`: whether each open collection is flow style (`[...]`).
-    /// A block collection's end mark is the start of the next token, often
-    /// lines later, so it ends at its last child instead.
-    var flowStack: [Bool] = []
     var anchors: [String: Anchored] = [:]
     var root: YAMLNode?
     var documents = 0
@@ -106,13 +136,12 @@ private struct TreeBuilder {
             alias(optionalString(event.data.alias.anchor) ?? "", range: range)
         case YAML_SEQUENCE_START_EVENT:
             let s = event.data.sequence_start
-            open(.sequence(start: range.start, anchor: optionalString(s.anchor), tag: optionalString(s.tag), items: [], height: 0, weight: 1),
-                 range: range, flow: s.style == YAML_FLOW_SEQUENCE_STYLE)
+            open(Frame(isMapping: false, isFlow: s.style == YAML_FLOW_SEQUENCE_STYLE, start: range.start,
+                       anchor: optionalString(s.anchor), tag: optionalString(s.tag)), range: range)
         case YAML_MAPPING_START_EVENT:
             let m = event.data.mapping_start
-            open(.mapping(start: range.start, anchor: optionalString(m.anchor), tag: optionalString(m.tag), pairs: [],
-                          pendingKey: nil, seen: [:], height: 0, weight: 1),
-                 range: range, flow: m.style == YAML_FLOW_MAPPING_STYLE)
+            open(Frame(isMapping: true, isFlow: m.style == YAML_FLOW_MAPPING_STYLE, start: range.start,
+                       anchor: optionalString(m.anchor), tag: optionalString(m.tag)), range: range)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             close(end: range.end)
         default:
@@ -120,7 +149,7 @@ private struct TreeBuilder {
         }
     }
 
-    mutating func open(_ frame: Frame, range: SourceRange, flow: Bool) {
+    mutating func open(_ frame: Frame, range: SourceRange) {
         guard stack.count < limits.maxDepth else {
             sink.emit(.yamlSyntax, at: range, "nesting is deeper than \(limits.maxDepth) levels",
                       notes: ["a pipeline spec needs only a few levels; the rest of the file is not read"])
@@ -128,22 +157,21 @@ private struct TreeBuilder {
             return
         }
         stack.append(frame)
-        flowStack.append(flow)
     }
 
+    /// A block collection's end mark is the start of the next token, often
+    /// lines later, so it ends at its last child instead.
     mutating func close(end: SourceLocation) {
         guard let frame = stack.popLast() else { return }
-        let flow = flowStack.popLast() ?? true
-        switch frame {
-        case let .sequence(start, anchor, tag, items, height, weight):
-            let last = flow ? end : (items.last?.range.end ?? end)
-            let node = YAMLNode(.sequence(items), range: SourceRange(start: start, end: last), tag: tag)
-            complete(node, anchor: anchor, height: height + 1, weight: weight)
-        case let .mapping(start, anchor, tag, pairs, _, _, height, weight):
-            let last = flow ? end : (pairs.last?.value.range.end ?? end)
-            let node = YAMLNode(.mapping(MergeKeys.apply(pairs)), range: SourceRange(start: start, end: last), tag: tag)
-            complete(node, anchor: anchor, height: height + 1, weight: weight)
+        let node: YAMLNode
+        if frame.isMapping {
+            let last = frame.isFlow ? end : (frame.pairs.last?.value.range.end ?? end)
+            node = YAMLNode(.mapping(MergeKeys.apply(frame.pairs)), range: SourceRange(start: frame.start, end: last), tag: frame.tag)
+        } else {
+            let last = frame.isFlow ? end : (frame.items.last?.range.end ?? end)
+            node = YAMLNode(.sequence(frame.items), range: SourceRange(start: frame.start, end: last), tag: frame.tag)
         }
+        complete(node, anchor: frame.anchor, height: frame.height + 1, weight: frame.weight)
     }
 
     mutating func alias(_ name: String, range: SourceRange) {
@@ -174,32 +202,29 @@ private struct TreeBuilder {
     /// Attaches a finished node to its parent (or makes it the root).
     mutating func complete(_ node: YAMLNode, anchor: String?, height: Int, weight: Int) {
         if let anchor { anchors[anchor] = Anchored(node: node, height: height, weight: weight) }
-        guard var top = stack.popLast() else {
+        guard let top = stack.last else {
             if documents <= 1 { root = node }
             return
         }
-        switch top {
-        case .sequence(let start, let a, let t, var items, let h, let w):
-            items.append(node)
-            top = .sequence(start: start, anchor: a, tag: t, items: items, height: max(h, height), weight: w + weight)
-        case .mapping(let start, let a, let t, var pairs, let pendingKey, var seen, let h, let w):
-            var nextKey: YAMLNode? = nil
-            if let key = pendingKey {
-                if let keyText = key.keyText, let first = seen[keyText] {
-                    sink.emit(.duplicateKey, at: key.range, "key \"\(keyText)\" is given twice in this mapping",
-                              notes: ["first given at line \(first.start.line), column \(first.start.column); this one is ignored"],
-                              help: "remove one of the two")
-                } else {
-                    if let keyText = key.keyText, keyText != "<<" { seen[keyText] = key.range }
-                    pairs.append(YAMLPair(key: key, value: node))
-                }
-            } else {
-                nextKey = node
-            }
-            top = .mapping(start: start, anchor: a, tag: t, pairs: pairs, pendingKey: nextKey, seen: seen,
-                           height: max(h, height), weight: w + weight)
+        top.height = max(top.height, height)
+        top.weight += weight
+        guard top.isMapping else {
+            top.items.append(node)
+            return
         }
-        stack.append(top)
+        guard let key = top.pendingKey else {
+            top.pendingKey = node
+            return
+        }
+        top.pendingKey = nil
+        if let keyText = key.keyText, let first = top.firstOccurrence(of: keyText) {
+            sink.emit(.duplicateKey, at: key.range, "key \"\(keyText)\" is given twice in this mapping",
+                      notes: ["first given at line \(first.start.line), column \(first.start.column); this one is ignored"],
+                      help: "remove one of the two")
+            return
+        }
+        top.pairs.append(YAMLPair(key: key, value: node))
+        if top.pairs.count > Frame.linearScanLimit, let keyText = key.keyText, keyText != "<<" { top.seen[keyText] = key.range }
     }
 
     mutating func reportSyntaxError(_ parser: yaml_parser_t) {
