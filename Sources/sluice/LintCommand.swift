@@ -57,11 +57,13 @@ struct LintCommand: ParsableCommand {
             let renderer = TextRenderer(useColor: color.enabled())
             let summary = renderer.summary(LintSummary(diagnostics: result.diagnostics, files: result.fileCount))
             let body = renderer.render(result.diagnostics) { texts[$0] }
-            return body + (summary.hasSuffix("\n") ? summary : summary + "\n")
+            // A blank line between the last diagnostic and the summary, as rustc prints.
+            let separator = body.isEmpty || body.hasSuffix("\n\n") ? "" : "\n"
+            return body + separator + (summary.hasSuffix("\n") ? summary : summary + "\n")
         case .json:
-            return JSONRenderer().render(result.diagnostics, files: result.fileCount) + "\n"
+            return JSONRenderer().render(result.diagnostics, files: result.fileCount)
         case .sarif:
-            return SARIFRenderer(toolVersion: Sluice.version).render(result.diagnostics) + "\n"
+            return SARIFRenderer(toolVersion: Sluice.version).render(result.diagnostics)
         case .github:
             return GitHubRenderer().render(result.diagnostics)
         }
