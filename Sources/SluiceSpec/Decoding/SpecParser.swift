@@ -24,7 +24,20 @@ public enum SpecParser {
         decoder.spec.root = document.root
         let syntaxFailed = document.diagnostics.contains { $0.rule == .yamlSyntax && $0.severity == .error } && document.root == nil
         if !syntaxFailed { decoder.decodeRoot(document.root) }
-        return (decoder.spec, document.diagnostics + decoder.reader.sink.diagnostics)
+        let syntax = document.diagnostics.map { explainUnquotedTableType($0, decoder.spec.source) }
+        return (decoder.spec, syntax + decoder.reader.sink.diagnostics)
+    }
+
+    /// `out: table(a: int64)` is not valid YAML (`: ` inside a plain scalar
+    /// starts a mapping), and DESIGN.md's own example once wrote it so.
+    /// libyaml's message says nothing useful about it; the help line does.
+    static func explainUnquotedTableType(_ diagnostic: Diagnostic, _ source: SourceText) -> Diagnostic {
+        guard diagnostic.rule == .yamlSyntax, diagnostic.help == nil,
+              let line = source.line(diagnostic.range.start.line), line.contains("table("),
+              !line.contains("\"table("), !line.contains("'table(") else { return diagnostic }
+        var explained = diagnostic
+        explained.help = "quote table types: \"table(col: type, ...)\""
+        return explained
     }
 }
 
