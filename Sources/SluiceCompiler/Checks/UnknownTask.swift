@@ -6,13 +6,12 @@ struct UnknownTask: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
         let pipeline = context.spec.pipeline?.value ?? "(unnamed)"
         for task in context.spec.tasks {
-            var listed = Set<String>()
-            for need in task.needs {
+            for (position, need) in task.needs.enumerated() {
                 if context.graph.index[need.value] == nil {
                     sink.emit(.unknownTask, at: need.range,
                               "task \"\(task.name.value)\" needs \"\(need.value)\", which is not a task of pipeline \"\(pipeline)\"",
                               help: didYouMean(need.value, among: context.graph.names))
-                } else if !listed.insert(need.value).inserted {
+                } else if task.needs[..<position].contains(where: { $0.value == need.value }) {
                     sink.emit(.invalidValue, at: need.range, "task \"\(task.name.value)\" lists \"\(need.value)\" twice in \"needs\"",
                               help: "remove the second entry")
                 }
