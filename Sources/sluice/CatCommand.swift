@@ -1,7 +1,47 @@
 import ArgumentParser
+import SluiceColumnar
 
-/// `sluice cat FILE.arrow`: print an Arrow IPC file (owned by the columnar work).
+/// `sluice cat FILE.arrow`: print an Arrow IPC file. Wiring only; the
+/// printing lives in `SluiceColumnar.TablePrinter`.
 struct CatCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cat", abstract: "Print an Arrow IPC table.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "cat",
+        abstract: "Print an Arrow IPC table.",
+        discussion: """
+            Prints an aligned table on a terminal and CSV when piped. \
+            `--format csv` output re-ingests to an identical Arrow file.
+            """
+    )
+
+    @Argument(help: "An Arrow IPC file (.arrow, Feather V2) or stream.")
+    var file: String
+
+    @Option(help: "table, csv or json (JSON lines). Default: table on a terminal, csv otherwise.")
+    var format: CatFormat?
+
+    @Option(help: "Print at most N rows.")
+    var head: Int?
+
+    @Flag(help: "Print the column names and types instead of the rows.")
+    var schema = false
+
+    func validate() throws {
+        if let head, head < 0 { throw ValidationError("--head must be 0 or more, not \(head)") }
+    }
+
+    func run() throws {
+        let output = FileDescriptorOutput.standardOutput
+        let options = CatOptions(format: format ?? (output.isTerminal ? .table : .csv), head: head, schemaOnly: schema)
+        do {
+            try TablePrinter.print(path: file, options: options, to: output)
+        } catch {
+            try? output.flush()
+            let standardError = FileDescriptorOutput(descriptor: 2)
+            try? standardError.write("error: \(error)\n")
+            try? standardError.flush()
+            throw ExitCode(2)
+        }
+    }
 }
+
+extension CatFormat: ExpressibleByArgument {}

@@ -1,0 +1,99 @@
+/// Converts a task's CSV or JSON-lines output into an Arrow file checked
+/// against the declared table schema. Input is streamed in chunks and the
+/// output in record batches, so memory does not grow with the file. On any
+/// error nothing is written: the output path keeps what it had.
+public enum TableIngest {
+    /// The text formats a task may write a table in.
+    public enum InputFormat: String, Sendable, CaseIterable {
+        case csv
+        case jsonLines = "jsonl"
+
+        /// `.jsonl`, `.ndjson` and `.json` are JSON lines; anything else is CSV.
+        public init(path: String) {
+            let lowered = path.lowercased()
+            let isJSON = [".jsonl", ".ndjson", ".json"].contains { lowered.hasSuffix($0) }
+            self = isJSON ? .jsonLines : .csv
+        }
+    }
+
+    /// Reads `inputPath` and atomically writes the Arrow file `outputPath`.
+    /// Returns the number of rows written.
+    @discardableResult
+    public static func ingest(
+        from inputPath: String,
+        format: InputFormat? = nil,
+        schema: TableSchema,
+        to outputPath: String,
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch
+    ) throws -> Int {
+        try checkSchema(schema)
+        let source = try FileByteSource(path: inputPath)
+        return try AtomicFile.withWriter(to: outputPath) { file in
+            let writer = try ArrowWriter(sink: file, schema: schema)
+            var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: writer)
+            try run(source, name: inputPath, format: format ?? InputFormat(path: inputPath), schema: schema, into: &batches)
+            try batches.flush()
+            try writer.finish()
+            return batches.totalRows
+        }
+    }
+
+    /// Parses and checks `inputPath`, handing over record batches as they fill.
+    public static func readBatches(
+        from inputPath: String,
+        format: InputFormat? = nil,
+        schema: TableSchema,
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch,
+        _ body: @escaping (RecordBatch) throws -> Void
+    ) throws {
+        try checkSchema(schema)
+        let source = try FileByteSource(path: inputPath)
+        try collect(source, name: inputPath, format: format ?? InputFormat(path: inputPath),
+                    schema: schema, rowsPerBatch: rowsPerBatch, body)
+    }
+
+    /// Parses text held in memory; `name` stands in for the file in errors.
+    public static func parse(
+        _ text: String, format: InputFormat, schema: TableSchema, name: String = "<input>",
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch
+    ) throws -> [RecordBatch] {
+        try parse(Array(text.utf8), format: format, schema: schema, name: name, rowsPerBatch: rowsPerBatch)
+    }
+
+    /// As `parse(_:format:schema:name:rowsPerBatch:)`, for raw bytes (which need not be UTF-8).
+    public static func parse(
+        _ bytes: [UInt8], format: InputFormat, schema: TableSchema, name: String = "<input>",
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch
+    ) throws -> [RecordBatch] {
+        try checkSchema(schema)
+        var batches: [RecordBatch] = []
+        try collect(MemoryByteSource(bytes), name: name, format: format, schema: schema,
+                    rowsPerBatch: rowsPerBatch) { batches.append($0) }
+        return batches
+    }
+
+    private static func collect(
+        _ source: ByteSource, name: String, format: InputFormat, schema: TableSchema,
+        rowsPerBatch: Int, _ body: @escaping (RecordBatch) throws -> Void
+    ) throws {
+        var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: ClosureBatchSink(body))
+        try run(source, name: name, format: format, schema: schema, into: &batches)
+        try batches.flush()
+    }
+
+    private static func run(
+        _ source: ByteSource, name: String, format: InputFormat, schema: TableSchema, into batches: inout BatchAssembler
+    ) throws {
+        let input = ChunkedInput(source: source)
+        switch format {
+        case .csv: try CSVIngest(file: name, schema: schema).run(input: input, into: &batches)
+        case .jsonLines: try JSONLinesIngest(file: name, schema: schema).run(input: input, into: &batches)
+        }
+    }
+
+    private static func checkSchema(_ schema: TableSchema) throws {
+        if let duplicate = schema.duplicateColumnName {
+            throw ColumnarUsageError("column \"\(duplicate)\" appears twice in the table schema")
+        }
+    }
+}
