@@ -1,5 +1,6 @@
 /// A position in a source file. Lines and columns are 1-based; columns count
-/// Unicode scalars (what libyaml counts), `offset` is the UTF-8 byte offset.
+/// Unicode scalars (what libyaml counts). `offset` is libyaml's mark index,
+/// informative only: nothing locates text by it (lines and columns do).
 public struct SourceLocation: Hashable, Comparable, Sendable, Codable {
     public var line: Int
     public var column: Int
