@@ -80,3 +80,16 @@ struct YAMLParserTests {
         #expect(list.range.end == SourceLocation(line: 3, column: 7, offset: list.range.end.offset))
     }
 }
+
+/// Large mappings switch from a linear scan to a hashed index; a duplicate of
+/// an early key must still be found after the switch.
+struct LargeMappingDuplicateTests {
+    @Test(arguments: [3, 16, 17, 30])
+    func duplicateOfAnEarlyKeyInALargeMapping(_ duplicated: Int) throws {
+        let keys = (1...40).map { "k\($0): \($0)" } + ["k\(duplicated): again"]
+        let doc = YAMLParser.parse(keys.joined(separator: "\n") + "\n", file: "t.yaml")
+        #expect(doc.diagnostics.map(\.rule) == [.duplicateKey])
+        #expect(doc.diagnostics.first?.range.start.line == 41)
+        #expect(doc.root?.mapping?.count == 40)
+    }
+}

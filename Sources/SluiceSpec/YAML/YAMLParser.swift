@@ -226,7 +226,8 @@ private struct TreeBuilder {
             return
         }
         top.pairs.append(YAMLPair(key: key, value: node))
-        if top.pairs.count > Frame.linearScanLimit, let keyText = key.keyText, keyText != "<<" { top.seen[keyText] = key.range }
+        // Once built (by firstOccurrence, from every pair), the index is kept current.
+        if !top.seen.isEmpty, let keyText = key.keyText, keyText != "<<" { top.seen[keyText] = key.range }
     }
 
     mutating func reportSyntaxError(_ parser: yaml_parser_t) {
