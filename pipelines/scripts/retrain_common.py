@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from sluice_io import to_bool, to_float
 
 FEATURES = ["lag_1", "lag_7", "weekend", "season_sin", "season_cos"]
@@ -54,3 +56,17 @@ def should_promote(candidate_rmse: float, current_rmse: float, beats_current: bo
     if candidate_rmse > max_rmse:
         return False, f"candidate RMSE {candidate_rmse:.3f} exceeds the ceiling {max_rmse}"
     return True, f"candidate improves RMSE by {improvement:.1%} ({current_rmse:.3f} -> {candidate_rmse:.3f})"
+
+
+def promotion_from_args(description: str) -> tuple[bool, str]:
+    """Parses the promotion rule's inputs from the command line and applies it.
+    decide_promotion and notify take the same flags, so both read them here."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--candidate-rmse", type=float, required=True)
+    ap.add_argument("--current-rmse", type=float, required=True)
+    ap.add_argument("--beats-current", type=to_bool, required=True)
+    ap.add_argument("--min-improvement", type=float, required=True)
+    ap.add_argument("--max-rmse", type=float, required=True)
+    args = ap.parse_args()
+    return should_promote(args.candidate_rmse, args.current_rmse, args.beats_current,
+                          args.min_improvement, args.max_rmse)

@@ -1,22 +1,11 @@
 """notify: one summary line for the team, whichever branch ran."""
 
-import argparse
-
-from retrain_common import should_promote
-from sluice_io import log, set_output, to_bool
+from retrain_common import promotion_from_args
+from sluice_io import log, set_output
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--candidate-rmse", type=float, required=True)
-    ap.add_argument("--current-rmse", type=float, required=True)
-    ap.add_argument("--beats-current", type=to_bool, required=True)
-    ap.add_argument("--min-improvement", type=float, required=True)
-    ap.add_argument("--max-rmse", type=float, required=True)
-    args = ap.parse_args()
-
-    promoted, why = should_promote(args.candidate_rmse, args.current_rmse, args.beats_current,
-                                   args.min_improvement, args.max_rmse)
+    promoted, why = promotion_from_args(__doc__)
     decision = "promoted" if promoted else "kept_current"
     set_output("decision", decision)
     set_output("summary", f"model retraining: {decision}; {why}")
