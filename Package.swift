@@ -3,7 +3,9 @@
 // the `sluice` executable only wires them. Dependencies point one way:
 //   SluiceDiagnostics, SluicePlan, SluiceColumnar  (leaves)
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
-//   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan
+//   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
+//   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
+//   SluiceExecutor  -> SluicePlan, SluiceColumnar                  (plan -> a local run)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -15,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for source digests and cache keys: hashing `deps` files must be fast.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libyaml itself: its events carry start *and* end marks.
@@ -28,11 +32,19 @@ let package = Package(
         .target(name: "SluicePlan"),
         .target(name: "SluiceColumnar"),
         .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics"]),
-        .target(name: "SluiceCompiler", dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
+        .target(
+            name: "SluiceCompiler",
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
+        .target(
+            name: "SluiceExecutor",
+            dependencies: ["SluicePlan", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar",
+                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +57,8 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar"]),
+        .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,353 @@
+/// A JSON value whose objects keep their members in order, so a plan printed,
+/// parsed and printed again is byte-identical, and params appear in the order
+/// the spec wrote them. Why not Foundation's JSONSerialization: it forgets key
+/// order and cannot tell `1` from `1.0` or `true` on every platform alike.
+public indirect enum JSON: Equatable, Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case let (.bool(a), .bool(b)): a == b
+        case let (.int(a), .int(b)): a == b
+        case let (.double(a), .double(b)): a == b
+        case let (.string(a), .string(b)): a == b
+        case let (.array(a), .array(b)): a == b
+        case let (.object(a), .object(b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .int(let i): hasher.combine(i)
+        case .double(let d): hasher.combine(d)
+        case .string(let s): hasher.combine(s)
+        case .array(let items): hasher.combine(items)
+        case .object(let members):
+            for (key, value) in members { hasher.combine(key); hasher.combine(value) }
+        }
+    }
+
+    /// The member named `key` of an object (first occurrence), else nil.
+    public subscript(key: String) -> JSON? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var intValue: Int64? { if case .int(let i) = self { i } else { nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
+    public var objectValue: [(String, JSON)]? { if case .object(let o) = self { o } else { nil } }
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// A number as a Double, whichever way it was written.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+}
+
+// MARK: - Writing
+
+extension JSON {
+    /// Two-space indented text with a trailing newline; `[]` and `{}` for
+    /// empty containers. Deterministic: the same value always prints the same bytes.
+    public func pretty() -> String {
+        var out = ""
+        write(to: &out, indent: 0, pretty: true)
+        out += "\n"
+        return out
+    }
+
+    /// One line, no spaces: for journals and one-value-per-line records.
+    public func compact() -> String {
+        var out = ""
+        write(to: &out, indent: 0, pretty: false)
+        return out
+    }
+
+    private func write(to out: inout String, indent: Int, pretty: Bool) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += JSON.formatDouble(d)
+        case .string(let s): JSON.writeString(s, to: &out)
+        case .array(let items):
+            guard !items.isEmpty else { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                item.write(to: &out, indent: indent + 2, pretty: pretty)
+            }
+            if pretty { out += "\n"; out += String(repeating: " ", count: indent) }
+            out += "]"
+        case .object(let members):
+            guard !members.isEmpty else { out += "{}"; return }
+            out += "{"
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                JSON.writeString(key, to: &out)
+                out += pretty ? ": " : ":"
+                value.write(to: &out, indent: indent + 2, pretty: pretty)
+            }
+            if pretty { out += "\n"; out += String(repeating: " ", count: indent) }
+            out += "}"
+        }
+    }
+
+    /// Shortest text that reads back as the same Double, always with a `.` or
+    /// an exponent so it stays a float on the way back. JSON has no NaN or
+    /// infinity: those print as null (the compiler refuses them in params).
+    static func formatDouble(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        let text = d.description
+        if text.contains(".") || text.contains("e") || text.contains("E") { return text }
+        return text + ".0"
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+// MARK: - Parsing
+
+/// Why a JSON text did not parse, with the byte offset where it went wrong.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "\(message) at byte \(offset)" }
+}
+
+extension JSON {
+    /// Parses one JSON value (RFC 8259) with surrounding whitespace. Integers
+    /// that fit in Int64 stay integers; nesting is bounded so hostile input
+    /// cannot exhaust the stack.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSON {
+        var copy = text
+        let result = copy.withUTF8 { bytes -> Result<JSON, JSONParseError> in
+            var parser = JSONParser(bytes: bytes)
+            return Result { () throws(JSONParseError) -> JSON in
+                parser.skipWhitespace()
+                let value = try parser.value(depth: 0)
+                parser.skipWhitespace()
+                guard parser.position == bytes.count else { throw parser.error("unexpected text after the value") }
+                return value
+            }
+        }
+        return try result.get()
+    }
+}
+
+private struct JSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+    static let maxDepth = 512
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: position) }
+
+    var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
+    }
+
+    mutating func expect(_ literal: StaticString, _ value: JSON) throws(JSONParseError) -> JSON {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw error("unexpected end of input") }
+        for i in 0..<count where bytes[position + i] != literal.utf8Start[i] { throw error("invalid literal") }
+        position += count
+        return value
+    }
+
+    mutating func value(depth: Int) throws(JSONParseError) -> JSON {
+        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+        guard let byte = current else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try object(depth: depth)
+        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): return try expect("true", .bool(true))
+        case UInt8(ascii: "f"): return try expect("false", .bool(false))
+        case UInt8(ascii: "n"): return try expect("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw error("unexpected character")
+        }
+    }
+
+    mutating func object(depth: Int) throws(JSONParseError) -> JSON {
+        position += 1
+        var members: [(String, JSON)] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "}") { position += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try string()
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
+            position += 1
+            skipWhitespace()
+            members.append((key, try value(depth: depth + 1)))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return .object(members)
+            default: throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    mutating func array(depth: Int) throws(JSONParseError) -> JSON {
+        position += 1
+        var items: [JSON] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") { position += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            items.append(try value(depth: depth + 1))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): position += 1; return .array(items)
+            default: throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    mutating func string() throws(JSONParseError) -> String {
+        position += 1
+        var scalars = String.UnicodeScalarView()
+        var runStart = position
+        func flush(_ end: Int) {
+            if end > runStart {
+                scalars.append(contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self).unicodeScalars)
+            }
+        }
+        while let byte = current {
+            switch byte {
+            case UInt8(ascii: "\""):
+                flush(position)
+                position += 1
+                return String(scalars)
+            case UInt8(ascii: "\\"):
+                flush(position)
+                position += 1
+                guard let escape = current else { throw error("unterminated escape") }
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code) {
+                        // A surrogate pair spells one scalar beyond the BMP.
+                        guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") else {
+                            throw error("lone surrogate")
+                        }
+                        position += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("bad surrogate pair") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
+                    scalars.append(scalar)
+                default: throw error("invalid escape")
+                }
+                runStart = position
+            default:
+                guard byte >= 0x20 else { throw error("control character in string") }
+                position += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw error("short \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error("invalid hex digit")
+            }
+            value = value * 16 + digit
+            position += 1
+        }
+        return value
+    }
+
+    mutating func number() throws(JSONParseError) -> JSON {
+        let start = position
+        var isInteger = true
+        if current == UInt8(ascii: "-") { position += 1 }
+        guard let first = current, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { throw error("invalid number") }
+        if first == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { position += 1 }
+        }
+        if current == UInt8(ascii: ".") {
+            isInteger = false
+            position += 1
+            guard let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { throw error("invalid number") }
+            while let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { position += 1 }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            isInteger = false
+            position += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
+            guard let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { throw error("invalid number") }
+            while let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { position += 1 }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if isInteger, let int = Int64(text) { return .int(int) }
+        guard let double = Double(text) else { throw JSONParseError(message: "invalid number", offset: start) }
+        return .double(double)
+    }
+}

@@ -1,0 +1,86 @@
+/// `--param key.path=value`: replaces one param, typed by the value it
+/// replaces, so `--param forecast.horizon_hours=48` stays an int and
+/// `--param forecast.horizon_hours=two` is refused before anything runs.
+/// Lives beside the plan so `sluice run plan.json --param ...` works too.
+public struct ParamOverride: Equatable, Sendable {
+    public var path: [String]
+    public var text: String
+
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Splits `key.path=value` at the first `=`.
+    public static func parse(_ argument: String) throws(Failure) -> ParamOverride {
+        guard let equals = argument.firstIndex(of: "=") else {
+            throw Failure(message: "--param \(argument.literalQuoted) needs the form key.path=value")
+        }
+        let key = argument[..<equals]
+        let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !key.isEmpty, !path.contains(where: \.isEmpty) else {
+            throw Failure(message: "--param \(argument.literalQuoted) has an empty name in its key path")
+        }
+        return ParamOverride(path: path, text: String(argument[argument.index(after: equals)...]))
+    }
+
+    /// Applies every override in order to `params` (an object).
+    public static func apply(_ arguments: [String], to params: JSON) throws(Failure) -> JSON {
+        var result = params
+        for argument in arguments {
+            let override = try parse(argument)
+            result = try override.apply(to: result, at: 0, dotted: override.path.joined(separator: "."))
+        }
+        return result
+    }
+
+    private func apply(to value: JSON, at depth: Int, dotted: String) throws(Failure) -> JSON {
+        guard depth < path.count else { return try typedReplacement(for: value, dotted: dotted) }
+        let key = path[depth]
+        switch value {
+        case .object(var members):
+            guard let index = members.firstIndex(where: { $0.0 == key }) else {
+                let known = members.map(\.0).sorted().joined(separator: ", ")
+                let at = path[..<depth].isEmpty ? "params" : "params." + path[..<depth].joined(separator: ".")
+                throw Failure(message: "--param \(dotted): \(at) has no key \(key.literalQuoted)" + (known.isEmpty ? "" : " (it has: \(known))"))
+            }
+            members[index].1 = try apply(to: members[index].1, at: depth + 1, dotted: dotted)
+            return .object(members)
+        case .array(var items):
+            guard let index = Int(key), index >= 0, index < items.count else {
+                throw Failure(message: "--param \(dotted): \(key.literalQuoted) is not an index of a list of \(items.count)")
+            }
+            items[index] = try apply(to: items[index], at: depth + 1, dotted: dotted)
+            return .array(items)
+        default:
+            throw Failure(message: "--param \(dotted): params.\(path[..<depth].joined(separator: ".")) is a single value, not a section")
+        }
+    }
+
+    private func typedReplacement(for existing: JSON, dotted: String) throws(Failure) -> JSON {
+        func refuse(_ kind: String) -> Failure {
+            Failure(message: "--param \(dotted)=\(text.literalQuoted): params.\(dotted) is \(kind), and this is not")
+        }
+        switch existing {
+        case .string, .null: return .string(text)
+        case .int:
+            guard let value = Int64(text) else { throw refuse("an integer") }
+            return .int(value)
+        case .double:
+            guard let value = Double(text), value.isFinite else { throw refuse("a number") }
+            return .double(value)
+        case .bool:
+            switch text {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            default: throw refuse("true or false")
+            }
+        case .array:
+            guard let value = try? JSON.parse(text), case .array = value else { throw refuse("a list (write it as JSON: [\"a\", \"b\"])") }
+            return value
+        case .object:
+            guard let value = try? JSON.parse(text), case .object = value else { throw refuse("a section (write it as a JSON object)") }
+            return value
+        }
+    }
+}

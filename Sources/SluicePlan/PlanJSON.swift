@@ -1,0 +1,317 @@
+/// The plan's JSON form (DESIGN.md "plan", version 1), written and read here
+/// only, so the shape has one definition. Every field is always present
+/// (null when absent) so consumers never guess; field order is fixed.
+extension Plan {
+    public func json() -> JSON {
+        .object([
+            ("version", .int(Plan.formatVersion)),
+            ("pipeline", .string(pipeline)),
+            ("description", description.map(JSON.string) ?? .null),
+            ("source", .string(source)),
+            ("source_sha256", .string(sourceSHA256)),
+            ("workspace", .string(workspace)),
+            ("schedule", schedule.map(JSON.string) ?? .null),
+            ("params", params),
+            ("pools", .object(pools.map { ($0.name, .int(Int64($0.slots))) })),
+            ("max_active_tasks", maxActiveTasks.map { .int(Int64($0)) } ?? .null),
+            ("env_file", envFile.map(JSON.string) ?? .null),
+            ("secrets", .array(secrets.map(JSON.string))),
+            ("tasks", .array(tasks.map { $0.json() })),
+        ])
+    }
+
+    /// The plan as pretty JSON text with a trailing newline.
+    public func encoded() -> String { json().pretty() }
+
+    public init(jsonText: String) throws(PlanDecodingError) {
+        let value: JSON
+        do { value = try JSON.parse(jsonText) } catch { throw PlanDecodingError("not JSON: \(error)") }
+        try self.init(json: value)
+    }
+
+    public init(json: JSON) throws(PlanDecodingError) {
+        let r = PlanReader(json, path: "plan")
+        let version = try r.int("version")
+        guard version == Plan.formatVersion else {
+            throw PlanDecodingError("plan format version \(version) is not supported (this sluice reads version \(Plan.formatVersion))")
+        }
+        let paramsValue = try r.required("params")
+        guard paramsValue.objectValue != nil else { throw PlanDecodingError("plan.params must be an object") }
+        var pools: [Pool] = []
+        for (name, slots) in try r.object("pools") {
+            guard let n = slots.intValue, n >= 1 else { throw PlanDecodingError("plan.pools.\(name) must be a positive integer") }
+            pools.append(Pool(name: name, slots: Int(n)))
+        }
+        self.init(
+            pipeline: try r.string("pipeline"),
+            description: try r.optionalString("description"),
+            source: try r.string("source"),
+            sourceSHA256: try r.string("source_sha256"),
+            workspace: try r.string("workspace"),
+            schedule: try r.optionalString("schedule"),
+            params: paramsValue,
+            pools: pools,
+            maxActiveTasks: try r.optionalInt("max_active_tasks").map { Int($0) },
+            envFile: try r.optionalString("env_file"),
+            secrets: try r.strings("secrets"),
+            tasks: try r.array("tasks").enumerated().map { i, task throws(PlanDecodingError) in
+                try PlanTask(json: PlanReader(task, path: "plan.tasks[\(i)]"))
+            }
+        )
+    }
+}
+
+public struct PlanDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension PlanTask {
+    func json() -> JSON {
+        let outputs: [JSON] = self.outputs.map { output in
+            .object([("name", .string(output.name)), ("type", .string(output.type.description)),
+                     ("path", output.path.map(JSON.string) ?? .null)])
+        }
+        let inputs: [JSON] = self.inputs.map { .object([("name", .string($0.name)), ("from", $0.from.json())]) }
+        let trigger: JSON = self.trigger.map { .object([("pipeline", .string($0.pipeline)), ("spec", .string($0.spec))]) } ?? .null
+        let env: [JSON] = self.env.map { .object([("name", .string($0.name)), ("value", $0.value.json())]) }
+        let reads: JSON = .object([
+            ("params", .array(self.reads.params.map(JSON.string))),
+            ("outputs", .array(self.reads.outputs.map { $0.json() })),
+        ])
+        let head: [(String, JSON)] = [
+            ("id", .string(id)),
+            ("description", description.map(JSON.string) ?? .null),
+            ("kind", .string(kind.rawValue)),
+            ("needs", .array(needs.map(JSON.string))),
+            ("run", run.map { $0.json() } ?? .null),
+            ("foreach", foreach.map { $0.json() } ?? .null),
+            ("outputs", .array(outputs)),
+            ("inputs", .array(inputs)),
+            ("branch", branch.map { .array($0.map(JSON.string)) } ?? .null),
+            ("trigger", trigger),
+        ]
+        let tail: [(String, JSON)] = [
+            ("trigger_rule", .string(triggerRule.rawValue)),
+            ("retries", .int(Int64(retries))),
+            ("retry_delay_ms", .int(retryDelayMilliseconds)),
+            ("retry_backoff", .string(retryBackoff.rawValue)),
+            ("timeout_ms", timeoutMilliseconds.map(JSON.int) ?? .null),
+            ("pool", pool.map(JSON.string) ?? .null),
+            ("env", .array(env)),
+            ("deps", .array(deps.map(JSON.string))),
+            ("cache", .bool(cache)),
+            ("reads", reads),
+        ]
+        return .object(head + tail)
+    }
+
+    init(json r: PlanReader) throws(PlanDecodingError) {
+        guard let kind = Kind(rawValue: try r.string("kind")) else { throw r.error("kind", "must be command, trigger or empty") }
+        guard let rule = TriggerRule(rawValue: try r.string("trigger_rule")) else { throw r.error("trigger_rule", "is not a trigger rule") }
+        guard let backoff = Backoff(rawValue: try r.string("retry_backoff")) else { throw r.error("retry_backoff", "must be fixed or exponential") }
+        var outputs: [PlanOutput] = []
+        for (i, output) in try r.array("outputs").enumerated() {
+            let o = r.child(output, "outputs[\(i)]")
+            outputs.append(PlanOutput(name: try o.string("name"), type: try o.type("type"), path: try o.optionalString("path")))
+        }
+        var inputs: [PlanInput] = []
+        for (i, input) in try r.array("inputs").enumerated() {
+            let o = r.child(input, "inputs[\(i)]")
+            inputs.append(PlanInput(name: try o.string("name"), from: try OutputReference(json: o.child(try o.required("from"), "from"))))
+        }
+        var env: [EnvVariable] = []
+        for (i, variable) in try r.array("env").enumerated() {
+            let o = r.child(variable, "env[\(i)]")
+            env.append(EnvVariable(name: try o.string("name"), value: try Template(json: try o.required("value"), o.path + ".value")))
+        }
+        let reads = r.child(try r.required("reads"), "reads")
+        var readOutputs: [OutputReference] = []
+        for (i, output) in try reads.array("outputs").enumerated() {
+            readOutputs.append(try OutputReference(json: reads.child(output, "outputs[\(i)]")))
+        }
+        let runValue = try r.required("run")
+        let foreachValue = try r.required("foreach")
+        let triggerValue = try r.required("trigger")
+        let branchValue = try r.required("branch")
+        let retries = try r.int("retries")
+        guard retries >= 0 else { throw r.error("retries", "must not be negative") }
+        self.init(
+            id: try r.string("id"),
+            description: try r.optionalString("description"),
+            kind: kind,
+            needs: try r.strings("needs"),
+            run: runValue.isNull ? nil : try Template(json: runValue, r.path + ".run"),
+            foreach: foreachValue.isNull ? nil : try ForeachSource(json: r.child(foreachValue, "foreach")),
+            outputs: outputs,
+            inputs: inputs,
+            branch: branchValue.isNull ? nil : try r.strings("branch"),
+            trigger: triggerValue.isNull ? nil : try PlanTrigger(json: r.child(triggerValue, "trigger")),
+            triggerRule: rule,
+            retries: Int(retries),
+            retryDelayMilliseconds: try r.int("retry_delay_ms"),
+            retryBackoff: backoff,
+            timeoutMilliseconds: try r.optionalInt("timeout_ms"),
+            pool: try r.optionalString("pool"),
+            env: env,
+            deps: try r.strings("deps"),
+            cache: try r.bool("cache"),
+            reads: Reads(params: try reads.strings("params"), outputs: readOutputs)
+        )
+    }
+}
+
+extension PlanTrigger {
+    init(json r: PlanReader) throws(PlanDecodingError) {
+        self.init(pipeline: try r.string("pipeline"), spec: try r.string("spec"))
+    }
+}
+
+extension OutputReference {
+    func json() -> JSON {
+        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))])
+    }
+
+    init(json r: PlanReader) throws(PlanDecodingError) {
+        self.init(task: try r.string("task"), output: try r.string("output"), type: try r.type("type"), mapped: try r.bool("mapped"))
+    }
+}
+
+extension ForeachSource {
+    func json() -> JSON {
+        switch self {
+        case .param(let path): .object([("param", .array(path.map(JSON.string)))])
+        case .output(let reference): .object([("output", reference.json())])
+        }
+    }
+
+    init(json r: PlanReader) throws(PlanDecodingError) {
+        if r.value["param"] != nil {
+            self = .param(try r.strings("param"))
+        } else if let output = r.value["output"] {
+            self = .output(try OutputReference(json: r.child(output, "output")))
+        } else {
+            throw PlanDecodingError("\(r.path) must hold \"param\" or \"output\"")
+        }
+    }
+}
+
+extension Template {
+    func json() -> JSON {
+        .array(segments.map { segment in
+            switch segment {
+            case .text(let text): .object([("text", .string(text))])
+            case .reference(.param(let path)): .object([("param", .array(path.map(JSON.string)))])
+            case .reference(.output(let reference)): .object([("output", reference.json())])
+            case .reference(.item): .object([("var", .string("item"))])
+            case .reference(.index): .object([("var", .string("index"))])
+            case .reference(.runID): .object([("var", .string("run.id"))])
+            case .reference(.runDate): .object([("var", .string("run.date"))])
+            }
+        })
+    }
+
+    init(json: JSON, _ path: String) throws(PlanDecodingError) {
+        guard let items = json.arrayValue else { throw PlanDecodingError("\(path) must be a list of segments") }
+        var segments: [Segment] = []
+        for (i, item) in items.enumerated() {
+            let r = PlanReader(item, path: "\(path)[\(i)]")
+            if let text = item["text"] {
+                guard let string = text.stringValue else { throw r.error("text", "must be a string") }
+                segments.append(.text(string))
+            } else if item["param"] != nil {
+                segments.append(.reference(.param(try r.strings("param"))))
+            } else if let output = item["output"] {
+                segments.append(.reference(.output(try OutputReference(json: r.child(output, "output")))))
+            } else if let variable = item["var"]?.stringValue {
+                switch variable {
+                case "item": segments.append(.reference(.item))
+                case "index": segments.append(.reference(.index))
+                case "run.id": segments.append(.reference(.runID))
+                case "run.date": segments.append(.reference(.runDate))
+                default: throw r.error("var", "is not item, index, run.id or run.date")
+                }
+            } else {
+                throw PlanDecodingError("\(r.path) is not a template segment")
+            }
+        }
+        self.init(segments)
+    }
+}
+
+/// Typed access to one JSON object of a plan, with the JSON path in every error.
+struct PlanReader {
+    let value: JSON
+    let path: String
+
+    init(_ value: JSON, path: String) {
+        self.value = value
+        self.path = path
+    }
+
+    func child(_ value: JSON, _ name: String) -> PlanReader { PlanReader(value, path: path + "." + name) }
+
+    func error(_ key: String, _ message: String) -> PlanDecodingError { PlanDecodingError("\(path).\(key) \(message)") }
+
+    func required(_ key: String) throws(PlanDecodingError) -> JSON {
+        guard value.objectValue != nil else { throw PlanDecodingError("\(path) must be an object") }
+        guard let member = value[key] else { throw PlanDecodingError("\(path) lacks \"\(key)\"") }
+        return member
+    }
+
+    func string(_ key: String) throws(PlanDecodingError) -> String {
+        guard let s = try required(key).stringValue else { throw error(key, "must be a string") }
+        return s
+    }
+
+    func optionalString(_ key: String) throws(PlanDecodingError) -> String? {
+        let v = try required(key)
+        if v.isNull { return nil }
+        guard let s = v.stringValue else { throw error(key, "must be a string or null") }
+        return s
+    }
+
+    func int(_ key: String) throws(PlanDecodingError) -> Int64 {
+        guard let i = try required(key).intValue else { throw error(key, "must be an integer") }
+        return i
+    }
+
+    func optionalInt(_ key: String) throws(PlanDecodingError) -> Int64? {
+        let v = try required(key)
+        if v.isNull { return nil }
+        guard let i = v.intValue else { throw error(key, "must be an integer or null") }
+        return i
+    }
+
+    func bool(_ key: String) throws(PlanDecodingError) -> Bool {
+        guard let b = try required(key).boolValue else { throw error(key, "must be true or false") }
+        return b
+    }
+
+    func array(_ key: String) throws(PlanDecodingError) -> [JSON] {
+        guard let a = try required(key).arrayValue else { throw error(key, "must be a list") }
+        return a
+    }
+
+    func object(_ key: String) throws(PlanDecodingError) -> [(String, JSON)] {
+        guard let o = try required(key).objectValue else { throw error(key, "must be an object") }
+        return o
+    }
+
+    func strings(_ key: String) throws(PlanDecodingError) -> [String] {
+        var result: [String] = []
+        for item in try array(key) {
+            guard let s = item.stringValue else { throw error(key, "must be a list of strings") }
+            result.append(s)
+        }
+        return result
+    }
+
+    func type(_ key: String) throws(PlanDecodingError) -> ValueType {
+        switch ValueType.parse(try string(key)) {
+        case .success(let type): return type
+        case .failure(let failure): throw error(key, "is not a type: \(failure.message)")
+        }
+    }
+}

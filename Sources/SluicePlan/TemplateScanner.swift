@@ -1,0 +1,182 @@
+/// Splits a templated string (`run`, an `env` value, `foreach`) into literal
+/// text and `{{ ... }}` references, keeping the offset of every reference and
+/// of every path segment in it (Unicode scalars into the string), so the
+/// checker can underline exactly `params.horizn` rather than the whole `run`.
+///
+/// A reference is a dotted path of names (`params.a.b`, `task.output`,
+/// `item`, `run.id`); a segment made of digits indexes a list
+/// (`params.tickers.0`). `{{ "{{" }}` writes literal text (the Jinja idiom
+/// Airflow users know), for commands that need braces themselves.
+public struct TemplateScanner {
+    /// One piece of a scanned string.
+    public enum Piece: Equatable, Sendable {
+        case text(String)
+        case reference(ScannedReference)
+    }
+
+    public struct Result: Equatable, Sendable {
+        public var pieces: [Piece]
+        public var errors: [LiteralError]
+
+        public var references: [ScannedReference] {
+            pieces.compactMap { if case .reference(let r) = $0 { r } else { nil } }
+        }
+    }
+
+    /// Scans `text`. Never fails: malformed references become errors and
+    /// their text is kept as literal text so later pieces still line up.
+    public static func scan(_ text: String) -> Result {
+        let scalars = ScalarText(text)
+        var pieces: [Piece] = []
+        var errors: [LiteralError] = []
+        var literal = String.UnicodeScalarView()
+        var i = 0
+        func flushLiteral() {
+            if !literal.isEmpty { pieces.append(.text(String(literal))); literal = String.UnicodeScalarView() }
+        }
+        while i < scalars.count {
+            guard scalars[safe: i] == "{", scalars[safe: i + 1] == "{" else {
+                if scalars[safe: i] == "}", scalars[safe: i + 1] == "}" {
+                    errors.append(LiteralError(message: "\"}}\" without an opening \"{{\"", offset: i, length: 2))
+                    literal.append(contentsOf: "}}".unicodeScalars)
+                    i += 2
+                    continue
+                }
+                if let s = scalars[safe: i] { literal.append(s) }
+                i += 1
+                continue
+            }
+            // Find the closing braces; a `{{` inside a string literal does not end it.
+            var j = i + 2, quote: Unicode.Scalar? = nil, close: Int? = nil
+            while j < scalars.count {
+                let s = scalars[safe: j]
+                if let q = quote {
+                    if s == q { quote = nil }
+                } else if s == "\"" || s == "'" {
+                    quote = s
+                } else if s == "}", scalars[safe: j + 1] == "}" {
+                    close = j
+                    break
+                } else if s == "\n" {
+                    break
+                }
+                j += 1
+            }
+            guard let close else {
+                errors.append(LiteralError(message: "\"{{\" is never closed by \"}}\"", offset: i, length: 2))
+                literal.append(contentsOf: "{{".unicodeScalars)
+                i += 2
+                continue
+            }
+            switch parseExpression(scalars, from: i + 2, to: close, whole: i) {
+            case .success(.literalText(let value)):
+                literal.append(contentsOf: value.unicodeScalars)
+            case .success(.path(let reference)):
+                flushLiteral()
+                pieces.append(.reference(reference))
+            case .failure(let error):
+                errors.append(error)
+                literal.append(contentsOf: scalars.slice(i, close + 2).unicodeScalars)
+            }
+            i = close + 2
+        }
+        flushLiteral()
+        return Result(pieces: pieces, errors: errors)
+    }
+
+    /// Scans a bare reference (`foreach: params.tickers`), also accepting it
+    /// wrapped in `{{ }}`. Returns nil with an error when it is not exactly one path.
+    public static func scanBareReference(_ text: String) -> Swift.Result<ScannedReference, LiteralError> {
+        let scalars = ScalarText(text)
+        let (start, end) = scalars.trimmedBounds()
+        if scalars[safe: start] == "{" && scalars[safe: start + 1] == "{" {
+            let result = scan(text)
+            if let error = result.errors.first { return .failure(error) }
+            guard result.pieces.count == 1, case .reference(let reference) = result.pieces[0] else {
+                return .failure(LiteralError(message: "expected exactly one reference", offset: start, length: end - start))
+            }
+            return .success(reference)
+        }
+        switch parseExpression(scalars, from: start, to: end, whole: start) {
+        case .success(.path(let reference)): return .success(reference)
+        case .success(.literalText):
+            return .failure(LiteralError(message: "expected a reference such as params.items or task.output", offset: start, length: end - start))
+        case .failure(let error): return .failure(error)
+        }
+    }
+
+    private enum Expression {
+        case path(ScannedReference)
+        case literalText(String)
+    }
+
+    private static func parseExpression(_ s: ScalarText, from: Int, to: Int, whole: Int) -> Swift.Result<Expression, LiteralError> {
+        var start = from, end = to
+        while start < end, let c = s[safe: start], c == " " || c == "\t" { start += 1 }
+        while end > start, let c = s[safe: end - 1], c == " " || c == "\t" { end -= 1 }
+        guard start < end else {
+            return .failure(LiteralError(message: "empty reference \"{{ }}\"", offset: whole, length: to + 2 - whole))
+        }
+        if let q = s[safe: start], q == "\"" || q == "'" {
+            guard end - start >= 2, s[safe: end - 1] == q else {
+                return .failure(LiteralError(message: "unterminated string in reference", offset: start, length: end - start))
+            }
+            return .success(.literalText(s.slice(start + 1, end - 1)))
+        }
+        var segments: [ScannedReference.Segment] = []
+        var i = start
+        while true {
+            let segmentStart = i
+            while i < end, let c = s[safe: i], isNameScalar(c) { i += 1 }
+            guard i > segmentStart else {
+                let found = s[safe: i].map { String(Character($0)).literalQuoted } ?? "the end"
+                let what = segments.isEmpty ? "a name" : "a name after \".\""
+                return .failure(LiteralError(message: "expected \(what) in reference, found \(found)", offset: i, length: i < end ? 1 : 0))
+            }
+            segments.append(.init(name: s.slice(segmentStart, i), offset: segmentStart, length: i - segmentStart))
+            if i == end { break }
+            guard s[safe: i] == "." else {
+                let c = s[safe: i]
+                let message: String
+                switch c {
+                case "|": message = "filters (\"|\") are not supported in references; references name a value, the command transforms it"
+                case "[": message = "index with a dot: params.list.0, not params.list[0]"
+                case " ", "\t": message = "a reference is one dotted path; found a space inside it"
+                default: message = "unexpected \(c.map { String(Character($0)).literalQuoted } ?? "end") in reference"
+                }
+                return .failure(LiteralError(message: message, offset: i, length: 1))
+            }
+            i += 1
+        }
+        return .success(.path(ScannedReference(segments: segments, offset: whole, length: to + 2 - whole)))
+    }
+
+    private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {
+        (c.value >= 0x61 && c.value <= 0x7A) || (c.value >= 0x41 && c.value <= 0x5A) || isDigit(c) || c == "_" || c == "-"
+    }
+}
+
+/// A `{{ a.b.c }}` reference as written, before it is resolved.
+public struct ScannedReference: Equatable, Sendable {
+    public struct Segment: Equatable, Sendable {
+        public var name: String
+        /// Unicode scalars from the start of the scanned string.
+        public var offset: Int
+        public var length: Int
+    }
+
+    public var segments: [Segment]
+    /// The whole `{{ ... }}` (or the bare path), in Unicode scalars.
+    public var offset: Int
+    public var length: Int
+
+    public var path: [String] { segments.map(\.name) }
+    public var dotted: String { path.joined(separator: ".") }
+
+    /// Offset and length covering segments `from..<to`.
+    public func span(from: Int, to: Int) -> (offset: Int, length: Int) {
+        guard from < to, from >= 0, to <= segments.count else { return (offset, length) }
+        let first = segments[from], last = segments[to - 1]
+        return (first.offset, last.offset + last.length - first.offset)
+    }
+}
