@@ -68,7 +68,7 @@ public struct TemplateScanner {
                 i += 2
                 continue
             }
-            switch parseExpression(scalars, from: i + 2, to: close, whole: i) {
+            switch parseExpression(scalars, from: i + 2, to: close, whole: (i, close + 2)) {
             case .success(.literalText(let value)):
                 literal.append(contentsOf: value.unicodeScalars)
             case .success(.path(let reference)):
@@ -97,7 +97,7 @@ public struct TemplateScanner {
             }
             return .success(reference)
         }
-        switch parseExpression(scalars, from: start, to: end, whole: start) {
+        switch parseExpression(scalars, from: start, to: end, whole: (start, end)) {
         case .success(.path(let reference)): return .success(reference)
         case .success(.literalText):
             return .failure(LiteralError(message: "expected a reference such as params.items or task.output", offset: start, length: end - start))
@@ -110,12 +110,14 @@ public struct TemplateScanner {
         case literalText(String)
     }
 
-    private static func parseExpression(_ s: ScalarText, from: Int, to: Int, whole: Int) -> Swift.Result<Expression, LiteralError> {
+    /// Parses the text between `from` and `to`; `whole` is the span to report
+    /// for the reference as a whole (with its braces, when it has them).
+    private static func parseExpression(_ s: ScalarText, from: Int, to: Int, whole: (start: Int, end: Int)) -> Swift.Result<Expression, LiteralError> {
         var start = from, end = to
         while start < end, let c = s[safe: start], c == " " || c == "\t" { start += 1 }
         while end > start, let c = s[safe: end - 1], c == " " || c == "\t" { end -= 1 }
         guard start < end else {
-            return .failure(LiteralError(message: "empty reference \"{{ }}\"", offset: whole, length: to + 2 - whole))
+            return .failure(LiteralError(message: "empty reference \"{{ }}\"", offset: whole.start, length: whole.end - whole.start))
         }
         if let q = s[safe: start], q == "\"" || q == "'" {
             guard end - start >= 2, s[safe: end - 1] == q else {
@@ -141,14 +143,19 @@ public struct TemplateScanner {
                 switch c {
                 case "|": message = "filters (\"|\") are not supported in references; references name a value, the command transforms it"
                 case "[": message = "index with a dot: params.list.0, not params.list[0]"
-                case " ", "\t": message = "a reference is one dotted path; found a space inside it"
+                case " ", "\t":
+                    var next = i
+                    while next < end, let c = s[safe: next], c == " " || c == "\t" { next += 1 }
+                    message = s[safe: next] == "|"
+                        ? "filters (\"|\") are not supported in references; references name a value, the command transforms it"
+                        : "a reference is one dotted path; found a space inside it"
                 default: message = "unexpected \(c.map { String(Character($0)).literalQuoted } ?? "end") in reference"
                 }
                 return .failure(LiteralError(message: message, offset: i, length: 1))
             }
             i += 1
         }
-        return .success(.path(ScannedReference(segments: segments, offset: whole, length: to + 2 - whole)))
+        return .success(.path(ScannedReference(segments: segments, offset: whole.start, length: whole.end - whole.start)))
     }
 
     private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {

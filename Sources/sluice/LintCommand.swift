@@ -56,7 +56,7 @@ struct LintCommand: ParsableCommand {
             let texts = Dictionary(sources.map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
             let renderer = TextRenderer(useColor: color.enabled())
             let summary = renderer.summary(LintSummary(diagnostics: result.diagnostics, files: result.fileCount))
-            let body = renderer.render(result.diagnostics) { texts[$0] }
+            let body = renderer.render(result.diagnostics) { texts[$0] ?? DiskFiles().read($0) }
             // A blank line between the last diagnostic and the summary, as rustc prints.
             let separator = body.isEmpty || body.hasSuffix("\n\n") ? "" : "\n"
             return body + separator + (summary.hasSuffix("\n") ? summary : summary + "\n")

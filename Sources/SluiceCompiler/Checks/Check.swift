@@ -7,6 +7,17 @@ public struct CheckContext: Sendable {
     public let graph: TaskGraph
     /// Every spec linted together, for checks that look across files.
     public let project: Project
+    /// Params, output types and every reference, resolved.
+    public let contracts: PipelineContracts
+    /// How branch skips flow through this pipeline.
+    public let flow: BranchFlow
+    /// The pipelines a `trigger` may name.
+    public let pipelines: PipelineIndex
+
+    /// The source range of `length` scalars `offset` into a scalar's value.
+    public func locate(_ node: YAMLNode, offset: Int, length: Int) -> SourceRange {
+        SourceLocator(node: node, source: spec.source).range(offset: offset, length: length)
+    }
 }
 
 /// One rule of the catalogue, over one spec. Checks emit into the sink and
@@ -20,6 +31,9 @@ public enum CheckRegistry {
     public static let perSpec: [any Check] = [
         UnknownTask(), SelfDependency(), DependencyCycle(), InvalidDuration(), InvalidCron(),
         UnknownPool(), InvalidTriggerRule(), PathEscape(), SecretInPlainText(),
+        // Data contracts.
+        BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
+        BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
     ]
 }
 

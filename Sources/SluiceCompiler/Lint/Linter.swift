@@ -6,6 +6,9 @@ public struct LintResult: Sendable {
     public var diagnostics: [Diagnostic]
     public var fileCount: Int
     public var specs: [PipelineSpec]
+    /// Per spec (same order as `specs`): its graph and resolved contracts, for lowering.
+    public var checked: [CheckedPipeline]
+    public var pipelines: PipelineIndex
 
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
     public var warningCount: Int { diagnostics.count { $0.severity == .warning } }
@@ -13,7 +16,8 @@ public struct LintResult: Sendable {
 
 /// Parses and checks specs: the front end of every command.
 public enum Linter {
-    public static func lint(_ sources: [SpecSource]) -> LintResult {
+    /// `files` reads what specs refer to: params files, and sibling specs a trigger names.
+    public static func lint(_ sources: [SpecSource], files: any ProjectFiles = DiskFiles()) -> LintResult {
         var diagnostics: [Diagnostic] = []
         var specs: [PipelineSpec] = []
         for source in sources.sorted(by: { $0.path < $1.path }) {
@@ -22,13 +26,29 @@ public enum Linter {
             specs.append(spec)
         }
         let project = Project(specs: specs)
+        let pipelines = PipelineIndex(project: specs, files: files)
+        var checked: [CheckedPipeline] = []
         for spec in specs {
             var sink = DiagnosticSink(file: spec.file)
-            let context = CheckContext(spec: spec, graph: TaskGraph(spec), project: project)
+            let graph = TaskGraph(spec)
+            let contracts = PipelineContracts.build(spec, graph: graph, files: files)
+            diagnostics += contracts.paramDiagnostics
+            let flow = BranchFlow(spec, graph: graph)
+            let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines)
             for check in CheckRegistry.perSpec { check.check(context, into: &sink) }
             diagnostics += sink.diagnostics
+            checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))
         }
         diagnostics += DuplicatePipeline.check(project)
-        return LintResult(diagnostics: DiagnosticSink.normalize(diagnostics), fileCount: sources.count, specs: specs)
+        return LintResult(diagnostics: DiagnosticSink.normalize(diagnostics), fileCount: sources.count, specs: specs,
+                          checked: checked, pipelines: pipelines)
     }
+}
+
+/// One spec after checking: what lowering to a plan starts from.
+public struct CheckedPipeline: Sendable {
+    public var spec: PipelineSpec
+    public var graph: TaskGraph
+    public var contracts: PipelineContracts
+    public var flow: BranchFlow
 }

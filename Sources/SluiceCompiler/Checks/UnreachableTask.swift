@@ -1,0 +1,21 @@
+import SluiceDiagnostics
+import SluiceSpec
+
+/// `unreachable-task`: a direct downstream of a branch task that is not one
+/// of its choices. The branch skips every direct downstream it does not
+/// choose, so this task never runs.
+struct UnreachableTask: Check {
+    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+        for (b, task) in context.spec.tasks.enumerated() {
+            guard let choices = task.branch else { continue }
+            let chosen = Set(choices.map(\.value))
+            for d in context.graph.downstream[b] where !chosen.contains(context.taskName(d)) {
+                let name = context.taskName(d)
+                sink.emit(.unreachableTask, at: context.spec.tasks[d].name.range,
+                          "task \(quoted(name)) needs branch task \(quoted(task.name.value)) but is not one of its choices: it is always skipped",
+                          notes: ["\(quoted(task.name.value)) chooses: " + choices.map(\.value).joined(separator: ", ")],
+                          help: "add \(quoted(name)) to the \"branch\" choices, or make it need one of the choices instead")
+            }
+        }
+    }
+}

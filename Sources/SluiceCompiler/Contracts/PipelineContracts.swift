@@ -1,0 +1,360 @@
+import SluiceDiagnostics
+import SluicePlan
+import SluiceSpec
+
+/// The checked facts about one pipeline's data contracts: merged params,
+/// parsed output types, and every `{{ }}` reference resolved (or the reason
+/// it did not resolve). Rules read these facts and decide what to report;
+/// the plan is lowered from them. Built once per spec.
+public struct PipelineContracts: Sendable {
+    public var params: ParamSet
+    /// The params could not be fully loaded (a broken `params_file`): unknown
+    /// params are not reported, since the missing file already is.
+    public var paramsIncomplete: Bool
+    /// Diagnostics about the params themselves (params file missing, broken YAML in it ...).
+    public var paramDiagnostics: [Diagnostic]
+    /// Per task (spec order): its declared outputs with their parsed types.
+    public var outputs: [[DeclaredOutput]]
+    /// Per task: every reference in `run`, `env` and `foreach`, in source order.
+    public var references: [[ResolvedReference]]
+    /// Per task: `{{ }}` syntax errors found while scanning.
+    public var scanErrors: [[ScanError]]
+    /// Per task: what `foreach` maps over, when the task has one.
+    public var foreach: [ForeachFact?]
+    /// Per task: its `inputs`, resolved.
+    public var inputs: [[InputFact]]
+}
+
+public struct DeclaredOutput: Sendable {
+    public var spec: OutputSpec
+    public var type: Result<ValueType, LiteralError>
+    public var name: String { spec.name.value }
+    public var parsedType: ValueType? { if case .success(let t) = type { t } else { nil } }
+}
+
+public struct ScanError: Sendable {
+    public var node: YAMLNode
+    public var error: LiteralError
+    public var site: ReferenceSite
+}
+
+public enum ReferenceSite: Sendable, Equatable {
+    case run
+    case env(String)
+    case foreach
+    case input(String)
+
+    public var description: String {
+        switch self {
+        case .run: "\"run\""
+        case .env(let name): "env \"\(name)\""
+        case .foreach: "\"foreach\""
+        case .input(let name): "input \"\(name)\""
+        }
+    }
+}
+
+/// A reference where it was written, and what it resolved to.
+public struct ResolvedReference: Sendable {
+    public var site: ReferenceSite
+    /// The scalar holding the reference (to locate it lazily: most never need locating).
+    public var node: YAMLNode
+    public var scanned: ScannedReference
+    public var resolution: Resolution
+
+    public enum Resolution: Sendable {
+        case param([String], ParamEntry)
+        case output(producer: Int, OutputReference)
+        case item, index, runID, runDate
+        case failed(ReferenceFailure)
+    }
+
+    public var reference: Reference? {
+        switch resolution {
+        case .param(let path, _): .param(path)
+        case .output(_, let output): .output(output)
+        case .item: .item
+        case .index: .index
+        case .runID: .runID
+        case .runDate: .runDate
+        case .failed: nil
+        }
+    }
+}
+
+/// Why a reference did not resolve; each case belongs to exactly one rule.
+public enum ReferenceFailure: Sendable {
+    // bad-reference
+    case unknownRoot(String)
+    case bareRoot(String)
+    case outsideForeach(String)
+    case itemField
+    case unknownRunField(String)
+    case tooDeep(task: String)
+    case needsOutput(task: String)
+    // unknown-param
+    case unknownParam(depth: Int, candidates: [String])
+    case paramNotSection(depth: Int, entry: ParamEntry)
+    // unknown-output
+    case unknownOutput(task: Int, candidates: [String])
+    // not-upstream
+    case notUpstream(producer: Int)
+    case ownOutput
+    /// Not reported: the params file is already reported broken.
+    case paramsUnavailable
+}
+
+public enum ForeachFact: Sendable {
+    /// `foreach: [a, b]` or `foreach: 3`: a value, not a name.
+    case inlineValue(YAMLNode)
+    /// A string that is not one reference (`foreach: AAPL, MSFT`).
+    case notAReference(YAMLNode, LiteralError)
+    case reference(ResolvedReference)
+}
+
+public struct InputFact: Sendable {
+    public var spec: InputSpec
+    /// nil when `from` is missing or not `task.output`.
+    public var from: ResolvedReference?
+    public var fromError: LiteralError?
+    public var expectedType: Result<ValueType, LiteralError>?
+    public var columns: [(name: Spanned<String>, node: YAMLNode, type: Result<TableColumnType, LiteralError>)]
+}
+
+extension PipelineContracts {
+    /// Builds the facts for `spec`. `files` reads its `params_file`.
+    public static func build(_ spec: PipelineSpec, graph: TaskGraph, files: any ProjectFiles) -> PipelineContracts {
+        var builder = ContractsBuilder(spec: spec, graph: graph)
+        builder.loadParams(files)
+        return builder.finish()
+    }
+}
+
+struct ContractsBuilder {
+    let spec: PipelineSpec
+    let graph: TaskGraph
+    var params = ParamSet()
+    var paramsIncomplete = false
+    var paramDiagnostics: [Diagnostic] = []
+    var outputs: [[DeclaredOutput]] = []
+    /// Per task: output name → index into `outputs[task]`.
+    var outputIndex: [[String: Int]] = []
+    /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
+    var rank: [Int]?
+
+    init(spec: PipelineSpec, graph: TaskGraph) {
+        self.spec = spec
+        self.graph = graph
+    }
+
+    mutating func loadParams(_ files: any ProjectFiles) {
+        var fileMembers: [(key: String, entry: ParamEntry)] = []
+        if let paramsFile = spec.paramsFile {
+            let path = SpecPaths.join(SpecPaths.directory(of: spec.file), paramsFile.value)
+            if let text = files.read(path) {
+                let document = YAMLParser.parse(text, file: path)
+                paramDiagnostics += document.diagnostics
+                if document.diagnostics.contains(where: { $0.severity == .error }) { paramsIncomplete = true }
+                if let root = document.root {
+                    if root.mapping != nil {
+                        fileMembers = ParamSet.members(of: root, file: path, into: &paramDiagnostics)
+                    } else if !(root.scalar.map { $0.resolved == .null } ?? false) {
+                        paramsIncomplete = true
+                        paramDiagnostics.append(Diagnostic(file: path, range: root.range, rule: .invalidValue,
+                                                           message: "a params file must be a mapping of sections, not \(root.kindDescription)"))
+                    }
+                }
+            } else {
+                paramsIncomplete = true
+                paramDiagnostics.append(Diagnostic(file: spec.file, range: paramsFile.range, rule: .invalidValue,
+                                                   message: "\"params_file\" \(paramsFile.value.debugDescription) cannot be read (looked for \(path))",
+                                                   help: "params_file is relative to the spec's directory"))
+            }
+        }
+        var inline: [(key: String, entry: ParamEntry)] = []
+        if let node = spec.params { inline = ParamSet.members(of: node, file: spec.file, into: &paramDiagnostics) }
+        params = ParamSet(root: ParamSet.merge(fileMembers, inline))
+    }
+
+    mutating func finish() -> PipelineContracts {
+        rank = topologicalRank()
+        for task in spec.tasks {
+            var declared: [DeclaredOutput] = []
+            var index: [String: Int] = [:]
+            for output in task.outputs {
+                let text = output.type.scalar?.text ?? ""
+                index[output.name.value] = index[output.name.value] ?? declared.count
+                declared.append(DeclaredOutput(spec: output, type: ValueType.parse(text)))
+            }
+            outputs.append(declared)
+            outputIndex.append(index)
+        }
+        var references: [[ResolvedReference]] = []
+        var scanErrors: [[ScanError]] = []
+        var foreach: [ForeachFact?] = []
+        var inputs: [[InputFact]] = []
+        for (i, task) in spec.tasks.enumerated() {
+            var found: [ResolvedReference] = []
+            var errors: [ScanError] = []
+            let mapped = task.foreach != nil
+            if let run = task.run, let text = run.scalar?.text {
+                scan(text, node: run, site: .run, task: i, mapped: mapped, into: &found, errors: &errors)
+            }
+            for entry in task.env {
+                guard let text = entry.value.scalar?.text else { continue }
+                scan(text, node: entry.value, site: .env(entry.name.value), task: i, mapped: mapped, into: &found, errors: &errors)
+            }
+            var fact: ForeachFact?
+            if let node = task.foreach {
+                fact = resolveForeach(node, task: i)
+                if case .reference(let reference) = fact { found.append(reference) }
+            }
+            references.append(found)
+            scanErrors.append(errors)
+            foreach.append(fact)
+            inputs.append(task.inputs.map { resolveInput($0, task: i) })
+        }
+        return PipelineContracts(params: params, paramsIncomplete: paramsIncomplete, paramDiagnostics: paramDiagnostics,
+                                 outputs: outputs, references: references, scanErrors: scanErrors, foreach: foreach, inputs: inputs)
+    }
+
+    func scan(_ text: String, node: YAMLNode, site: ReferenceSite, task: Int, mapped: Bool,
+              into found: inout [ResolvedReference], errors: inout [ScanError]) {
+        // Most strings hold no reference at all: skip the scanner for them.
+        guard text.utf8.contains(UInt8(ascii: "{")) || text.utf8.contains(UInt8(ascii: "}")) else { return }
+        let result = TemplateScanner.scan(text)
+        for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
+        for scanned in result.references {
+            found.append(ResolvedReference(site: site, node: node, scanned: scanned,
+                                           resolution: resolve(scanned.path, task: task, mapped: mapped, inForeach: false)))
+        }
+    }
+
+    func resolveForeach(_ node: YAMLNode, task: Int) -> ForeachFact {
+        guard let scalar = node.scalar, case .string = scalar.resolved else { return .inlineValue(node) }
+        switch TemplateScanner.scanBareReference(scalar.text) {
+        case .failure(let error): return .notAReference(node, error)
+        case .success(let scanned):
+            return .reference(ResolvedReference(site: .foreach, node: node, scanned: scanned,
+                                                resolution: resolve(scanned.path, task: task, mapped: false, inForeach: true)))
+        }
+    }
+
+    func resolveInput(_ input: InputSpec, task: Int) -> InputFact {
+        var fact = InputFact(spec: input, from: nil, fromError: nil, expectedType: nil, columns: [])
+        if let from = input.from {
+            let scalarNode = YAMLNode(.scalar(YAMLScalar(text: from.value, style: .plain)), range: from.range)
+            switch TemplateScanner.scanBareReference(from.value) {
+            case .failure(let error): fact.fromError = error
+            case .success(let scanned):
+                var resolution = resolve(scanned.path, task: task, mapped: false, inForeach: false)
+                if case .param = resolution { resolution = .failed(.needsOutput(task: "params")) }
+                if case .item = resolution { resolution = .failed(.needsOutput(task: "item")) }
+                if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
+                if case .runID = resolution { resolution = .failed(.needsOutput(task: "run")) }
+                if case .runDate = resolution { resolution = .failed(.needsOutput(task: "run")) }
+                fact.from = ResolvedReference(site: .input(input.name.value), node: scalarNode, scanned: scanned, resolution: resolution)
+            }
+        }
+        if let typeNode = input.type { fact.expectedType = ValueType.parse(typeNode.scalar?.text ?? "") }
+        for (name, node) in input.columns {
+            let text = node.scalar?.text ?? ""
+            let trimmed = text.trimmingCharacters(in: " \t")
+            let type: Result<TableColumnType, LiteralError> = TableColumnType(rawValue: trimmed).map { .success($0) }
+                ?? .failure(LiteralError(message: "unknown column type \(trimmed.debugDescription); expected one of "
+                                         + TableColumnType.allCases.map(\.rawValue).joined(separator: ", "),
+                                         offset: 0, length: text.unicodeScalars.count))
+            fact.columns.append((name, node, type))
+        }
+        return fact
+    }
+
+    /// Resolves one dotted path as seen from task `task`.
+    func resolve(_ path: [String], task: Int, mapped: Bool, inForeach: Bool) -> ResolvedReference.Resolution {
+        guard let root = path.first else { return .failed(.unknownRoot("")) }
+        switch root {
+        case "params":
+            guard path.count > 1 else { return .failed(.bareRoot("params")) }
+            switch params.lookup(Array(path.dropFirst())) {
+            case .found(let entry): return .param(Array(path.dropFirst()), entry)
+            case .missing(let depth, let candidates):
+                return paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
+            case .notSection(let depth, let entry): return .failed(.paramNotSection(depth: depth + 1, entry: entry))
+            }
+        case "item", "index":
+            guard mapped, !inForeach else { return .failed(.outsideForeach(root)) }
+            guard path.count == 1 else { return .failed(.itemField) }
+            return root == "item" ? .item : .index
+        case "run":
+            guard path.count == 2, path[1] == "id" || path[1] == "date" else {
+                return .failed(.unknownRunField(path.count > 1 ? path[1] : ""))
+            }
+            return path[1] == "id" ? .runID : .runDate
+        default:
+            guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
+            guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
+            guard path.count == 2 else { return .failed(.tooDeep(task: root)) }
+            let name = path[1]
+            let producerSpec = spec.tasks[producer]
+            let type: ValueType
+            if let index = outputIndex[producer][name] {
+                // An output whose type does not parse is reported by invalid-type; read it as json meanwhile.
+                type = outputs[producer][index].parsedType ?? .json
+            } else if name == "branch", producerSpec.branch != nil {
+                type = .string
+            } else {
+                return .failed(.unknownOutput(task: producer, candidates: outputs[producer].map(\.name)))
+            }
+            if producer == task { return .failed(.ownOutput) }
+            guard isUpstream(producer, of: task) else { return .failed(.notUpstream(producer: producer)) }
+            let isMapped = producerSpec.foreach != nil
+            return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
+        }
+    }
+
+    /// Whether `producer` is a transitive upstream of `consumer`. Direct needs
+    /// answer at once (the common case); otherwise a search upward, pruned by
+    /// topological rank so a long chain does not cost a whole walk per reference.
+    func isUpstream(_ producer: Int, of consumer: Int) -> Bool {
+        if graph.upstream[consumer].contains(producer) { return true }
+        if let rank, rank[producer] >= rank[consumer] { return false }
+        var visited = Set<Int>([consumer])
+        var stack = [consumer]
+        while let node = stack.popLast() {
+            for up in graph.upstream[node] where visited.insert(up).inserted {
+                if up == producer { return true }
+                if let rank, rank[up] <= rank[producer] { continue }
+                stack.append(up)
+            }
+        }
+        return false
+    }
+
+    /// Position of each task in a topological order, or nil when there is a cycle.
+    func topologicalRank() -> [Int]? {
+        var indegree = graph.upstream.map(\.count)
+        var queue = (0..<graph.count).filter { indegree[$0] == 0 }
+        var rank = [Int](repeating: 0, count: graph.count)
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            rank[node] = head
+            head += 1
+            for down in graph.downstream[node] {
+                indegree[down] -= 1
+                if indegree[down] == 0 { queue.append(down) }
+            }
+        }
+        return queue.count == graph.count ? rank : nil
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let scalars = Set(set.unicodeScalars)
+        var view = Substring(self).unicodeScalars
+        while let first = view.first, scalars.contains(first) { view.removeFirst() }
+        while let last = view.last, scalars.contains(last) { view.removeLast() }
+        return String(view)
+    }
+}

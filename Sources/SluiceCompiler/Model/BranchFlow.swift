@@ -1,0 +1,69 @@
+import SluicePlan
+import SluiceSpec
+
+/// How branch skips flow through a pipeline. A branch task skips its
+/// unchosen direct downstream tasks, and a task whose trigger rule gives up
+/// on a skipped upstream (`all_success`, `all_failed`, `none_skipped`) is
+/// skipped in turn; any other rule is a join that stops the flow.
+/// `gates[t]` lists the branch choices whose skipping would skip task `t`.
+public struct BranchFlow: Sendable {
+    /// Per task, sorted: the choice tasks that gate it.
+    public let gates: [[Int]]
+    /// Per choice task: the branch tasks that choose it.
+    public let branchesChoosing: [Int: [Int]]
+
+    public init(_ spec: PipelineSpec, graph: TaskGraph) {
+        var choosing: [Int: [Int]] = [:]
+        for (b, task) in spec.tasks.enumerated() {
+            for choice in task.branch ?? [] {
+                guard let c = graph.index[choice.value], c != b, !(choosing[c]?.contains(b) ?? false) else { continue }
+                choosing[c, default: []].append(b)
+            }
+        }
+        branchesChoosing = choosing
+        var gates = [[Int]](repeating: [], count: graph.count)
+        guard !choosing.isEmpty, let order = Self.topologicalOrder(graph) else {
+            self.gates = gates
+            return
+        }
+        for t in order {
+            var set = Set<Int>()
+            if choosing[t] != nil { set.insert(t) }
+            if Self.propagatesSkips(Self.triggerRule(of: spec.tasks[t], spec)) {
+                for u in graph.upstream[t] { set.formUnion(gates[u]) }
+            }
+            gates[t] = set.sorted()
+        }
+        self.gates = gates
+    }
+
+    /// A task whose running depends on what some branch picks.
+    public func isConditional(_ task: Int) -> Bool { gates.indices.contains(task) && !gates[task].isEmpty }
+
+    public static func triggerRule(of task: TaskSpec, _ spec: PipelineSpec) -> TriggerRule? {
+        guard let text = task.settings.triggerRule?.value ?? spec.defaults.triggerRule?.value else { return .allSuccess }
+        return TriggerRule(rawValue: text)
+    }
+
+    static func propagatesSkips(_ rule: TriggerRule?) -> Bool {
+        switch rule {
+        case .allSuccess, .allFailed, .noneSkipped: true
+        default: false
+        }
+    }
+
+    static func topologicalOrder(_ graph: TaskGraph) -> [Int]? {
+        var indegree = graph.upstream.map(\.count)
+        var queue = (0..<graph.count).filter { indegree[$0] == 0 }
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            for down in graph.downstream[node] {
+                indegree[down] -= 1
+                if indegree[down] == 0 { queue.append(down) }
+            }
+        }
+        return queue.count == graph.count ? queue : nil
+    }
+}

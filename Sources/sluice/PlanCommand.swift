@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import SluiceColumnar
+import SluicePlan
+
+/// `sluice plan SPEC [-o FILE]`: the checked, lowered plan as JSON. Wiring
+/// only; lowering lives in `SluiceCompiler.PlanBuilder`.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Check a spec and print its execution plan as JSON.",
+        discussion: """
+            The plan lists tasks in topological order (ties by name) with params resolved, every \
+            reference recorded structurally and no secret values. Identical input gives identical \
+            bytes. `sluice run plan.json` runs it. Exit status: 0, 1 when the spec has errors, 2 \
+            on usage or I/O errors.
+            """
+    )
+
+    @Argument(help: "A pipeline spec (.yaml).")
+    var spec: String
+
+    @Option(name: .shortAndLong, help: "Write the plan to FILE (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(name: .customLong("param"), help: "Override a param: key.path=value, typed by the value it replaces. Repeatable.")
+    var params: [String] = []
+
+    @Option(help: "Colour diagnostics: auto, always or never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let plan = try PlanLoading.load(spec, paramOverrides: params, color: color)
+        let text = plan.encoded()
+        guard let output else {
+            writeOut(text)
+            return
+        }
+        do {
+            try AtomicFile.write(text, to: output)
+        } catch {
+            throw failUsageOrIO("\(output): \(error)")
+        }
+    }
+}

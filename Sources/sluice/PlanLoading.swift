@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import SluiceCompiler
+import SluiceDiagnostics
+import SluicePlan
+
+/// Getting a plan for `plan`, `graph` and `run`: compile a spec (printing its
+/// diagnostics to stderr like `lint`), or read a plan JSON file.
+enum PlanLoading {
+    /// A `.json` path is read as a plan; anything else is compiled as a spec.
+    /// Errors in the spec print and exit 1; unreadable input or a bad
+    /// `--param` exits 2. Warnings print and do not stop.
+    static func load(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto) throws -> Plan {
+        if path.hasSuffix(".json") {
+            guard let text = DiskFiles().read(path) else { throw failUsageOrIO("\(path): cannot be read") }
+            do {
+                let plan = try Plan(jsonText: text)
+                var applied = plan
+                applied.params = try ParamOverride.apply(paramOverrides, to: plan.params)
+                return applied
+            } catch let error as PlanDecodingError {
+                throw failUsageOrIO("\(path): not a Sluice plan: \(error.message)")
+            } catch let error as ParamOverride.Failure {
+                throw failUsageOrIO(error.message)
+            }
+        }
+        let result = PlanBuilder.build(specPath: path, paramOverrides: paramOverrides)
+        if let failure = result.failure { throw failUsageOrIO(failure) }
+        printDiagnostics(result.diagnostics, sources: result.sources, color: color)
+        guard let plan = result.plan else { throw ExitStatus.failure.code }
+        return plan
+    }
+
+    /// Renders diagnostics to stderr as `lint` does (nothing when there are none).
+    static func printDiagnostics(_ diagnostics: [Diagnostic], sources: [String: String], color: ColorChoice) {
+        guard !diagnostics.isEmpty else { return }
+        let renderer = TextRenderer(useColor: color.enabled(for: STDERR_FILENO))
+        var text = renderer.render(diagnostics) { sources[$0] }
+        let summary = renderer.summary(LintSummary(diagnostics: diagnostics, files: 1))
+        text += (text.hasSuffix("\n\n") ? "" : "\n") + (summary.hasSuffix("\n") ? summary : summary + "\n")
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
