@@ -36,12 +36,6 @@ public struct TemplateScanner {
         }
         while i < scalars.count {
             guard scalars[safe: i] == "{", scalars[safe: i + 1] == "{" else {
-                if scalars[safe: i] == "}", scalars[safe: i + 1] == "}" {
-                    errors.append(LiteralError(message: "\"}}\" without an opening \"{{\"", offset: i, length: 2))
-                    literal.append(contentsOf: "}}".unicodeScalars)
-                    i += 2
-                    continue
-                }
                 if let s = scalars[safe: i] { literal.append(s) }
                 i += 1
                 continue

@@ -12,7 +12,8 @@ struct ForeachNotList: Check {
             let name = quoted(context.taskName(task))
             switch fact {
             case .inlineValue(let node):
-                sink.emit(.foreachNotList, at: node.range, "\"foreach\" of task \(name) is \(node.kindDescription); it must name a list",
+                let value = node.sequence != nil ? "an inline list" : "an inline value (\(node.kindDescription))"
+                sink.emit(.foreachNotList, at: node.range, "\"foreach\" of task \(name) is \(value); it must name a list: params.x or task.output",
                           help: "put the list in params and write foreach: params.<name>")
             case .notAReference(let node, let error):
                 sink.emit(.foreachNotList, at: node.range, "\"foreach\" of task \(name) is not the name of a list (\(error.message))",

@@ -11,8 +11,11 @@ struct JoinAfterBranch: Check {
         let flow = context.flow
         guard !flow.branchesChoosing.isEmpty else { return }
         for (t, task) in context.spec.tasks.enumerated() {
+            // What the upstream tasks carry in, not the task's own choice-ness:
+            // a choice that also follows another choice is a different mistake.
+            let inherited = Set(context.graph.upstream[t].flatMap { flow.gates[$0] }).sorted()
             guard BranchFlow.triggerRule(of: task, context.spec) == .allSuccess,
-                  let (branch, choices) = conflict(flow.gates[t], flow),
+                  let (branch, choices) = conflict(inherited, flow),
                   !context.graph.upstream[t].contains(where: { conflict(flow.gates[$0], flow) != nil }) else { continue }
             let names = choices.map { quoted(context.taskName($0)) }
             sink.emit(.joinAfterBranch, at: task.name.range,

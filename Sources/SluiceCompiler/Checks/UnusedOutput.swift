@@ -7,13 +7,16 @@ import SluiceSpec
 /// are artifacts: those never warn.
 struct UnusedOutput: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
-        var read = Set<String>()
+        var read = Set<String>(), guessing = Set<Int>()
         for (_, reference) in context.allReferences {
             if case .output(_, let output) = reference.resolution { read.insert(output.task + "." + output.output) }
             // A reference that failed for another reason still shows intent to read.
             if case .failed(.notUpstream) = reference.resolution { read.insert(reference.scanned.dotted) }
+            // A misspelt output name is reported as unknown-output; which declared
+            // output was meant is a guess, so none of that task's outputs warns.
+            if case .failed(.unknownOutput(let producer, _)) = reference.resolution { guessing.insert(producer) }
         }
-        for (t, outputs) in context.contracts.outputs.enumerated() where !context.graph.downstream[t].isEmpty {
+        for (t, outputs) in context.contracts.outputs.enumerated() where !context.graph.downstream[t].isEmpty && !guessing.contains(t) {
             let name = context.taskName(t)
             for output in outputs {
                 guard let type = output.parsedType, !type.isArtifact, !read.contains(name + "." + output.name) else { continue }

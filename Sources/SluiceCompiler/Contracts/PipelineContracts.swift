@@ -154,7 +154,8 @@ struct ContractsBuilder {
             if let text = files.read(path) {
                 let document = YAMLParser.parse(text, file: path)
                 paramDiagnostics += document.diagnostics
-                if document.diagnostics.contains(where: { $0.severity == .error }) { paramsIncomplete = true }
+                // A duplicate key still leaves every value readable; broken YAML does not.
+                if document.diagnostics.contains(where: { $0.rule == .yamlSyntax }) { paramsIncomplete = true }
                 if let root = document.root {
                     if root.mapping != nil {
                         fileMembers = ParamSet.members(of: root, file: path, into: &paramDiagnostics)

@@ -1,0 +1,42 @@
+import Testing
+@testable import SluicePlan
+
+@Suite("JSON")
+struct JSONTests {
+    @Test(arguments: [
+        "null", "true", "false", "0", "-12", "9223372036854775807", "1.5", "1e-05", "0.1", "\"a\\\"b\\\\c\\n\\u0001\"",
+        "[]", "{}", "[1,2.0,\"x\",null]", "{\"b\":1,\"a\":{\"z\":[true]}}", "\"üñí 😀\"",
+    ])
+    func compactRoundTrips(text: String) throws {
+        let value = try JSON.parse(text)
+        #expect(value.compact() == text)
+        #expect(try JSON.parse(value.pretty()) == value)
+    }
+
+    @Test func keepsMemberOrderAndNumberKinds() throws {
+        let value = try JSON.parse(#"{"z": 1, "a": 1.0, "m": -0.5}"#)
+        #expect(value.objectValue?.map(\.0) == ["z", "a", "m"])
+        #expect(value["z"] == .int(1))
+        #expect(value["a"] == .double(1))
+        #expect(value.compact() == #"{"z":1,"a":1.0,"m":-0.5}"#)
+    }
+
+    @Test func surrogatePairs() throws {
+        #expect(try JSON.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test(arguments: ["", "[1,]", "{\"a\"}", "01", "1.", "tru", "\"abc", "[1] x", "\"\\ud800\"", "{\"a\":1,}", "\"\u{01}\""])
+    func rejectsInvalid(text: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+    }
+
+    @Test func boundsNesting() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSON.parse(deep) }
+    }
+
+    @Test func prettyLayout() {
+        let value = JSON.object([("a", .array([.int(1), .object([])])), ("b", .array([]))])
+        #expect(value.pretty() == "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": []\n}\n")
+    }
+}

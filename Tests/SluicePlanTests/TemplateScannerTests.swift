@@ -1,0 +1,58 @@
+import Testing
+@testable import SluicePlan
+
+@Suite("TemplateScanner")
+struct TemplateScannerTests {
+    /// (text, expected references as dotted paths with offset/length, literal text joined)
+    @Test(arguments: [
+        ("echo {{ item }}", ["item@5+10"], "echo "),
+        ("{{params.a.b}}", ["params.a.b@0+14"], ""),
+        ("a {{ t.out }} b {{ run.id }}", ["t.out@2+11", "run.id@16+12"], "a  b "),
+        ("no references here", [], "no references here"),
+        ("braces {{ \"{{\" }} stay", [], "braces {{ stay"),
+        ("awk '{print $1}' }}", [], "awk '{print $1}' }}"),
+        ("x {{ params.list.0 }}", ["params.list.0@2+19"], "x "),
+        ("üñí {{ item }}", ["item@4+10"], "üñí "),
+        ("{{ data-set.v_1 }}", ["data-set.v_1@0+18"], ""),
+    ])
+    func scansValid(text: String, references: [String], literal: String) {
+        let result = TemplateScanner.scan(text)
+        #expect(result.errors.isEmpty)
+        #expect(result.references.map { "\($0.dotted)@\($0.offset)+\($0.length)" } == references)
+        let texts = result.pieces.compactMap { if case .text(let t) = $0 { t } else { nil } }.joined()
+        #expect(texts == literal)
+    }
+
+    @Test(arguments: [
+        ("echo {{ item", "\"{{\" is never closed by \"}}\"", 5, 2),
+        ("{{ }}", "empty reference \"{{ }}\"", 0, 5),
+        ("{{ a | upper }}", "filters (\"|\") are not supported in references; references name a value, the command transforms it", 4, 1),
+        ("{{ a[0] }}", "index with a dot: params.list.0, not params.list[0]", 4, 1),
+        ("{{ a..b }}", "expected a name after \".\" in reference, found \".\"", 5, 1),
+        ("{{ a b }}", "a reference is one dotted path; found a space inside it", 4, 1),
+        ("{{ 'open }}", "\"{{\" is never closed by \"}}\"", 0, 2),
+        ("{{ .a }}", "expected a name in reference, found \".\"", 3, 1),
+    ])
+    func reportsMalformed(text: String, message: String, offset: Int, length: Int) {
+        let result = TemplateScanner.scan(text)
+        #expect(result.errors == [LiteralError(message: message, offset: offset, length: length)])
+    }
+
+    @Test func segmentsKeepTheirOffsets() throws {
+        let reference = try #require(TemplateScanner.scan("x {{  params.forecast.horizon }}").references.first)
+        #expect(reference.segments.map(\.offset) == [6, 13, 22])
+        #expect(reference.span(from: 1, to: 3) == (13, 16))
+    }
+
+    @Test(arguments: [
+        ("params.tickers", "params.tickers"), ("  fetch.rows ", "fetch.rows"), ("{{ params.tickers }}", "params.tickers"),
+    ])
+    func bareReferences(text: String, dotted: String) throws {
+        #expect(try TemplateScanner.scanBareReference(text).get().dotted == dotted)
+    }
+
+    @Test(arguments: ["AAPL, MSFT", "[a, b]", "params.x extra", "{{ a }} {{ b }}", ""])
+    func bareReferencesRejectOtherText(text: String) {
+        #expect((try? TemplateScanner.scanBareReference(text).get()) == nil)
+    }
+}
