@@ -6,6 +6,7 @@
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
 //   SluiceExecutor  -> SluicePlan, SluiceColumnar                  (plan -> a local run)
+//   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -37,6 +38,7 @@ let package = Package(
             dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
+        .target(name: "SluiceExport", dependencies: ["SluicePlan"]),
         .target(
             name: "SluiceExecutor",
             dependencies: ["SluicePlan", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
@@ -44,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor",
+                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar"]),
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"], exclude: ["Fixtures"]),
     ]

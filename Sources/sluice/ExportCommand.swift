@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SluiceColumnar
+import SluiceExport
+import SluicePlan
+
+/// `sluice export airflow SPEC... -o DIR`: wiring only; the DAG files come
+/// from `SluiceExport.AirflowExporter`.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export pipelines to another engine.",
+        subcommands: [ExportAirflowCommand.self]
+    )
+}
+
+struct ExportAirflowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "airflow",
+        abstract: "Write Apache Airflow 3 DAG files for pipeline specs.",
+        discussion: """
+            Writes, into DIR: one DAG file and one plan (.plan.json) per pipeline, the shared \
+            runtime module sluice_airflow.py, and sluice_pools.json (load it with \
+            `airflow pools import`). Every Airflow task runs `sluice task-run`, so workers need \
+            the sluice binary on PATH (or SLUICE_BIN) and the workspace at --workspace.
+            """
+    )
+
+    @Argument(help: "Pipeline specs (.yaml) or plans (.json).")
+    var specs: [String]
+
+    @Option(name: .shortAndLong, help: "The DAGs folder to write into (created if missing).")
+    var output: String
+
+    @Option(help: "The pipelines' workspace on the Airflow workers (absolute). Default: each spec's workspace here.")
+    var workspace: String?
+
+    @Option(help: "Colour diagnostics: auto, always or never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        var files: [ExportedFile] = []
+        var plans: [(Plan, String)] = []
+        for spec in specs {
+            let plan = try PlanLoading.load(spec, color: color)
+            let here = FileManager.default.currentDirectoryPath
+            let absolute = plan.workspace.hasPrefix("/") ? plan.workspace : here + "/" + plan.workspace
+            plans.append((plan, workspace ?? URL(fileURLWithPath: absolute).standardizedFileURL.path))
+        }
+        var seen = Set<String>()
+        for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {
+            let exported = AirflowExporter(workspace: workspace).export([plan])
+            files += exported.filter { !$0.name.hasPrefix("sluice_") }
+        }
+        files += AirflowExporter(workspace: "").export(plans.map(\.0)).filter { $0.name.hasPrefix("sluice_") }
+        do {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            for file in files {
+                try AtomicFile.write(file.contents, to: output + "/" + file.name)
+            }
+        } catch {
+            throw failUsageOrIO("\(output): \(error)")
+        }
+        let names = files.map(\.name).joined(separator: ", ")
+        FileHandle.standardError.write(Data("wrote \(files.count) files to \(output): \(names)\n".utf8))
+    }
+}
