@@ -30,12 +30,13 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case unreachableTask = "unreachable-task"
     case secretInPlainText = "secret-in-plain-text"
     case pathEscape = "path-escape"
+    case unusedSuppression = "unused-suppression"
 
     public var id: String { rawValue }
 
     public var defaultSeverity: Severity {
         switch self {
-        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .secretInPlainText:
+        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .secretInPlainText, .unusedSuppression:
             .warning
         default:
             .error
@@ -73,6 +74,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output or `deps` path that leaves the workspace"
+        case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
         }
     }
 }

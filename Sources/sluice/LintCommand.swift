@@ -31,7 +31,29 @@ struct LintCommand: ParsableCommand {
     @Option(help: "Colour text output: auto, always or never.")
     var color: ColorChoice = .auto
 
+    @Option(name: .customLong("ignore"), help: ArgumentHelp(
+        "Drop the warnings of RULE everywhere (repeatable). Errors cannot be ignored.", valueName: "rule"),
+        completion: .list(Rule.allCases.filter(Suppressions.canSuppress).map(\.id)))
+    var ignored: [String] = []
+
+    /// `--ignore` values as rules; an unknown id or an error rule is a usage error (exit 2).
+    func ignoredRules() throws -> Set<Rule> {
+        var rules = Set<Rule>()
+        for id in ignored {
+            guard let rule = Rule(rawValue: id) else {
+                let help = RuleDoc.suggestion(for: id).map { "; did you mean \"\($0)\"?" } ?? ""
+                throw failUsageOrIO("--ignore: unknown rule \"\(id)\"\(help) (`sluice explain` lists the rules)")
+            }
+            guard Suppressions.canSuppress(rule) else {
+                throw failUsageOrIO("--ignore: \"\(id)\" is an error and cannot be ignored: a spec with errors cannot be planned or run")
+            }
+            rules.insert(rule)
+        }
+        return rules
+    }
+
     func run() throws {
+        let ignoring = try ignoredRules()
         let sources: [SpecSource]
         do {
             sources = try SpecDiscovery.collect(paths)
@@ -41,7 +63,7 @@ struct LintCommand: ParsableCommand {
         guard !sources.isEmpty else {
             throw failUsageOrIO("no pipeline specs found in \(paths.joined(separator: ", ")) (a spec is a .yaml/.yml file with a top-level \"pipeline:\" key)")
         }
-        let result = Linter.lint(sources)
+        let result = Linter.lint(sources, ignoring: ignoring)
         writeOut(render(result, sources))
         let failed = result.errorCount > 0 || (strict && result.warningCount > 0)
         // Exit here rather than return: freeing a 10,000-task syntax tree node

@@ -17,7 +17,9 @@ public struct LintResult: Sendable {
 /// Parses and checks specs: the front end of every command.
 public enum Linter {
     /// `files` reads what specs refer to: params files, and sibling specs a trigger names.
-    public static func lint(_ sources: [SpecSource], files: any ProjectFiles = DiskFiles()) -> LintResult {
+    /// `ignoring` drops warnings of those rules everywhere (`lint --ignore`);
+    /// inline `# sluice: ignore[...]` comments are always honoured.
+    public static func lint(_ sources: [SpecSource], files: any ProjectFiles = DiskFiles(), ignoring: Set<Rule> = []) -> LintResult {
         var diagnostics: [Diagnostic] = []
         var specs: [PipelineSpec] = []
         for source in sources.sorted(by: { $0.path < $1.path }) {
@@ -40,6 +42,7 @@ public enum Linter {
             checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))
         }
         diagnostics += DuplicatePipeline.check(project)
+        diagnostics = Suppressions.apply(diagnostics, sources: sources, ignoring: ignoring)
         return LintResult(diagnostics: DiagnosticSink.normalize(diagnostics), fileCount: sources.count, specs: specs,
                           checked: checked, pipelines: pipelines)
     }

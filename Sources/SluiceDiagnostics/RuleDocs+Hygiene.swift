@@ -1,0 +1,105 @@
+// Manual entries for the rules about what a spec may hold and reach:
+// credentials, paths outside the workspace, and suppression comments.
+
+extension RuleDoc {
+    static let hygieneDocs: [RuleDoc] = [
+        RuleDoc(
+            .secretInPlainText,
+            catches: """
+                A credential written into the spec: an `env` entry whose name says KEY, TOKEN, SECRET, \
+                PASSWORD or CREDENTIAL given a literal value, a name listed in `secrets` given a value, \
+                or a `run` command holding something shaped like a credential (an AWS access key id, a \
+                GitHub token, `password=...`). Messages never repeat the value.
+                """,
+            why: """
+                A spec is committed, reviewed, copied into plans, logs and the exported Airflow DAG. A \
+                password written in it is readable by everyone with access to the repository, and stays \
+                in its history after it is removed: the leak outlives the fix. Declared in `secrets`, \
+                the value comes from the environment or `env_file` and is masked as `***` in every log.
+                """,
+            failing: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                tasks:
+                  load:
+                    run: python3 load.py
+                    env:
+                      WAREHOUSE_PASSWORD: hunter2
+
+                """)],
+            fixed: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                secrets: [WAREHOUSE_PASSWORD]
+                tasks:
+                  load:
+                    run: python3 load.py
+
+                """)]),
+        RuleDoc(
+            .pathEscape,
+            catches: """
+                A `deps` path, or the `path` of a `file` output, that is absolute or climbs out of the \
+                workspace with `..`.
+                """,
+            why: """
+                Paths resolve against the spec's directory, and the run must not depend on what lies \
+                outside it: a dependency in `../shared` exists on the laptop and is missing in CI and on \
+                the Airflow worker, and a file output written outside the workspace could overwrite \
+                anything the user can write. Inside the workspace, cache keys and outputs travel with the \
+                project.
+                """,
+            failing: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                tasks:
+                  extract:
+                    run: python3 ../shared/extract.py
+                    deps: [../shared/extract.py]
+
+                """)],
+            fixed: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                tasks:
+                  extract:
+                    run: python3 scripts/extract.py
+                    deps: [scripts/extract.py]
+
+                """)]),
+        RuleDoc(
+            .unusedSuppression,
+            catches: """
+                A `# sluice: ignore[rule-id]` comment that silences nothing on its line (or, alone on a \
+                line, on the next line of YAML), that names no rule, that names an error (only warnings \
+                can be silenced), or that is malformed. Listing `unused-suppression` itself in a \
+                comment keeps the comment's other entries quiet.
+                """,
+            why: """
+                Suppressions outlive their reason. A stale one sits on a line until someone breaks that \
+                line for real, and then hides the warning that would have caught it. A misspelt rule id \
+                silences nothing while looking as if it did, so the warning it was meant for is also \
+                still there, and nobody knows why.
+                """,
+            failing: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                tasks:
+                  extract:
+                    run: python3 extract.py
+                    outputs:
+                      rows: int  # sluice: ignore[unused-output]
+                  load:
+                    needs: [extract]
+                    run: python3 load.py --expect-rows {{ extract.rows }}
+
+                """)],
+            fixed: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                tasks:
+                  extract:
+                    run: python3 extract.py
+                    outputs:
+                      rows: int
+                  load:
+                    needs: [extract]
+                    run: python3 load.py --expect-rows {{ extract.rows }}
+
+                """)]),
+    ]
+}
