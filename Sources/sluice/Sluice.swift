@@ -12,7 +12,9 @@ struct Sluice: ParsableCommand {
         commandName: "sluice",
         abstract: "A declarative pipeline compiler: lint, draw, plan and run YAML pipelines.",
         version: version,
-        subcommands: [LintCommand.self, PlanCommand.self, ExportCommand.self, CatCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self]
+        subcommands: [
+            LintCommand.self, PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self, CatCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self,
+        ]
     )
 
     static func main() {

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Time as the executor sees it; tests substitute a fake that only moves when told.
+public protocol Clock: AnyObject, Sendable {
+    /// Nanoseconds on a clock that never goes backwards.
+    func monotonicNanoseconds() -> Int64
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    func wallMicroseconds() -> Int64
+}
+
+public final class SystemClock: Clock {
+    public init() {}
+
+    public func monotonicNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    public func wallMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}
+
+/// Wall-clock times for one run, derived from the monotonic clock and the
+/// wall time at the start, so recorded times never go backwards even if the
+/// system clock is stepped: a pool check on start/end times stays sound.
+struct RunClock: Sendable {
+    let clock: any Clock
+    let startWall: Int64
+    let startMono: Int64
+
+    init(_ clock: any Clock) {
+        self.clock = clock
+        self.startMono = clock.monotonicNanoseconds()
+        self.startWall = clock.wallMicroseconds()
+    }
+
+    /// Microseconds since the epoch, now.
+    func now() -> Int64 { startWall + (clock.monotonicNanoseconds() - startMono) / 1000 }
+    func mono() -> Int64 { clock.monotonicNanoseconds() }
+}
+
+/// UTC timestamps as the journal and `show` write them.
+public enum Timestamp {
+    /// `2026-11-21T06:00:00.123Z` (milliseconds, truncated: truncation keeps order).
+    public static func iso(_ micros: Int64) -> String {
+        let (days, micro) = floorDivide(micros, 86_400_000_000)
+        let (y, m, d) = civil(fromDays: days)
+        let seconds = micro / 1_000_000
+        let millis = (micro % 1_000_000) / 1000
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// `2026-11-21`, the value of `{{ run.date }}`.
+    public static func date(_ micros: Int64) -> String {
+        let (y, m, d) = civil(fromDays: floorDivide(micros, 86_400_000_000).0)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    /// `20261121T060000.123Z`, the time part of a run id (sorts as it reads).
+    public static func compact(_ micros: Int64) -> String {
+        let (days, micro) = floorDivide(micros, 86_400_000_000)
+        let (y, m, d) = civil(fromDays: days)
+        let seconds = micro / 1_000_000
+        let millis = (micro % 1_000_000) / 1000
+        return "\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))T\(pad(seconds / 3600, 2))\(pad(seconds / 60 % 60, 2))\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// Reads `iso` output back (microseconds); nil for anything else.
+    public static func parse(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count >= 20, b.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= b.count else { return nil }
+            var value: Int64 = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                value = value * 10 + Int64(b[i] - 48)
+            }
+            return value
+        }
+        guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
+              let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2) else { return nil }
+        var fraction: Int64 = 0
+        if b.count > 21, b[19] == UInt8(ascii: ".") {
+            let digits = b.count - 21
+            guard digits <= 6, let f = number(20, digits) else { return nil }
+            fraction = f
+            for _ in digits..<6 { fraction *= 10 }
+        }
+        let days = daysFromCivil(y, mo, d)
+        return ((days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000) + fraction
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a / b, r = a % b
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// Howard Hinnant's days → civil date (proleptic Gregorian).
+    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import SluicePlan
+
+/// Messages into a run's loop from other threads.
+enum MailboxMessage: @unchecked Sendable {
+    case cancel
+    case childStarted(InstanceRef, attempt: Int, executor: Executor)
+    case childRunID(InstanceRef, attempt: Int, runID: String, pipeline: String, workspace: String)
+    case childFinished(InstanceRef, attempt: Int, state: RunState, message: String?)
+}
+
+/// A locked queue plus the runner to wake, so a blocked `wait` returns.
+final class Mailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [MailboxMessage] = []
+    private weak var runner: (any ProcessRunner)?
+    private var pendingWake = false
+
+    func attach(_ runner: any ProcessRunner) {
+        lock.lock()
+        self.runner = runner
+        let wake = pendingWake
+        lock.unlock()
+        if wake { runner.wake() }
+    }
+
+    func post(_ message: MailboxMessage) {
+        lock.lock()
+        messages.append(message)
+        lock.unlock()
+    }
+
+    func wake() {
+        lock.lock()
+        let runner = self.runner
+        if runner == nil { pendingWake = true }
+        lock.unlock()
+        runner?.wake()
+    }
+
+    func take() -> [MailboxMessage] {
+        lock.lock()
+        defer { messages.removeAll(); lock.unlock() }
+        return messages
+    }
+}
+
+extension Executor {
+    func drainMailbox() {
+        for message in mailbox.take() {
+            switch message {
+            case .cancel:
+                beginCancel()
+            case .childStarted(let ref, let attempt, let child):
+                guard var state = active[ref], state.attempt == attempt else { child.cancel(); continue }
+                state.child = child
+                active[ref] = state
+                if state.terminating || cancelling { child.cancel() }
+            case .childRunID(let ref, let attempt, let childRunID, let pipeline, let childWorkspace):
+                guard active[ref]?.attempt == attempt else { continue }
+                appendJournal(.childRun(JournalEvent.ChildRun(task: graph.tasks[ref.task].id, mapIndex: ref.mapIndex, childRunID: childRunID,
+                                                              time: clock.now(), pipeline: pipeline, workspace: childWorkspace)))
+            case .childFinished(let ref, let attempt, let state, let message):
+                guard var attemptState = active[ref], attemptState.attempt == attempt else { continue }
+                attemptState.childOutcome = (state, message)
+                active[ref] = attemptState
+                finishChild(ref)
+            }
+        }
+    }
+
+    /// Ctrl-C (issue 7 wires the signal) and a trigger task's timeout use
+    /// this: stop starting, SIGTERM every running group, SIGKILL after the grace.
+    func beginCancel() {
+        guard !cancelling else { return }
+        cancelling = true
+        scheduler.stopStarting()
+        for ref in Array(active.keys) { terminate(ref) }
+    }
+
+    /// Starts the triggered pipeline on its own thread, in its own workspace,
+    /// with its own runner; its journal records this run as its parent.
+    func startChildRun(_ ref: InstanceRef, attempt: Int) {
+        let task = graph.tasks[ref.task]
+        let start = clock.now()
+        emit(ref, attempt: attempt, state: .running, time: start)
+        let state = ActiveAttempt(attempt: attempt, start: start, stagingPrefix: "")
+        guard let trigger = task.trigger else {
+            conclude(ref, state, outcome: .failure("trigger task has no pipeline", exitCode: nil, retry: false))
+            return
+        }
+        guard options.depth < options.maxTriggerDepth else {
+            conclude(ref, state, outcome: .failure("child runs nest deeper than \(options.maxTriggerDepth): do pipelines trigger each other?",
+                                                   exitCode: nil, retry: false))
+            return
+        }
+        active[ref] = state
+        if let timeout = task.timeoutMilliseconds, timeout > 0 {
+            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .timeout, ref: ref, attempt: attempt))
+        }
+        let specPath = trigger.spec.hasPrefix("/") ? trigger.spec : workspace + "/" + trigger.spec
+        var childOptions = RunOptions(environment: options.environment, toolDirectory: options.toolDirectory)
+        childOptions.parentRunID = runID
+        childOptions.killGraceNanoseconds = options.killGraceNanoseconds
+        childOptions.maxTriggerDepth = options.maxTriggerDepth
+        childOptions.depth = options.depth + 1
+        let services = self.services
+        let mailbox = self.mailbox
+        let frozenOptions = childOptions
+        let expected = trigger.pipeline
+        let thread = Thread {
+            let (runState, message) = Executor.runChild(specPath: specPath, expected: expected, options: frozenOptions, services: services) { child in
+                mailbox.post(.childStarted(ref, attempt: attempt, executor: child))
+                mailbox.wake()
+            } onRunID: { id, pipeline, workspace in
+                mailbox.post(.childRunID(ref, attempt: attempt, runID: id, pipeline: pipeline, workspace: workspace))
+                mailbox.wake()
+            }
+            mailbox.post(.childFinished(ref, attempt: attempt, state: runState, message: message))
+            mailbox.wake()
+        }
+        thread.name = "sluice-child-\(task.id)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private static func runChild(specPath: String, expected: String, options: RunOptions, services: RunServices,
+                                 onExecutor: (Executor) -> Void,
+                                 onRunID: @escaping @Sendable (String, String, String) -> Void) -> (RunState, String?) {
+        let plan: Plan
+        do { plan = try services.loadChildPlan(specPath) } catch {
+            return (.failed, "cannot build the plan of \(specPath): \(error)")
+        }
+        guard plan.pipeline == expected else {
+            return (.failed, "\(specPath) holds pipeline \"\(plan.pipeline)\", not \"\(expected)\"")
+        }
+        do {
+            let child = try Executor(plan: plan, options: options, services: services)
+            child.onRunID = onRunID
+            onExecutor(child)
+            let result = try child.run()
+            switch result.state {
+            case .success: return (.success, nil)
+            case .failed: return (.failed, "child run \(result.runID) of \(plan.pipeline) failed")
+            case .interrupted, .running: return (.interrupted, "child run \(result.runID) of \(plan.pipeline) was interrupted")
+            }
+        } catch {
+            return (.failed, "child run of \(plan.pipeline): \(error.message)")
+        }
+    }
+
+    private func finishChild(_ ref: InstanceRef) {
+        guard let state = active.removeValue(forKey: ref), let (runState, message) = state.childOutcome else { return }
+        if cancelling {
+            conclude(ref, state, outcome: .failure(message ?? "interrupted", exitCode: nil, retry: false), interrupted: true)
+            return
+        }
+        if state.timedOut {
+            let limit = Duration.milliseconds(graph.tasks[ref.task].timeoutMilliseconds ?? 0)
+            conclude(ref, state, outcome: .failure("timed out after \(Self.describe(limit)); the child run was interrupted", exitCode: nil, retry: true))
+            return
+        }
+        switch runState {
+        case .success: conclude(ref, state, outcome: .success([:]))
+        default: conclude(ref, state, outcome: .failure(message ?? "the child run failed", exitCode: nil, retry: true))
+        }
+    }
+}

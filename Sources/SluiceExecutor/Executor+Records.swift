@@ -1,0 +1,142 @@
+import Foundation
+import SluiceColumnar
+import SluicePlan
+
+extension Executor {
+    /// Reads the environment and secrets, creates the run directory, the
+    /// journal and `plan.json`, and journals `run_started`.
+    func prepare() throws(ExecutorError) {
+        try prepareEnvironment()
+        do { runner = try services.makeRunner() } catch { throw ExecutorError(error.description) }
+        directory = try RunDirectory.create(workspace: workspace, pipeline: plan.pipeline, clock: clock)
+        runID = directory.runID
+        runDirectoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard runDirectoryFD >= 0 else { throw ExecutorError("cannot open \(directory.path): \(SystemCalls.errorText())") }
+        onRunID?(runID, plan.pipeline, workspace)
+        let start = clock.now()
+        runDate = Timestamp.date(start)
+        journal = try JournalWriter(path: directory.journal)
+        planWriter = PlanRecordWriter(plan: plan, path: directory.plan)
+        let started = JournalEvent.RunStarted(runID: runID, pipeline: plan.pipeline, time: start, parentRunID: options.parentRunID,
+                                              sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid())
+        appendJournal(.runStarted(started))
+        services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
+                                                   parentRunID: options.parentRunID, depth: options.depth, time: start,
+                                                   taskCount: plan.tasks.count, unsetSecrets: unsetSecrets))
+    }
+
+    /// The inherited environment, `env_file` entries the environment does not
+    /// already set (dotenv's rule), and the secrets' values for masking.
+    func prepareEnvironment() throws(ExecutorError) {  // internal: SingleAttempt reuses it
+        var environment = options.environment
+        if let envFile = plan.envFile {
+            let path = envFile.hasPrefix("/") ? envFile : workspace + "/" + envFile
+            let entries: [(String, String)]
+            do { entries = try EnvFile.load(path: path) } catch { throw ExecutorError(error.description) }
+            for (name, value) in entries where environment[name] == nil { environment[name] = value }
+        }
+        var secretValues: [String] = []
+        for name in plan.secrets {
+            if let value = environment[name], !value.isEmpty { secretValues.append(value) } else { unsetSecrets.append(name) }
+        }
+        masker = SecretMasker(values: secretValues)
+        basePath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        if let tools = options.toolDirectory { basePath = tools + ":" + basePath }
+        baseEnvironment = environment.filter { $0.key != "PATH" && !$0.key.hasPrefix("SLUICE_") }
+            .sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value)" }
+    }
+
+    /// Writes `tasks.arrow`, journals `run_finished` and waits until the journal is on disk.
+    func finish() throws(ExecutorError) -> RunResult {
+        let state: RunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
+        var problems: [String] = []
+        do { try TasksTable.write(record, to: directory.tasksTable) } catch { problems.append("cannot write \(directory.tasksTable): \(error)") }
+        if let problem = planWriter?.wait() { problems.append(problem) }
+        appendJournal(.runFinished(state: state, time: clock.now()))
+        do { try journal.close() } catch { problems.append(error.message) }
+        _ = rmdir(directory.path + "/staging")
+        SystemCalls.closeDescriptor(runDirectoryFD)
+        let result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)
+        services.observer?.runFinished(result)
+        if let problem = problems.first { throw ExecutorError(problem) }
+        return result
+    }
+
+    /// Journals a task event, feeds the in-memory record and tells the observer.
+    func emit(_ ref: InstanceRef, attempt: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
+              outputs: JSON? = nil, log: String? = nil, retryIn: Int64? = nil, duration: Int64? = nil, time: Int64? = nil) {
+        let key = key(ref)
+        let time = time ?? clock.now()
+        let maskedMessage = message.map { masker.mask($0) }
+        let event = JournalEvent.TaskEvent(task: key.task, mapIndex: key.mapIndex, attempt: attempt, state: state, time: time,
+                                           exitCode: exitCode, outputs: outputs.map { masker.mask($0) }, message: maskedMessage,
+                                           cacheHit: state.isTerminal && attempt > 0 ? false : nil, log: log, retryInMilliseconds: retryIn)
+        appendJournal(.task(event))
+        services.observer?.instanceChanged(InstanceChange(
+            runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
+            message: maskedMessage, exitCode: exitCode, log: log.map { directory.path + "/" + $0 }, retryInMilliseconds: retryIn,
+            duration: duration))
+    }
+
+    func appendJournal(_ event: JournalEvent) {
+        record.apply(event)
+        journal.append(event.line())
+    }
+}
+
+/// Writes `plan.json` (compact) on its own thread: encoding a large plan and
+/// syncing it costs milliseconds the first tasks need not wait for. `wait()`
+/// joins it before the run ends.
+final class PlanRecordWriter: @unchecked Sendable {
+    private let done = NSCondition()
+    private var finished = false
+    private var problem: String?
+
+    init(plan: Plan, path: String) {
+        let thread = Thread { [self] in
+            var failure: String?
+            do { try PlanRecordWriter.write(plan, to: path) } catch { failure = "cannot write \(path): \(error)" }
+            done.lock()
+            problem = failure
+            finished = true
+            done.broadcast()
+            done.unlock()
+        }
+        thread.name = "sluice-plan-record"
+        thread.start()
+    }
+
+    /// One task at a time, so memory does not grow with the plan: the whole
+    /// plan as one JSON tree and text costs several times the plan itself
+    /// (30 MB at 10,000 tasks). Same content as `plan.encoded()`, compact.
+    static func write(_ plan: Plan, to path: String) throws {
+        var head = plan
+        head.tasks = []
+        let headText = head.json().compact()
+        let emptyTasks = #""tasks":[]}"#
+        guard headText.hasSuffix(emptyTasks) else {
+            try AtomicFile.write(plan.json().compact(), to: path)
+            return
+        }
+        try AtomicFile.withWriter(to: path) { writer in
+            try writer.write(String(headText.dropLast(2)))
+            var one = plan
+            one.params = .object([])
+            for (i, task) in plan.tasks.enumerated() {
+                one.tasks = [task]
+                guard let encoded = one.json()["tasks"]?.arrayValue?.first else { continue }
+                try writer.write((i == 0 ? "" : ",") + encoded.compact())
+            }
+            try writer.write("]}")
+        }
+    }
+
+    /// Blocks until the file is written; returns what went wrong, if anything.
+    func wait() -> String? {
+        done.lock()
+        defer { done.unlock() }
+        while !finished { done.wait() }
+        return problem
+    }
+}

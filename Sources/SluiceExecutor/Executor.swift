@@ -1,0 +1,232 @@
+import Foundation
+import SluicePlan
+
+/// Runs one plan on this machine: the event loop around the `Scheduler`.
+/// One thread drives it; the only cross-thread entries are `cancel()` and
+/// the mailbox that child runs (trigger tasks) post to.
+public final class Executor: @unchecked Sendable {
+    let plan: Plan
+    let options: RunOptions
+    let services: RunServices
+    let graph: RunGraph
+    let workspace: String
+    let maxActive: Int
+
+    var scheduler: Scheduler
+    // Set by `prepare()`, which `run()` calls before anything reads them;
+    // init writes nothing, so they cannot exist earlier.
+    var runner: (any ProcessRunner)!
+    var clock: RunClock
+    var directory: RunDirectory!
+    /// The run directory, open: logs and staging files are opened relative to it.
+    var runDirectoryFD: Int32 = -1
+    var journal: JournalWriter!
+    var planWriter: PlanRecordWriter?
+    var record = RunRecord()
+    var runID = ""
+    var runDate = ""
+    var masker = SecretMasker(values: [])
+    var baseEnvironment: [String] = []
+    var basePath = ""
+    var unsetSecrets: [String] = []
+
+    /// Attempts counted per instance (retries add one each).
+    var tries: [InstanceRef: Int] = [:]
+    var active: [InstanceRef: ActiveAttempt] = [:]
+    var byHandle: [Int: InstanceRef] = [:]
+    var outputs: [InstanceRef: [String: JSON]] = [:]
+    var items: [Int: [JSON]] = [:]
+    var timers = MinHeap<Timer>()
+    var cancelling = false
+    var failFastTriggered = false
+    let mailbox = Mailbox()
+    /// Told the run id as soon as the run directory exists (a parent journals it as `child_run`).
+    var onRunID: (@Sendable (String, String, String) -> Void)?
+
+    /// Resolves the workspace and checks the plan; nothing is written yet.
+    public init(plan: Plan, options: RunOptions, services: RunServices) throws(ExecutorError) {
+        self.plan = plan
+        self.options = options
+        self.services = services
+        do { graph = try RunGraph(plan) } catch { throw ExecutorError("invalid plan: \(error.message)") }
+        try Self.checkNames(plan)
+        let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
+        guard let resolved = RunFiles.realPath(path) else {
+            throw ExecutorError("the workspace \(plan.workspace) does not exist (plans name it relative to the directory sluice plan ran in)")
+        }
+        workspace = resolved
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        maxActive = max(1, options.maxActive ?? plan.maxActiveTasks ?? cores)
+        scheduler = Scheduler(graph: graph, maxActive: maxActive)
+        clock = RunClock(services.clock)
+    }
+
+    /// Names become directory and variable names: a hand-written plan must not smuggle a path in.
+    private static func checkNames(_ plan: Plan) throws(ExecutorError) {
+        guard isIdentifier(plan.pipeline, allowDash: false) else { throw ExecutorError("invalid plan: pipeline id \"\(plan.pipeline)\" is not a name") }
+        for task in plan.tasks {
+            guard isIdentifier(task.id, allowDash: true) else { throw ExecutorError("invalid plan: task id \"\(task.id)\" is not a name") }
+            for output in task.outputs where !isIdentifier(output.name, allowDash: false) {
+                throw ExecutorError("invalid plan: output \"\(output.name)\" of task \"\(task.id)\" is not a name")
+            }
+            for variable in task.env where !isIdentifier(variable.name, allowDash: false) {
+                throw ExecutorError("invalid plan: env \"\(variable.name)\" of task \"\(task.id)\" is not a variable name")
+            }
+        }
+    }
+
+    static func isIdentifier(_ text: String, allowDash: Bool) -> Bool {
+        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 250,
+              first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return text.unicodeScalars.allSatisfy {
+            $0 == "_" || (allowDash && $0 == "-") || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
+    }
+
+    /// Asks a running run to stop: running tasks get SIGTERM (then SIGKILL),
+    /// are journaled as interrupted, and nothing new starts. Safe from any thread.
+    public func cancel() {
+        mailbox.post(.cancel)
+        mailbox.wake()
+    }
+
+    /// Runs the plan to the end and returns how it went. Throws only for
+    /// problems of the executor itself (records that cannot be written, an
+    /// env_file that is missing); task failures are part of the result.
+    public func run() throws(ExecutorError) -> RunResult {
+        try prepare()
+        mailbox.attach(runner)
+        loop()
+        return try finish()
+    }
+
+    // MARK: - The loop
+
+    func loop() {
+        handle(scheduler.start())
+        while true {
+            drainMailbox()
+            while let ref = scheduler.takeNext() { launch(ref) }
+            if active.isEmpty && (scheduler.stopped || !scheduler.hasWorkInFlight) {
+                if cancelling { break }
+                if scheduler.isComplete { break }
+                if scheduler.stopped {
+                    let reason = "not started: --fail-fast stopped the run after a failure"
+                    handle(scheduler.abandon(reason: reason))
+                    continue
+                }
+                if timers.isEmpty {
+                    // Cannot happen if every trigger rule decides once its upstream is done; say so rather than hang.
+                    handle(scheduler.abandon(reason: "internal error: nothing could start"))
+                    continue
+                }
+            }
+            let now = clock.mono()
+            let timeout = timers.first.map { max(0, $0.deadline - now) }
+            // Ended processes give their slots back first and the next tasks
+            // start before their outputs are read and journaled: that work
+            // then overlaps the new processes instead of delaying them. Not with
+            // --fail-fast: a failure must be known before anything new starts.
+            let ended = runner.wait(timeoutNanoseconds: timeout).compactMap { processExited($0) }
+            if !ended.isEmpty, !cancelling, !options.failFast {
+                while let ref = scheduler.takeNext() { launch(ref) }
+            }
+            for ref in ended { finalize(ref) }
+            drainMailbox()
+            fireTimers()
+        }
+    }
+
+    func handle(_ events: [SchedulerEvent]) {
+        for event in events {
+            switch event {
+            case .queued(let ref):
+                emit(ref, attempt: (tries[ref] ?? 0) + 1, state: .queued)
+            case .settled(let ref, let state, let reason):
+                emit(ref, attempt: 0, state: state, message: reason)
+            case .needsExpansion(let task):
+                expand(task)
+            }
+        }
+    }
+
+    private func expand(_ task: Int) {
+        let events: [SchedulerEvent]
+        switch foreachItems(task) {
+        case .success(let list):
+            items[task] = list
+            let time = clock.now()
+            appendJournal(.mapped(task: graph.tasks[task].id, count: list.count, time: time))
+            services.observer?.taskMapped(runID: runID, task: graph.tasks[task].id, count: list.count)
+            events = scheduler.expand(task: task, count: list.count)
+        case .failure(let error):
+            events = scheduler.failExpansion(task: task, message: "foreach: \(error.message)")
+        }
+        handle(events)
+    }
+
+    private func foreachItems(_ task: Int) -> Result<[JSON], RenderError> {
+        Result { () throws(RenderError) -> [JSON] in
+            let value: JSON
+            let what: String
+            switch graph.tasks[task].foreach {
+            case .param(let path)?:
+                value = try TemplateRenderer.lookupParam(path, in: plan.params)
+                what = "params." + path.joined(separator: ".")
+            case .output(let reference)?:
+                value = try resolveOutput(reference).0
+                what = reference.task + "." + reference.output
+            case nil:
+                return []
+            }
+            guard let list = value.arrayValue else { throw RenderError("\(what) is not a list (it is \(OutputsFile.quoted(value.compact())))") }
+            return list
+        }
+    }
+
+    /// An upstream output as a consumer sees it: the value, or for a mapped
+    /// producer the list of its successful instances' values in map-index order.
+    func resolveOutput(_ reference: OutputReference) throws(RenderError) -> (JSON, ValueType) {
+        guard let producer = graph.index[reference.task], let declared = graph.tasks[producer].output(reference.output)
+                ?? (reference.output == OutputsFile.branchOutput && graph.tasks[producer].branch != nil ? PlanOutput(name: "branch", type: .json) : nil) else {
+            throw RenderError("\(reference.task).\(reference.output) is not an output of the plan")
+        }
+        if graph.tasks[producer].isMapped {
+            let count = scheduler.expandedCount(producer) ?? 0
+            var values: [JSON] = []
+            for i in 0..<count {
+                if let value = outputs[InstanceRef(task: producer, mapIndex: i)]?[reference.output] { values.append(value) }
+            }
+            return (.array(values), .list(declared.type))
+        }
+        guard let value = outputs[InstanceRef(task: producer, mapIndex: nil)]?[reference.output] else {
+            let state = scheduler.phase(InstanceRef(task: producer, mapIndex: nil))
+            let why: String
+            switch state {
+            case .done(let s)?: why = "task \"\(reference.task)\" ended \(s.rawValue)"
+            default: why = "task \"\(reference.task)\" has not finished"
+            }
+            throw RenderError("\(reference.task).\(reference.output) has no value: \(why)")
+        }
+        return (value, declared.type)
+    }
+
+    func key(_ ref: InstanceRef) -> InstanceKey {
+        InstanceKey(task: graph.tasks[ref.task].id, mapIndex: ref.mapIndex)
+    }
+}
+
+/// A deadline in the loop: a retry to requeue, a timeout to enforce, a
+/// SIGKILL after the grace period, or another look at a lingering group.
+struct Timer: Comparable, Sendable {
+    enum Kind: Int, Sendable { case retry, timeout, kill, linger }
+    var deadline: Int64
+    var kind: Kind
+    var ref: InstanceRef
+    /// The attempt the timer belongs to; a timer of an earlier attempt is stale.
+    var attempt: Int
+
+    static func < (a: Timer, b: Timer) -> Bool {
+        a.deadline != b.deadline ? a.deadline < b.deadline : a.kind.rawValue < b.kind.rawValue
+    }
+}

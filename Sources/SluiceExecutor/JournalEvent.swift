@@ -1,0 +1,133 @@
+import SluicePlan
+
+/// One line of `journal.jsonl` (docs/executor.md "The journal"). The field
+/// order of each line is fixed; readers ignore fields they do not know.
+public enum JournalEvent: Equatable, Sendable {
+    case runStarted(RunStarted)
+    case mapped(task: String, count: Int, time: Int64)
+    case task(TaskEvent)
+    case childRun(ChildRun)
+    case runFinished(state: RunState, time: Int64)
+
+    public static let formatVersion: Int64 = 1
+
+    public struct RunStarted: Equatable, Sendable {
+        public var runID: String
+        public var pipeline: String
+        public var time: Int64
+        public var parentRunID: String?
+        /// The spec's SHA-256, from the plan.
+        public var sourceSHA256: String
+        public var workspace: String
+        public var pid: Int32
+    }
+
+    public struct TaskEvent: Equatable, Sendable {
+        public var task: String
+        public var mapIndex: Int?
+        /// The attempt the event belongs to; 0 for states settled without one.
+        public var attempt: Int
+        public var state: TaskState
+        public var time: Int64
+        public var exitCode: Int32?
+        public var outputs: JSON?
+        public var message: String?
+        public var cacheHit: Bool?
+        /// Relative to the run directory.
+        public var log: String?
+        /// A failed attempt that will be retried after this many milliseconds.
+        public var retryInMilliseconds: Int64?
+
+        public init(task: String, mapIndex: Int?, attempt: Int, state: TaskState, time: Int64, exitCode: Int32? = nil,
+                    outputs: JSON? = nil, message: String? = nil, cacheHit: Bool? = nil, log: String? = nil,
+                    retryInMilliseconds: Int64? = nil) {
+            self.task = task
+            self.mapIndex = mapIndex
+            self.attempt = attempt
+            self.state = state
+            self.time = time
+            self.exitCode = exitCode
+            self.outputs = outputs
+            self.message = message
+            self.cacheHit = cacheHit
+            self.log = log
+            self.retryInMilliseconds = retryInMilliseconds
+        }
+    }
+
+    public struct ChildRun: Equatable, Sendable {
+        public var task: String
+        public var mapIndex: Int?
+        public var childRunID: String
+        public var time: Int64
+        public var pipeline: String
+        public var workspace: String
+    }
+
+    public func json() -> JSON {
+        switch self {
+        case .runStarted(let e):
+            return .object([
+                ("event", .string("run_started")), ("run_id", .string(e.runID)), ("pipeline", .string(e.pipeline)),
+                ("time", .string(Timestamp.iso(e.time))), ("parent_run_id", e.parentRunID.map(JSON.string) ?? .null),
+                ("version", .int(Self.formatVersion)), ("source_sha256", .string(e.sourceSHA256)),
+                ("workspace", .string(e.workspace)), ("pid", .int(Int64(e.pid))),
+            ])
+        case .mapped(let task, let count, let time):
+            return .object([("event", .string("mapped")), ("task", .string(task)), ("count", .int(Int64(count))), ("time", .string(Timestamp.iso(time)))])
+        case .task(let e):
+            var members: [(String, JSON)] = [
+                ("event", .string("task")), ("task", .string(e.task)), ("map_index", e.mapIndex.map { .int(Int64($0)) } ?? .null),
+                ("try", .int(Int64(e.attempt))), ("state", .string(e.state.rawValue)), ("time", .string(Timestamp.iso(e.time))),
+            ]
+            if let code = e.exitCode { members.append(("exit_code", .int(Int64(code)))) }
+            if let outputs = e.outputs { members.append(("outputs", outputs)) }
+            if let message = e.message { members.append(("message", .string(message))) }
+            if let hit = e.cacheHit { members.append(("cache_hit", .bool(hit))) }
+            if let log = e.log { members.append(("log", .string(log))) }
+            if let delay = e.retryInMilliseconds { members.append(("retry_in_ms", .int(delay))) }
+            return .object(members)
+        case .childRun(let e):
+            return .object([
+                ("event", .string("child_run")), ("task", .string(e.task)), ("child_run_id", .string(e.childRunID)),
+                ("time", .string(Timestamp.iso(e.time))), ("map_index", e.mapIndex.map { .int(Int64($0)) } ?? .null),
+                ("pipeline", .string(e.pipeline)), ("workspace", .string(e.workspace)),
+            ])
+        case .runFinished(let state, let time):
+            return .object([("event", .string("run_finished")), ("state", .string(state.rawValue)), ("time", .string(Timestamp.iso(time)))])
+        }
+    }
+
+    /// Reads one journal line back; nil for a line this reader does not know
+    /// (a torn last line after a crash, or an event of a later version).
+    public init?(json: JSON) {
+        guard let event = json["event"]?.stringValue, let time = json["time"]?.stringValue.flatMap(Timestamp.parse) else { return nil }
+        switch event {
+        case "run_started":
+            guard let runID = json["run_id"]?.stringValue, let pipeline = json["pipeline"]?.stringValue else { return nil }
+            if let version = json["version"]?.intValue, version > Self.formatVersion { return nil }
+            self = .runStarted(RunStarted(runID: runID, pipeline: pipeline, time: time, parentRunID: json["parent_run_id"]?.stringValue,
+                                          sourceSHA256: json["source_sha256"]?.stringValue ?? "", workspace: json["workspace"]?.stringValue ?? "",
+                                          pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0)))
+        case "mapped":
+            guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue else { return nil }
+            self = .mapped(task: task, count: Int(count), time: time)
+        case "task":
+            guard let task = json["task"]?.stringValue, let state = json["state"]?.stringValue.flatMap(TaskState.init(rawValue:)) else { return nil }
+            self = .task(TaskEvent(
+                task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, attempt: Int(json["try"]?.intValue ?? 0),
+                state: state, time: time, exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                outputs: json["outputs"], message: json["message"]?.stringValue, cacheHit: json["cache_hit"]?.boolValue,
+                log: json["log"]?.stringValue, retryInMilliseconds: json["retry_in_ms"]?.intValue))
+        case "child_run":
+            guard let task = json["task"]?.stringValue, let child = json["child_run_id"]?.stringValue else { return nil }
+            self = .childRun(ChildRun(task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, childRunID: child, time: time,
+                                      pipeline: json["pipeline"]?.stringValue ?? "", workspace: json["workspace"]?.stringValue ?? ""))
+        case "run_finished":
+            guard let state = json["state"]?.stringValue.flatMap(RunState.init(rawValue:)) else { return nil }
+            self = .runFinished(state: state, time: time)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import SluiceColumnar
+import SluicePlan
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// After an attempt exits 0: reads its scalar outputs, turns its staged
+/// tables into Arrow files, moves its staged files into place, and writes
+/// `outputs.json`. Any broken promise fails the attempt with an `OutputError`
+/// naming the output (and the row and column for a table).
+struct OutputCollector {
+    let task: PlanTask
+    let key: InstanceKey
+    let stagingPrefix: String
+    /// The same prefix relative to `runDirectory`, an open descriptor of the run directory.
+    let relativePrefix: String
+    let runDirectory: Int32
+    let outputDirectory: String
+    let workspace: String
+    let masker: SecretMasker
+
+    /// The environment variables naming this attempt's staging files.
+    static func stagingVariables(_ task: PlanTask, prefix: String) -> [(String, String)] {
+        var variables = [("SLUICE_OUTPUTS", prefix + "outputs")]
+        for output in task.outputs {
+            switch output.type {
+            case .table: variables.append(("SLUICE_TABLE_" + output.name.uppercased(), prefix + "table." + output.name))
+            case .file: variables.append(("SLUICE_FILE_" + output.name.uppercased(), prefix + "file." + output.name))
+            default: break
+            }
+        }
+        return variables
+    }
+
+    /// The outputs as downstream tasks see them (tables and files as absolute paths).
+    func collect() throws(OutputError) -> [String: JSON] {
+        var values = try scalarOutputs()
+        let artifacts = task.outputs.filter { $0.type.isArtifact }
+        if !artifacts.isEmpty || !values.isEmpty || !task.outputs.isEmpty {
+            do { try RunFiles.makeDirectories(outputDirectory) } catch { throw OutputError(error.message) }
+        }
+        for output in artifacts {
+            if let columns = output.type.tableColumns {
+                values[output.name] = .string(try ingestTable(output.name, columns))
+            } else {
+                values[output.name] = .string(try placeFile(output))
+            }
+        }
+        if !task.outputs.isEmpty || task.branch != nil { try writeRecord(values) }
+        removeStaging(outputsFileRead: true)
+        return values
+    }
+
+    func removeStaging(outputsFileRead: Bool = false) {
+        if !outputsFileRead { RunFiles.remove(relativePrefix + "outputs", relativeTo: runDirectory) }
+        for output in task.outputs {
+            switch output.type {
+            case .table: RunFiles.remove(relativePrefix + "table." + output.name, relativeTo: runDirectory)
+            case .file: RunFiles.remove(relativePrefix + "file." + output.name, relativeTo: runDirectory)
+            default: break
+            }
+        }
+    }
+
+    private func scalarOutputs() throws(OutputError) -> [String: JSON] {
+        var declared: [String: ValueType] = [:]
+        for output in task.outputs where !output.type.isArtifact { declared[output.name] = output.type }
+        if task.branch != nil, declared[OutputsFile.branchOutput] == nil { declared[OutputsFile.branchOutput] = .json }
+        let artifacts = Set(task.outputs.filter { $0.type.isArtifact }.map(\.name))
+        let file = RunFiles.readFile(relativePrefix + "outputs", relativeTo: runDirectory)
+        if file != nil { RunFiles.remove(relativePrefix + "outputs", relativeTo: runDirectory) }
+        let text = file.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let values = try OutputsFile.parse(text, declared: declared, artifacts: artifacts)
+        let missing = declared.keys.filter { values[$0] == nil }.sorted()
+        if let first = missing.first {
+            let all = missing.map { "\"\($0)\"" }.joined(separator: ", ")
+            if first == OutputsFile.branchOutput, task.branch != nil {
+                throw OutputError("branch task \"\(task.id)\" did not write its output \"branch\" (one of \(task.branch?.joined(separator: ", ") ?? "")) to $SLUICE_OUTPUTS")
+            }
+            throw OutputError("the task did not write output\(missing.count == 1 ? "" : "s") \(all) to $SLUICE_OUTPUTS")
+        }
+        return values
+    }
+
+    private func ingestTable(_ name: String, _ columns: [SluicePlan.TableColumn]) throws(OutputError) -> String {
+        let staged = stagingPrefix + "table." + name
+        let variable = "$SLUICE_TABLE_" + name.uppercased()
+        guard RunFiles.exists(staged) else { throw OutputError("table output \"\(name)\": the task did not write \(variable)") }
+        var schemaColumns: [SluiceColumnar.TableColumn] = []
+        for column in columns {
+            guard let type = ColumnType(rawValue: column.type.rawValue) else {
+                throw OutputError("table output \"\(name)\": column type \(column.type.rawValue) is not supported")
+            }
+            schemaColumns.append(SluiceColumnar.TableColumn(name: column.name, type: type))
+        }
+        let target = outputDirectory + "/" + name + ".arrow"
+        do {
+            try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target)
+        } catch {
+            let message = masker.mask(String(describing: error)).replacingOccurrences(of: staged, with: variable)
+            throw OutputError("table output \"\(name)\": \(message)")
+        }
+        return target
+    }
+
+    /// JSON lines start with `{`; a CSV header starts with a column name.
+    static func sniffFormat(_ path: String) -> TableIngest.InputFormat {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .csv }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return .csv }
+        var i = 0
+        if n >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { i = 3 }
+        while i < n, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[i]) { i += 1 }
+        return i < n && buffer[i] == UInt8(ascii: "{") ? .jsonLines : .csv
+    }
+
+    private func placeFile(_ output: PlanOutput) throws(OutputError) -> String {
+        let staged = stagingPrefix + "file." + output.name
+        let variable = "$SLUICE_FILE_" + output.name.uppercased()
+        guard RunFiles.exists(staged) else { throw OutputError("file output \"\(output.name)\": the task did not write \(variable)") }
+        let target: String
+        if let path = output.path {
+            target = try workspaceTarget(path, output: output.name)
+        } else {
+            target = outputDirectory + "/" + output.name
+        }
+        // Content first, then the rename, then the directory: a reader sees the old file or the whole new one.
+        let fd = open(staged, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+        guard rename(staged, target) == 0 else {
+            throw OutputError("file output \"\(output.name)\": cannot move it to \(target): \(SystemCalls.errorText())")
+        }
+        RunFiles.syncDirectory((target as NSString).deletingLastPathComponent)
+        return target
+    }
+
+    /// A declared `path:` inside the workspace; a mapped instance gets its
+    /// index before the extension (`report.md` → `report.2.md`) so instances
+    /// never overwrite each other.
+    private func workspaceTarget(_ path: String, output: String) throws(OutputError) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        guard !path.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
+            throw OutputError("file output \"\(output)\": path \"\(path)\" leaves the workspace")
+        }
+        var relative = parts.joined(separator: "/")
+        if let index = key.mapIndex {
+            let name = (relative as NSString).lastPathComponent
+            let dir = (relative as NSString).deletingLastPathComponent
+            let ext = (name as NSString).pathExtension
+            let stem = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
+            let indexed = ext.isEmpty ? "\(stem).\(index)" : "\(stem).\(index).\(ext)"
+            relative = dir.isEmpty ? indexed : dir + "/" + indexed
+        }
+        let target = workspace + "/" + relative
+        let parent = (target as NSString).deletingLastPathComponent
+        do { try RunFiles.makeDirectories(parent) } catch { throw OutputError(error.message) }
+        // A symlinked directory could still lead outside: check where the parent really is.
+        guard let real = RunFiles.realPath(parent), real == workspace || real.hasPrefix(workspace + "/") else {
+            throw OutputError("file output \"\(output)\": path \"\(path)\" leads outside the workspace")
+        }
+        return target
+    }
+
+    private func writeRecord(_ values: [String: JSON]) throws(OutputError) {
+        let ordered = (task.outputs.map(\.name) + (values[OutputsFile.branchOutput] != nil && task.output(OutputsFile.branchOutput) == nil ? [OutputsFile.branchOutput] : []))
+            .compactMap { name in values[name].map { (name, $0) } }
+        let text = masker.mask(JSON.object(ordered)).pretty()
+        do {
+            try AtomicFile.write(text, to: outputDirectory + "/outputs.json")
+        } catch {
+            throw OutputError("cannot write \(outputDirectory)/outputs.json: \(error)")
+        }
+    }
+}

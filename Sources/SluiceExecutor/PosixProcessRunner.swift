@@ -1,0 +1,268 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real runner: `posix_spawn` with `POSIX_SPAWN_SETPGROUP` (no fork of a
+/// large parent, no Foundation.Process), each child watched through a pidfd
+/// in one `poll` together with the masking pipes and a wake-up pipe. Nothing
+/// polls on a timer and nothing calls `waitpid(-1)`, so other children of the
+/// process (a test harness's, another run's) are never reaped by mistake.
+public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
+    private struct Child {
+        var pid: pid_t
+        /// -1 when a helper thread waits for the child instead (no pidfd_open).
+        var pidfd: Int32
+        /// The read end of the masking pipe; -1 when unmasked or at end of file.
+        var pipe: Int32
+        var log: Int32
+        var stream: SecretMasker.Stream?
+        var reaped = false
+    }
+
+    private var children: [Int: Child] = [:]
+    private var nextID = 1
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let lock = NSLock()
+    private var threadExits: [ProcessExit] = []
+    private var readBuffer = [UInt8](repeating: 0, count: 65_536)
+
+    public init() throws(ProcessStartError) {
+        guard let pipe = SystemCalls.closeOnExecPipe() else {
+            throw ProcessStartError("cannot create a pipe: \(SystemCalls.errorText())")
+        }
+        SystemCalls.setNonBlocking(pipe.read)
+        SystemCalls.setNonBlocking(pipe.write)
+        wakeRead = pipe.read
+        wakeWrite = pipe.write
+    }
+
+    deinit {
+        for id in Array(children.keys) { forceRelease(id) }
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    public func start(_ request: ProcessRequest) throws(ProcessStartError) -> ProcessHandle {
+        // openat from the run directory: a short path walk, on the hot path of every task.
+        let log = openat(request.logDirectory, request.logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw ProcessStartError("cannot create log \(request.logPath): \(SystemCalls.errorText())") }
+        var output = log
+        var pipeRead: Int32 = -1
+        if !request.masker.isEmpty {
+            guard let pipe = SystemCalls.closeOnExecPipe() else {
+                close(log)
+                throw ProcessStartError("cannot create a pipe: \(SystemCalls.errorText())")
+            }
+            SystemCalls.setNonBlocking(pipe.read)
+            output = pipe.write
+            pipeRead = pipe.read
+        }
+        let spawned = spawn(request, output: output)
+        if pipeRead >= 0 { close(output) }
+        let pid: pid_t
+        switch spawned {
+        case .success(let p): pid = p
+        case .failure(let error):
+            close(log)
+            if pipeRead >= 0 { close(pipeRead) }
+            throw error
+        }
+        let id = nextID
+        nextID += 1
+        let pidfd = SystemCalls.pidfdOpen?(pid, 0) ?? -1
+        children[id] = Child(pid: pid, pidfd: pidfd, pipe: pipeRead, log: log,
+                             stream: pipeRead >= 0 ? SecretMasker.Stream(masker: request.masker) : nil)
+        let handle = ProcessHandle(id: id, pid: pid)
+        if pidfd < 0 { waitInThread(handle) }
+        return handle
+    }
+
+    private func spawn(_ request: ProcessRequest, output: Int32) -> Result<pid_t, ProcessStartError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        var command = request.command
+        if let addChdir = SystemCalls.addChdir {
+            _ = addChdir(&actions, request.workingDirectory)
+        } else {
+            command = "cd -- \(ValueRendering.shellQuote(request.workingDirectory)) || exit 127\n" + command
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Own process group (so a timeout can signal every descendant), default
+        // signal handlers and an empty mask: an ignored SIGPIPE or a blocked
+        // SIGTERM in sluice must not leak into the task.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+
+        let words: [String] = ["/bin/sh", "-c", command]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = request.environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        guard rc == 0 else { return .failure(ProcessStartError("cannot start /bin/sh: \(SystemCalls.errorText(rc))")) }
+        return .success(pid)
+    }
+
+    /// Without pidfds (old kernels, other systems): one blocked thread per
+    /// child, which posts the status and wakes the loop.
+    private func waitInThread(_ handle: ProcessHandle) {
+        let thread = Thread { [weak self] in
+            var status: Int32 = 0
+            while waitpid(handle.pid, &status, 0) < 0, errno == EINTR {}
+            guard let self else { return }
+            self.lock.lock()
+            self.threadExits.append(ProcessExit(handle: handle, status: Self.decode(status)))
+            self.lock.unlock()
+            self.wake()
+        }
+        thread.start()
+    }
+
+    public func signalGroup(_ handle: ProcessHandle, _ signal: Int32) {
+        _ = kill(-handle.pid, signal)
+    }
+
+    public func groupAlive(_ handle: ProcessHandle) -> Bool {
+        SystemCalls.groupHasLiveProcess(handle.pid)
+    }
+
+    public func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    public func wait(timeoutNanoseconds: Int64?) -> [ProcessExit] {
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var owners: [(id: Int, isExit: Bool)] = [(0, false)]
+        for (id, child) in children {
+            if child.pidfd >= 0, !child.reaped {
+                fds.append(pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0))
+                owners.append((id, true))
+            }
+            if child.pipe >= 0 {
+                fds.append(pollfd(fd: child.pipe, events: Int16(POLLIN), revents: 0))
+                owners.append((id, false))
+            }
+        }
+        let milliseconds: Int32 = timeoutNanoseconds.map { ns in
+            ns <= 0 ? 0 : Int32(clamping: (ns + 999_999) / 1_000_000)
+        } ?? -1
+        let ready = poll(&fds, nfds_t(fds.count), milliseconds)
+        var exits: [ProcessExit] = []
+        if ready > 0 {
+            for (i, fd) in fds.enumerated() where fd.revents != 0 {
+                if i == 0 { drainWakePipe(); continue }
+                let owner = owners[i]
+                if owner.isExit { reap(owner.id).map { exits.append($0) } } else { pump(owner.id, draining: false) }
+            }
+        }
+        lock.lock()
+        let posted = threadExits
+        threadExits.removeAll()
+        lock.unlock()
+        for exit in posted {
+            children[exit.handle.id]?.reaped = true
+            exits.append(exit)
+        }
+        return exits
+    }
+
+    public func release(_ handle: ProcessHandle) {
+        forceRelease(handle.id)
+    }
+
+    private func forceRelease(_ id: Int) {
+        guard let child = children[id] else { return }
+        if !child.reaped {
+            // Only on teardown of an unfinished run: nothing of it may outlive us.
+            _ = kill(-child.pid, SIGKILL)
+            var status: Int32 = 0
+            if child.pidfd >= 0 { while waitpid(child.pid, &status, 0) < 0, errno == EINTR {} }
+        }
+        if child.pipe >= 0 { pump(id, draining: true) }
+        if let child = children[id] {
+            if child.pidfd >= 0 { close(child.pidfd) }
+            close(child.log)
+        }
+        children[id] = nil
+    }
+
+    private func reap(_ id: Int) -> ProcessExit? {
+        guard let child = children[id], !child.reaped else { return nil }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(child.pid, &status, WNOHANG) } while result < 0 && errno == EINTR
+        guard result == child.pid else { return nil }
+        children[id]?.reaped = true
+        close(child.pidfd)
+        children[id]?.pidfd = -1
+        return ProcessExit(handle: ProcessHandle(id: id, pid: child.pid), status: Self.decode(status))
+    }
+
+    /// Moves what the task wrote from the pipe through the masker into the
+    /// log. `draining`: read to the end of what is there now, then close.
+    private func pump(_ id: Int, draining: Bool) {
+        guard var child = children[id], child.pipe >= 0 else { return }
+        var atEnd = false
+        repeat {
+            let n = readBuffer.withUnsafeMutableBytes { read(child.pipe, $0.baseAddress, $0.count) }
+            if n > 0 {
+                let masked = child.stream?.feed(Array(readBuffer[0..<n])) ?? Array(readBuffer[0..<n])
+                Self.writeAll(child.log, masked)
+                continue
+            }
+            if n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) { atEnd = true }
+            break
+        } while true
+        if atEnd || draining {
+            if let rest = child.stream?.finish() { Self.writeAll(child.log, rest) }
+            close(child.pipe)
+            child.pipe = -1
+            child.stream = nil
+        }
+        children[id] = child
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &buffer, buffer.count) > 0 {}
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(fd, base + offset, raw.count - offset)
+            }
+            if n < 0 { if errno == EINTR { continue } else { return } }
+            guard n > 0 else { return }
+            offset += n
+        }
+    }
+
+    /// `WIFEXITED`/`WEXITSTATUS`/`WTERMSIG` are macros Swift cannot import.
+    static func decode(_ status: Int32) -> ProcessStatus {
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where one run keeps its records (docs/executor.md "The run directory"):
+/// `<workspace>/.sluice/runs/<pipeline>/<run_id>/`.
+public struct RunDirectory: Sendable {
+    public let workspace: String
+    public let pipeline: String
+    public let runID: String
+    public let path: String
+
+    public init(workspace: String, pipeline: String, runID: String) {
+        self.workspace = workspace
+        self.pipeline = pipeline
+        self.runID = runID
+        self.path = RunDirectory.runsRoot(workspace) + "/" + pipeline + "/" + runID
+    }
+
+    public static func runsRoot(_ workspace: String) -> String { workspace + "/.sluice/runs" }
+
+    public var journal: String { path + "/journal.jsonl" }
+    public var plan: String { path + "/plan.json" }
+    public var tasksTable: String { path + "/tasks.arrow" }
+    var logs: String { path + "/logs" }
+    var outputs: String { path + "/outputs" }
+    var staging: String { path + "/staging" }
+
+    /// `logs/fetch.2.try1.log`, relative to the run directory (as the journal records it).
+    static func logName(_ key: InstanceKey, attempt: Int) -> String {
+        "logs/\(key.fileStem).try\(attempt).log"
+    }
+
+    /// Where an instance's outputs land: `outputs/<task>/` or `outputs/<task>/<index>/`.
+    func outputDirectory(_ key: InstanceKey) -> String {
+        outputs + "/" + key.task + (key.mapIndex.map { "/\($0)" } ?? "")
+    }
+
+    /// Staging files of one attempt share this prefix: `staging/fetch.2.try1.`.
+    func stagingPrefix(_ key: InstanceKey, attempt: Int) -> String {
+        path + "/" + RunDirectory.relativeStagingPrefix(key, attempt: attempt)
+    }
+
+    /// The staging prefix relative to the run directory.
+    static func relativeStagingPrefix(_ key: InstanceKey, attempt: Int) -> String {
+        "staging/\(key.fileStem).try\(attempt)."
+    }
+
+    /// Makes a fresh run directory; a new id is drawn if two runs collide.
+    static func create(workspace: String, pipeline: String, clock: RunClock) throws(ExecutorError) -> RunDirectory {
+        let sluice = workspace + "/.sluice"
+        try RunFiles.makeDirectories(runsRoot(workspace) + "/" + pipeline)
+        let ignore = sluice + "/.gitignore"
+        if !FileManager.default.fileExists(atPath: ignore) {
+            // Run records are not source: keep them out of version control.
+            try? "# Created by sluice: run records, logs and outputs stay out of version control.\n*\n"
+                .write(toFile: ignore, atomically: true, encoding: .utf8)
+        }
+        for _ in 0..<16 {
+            let id = RunDirectory.newRunID(clock.now())
+            let directory = RunDirectory(workspace: workspace, pipeline: pipeline, runID: id)
+            if mkdir(directory.path, 0o755) == 0 {
+                for sub in [directory.logs, directory.outputs, directory.staging] {
+                    guard mkdir(sub, 0o755) == 0 else { throw ExecutorError("cannot create \(sub): \(SystemCalls.errorText())") }
+                }
+                return directory
+            }
+            guard errno == EEXIST else { throw ExecutorError("cannot create \(directory.path): \(SystemCalls.errorText())") }
+        }
+        throw ExecutorError("cannot find a free run id under \(runsRoot(workspace))/\(pipeline)")
+    }
+
+    /// `20261121T060000.123Z-3f9a1c`: sorts by time; the random suffix keeps
+    /// simultaneous runs apart (and `mkdir` settles any remaining tie).
+    static func newRunID(_ micros: Int64) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let suffix = String(generator.next() & 0xFF_FFFF, radix: 16)
+        return Timestamp.compact(micros) + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
+    }
+}
+
+enum RunFiles {
+    static func makeDirectories(_ path: String) throws(ExecutorError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ExecutorError("cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Makes a rename or a new file in `path` durable.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    /// The whole file, or nil when it does not exist or cannot be read.
+    static func readFile(_ path: String, relativeTo directory: Int32 = AT_FDCWD) -> [UInt8]? {
+        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return bytes
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    static func remove(_ path: String, relativeTo directory: Int32 = AT_FDCWD) { _ = unlinkat(directory, path, 0) }
+
+    /// The directory a path names, made absolute and free of symlinks.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -1,0 +1,158 @@
+import SluicePlan
+
+/// A run as its journal tells it: the executor builds one while it runs (for
+/// `tasks.arrow` and the summary) and `show`/`runs` rebuild it by replaying
+/// `journal.jsonl`, so both see exactly the same thing.
+public struct RunRecord: Sendable {
+    public var runID = ""
+    public var pipeline = ""
+    public var parentRunID: String?
+    public var workspace = ""
+    public var sourceSHA256 = ""
+    public var pid: Int32 = 0
+    public var start: Int64 = 0
+    public var end: Int64?
+    /// From `run_finished`; nil while running or after a crash.
+    public var finishedState: RunState?
+    public var childRuns: [JournalEvent.ChildRun] = []
+    public var mappedCounts: [String: Int] = [:]
+    public private(set) var instances: [InstanceRecord] = []
+    private var position: [InstanceKey: Int] = [:]
+
+    public init() {}
+
+    public struct InstanceRecord: Sendable {
+        public var key: InstanceKey
+        public var state: TaskState
+        public var cacheHit = false
+        /// The outputs of the successful attempt, as an object (empty otherwise).
+        public var outputs: JSON = .object([])
+        public var message: String?
+        public var attempts: [AttemptRecord] = []
+    }
+
+    public struct AttemptRecord: Sendable {
+        public var attempt: Int
+        public var state: TaskState
+        public var exitCode: Int32?
+        public var start: Int64?
+        public var end: Int64?
+        /// Relative to the run directory.
+        public var log: String?
+        public var message: String?
+        public var cacheHit = false
+
+        public var durationMicroseconds: Int64? {
+            guard let start, let end else { return nil }
+            return max(0, end - start)
+        }
+    }
+
+    /// Applies one event, in journal order.
+    public mutating func apply(_ event: JournalEvent) {
+        switch event {
+        case .runStarted(let e):
+            runID = e.runID
+            pipeline = e.pipeline
+            parentRunID = e.parentRunID
+            workspace = e.workspace
+            sourceSHA256 = e.sourceSHA256
+            pid = e.pid
+            start = e.time
+        case .mapped(let task, let count, _):
+            mappedCounts[task] = count
+        case .task(let e):
+            apply(e)
+        case .childRun(let child):
+            childRuns.append(child)
+        case .runFinished(let state, let time):
+            finishedState = state
+            end = time
+        }
+    }
+
+    private mutating func apply(_ e: JournalEvent.TaskEvent) {
+        let key = InstanceKey(task: e.task, mapIndex: e.mapIndex)
+        let index: Int
+        if let existing = position[key] {
+            index = existing
+        } else {
+            index = instances.count
+            position[key] = index
+            instances.append(InstanceRecord(key: key, state: e.state))
+        }
+        instances[index].state = e.state
+        if e.state.isTerminal || e.state == .running { instances[index].message = e.message }
+        if let outputs = e.outputs, e.state == .success || e.state == .cached { instances[index].outputs = outputs }
+        if let hit = e.cacheHit { instances[index].cacheHit = hit }
+        guard e.attempt > 0, e.state != .queued else { return }
+        var attempts = instances[index].attempts
+        if let last = attempts.indices.last, attempts[last].attempt == e.attempt {
+            attempts[last].state = e.state
+            if e.state.isTerminal { attempts[last].end = e.time }
+            attempts[last].exitCode = e.exitCode ?? attempts[last].exitCode
+            attempts[last].log = e.log ?? attempts[last].log
+            attempts[last].message = e.message ?? attempts[last].message
+            attempts[last].cacheHit = e.cacheHit ?? attempts[last].cacheHit
+        } else {
+            attempts.append(AttemptRecord(attempt: e.attempt, state: e.state, exitCode: e.exitCode,
+                                          start: e.time, end: e.state.isTerminal ? e.time : nil,
+                                          log: e.log, message: e.message, cacheHit: e.cacheHit ?? false))
+        }
+        instances[index].attempts = attempts
+    }
+
+    public func instance(_ key: InstanceKey) -> InstanceRecord? {
+        position[key].map { instances[$0] }
+    }
+
+    /// Instances in the plan's task order (then map index); tasks the order
+    /// does not know keep their journal order at the end.
+    public func orderedInstances(taskOrder: [String]) -> [InstanceRecord] {
+        var rank: [String: Int] = [:]
+        for (i, task) in taskOrder.enumerated() where rank[task] == nil { rank[task] = i }
+        let fallback = taskOrder.count
+        return instances.enumerated().sorted { a, b in
+            let ra = rank[a.element.key.task] ?? fallback, rb = rank[b.element.key.task] ?? fallback
+            if ra != rb { return ra < rb }
+            if ra == fallback, a.element.key.task != b.element.key.task { return a.offset < b.offset }
+            return (a.element.key.mapIndex ?? -1) < (b.element.key.mapIndex ?? -1)
+        }.map(\.element)
+    }
+
+    /// The run's state: from `run_finished`, else running while its writer
+    /// holds the journal's lock, else interrupted (it died without finishing).
+    public func state(writerAlive: Bool) -> RunState {
+        if let finishedState { return finishedState }
+        return writerAlive ? .running : .interrupted
+    }
+
+    public var anyFailed: Bool { instances.contains { $0.state == .failed } }
+
+    /// Counts of final instance states.
+    public var stateCounts: [TaskState: Int] {
+        var counts: [TaskState: Int] = [:]
+        for instance in instances { counts[instance.state, default: 0] += 1 }
+        return counts
+    }
+}
+
+extension RunRecord {
+    /// Replays a journal's text. Lines that do not parse (a torn last line)
+    /// are skipped; a journal of a newer format is refused.
+    public static func replay(_ text: String) throws(ExecutorError) -> RunRecord {
+        var record = RunRecord()
+        var sawStart = false
+        for line in text.split(separator: "\n") {
+            guard let json = try? JSON.parse(String(line)) else { continue }
+            if json["event"]?.stringValue == "run_started", let version = json["version"]?.intValue, version > JournalEvent.formatVersion {
+                throw ExecutorError("journal format version \(version) is newer than this sluice reads (\(JournalEvent.formatVersion))")
+            }
+            guard let event = JournalEvent(json: json) else { continue }
+            if case .runStarted = event { sawStart = true }
+            record.apply(event)
+        }
+        guard sawStart else { throw ExecutorError("the journal has no run_started event") }
+        return record
+    }
+}

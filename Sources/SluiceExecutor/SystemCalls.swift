@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// C functions the Swift Glibc module does not export (they sit behind
+/// `_GNU_SOURCE`), looked up once at run time. Each is optional: a system
+/// without one gets the portable fallback beside its use.
+enum SystemCalls {
+    typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+
+    static let pidfdOpen: PidfdOpen? = symbol("pidfd_open", PidfdOpen.self)
+    static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np", AddChdir.self)
+    static let pipe2: Pipe2? = symbol("pipe2", Pipe2.self)
+
+    private static func symbol<F>(_ name: String, _ type: F.Type) -> F? {
+        guard let handle = dlopen(nil, RTLD_NOW), let pointer = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(pointer, to: type)
+    }
+
+    /// A pipe whose ends are close-on-exec from birth, so no task started by
+    /// another thread meanwhile inherits them.
+    static func closeOnExecPipe() -> (read: Int32, write: Int32)? {
+        var fds: [Int32] = [-1, -1]
+        if let pipe2 {
+            guard pipe2(&fds, O_CLOEXEC) == 0 else { return nil }
+        } else {
+            guard pipe(&fds) == 0 else { return nil }
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        }
+        return (fds[0], fds[1])
+    }
+
+    static func setNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// The text of `errno`, for messages.
+    static func errorText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Whether a live (not zombie) process is in group `pgid`. `kill(-pgid, 0)`
+    /// answers cheaply when the group is gone; when it is not, zombies count
+    /// too (an init that never reaps leaves them forever), so /proc decides.
+    static func groupHasLiveProcess(_ pgid: pid_t) -> Bool {
+        if kill(-pgid, 0) != 0, errno == ESRCH { return false }
+        #if os(Linux)
+        guard let dir = opendir("/proc") else { return true }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = Int32(name), let (group, state) = processGroupAndState(pid) else { continue }
+            if group == pgid, state != "Z", state != "X" { return true }
+        }
+        return false
+        #else
+        return true
+        #endif
+    }
+
+    /// Fields 3 (state) and 5 (pgrp) of /proc/PID/stat; the command name in
+    /// field 2 may hold spaces and parentheses, so parse after the last ')'.
+    private static func processGroupAndState(_ pid: Int32) -> (pid_t, Character)? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        let text = String(decoding: buffer[0..<n], as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count >= 3, let state = fields[0].first, let group = Int32(fields[2]) else { return nil }
+        return (group, state)
+    }
+}
+
+extension SystemCalls {
+    static func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+}

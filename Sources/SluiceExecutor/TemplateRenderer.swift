@@ -1,0 +1,95 @@
+import SluicePlan
+
+/// Why a `run`, `env` or `foreach` could not be rendered; the attempt fails with it.
+struct RenderError: Error, Equatable, Sendable, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// The values a template may refer to, for one task instance.
+struct RenderContext {
+    var params: JSON
+    var runID: String
+    var runDate: String
+    var item: JSON?
+    var index: Int?
+    /// An upstream output as the consumer sees it (a list for a mapped
+    /// producer) and the type it has there.
+    var output: (OutputReference) throws(RenderError) -> (JSON, ValueType)
+}
+
+/// Fills a template's references with values: quoted shell words for `run`,
+/// plain text for `env`.
+enum TemplateRenderer {
+    static func shellCommand(_ template: Template, _ context: RenderContext) throws(RenderError) -> String {
+        var out = ""
+        var scanner = ShellScanner()
+        for segment in template.segments {
+            switch segment {
+            case .text(let text):
+                out += text
+                scanner.feed(text)
+            case .reference(let reference):
+                let (value, type) = try resolve(reference, context)
+                out += try ValueRendering.render(value, type: type, in: scanner.context)
+                scanner.valueInserted()
+            }
+        }
+        // A NUL would cut the C string handed to /bin/sh short, and with it a quoted word.
+        guard !out.utf8.contains(0) else { throw RenderError("a substituted value holds a NUL byte, which a command cannot carry") }
+        return out
+    }
+
+    static func plainText(_ template: Template, _ context: RenderContext) throws(RenderError) -> String {
+        var out = ""
+        for segment in template.segments {
+            switch segment {
+            case .text(let text): out += text
+            case .reference(let reference):
+                out += ValueRendering.plainText(try resolve(reference, context).0)
+            }
+        }
+        guard !out.utf8.contains(0) else { throw RenderError("a substituted value holds a NUL byte, which the environment cannot carry") }
+        return out
+    }
+
+    /// The value behind a reference and the type to render it by (nil: by its JSON kind).
+    static func resolve(_ reference: Reference, _ context: RenderContext) throws(RenderError) -> (JSON, ValueType?) {
+        switch reference {
+        case .param(let path):
+            return (try lookupParam(path, in: context.params), nil)
+        case .output(let output):
+            let (value, type) = try context.output(output)
+            return (value, type)
+        case .item:
+            guard let item = context.item else { throw RenderError("{{ item }} is only defined inside a foreach task") }
+            return (item, nil)
+        case .index:
+            guard let index = context.index else { throw RenderError("{{ index }} is only defined inside a foreach task") }
+            return (.int(Int64(index)), .int)
+        case .runID:
+            return (.string(context.runID), .string)
+        case .runDate:
+            return (.string(context.runDate), .string)
+        }
+    }
+
+    static func lookupParam(_ path: [String], in params: JSON) throws(RenderError) -> JSON {
+        var value = params
+        for (depth, key) in path.enumerated() {
+            let next: JSON?
+            switch value {
+            case .object: next = value[key]
+            case .array(let items): next = Int(key).flatMap { $0 >= 0 && $0 < items.count ? items[$0] : nil }
+            default: next = nil
+            }
+            guard let found = next else {
+                let at = (["params"] + path[...depth]).joined(separator: ".")
+                throw RenderError("\(at) is not in the plan's params")
+            }
+            value = found
+        }
+        return value
+    }
+}

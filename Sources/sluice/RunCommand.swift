@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SluiceCompiler
+import SluiceExecutor
+import SluicePlan
+
+/// `sluice run SPEC|PLAN`: run a pipeline on this machine. Wiring only: the
+/// plan comes from the compiler (or a plan.json), the run from `SluiceExecutor`.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline locally.",
+        discussion: """
+            Runs every task of the spec (or of a plan.json written by `sluice plan`) as its own \
+            process group in the workspace, in parallel up to max_active_tasks, and records the run \
+            in <workspace>/.sluice/runs/<pipeline>/<run_id>/. Exit status: 0 when no task failed, \
+            1 when one did (or the spec has errors), 2 on usage or I/O errors, 130 when Ctrl-C \
+            interrupted it (running tasks get SIGTERM, then SIGKILL).
+            """
+    )
+
+    @Argument(help: "A pipeline spec (.yaml) or a plan (.json).")
+    var target: String
+
+    @Option(name: .customLong("param"), help: "Override a param: key.path=value, typed by the value it replaces. Repeatable.")
+    var params: [String] = []
+
+    @Option(help: "Run at most N tasks at once (default: the plan's max_active_tasks, else the number of cores).")
+    var maxActive: Int?
+
+    @Flag(help: "Print what would run, with commands rendered as far as possible; run nothing.")
+    var dryRun = false
+
+    @Flag(help: "After the first task fails for good, start nothing new.")
+    var failFast = false
+
+    @Option(help: "Colour output: auto, always or never.")
+    var color: ColorChoice = .auto
+
+    func validate() throws {
+        if let maxActive, maxActive < 1 { throw ValidationError("--max-active must be at least 1, not \(maxActive)") }
+    }
+
+    func run() throws {
+        let plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        if dryRun {
+            do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
+            return
+        }
+        // A closed pipe (`sluice run … | head`) must not kill sluice and orphan
+        // the tasks: writes then fail quietly. Tasks get default handlers back.
+        signal(SIGPIPE, SIG_IGN)
+        let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
+                                   color: color.enabled())
+        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+                                 toolDirectory: Self.toolDirectory())
+        // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.
+        if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
+            options.killGraceNanoseconds = grace * 1_000_000
+        }
+        let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
+        let outcome = Self.execute(plan, options: options, services: services)
+        progress.stop()
+        let result: RunResult
+        switch outcome {
+        case .success(let value): result = value
+        case .failure(let error): throw failUsageOrIO(error.message)
+        }
+        writeOut(RunSummary.render(result, color: color.enabled()))
+        if result.state == .interrupted { Foundation.exit(130) }
+        exitWithoutTeardown(result.state == .success ? .success : .failure)
+    }
+
+    static func execute(_ plan: Plan, options: RunOptions, services: RunServices) -> Result<RunResult, ExecutorError> {
+        Result { () throws(ExecutorError) -> RunResult in
+            let executor = try Executor(plan: plan, options: options, services: services)
+            let interrupts = Self.forwardInterrupts(to: executor)
+            defer { interrupts.forEach { $0.cancel() } }
+            return try executor.run()
+        }
+    }
+
+    /// Ctrl-C (and SIGTERM) stop the run instead of killing sluice alone:
+    /// tasks run in their own process groups, so the terminal's SIGINT never
+    /// reaches them, and they would outlive an abruptly killed sluice.
+    /// `cancel()` SIGTERMs every running group, SIGKILLs after the grace and
+    /// journals them `interrupted`; the run ends `interrupted` (exit 130).
+    static func forwardInterrupts(to executor: Executor) -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { executor.cancel() }
+            source.resume()
+            return source
+        }
+    }
+
+    /// The directory of the running binary, put first on every task's PATH
+    /// so `sluice cat` works inside a task without an install.
+    static func toolDirectory() -> String? {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return (resolved as NSString).deletingLastPathComponent
+        }
+        let argument = CommandLine.arguments.first ?? ""
+        guard argument.contains("/") else { return nil }
+        let absolute = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
+        return ((absolute as NSString).standardizingPath as NSString).deletingLastPathComponent
+    }
+}
+
+/// Plans of triggered pipelines, built by the compiler for the executor
+/// (which never imports it). A spec with errors fails the trigger task.
+enum ChildPlans {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load(_ path: String) throws -> Plan {
+        let result = PlanBuilder.build(specPath: path)
+        if let failure = result.failure { throw Failure(description: failure) }
+        guard let plan = result.plan else {
+            let first = result.diagnostics.first { $0.severity == .error }
+            let location = first.map { "\($0.file):\($0.range.start.line):\($0.range.start.column): \($0.message)" } ?? "it has errors"
+            throw Failure(description: "the spec does not check (\(location)); run sluice lint \(path)")
+        }
+        return plan
+    }
+}

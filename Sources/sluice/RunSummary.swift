@@ -1,0 +1,84 @@
+import Foundation
+import SluiceExecutor
+
+/// The table printed when a run ends (and by `sluice show`): one row per
+/// task, mapped tasks folded into one row, then the run's verdict. Runs with
+/// many tasks list only the tasks that did not simply succeed.
+enum RunSummary {
+    static let fullTableLimit = 40
+
+    static func render(_ result: RunResult, color: Bool) -> String {
+        var text = "\n" + table(result.record, taskOrder: result.record.instances.map(\.key.task), color: color)
+        let counts = result.record.stateCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
+        let style = Style(enabled: color)
+        let took = RunProgress.seconds((result.record.end ?? result.record.start) - result.record.start)
+        let verdict: String
+        switch result.state {
+        case .success: verdict = style.green("succeeded")
+        case .failed: verdict = style.red("failed")
+        case .interrupted: verdict = style.red("was interrupted")
+        case .running: verdict = "is running"
+        }
+        text += "\nrun \(result.runID) of \(result.pipeline) \(verdict) in \(took) (\(counts.joined(separator: ", ")))\n"
+        text += "records: \(RunProgress.relative(result.directory.path))   details: sluice show \(result.runID)\n"
+        return text
+    }
+
+    struct Row {
+        var task: String
+        var state: String
+        var tries: Int
+        var duration: String
+        var note: String
+        var allSuccess: Bool
+    }
+
+    static func rows(_ record: RunRecord, taskOrder: [String]) -> [Row] {
+        var byTask: [String: [RunRecord.InstanceRecord]] = [:]
+        var order: [String] = []
+        for instance in record.orderedInstances(taskOrder: taskOrder) {
+            if byTask[instance.key.task] == nil { order.append(instance.key.task) }
+            byTask[instance.key.task, default: []].append(instance)
+        }
+        return order.map { task in
+            let instances = byTask[task] ?? []
+            let mapped = instances.contains { $0.key.mapIndex != nil }
+            var states: [TaskState: Int] = [:]
+            for instance in instances { states[instance.state, default: 0] += 1 }
+            let state = mapped
+                ? states.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+                : (instances.first?.state.rawValue ?? "")
+            let attempts = instances.flatMap(\.attempts)
+            let starts = attempts.compactMap(\.start), ends = attempts.compactMap(\.end)
+            let duration = starts.min().flatMap { s in ends.max().map { RunProgress.seconds($0 - s) } } ?? ""
+            let note = instances.first { $0.state == .failed || $0.state == .upstreamFailed || $0.state == .skipped }?.message ?? ""
+            return Row(task: mapped ? "\(task) [\(record.mappedCounts[task] ?? instances.count)]" : task, state: state,
+                       tries: attempts.count, duration: duration, note: note,
+                       allSuccess: states.keys.allSatisfy { $0 == .success || $0 == .cached })
+        }
+    }
+
+    static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
+        var rows = rows(record, taskOrder: taskOrder)
+        var hidden = 0
+        if rows.count > fullTableLimit {
+            let shown = rows.filter { !$0.allSuccess }
+            hidden = rows.count - shown.count
+            rows = Array(shown.prefix(fullTableLimit))
+        }
+        let taskWidth = max(4, rows.map(\.task.count).max() ?? 0)
+        let stateWidth = max(5, rows.map(\.state.count).max() ?? 0)
+        let style = Style(enabled: color)
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        var text = style.bold(pad("task", taskWidth) + "  " + pad("state", stateWidth) + "  tries  duration") + "\n"
+        for row in rows {
+            let stateText = pad(row.state, stateWidth)
+            let colored = row.allSuccess ? style.green(stateText) : (row.state.contains("failed") ? style.red(stateText) : style.yellow(stateText))
+            var line = pad(row.task, taskWidth) + "  " + colored + "  " + pad(String(row.tries), 5) + "  " + pad(row.duration, 8)
+            if !row.note.isEmpty { line += "  " + String(row.note.prefix(120)) }
+            text += line.trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }
+        return text
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import SluicePlan
+@testable import SluiceExecutor
+
+@Test func fastJournalLinesEqualTheGenericEncoding() {
+    let events: [JournalEvent.TaskEvent] = [
+        .init(task: "fetch", mapIndex: 2, attempt: 1, state: .running, time: 1_795_000_000_123_000, log: "logs/fetch.2.try1.log"),
+        .init(task: "t", mapIndex: nil, attempt: 3, state: .failed, time: 0, exitCode: 75, message: "quote \" back\\slash\nnewline \u{1}",
+              cacheHit: false, log: "logs/t.try3.log", retryInMilliseconds: 4000),
+        .init(task: "t", mapIndex: nil, attempt: 1, state: .success, time: 5_000, exitCode: 0,
+              outputs: .object([("x", .double(1.5)), ("ünï", .array([.string("é"), .null]))]), cacheHit: false),
+    ]
+    for event in events {
+        let fast = String(decoding: JournalEvent.task(event).line(), as: UTF8.self)
+        #expect(fast == JournalEvent.task(event).json().compact())
+        #expect((try? JSON.parse(fast)).flatMap { JournalEvent(json: $0) } == .task(event))
+    }
+}
+
+@Test func aTornLastLineIsSkippedAndNewerJournalsAreRefused() throws {
+    let start = #"{"event":"run_started","run_id":"r","pipeline":"p","time":"2026-11-21T06:00:00.123Z","parent_run_id":null,"version":1}"#
+    let task = #"{"event":"task","task":"a","map_index":null,"try":1,"state":"running","time":"2026-11-21T06:00:00.200Z"}"#
+    let record = try RunRecord.replay(start + "\n" + task + "\n" + #"{"event":"task","task":"a","ma"#)
+    #expect(record.instance(InstanceKey(task: "a"))?.state == .running)
+    #expect(record.finishedState == nil)
+    #expect(record.state(writerAlive: false) == .interrupted)
+    #expect(throws: ExecutorError.self) { try RunRecord.replay(start.replacingOccurrences(of: #""version":1"#, with: #""version":2"#)) }
+}
+
+@Test func thePlanRecordReadsBackAsThePlan() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let original = plan([task("a"), task("b", needs: ["a"], outputs: [PlanOutput(name: "n", type: .int)])],
+                        pools: [Plan.Pool(name: "p", slots: 2)], params: .object([("x", .array([.int(1)]))]))
+    try PlanRecordWriter.write(original, to: dir.path + "/plan.json")
+    let text = try String(contentsOfFile: dir.path + "/plan.json", encoding: .utf8)
+    #expect(try Plan(jsonText: text) == original)
+    #expect(text == original.json().compact())
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import SluiceExecutor
+
+/// The real runner: processes, groups, pipes.
+
+private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 10) -> ProcessExit? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let exit = runner.wait(timeoutNanoseconds: 100_000_000).first { return exit }
+    }
+    return nil
+}
+
+@Test func runsInItsOwnGroupWithTheGivenEnvironmentAndDirectory() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try PosixProcessRunner()
+    let log = dir.path + "/log"
+    let handle = try runner.start(ProcessRequest(
+        command: #"echo "$GREETING from $(pwd)"; echo err >&2; cut -d' ' -f5 /proc/$$/stat; read x; echo "stdin=$?"; exit 3"#,
+        environment: ["GREETING=hi", "PATH=/usr/bin:/bin"], workingDirectory: dir.path, logPath: log))
+    let exit = try #require(waitForExit(runner))
+    runner.release(handle)
+    #expect(exit.status == .exited(3))
+    let text = try String(contentsOfFile: log, encoding: .utf8)
+    #expect(text.hasPrefix("hi from \(dir.path)\nerr\n\(handle.pid)\nstdin=1\n"), "\(text)")
+}
+
+@Test func outputIsMaskedWhenSecretsExist() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try PosixProcessRunner()
+    let log = dir.path + "/log"
+    let handle = try runner.start(ProcessRequest(
+        command: #"printf 's3cr'; sleep 0.05; printf 'et! and s3cret!\n'"#, environment: ["PATH=/usr/bin:/bin"],
+        workingDirectory: dir.path, logPath: log, masker: SecretMasker(values: ["s3cret!"])))
+    _ = try #require(waitForExit(runner))
+    runner.release(handle)
+    #expect(try String(contentsOfFile: log, encoding: .utf8) == "*** and ***\n")
+}
+
+@Test func signalsReachGrandchildren() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try PosixProcessRunner()
+    let handle = try runner.start(ProcessRequest(
+        command: "sleep 30 & sleep 30 & wait", environment: ["PATH=/usr/bin:/bin"], workingDirectory: dir.path, logPath: dir.path + "/log"))
+    Thread.sleep(forTimeInterval: 0.2)
+    runner.signalGroup(handle, SIGKILL)
+    let exit = try #require(waitForExit(runner))
+    #expect(exit.status == .signaled(SIGKILL))
+    let deadline = Date().addingTimeInterval(5)
+    while runner.groupAlive(handle) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    #expect(!runner.groupAlive(handle), "the sleeps died with the group")
+    runner.release(handle)
+}
+
+@Test func waitReturnsOnWakeFromAnotherThread() throws {
+    let runner = try PosixProcessRunner()
+    let start = Date()
+    DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { runner.wake() }
+    _ = runner.wait(timeoutNanoseconds: 5_000_000_000)
+    #expect(Date().timeIntervalSince(start) < 2)
+}
