@@ -141,7 +141,8 @@ public final class SingleAttempt: @unchecked Sendable {
             throw ExecutorError("task \"\(task.id)\" is not a foreach task: it takes no --map-index or --item")
         }
         self.request = request
-        directory = request.workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
+        // The workspace as the executor resolved it (symlinks too), as a local run's records use it.
+        directory = executor.workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
         var checked: [String: JSON] = [:]
         for reference in task.reads.outputs {
             let key = reference.task + "." + reference.output
@@ -193,7 +194,7 @@ public final class SingleAttempt: @unchecked Sendable {
         if task.kind == .empty { return result(.success) }
 
         for sub in ["logs", "outputs", "staging"] { try RunFiles.makeDirectories(directory + "/" + sub) }
-        Self.ignoreRecords(request.workspace)
+        Self.ignoreRecords(executor.workspace)
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ExecutorError("cannot open \(directory): \(SystemCalls.errorText())") }
         defer { SystemCalls.closeDescriptor(fd) }

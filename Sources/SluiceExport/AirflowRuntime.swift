@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 
 OUTPUTS_KEY = "sluice_outputs"
+# sluice sends SIGTERM to the task's process group and SIGKILL 10 s later.
+STOP_GRACE_SECONDS = 15
 
 
 class Plan:
@@ -60,12 +62,23 @@ class Plan:
         map_index = getattr(ti, "map_index", -1)
         if task.get("foreach") is not None:
             arguments += ["--map-index", str(map_index), "--item", json.dumps(item)]
-        done = subprocess.run(arguments, stdout=subprocess.PIPE, text=True, check=False)
-        lines = [line for line in done.stdout.splitlines() if line.strip()]
-        result = json.loads(lines[-1]) if lines else {}
-        if done.returncode != 0 or result.get("state") != "success":
+        # The task's own output reaches the task log through sluice's stderr.
+        process = subprocess.Popen(arguments, stdout=subprocess.PIPE, text=True)
+        try:
+            stdout, _ = process.communicate()
+        except BaseException:
+            # Airflow stops the task (a timeout, a kill from the UI): SIGTERM
+            # lets sluice stop the task's whole process group before it exits.
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
+        result = _last_json_line(stdout)
+        if process.returncode != 0 or result.get("state") != "success":
             message = (
-                result.get("message") or f"sluice task-run exited {done.returncode}"
+                result.get("message") or f"sluice task-run exited {process.returncode}"
             )
             raise RuntimeError(f"task {task_id}: {message}")
         outputs = result.get("outputs", {})
@@ -90,21 +103,28 @@ class Plan:
         return list(self._pull(reference, context["ti"]))
 
     def _upstream(self, task: dict, ti) -> dict:
+        """The upstream outputs the task reads. One whose task did not succeed
+        is left out: sluice fails the attempt if the command needs it."""
         values = {}
         for reference in task["reads"]["outputs"]:
             key = reference["task"] + "." + reference["output"]
-            values[key] = self._pull(reference, ti)
+            try:
+                values[key] = self._pull(reference, ti)
+            except LookupError:
+                pass
         return values
 
     @staticmethod
     def _pull(reference: dict, ti) -> object:
         pulled = ti.xcom_pull(task_ids=reference["task"], key=OUTPUTS_KEY)
+        name = reference["output"]
         if reference["mapped"]:
-            # A mapped task's XComs come back as a list in map-index order.
-            return [outputs[reference["output"]] for outputs in (pulled or [])]
-        if pulled is None:
-            raise RuntimeError(f"no outputs from upstream task {reference['task']}")
-        return pulled[reference["output"]]
+            # A mapped task's XComs come back as a list in map-index order;
+            # like a local run, keep the instances that succeeded.
+            return [outputs[name] for outputs in (pulled or []) if outputs is not None]
+        if pulled is None or name not in pulled:
+            raise LookupError(f"{reference['task']} has no output {name}")
+        return pulled[name]
 
 
 def _sluice() -> str:
@@ -121,8 +141,23 @@ def _run_id(context: dict) -> str:
 
 
 def _run_date(context: dict) -> str:
-    logical = context.get("logical_date") or context.get("data_interval_start")
-    return logical.strftime("%Y-%m-%d") if logical is not None else ""
+    # Manual runs in Airflow 3 may have no logical date: use when the run was due.
+    when = (
+        context.get("logical_date")
+        or context.get("data_interval_start")
+        or getattr(context.get("dag_run"), "run_after", None)
+    )
+    return when.strftime("%Y-%m-%d") if when is not None else ""
+
+
+def _last_json_line(stdout: str) -> dict:
+    """sluice task-run's last line of stdout: the attempt's state and outputs."""
+    lines = [line for line in (stdout or "").splitlines() if line.strip()]
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        return {}
+    return result if isinstance(result, dict) else {}
 
 """#
 }
