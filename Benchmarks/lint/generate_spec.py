@@ -1,7 +1,47 @@
 #!/usr/bin/env python3
-"""Writes a realistic N-task pipeline spec (default 10,000 tasks, ~1.9 MB):
-layered fan-in/fan-out, outputs, retries, pools, env, deps, descriptions."""
+"""Writes a realistic N-task pipeline spec (default 10,000 tasks, ~1.9 MB) that
+lints clean: layered fan-in/fan-out, params, typed outputs that downstream
+commands read through {{ }} references, retries, pools, env, deps, descriptions.
+
+Every task declares a scalar output `n`, and its `run` reads the `n` of the
+task before it (which it needs, so every output with a reader is read) and
+one param."""
 import sys
+
+SECTIONS = 8
+
+
+def needs(i: int) -> list[int]:
+    """The task before (whose output the command reads), two more in its
+    layer of 100, and its counterpart in the previous layer."""
+    layer = i // 100
+    found = {j for j in (i - 7, i - 31) if j >= 0 and j // 100 == layer}
+    found |= {j for j in (i - 1, i - 100) if j >= 0}
+    return sorted(found)
+
+
+def task(i: int) -> list[str]:
+    lines = [f"  t{i:05d}:"]
+    if i % 4 == 0:
+        lines.append(f"    description: Step {i}, partition {i % 97}.")
+    upstream = needs(i)
+    if upstream:
+        lines.append("    needs: [" + ", ".join(f"t{j:05d}" for j in upstream) + "]")
+        read = f"--in {{{{ t{i - 1:05d}.n }}}} "
+    else:
+        read = ""
+    lines.append(f"    run: python3 step.py {read}--k {{{{ params.s{i % SECTIONS}.k }}}}")
+    lines.append("    outputs: { n: int, t: \"table(ts: timestamp, v: float64)\" }" if i % 4 == 0 else "    outputs: { n: int }")
+    if i % 5 == 0:
+        lines.append("    pool: warehouse")
+    if i % 3 == 0:
+        lines.append("    retries: 3")
+        lines.append("    timeout: 45m")
+    if i % 4 == 1:
+        lines.append("    env: { LOG_LEVEL: info }")
+        lines.append("    deps: [scripts/step.py]")
+    return lines
+
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
@@ -15,26 +55,13 @@ def main() -> None:
         "pools: { warehouse: 4, market_api: 2 }",
         "params:",
         "  window: { days: 28 }",
-        "tasks:",
     ]
+    out += [f"  s{s}: {{ k: {s + 1} }}" for s in range(SECTIONS)]
+    out.append("tasks:")
     for i in range(n):
-        needs = sorted({j for j in (i - 1, i - 7, i - 31) if j >= 0 and j // 100 == i // 100 or j == i - 100})
-        out.append(f"  task_{i:05d}:")
-        if i % 4 == 0:
-            out.append(f"    description: Step {i}, partition {i % 97}.")
-        if needs:
-            out.append("    needs: [" + ", ".join(f"task_{j:05d}" for j in needs) + "]")
-        out.append(f"    run: python3 scripts/step.py --part {i % 97} --out data/p{i:05d}.csv")
-        out.append(f"    outputs: {{ rows: int, t: \"table(ts: timestamp, v: float64)\" }}")
-        if i % 5 == 0:
-            out.append("    pool: warehouse")
-        if i % 3 == 0:
-            out.append("    retries: 3")
-            out.append("    timeout: 45m")
-        if i % 4 == 1:
-            out.append("    env: { LOG_LEVEL: info }")
-            out.append("    deps: [scripts/step.py]")
+        out += task(i)
     sys.stdout.write("\n".join(out) + "\n")
+
 
 if __name__ == "__main__":
     main()

@@ -8,8 +8,15 @@ public struct PipelineSpec: Sendable {
     public var file: String
     /// The source text, for diagnostics that need to look into scalars.
     public var source: SourceText
-    /// The root mapping, when the document is one.
-    public var root: YAMLNode?
+    /// The limits the text was read with, when it held a document.
+    var limits: YAMLLimits?
+
+    /// The document's root node. The decoder builds no tree (and reads tasks
+    /// as a stream), so the tree is read again from `source` on each access.
+    public var root: YAMLNode? {
+        guard let limits else { return nil }
+        return YAMLParser.parse(source.text, file: file, limits: limits).root
+    }
 
     public var pipeline: Spanned<String>?
     public var description: Spanned<String>?

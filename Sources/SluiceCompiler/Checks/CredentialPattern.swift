@@ -18,17 +18,17 @@ enum CredentialPattern {
         var found: [(start: Int, end: Int, kind: String)] = []
         var i = 0
         while i < bytes.count {
-            // Only A, g, p and P can start a pattern: skip everything else cheaply.
-            let b = bytes[i]
-            guard b == 65 || b == 103 || b == 112 || b == 80 else { i += 1; continue }
-            if let end = awsKeyID(bytes, i) {
-                found.append((i, end, "an AWS access key id")); i = end; continue
-            }
-            if let end = githubToken(bytes, i) {
-                found.append((i, end, "a GitHub token")); i = end; continue
-            }
-            if let end = passwordAssignment(bytes, i) {
-                found.append((i, end, "a password")); i = end; continue
+            // Only A, g, p and P can start a pattern, and each starts only one
+            // kind: skip everything else cheaply, try only the kind that fits.
+            switch bytes[i] {
+            case 65:
+                if let end = awsKeyID(bytes, i) { found.append((i, end, "an AWS access key id")); i = end; continue }
+            case 103:
+                if let end = githubToken(bytes, i) { found.append((i, end, "a GitHub token")); i = end; continue }
+            case 112, 80:
+                if let end = passwordAssignment(bytes, i) { found.append((i, end, "a password")); i = end; continue }
+            default:
+                break
             }
             i += 1
         }
@@ -77,6 +77,8 @@ enum CredentialPattern {
     /// `password=VALUE` / `passwd:VALUE` / `pwd=VALUE` (any case, optional
     /// leading dashes) where VALUE is written out, not `$VAR` or `{{ ... }}`.
     private static func passwordAssignment(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        // Every word starts "pa" or "pw" (any case): most `p`s fail here, cheaply.
+        guard i + 1 < bytes.count, bytes[i + 1] | 0x20 == UInt8(ascii: "a") || bytes[i + 1] | 0x20 == UInt8(ascii: "w") else { return nil }
         guard startsWord(bytes, i) else { return nil }
         var j = i
         var matched = false

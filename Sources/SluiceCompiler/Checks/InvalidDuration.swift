@@ -10,20 +10,30 @@ struct InvalidDuration: Check {
         let spec = context.spec
         // The same few literals ("30s", "10m") recur across thousands of tasks.
         var parsed: [String: Result<DurationLiteral, LiteralError>] = [:]
-        func check(_ s: TaskSettings, _ owner: @autoclosure () -> String) {
-            if let node = s.retryDelay { validate(node, key: "retry_delay", owner: owner(), allowZero: true, &parsed, context, &sink) }
-            if let node = s.timeout { validate(node, key: "timeout", owner: owner(), allowZero: false, &parsed, context, &sink) }
+        // The two nodes rather than the settings: copying `TaskSettings` retains all its fields.
+        func check(_ retryDelay: YAMLNode?, _ timeout: YAMLNode?, _ owner: @autoclosure () -> String) {
+            if let node = retryDelay { validate(node, key: "retry_delay", owner: owner(), allowZero: true, &parsed, context, &sink) }
+            if let node = timeout { validate(node, key: "timeout", owner: owner(), allowZero: false, &parsed, context, &sink) }
         }
-        check(spec.defaults, "\"defaults\"")
-        for task in spec.tasks { check(task.settings, "task \"\(task.name.value)\"") }
+        check(spec.defaults.retryDelay, spec.defaults.timeout, "\"defaults\"")
+        // By index: `for task in tasks` would copy every task, with all its fields.
+        let tasks = spec.tasks
+        for t in tasks.indices {
+            check(tasks[t].settings.retryDelay, tasks[t].settings.timeout, "task \"\(tasks[t].name.value)\"")
+        }
     }
 
     private func validate(_ node: YAMLNode, key: String, owner: @autoclosure () -> String, allowZero: Bool,
                           _ parsed: inout [String: Result<DurationLiteral, LiteralError>],
                           _ context: CheckContext, _ sink: inout DiagnosticSink) {
         guard let text = node.scalar?.text else { return }
-        let result = parsed[text] ?? DurationLiteral.parse(text)
-        parsed[text] = result
+        let result: Result<DurationLiteral, LiteralError>
+        if let known = parsed[text] {
+            result = known
+        } else {
+            result = DurationLiteral.parse(text)
+            parsed[text] = result
+        }
         switch result {
         case .success(let duration):
             if !allowZero && duration.milliseconds == 0 {

@@ -23,17 +23,6 @@ extension CheckContext {
 
     func taskName(_ index: Int) -> String { spec.tasks[index].name.value }
 
-    /// Every reference of the pipeline with its task, inputs included.
-    var allReferences: [(task: Int, reference: ResolvedReference)] {
-        var result: [(Int, ResolvedReference)] = []
-        for (task, references) in contracts.references.enumerated() {
-            for reference in references { result.append((task, reference)) }
-            for input in contracts.inputs[task] {
-                if let from = input.from { result.append((task, from)) }
-            }
-        }
-        return result
-    }
 }
 
 func quoted(_ text: String) -> String { "\"\(text)\"" }

@@ -4,9 +4,11 @@ import SluiceSpec
 /// `self-dependency`: a task lists itself in `needs`.
 struct SelfDependency: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
-        for task in context.spec.tasks {
-            for need in task.needs where need.value == task.name.value {
-                sink.emit(.selfDependency, at: need.range, "task \"\(task.name.value)\" needs itself",
+        // By index: `for task in tasks` would copy every task, with all its fields.
+        let tasks = context.spec.tasks
+        for t in tasks.indices {
+            for need in tasks[t].needs where need.value == tasks[t].name.value {
+                sink.emit(.selfDependency, at: need.range, "task \"\(tasks[t].name.value)\" needs itself",
                           help: "remove \"\(need.value)\" from its \"needs\"")
             }
         }

@@ -7,15 +7,17 @@ struct UnknownPool: Check {
         let spec = context.spec
         let pools = spec.pools.map(\.name.value)
         let declared = Set(pools)
-        var uses: [(owner: String, pool: Spanned<String>)] = []
-        if let pool = spec.defaults.pool { uses.append(("\"defaults\"", pool)) }
-        for task in spec.tasks {
-            if let pool = task.settings.pool { uses.append(("task \"\(task.name.value)\"", pool)) }
-        }
-        for (owner, pool) in uses where !declared.contains(pool.value) {
-            sink.emit(.unknownPool, at: pool.range, "\(owner) uses pool \"\(pool.value)\", which is not declared in \"pools\"",
+        func check(_ pool: Spanned<String>, owner: @autoclosure () -> String) {
+            guard !declared.contains(pool.value) else { return }
+            sink.emit(.unknownPool, at: pool.range, "\(owner()) uses pool \"\(pool.value)\", which is not declared in \"pools\"",
                       notes: pools.isEmpty ? ["this pipeline declares no pools"] : [],
                       help: didYouMean(pool.value, among: pools) ?? "declare it: pools: { \(pool.value): 1 }")
+        }
+        if let pool = spec.defaults.pool { check(pool, owner: "\"defaults\"") }
+        // By index: `for task in tasks` would copy every task, with all its fields.
+        let tasks = spec.tasks
+        for t in tasks.indices {
+            if let pool = tasks[t].settings.pool { check(pool, owner: "task \"\(tasks[t].name.value)\"") }
         }
     }
 }

@@ -32,10 +32,12 @@ public enum Linter {
         var checked: [CheckedPipeline] = []
         for spec in specs {
             var sink = DiagnosticSink(file: spec.file)
-            let graph = TaskGraph(spec)
+            // The index already built the graph and branch flow of every named spec.
+            let indexed = pipelines.entries.first { $0.isProjectSpec && $0.file == spec.file }
+            let graph = indexed?.graph ?? TaskGraph(spec)
             let contracts = PipelineContracts.build(spec, graph: graph, files: files)
             diagnostics += contracts.paramDiagnostics
-            let flow = BranchFlow(spec, graph: graph)
+            let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
             let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines)
             for check in CheckRegistry.perSpec { check.check(context, into: &sink) }
             diagnostics += sink.diagnostics

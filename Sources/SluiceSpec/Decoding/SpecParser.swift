@@ -6,26 +6,28 @@ public enum SpecParser {
     /// Names a task may not take: they are the roots of `{{ }}` references.
     public static let reservedTaskNames: Set<String> = ["params", "item", "index", "run"]
 
-    public static let topLevelKeys: KeySet = KeySet([
-        "pipeline", "description", "schedule", "workdir", "params_file", "params", "defaults",
-        "max_active_tasks", "pools", "env_file", "secrets", "tasks",
-    ])
-    public static let defaultsKeys = KeySet(["retries", "retry_delay", "retry_backoff", "timeout", "pool", "trigger_rule", "cache"])
-    public static let outputKeys = KeySet(["type", "path", "description"])
-    public static let inputKeys = KeySet(["from", "type", "columns"])
-    public static let taskKeys = KeySet([
-        "run", "needs", "foreach", "outputs", "inputs", "branch", "trigger", "trigger_rule", "retries",
-        "retry_delay", "retry_backoff", "timeout", "pool", "env", "deps", "cache", "description",
-    ])
+    public static let topLevelKeys = TopLevelKey.keySet
+    public static let defaultsKeys = SettingKey.keySet
+    public static let outputKeys = OutputKey.keySet
+    public static let inputKeys = InputKey.keySet
+    public static let taskKeys = TaskKey.keySet
 
+    /// Decodes straight from libyaml's events (through a `YAMLTape`): no
+    /// tree is built except for the values the spec keeps as nodes, and each
+    /// task is decoded as soon as it is read (see `TaskStream`).
     public static func parse(_ text: String, file: String, limits: YAMLLimits = YAMLLimits()) -> (spec: PipelineSpec, diagnostics: [Diagnostic]) {
-        let document = YAMLParser.parse(text, file: file, limits: limits)
-        var decoder = SpecDecoder(spec: PipelineSpec(file: file, source: SourceText(text)), reader: ValueReader(sink: DiagnosticSink(file: file)))
-        decoder.spec.root = document.root
+        var spec = PipelineSpec(file: file, source: SourceText(text))
+        var stream = TaskStream(file: file, lineCount: spec.source.lineCount, byteCount: text.utf8.count)
+        let document = YAMLParser.parseTape(text, file: file, limits: limits, streaming: &stream)
+        if document.root != nil { spec.limits = limits }
         let syntaxFailed = document.diagnostics.contains { $0.rule == .yamlSyntax && $0.severity == .error } && document.root == nil
-        if !syntaxFailed { decoder.decodeRoot(document.root) }
-        let syntax = document.diagnostics.map { explainUnquotedTableType($0, decoder.spec.source) }
-        return (decoder.spec, syntax + decoder.reader.sink.diagnostics)
+        let syntax = document.diagnostics.map { explainUnquotedTableType($0, spec.source) }
+        return document.tape.withView { view in
+            var decoder = SpecDecoder(spec: spec, reader: ValueReader(tape: view, sink: DiagnosticSink(file: file)),
+                                      stream: stream, streamedMapping: document.streamedMapping)
+            if !syntaxFailed { decoder.decodeRoot(document.root) }
+            return (decoder.spec, syntax + decoder.reader.sink.diagnostics)
+        }
     }
 
     /// `out: table(a: int64)` is not valid YAML (`: ` inside a plain scalar
@@ -44,53 +46,63 @@ public enum SpecParser {
 struct SpecDecoder {
     var spec: PipelineSpec
     var reader: ValueReader
+    /// The tasks already decoded while the document was read, and the mapping they came from (or -1).
+    var stream: TaskStream
+    let streamedMapping: Int
 
-    mutating func decodeRoot(_ root: YAMLNode?) {
+    var tape: TapeView { reader.tape }
+
+    mutating func decodeRoot(_ root: NodeRef?) {
         let start = SourceRange(at: SourceLocation(line: 1, column: 1))
         guard let root, !reader.isNull(root) else {
             reader.sink.emit(.missingKey, at: start, "the file is empty: a pipeline spec needs the keys \"pipeline\" and \"tasks\"")
             return
         }
-        guard let pairs = root.mapping else {
-            reader.sink.emit(.invalidValue, at: root.range, "a pipeline spec must be a mapping, not \(root.kindDescription)")
+        guard tape.kind(root) == .mapping else {
+            reader.sink.emit(.invalidValue, at: reader.range(root), "a pipeline spec must be a mapping, not \(reader.kindDescription(root))")
             return
         }
-        let known = reader.knownPairs(pairs, allowed: SpecParser.topLevelKeys, in: "the pipeline")
-        for (key, value) in known { decodeTopLevel(key, value) }
+        let pairs = tape.pairs(root)
+        reader.reportUnknownKeys(pairs, TopLevelKey.self, in: "the pipeline")
+        for pair in pairs {
+            if let key = reader.key(pair.key, as: TopLevelKey.self) { decodeTopLevel(key, pair.value) }
+        }
         reportMissing(["pipeline", "tasks"], in: pairs, mapping: root, context: "a pipeline spec")
     }
 
-    mutating func reportMissing(_ required: [String], in pairs: [YAMLPair], mapping: YAMLNode, context: String) {
-        let present = Set(pairs.compactMap { $0.key.keyText })
-        let at = pairs.first?.key.range ?? mapping.range
-        for key in required where !present.contains(key) {
+    mutating func reportMissing(_ required: [String], in pairs: PairSequence, mapping: NodeRef, context: String) {
+        let at = pairs.first.map { reader.range($0.key) } ?? reader.range(mapping)
+        for key in required where !reader.contains(pairs, key: key) {
             reader.sink.emit(.missingKey, at: at, "\(context) needs the key \"\(key)\"")
         }
     }
 
-    mutating func decodeTopLevel(_ key: String, _ value: YAMLNode) {
+    mutating func decodeTopLevel(_ key: TopLevelKey, _ value: NodeRef) {
         switch key {
-        case "pipeline":
+        case .pipeline:
             if let id = reader.string(value, "\"pipeline\""), reader.identifier(id, "pipeline id", .pipeline) { spec.pipeline = id }
-        case "description": spec.description = reader.text(value, "\"description\"")
-        case "schedule": spec.schedule = reader.isNull(value) ? nil : reader.scalarNode(value, "\"schedule\"")
-        case "workdir": spec.workdir = reader.string(value, "\"workdir\"")
-        case "params_file": spec.paramsFile = reader.string(value, "\"params_file\"")
-        case "params": if reader.mapping(value, "\"params\"") != nil { spec.params = value }
-        case "defaults":
+        case .description: spec.description = reader.text(value, "\"description\"")
+        case .schedule: spec.schedule = reader.isNull(value) ? nil : reader.scalarNode(value, "\"schedule\"")
+        case .workdir: spec.workdir = reader.string(value, "\"workdir\"")
+        case .paramsFile: spec.paramsFile = reader.string(value, "\"params_file\"")
+        case .params: if reader.mapping(value, "\"params\"") != nil { spec.params = reader.tree(value) }
+        case .defaults:
             if let pairs = reader.mapping(value, "\"defaults\"") {
-                spec.defaults = decodeSettings(reader.knownPairs(pairs, allowed: SpecParser.defaultsKeys, in: "\"defaults\""), into: TaskSettings())
+                spec.defaults = TaskSettings()
+                withUnsafeTemporaryAllocation(of: KnownPair<SettingKey>.self, capacity: pairs.count) { buffer in
+                    let count = reader.collectKnownPairs(pairs, into: buffer, in: "\"defaults\"")
+                    reader.decodeSettings(into: &spec.defaults, UnsafeMutableBufferPointer(rebasing: buffer[..<count]))
+                }
             }
-        case "max_active_tasks": spec.maxActiveTasks = reader.int(value, "\"max_active_tasks\"", minimum: 1)
-        case "pools": decodePools(value)
-        case "env_file": spec.envFile = reader.string(value, "\"env_file\"")
-        case "secrets": decodeSecrets(value)
-        case "tasks": decodeTasks(value)
-        default: break
+        case .maxActiveTasks: spec.maxActiveTasks = reader.int(value, "\"max_active_tasks\"", minimum: 1)
+        case .pools: decodePools(value)
+        case .envFile: spec.envFile = reader.string(value, "\"env_file\"")
+        case .secrets: decodeSecrets(value)
+        case .tasks: decodeTasks(value)
         }
     }
 
-    mutating func decodePools(_ node: YAMLNode) {
+    mutating func decodePools(_ node: NodeRef) {
         guard let pairs = reader.mapping(node, "\"pools\"") else { return }
         for pair in pairs {
             guard let name = reader.string(pair.key, "a pool name") else { continue }
@@ -103,11 +115,11 @@ struct SpecDecoder {
 
     /// `secrets: [NAME, ...]`; the mapping form `{NAME: value}` is read too so
     /// the checker can flag the literal value instead of failing on the shape.
-    mutating func decodeSecrets(_ node: YAMLNode) {
-        if let pairs = node.mapping {
-            for pair in pairs {
+    mutating func decodeSecrets(_ node: NodeRef) {
+        if tape.kind(node) == .mapping {
+            for pair in tape.pairs(node) {
                 guard let name = reader.string(pair.key, "a secret name"), reader.identifier(name, "secret name", .variable) else { continue }
-                spec.secrets.append(SecretSpec(name: name, literal: reader.isNull(pair.value) ? nil : pair.value))
+                spec.secrets.append(SecretSpec(name: name, literal: reader.isNull(pair.value) ? nil : reader.tree(pair.value)))
             }
             return
         }
@@ -116,22 +128,93 @@ struct SpecDecoder {
         }
     }
 
-    mutating func decodeTasks(_ node: YAMLNode) {
-        guard let pairs = node.mapping else {
-            reader.sink.emit(.invalidValue, at: node.range, "\"tasks\" must be a mapping of task names to tasks, not \(node.kindDescription)")
+    mutating func decodeTasks(_ node: NodeRef) {
+        guard tape.kind(node) == .mapping else {
+            reader.sink.emit(.invalidValue, at: reader.range(node), "\"tasks\" must be a mapping of task names to tasks, not \(reader.kindDescription(node))")
             return
         }
+        let pairs = tape.pairs(node)
         if pairs.isEmpty {
-            reader.sink.emit(.invalidValue, at: node.range, "\"tasks\" is empty: a pipeline needs at least one task")
+            reader.sink.emit(.invalidValue, at: reader.range(node), "\"tasks\" is empty: a pipeline needs at least one task")
         }
-        for pair in pairs {
-            guard let name = reader.string(pair.key, "a task name"), reader.identifier(name, "task name", .task) else { continue }
-            if SpecParser.reservedTaskNames.contains(name.value) {
-                reader.sink.emit(.invalidValue, at: name.range, "task name \"\(name.value)\" is reserved",
-                                 notes: ["params, item, index and run are the roots of {{ }} references"])
-                continue
-            }
-            spec.tasks.append(decodeTask(name, pair.value))
+        if node.index == streamedMapping {
+            // Decoded while the document was read, in this same order; their values may be gone from the tape.
+            reader.sink.append(contentsOf: stream.reader.sink.diagnostics)
+            // Moved, not copied (`+=` would copy every task into fresh memory).
+            if spec.tasks.isEmpty { spec.tasks = stream.takeTasks() } else { spec.tasks += stream.takeTasks() }
+            return
         }
+        // One allocation for the whole task list instead of regrowing (and copying) it.
+        spec.tasks.reserveCapacity(spec.tasks.count + pairs.count)
+        for pair in pairs { Self.decodeTask(pair, &reader, into: &spec.tasks) }
+    }
+
+    /// One pair of `tasks`: the name checked, then the task decoded in place at the end of `tasks`.
+    static func decodeTask(_ pair: YAMLTape.Pair, _ reader: inout ValueReader, into tasks: inout [TaskSpec]) {
+        guard let name = reader.string(pair.key, "a task name"), reader.identifier(name, "task name", .task) else { return }
+        if isReserved(name.value) {
+            reader.sink.emit(.invalidValue, at: name.range, "task name \"\(name.value)\" is reserved",
+                             notes: ["params, item, index and run are the roots of {{ }} references"])
+            return
+        }
+        tasks.append(TaskSpec(name: name))
+        reader.decodeTask(into: &tasks[tasks.count - 1], pair.value)
+    }
+
+    /// `SpecParser.reservedTaskNames.contains(name)` for a name that passed
+    /// the task-name rule, without hashing most task names: such a name is
+    /// ASCII, and an ASCII name longer than every reserved one cannot equal one.
+    static func isReserved(_ name: String) -> Bool {
+        guard name.utf8.count <= longestReservedName else { return false }
+        return SpecParser.reservedTaskNames.contains(name)
+    }
+
+    private static let longestReservedName = SpecParser.reservedTaskNames.map(\.utf8.count).max() ?? 0
+}
+
+/// Decodes the tasks of a spec while libyaml is still reading it: each task's
+/// subtree is decoded as soon as it is complete (and still in cache), then the
+/// tape can drop it, so a large spec's tasks are never all on the tape at once.
+/// Tasks and their diagnostics wait here until the decoder reaches `tasks`.
+struct TaskStream: TapeConsumer {
+    var reader: ValueReader
+    private var tasks: [TaskSpec] = []
+    private let lineCount: Int
+    private let byteCount: Int
+    private var firstLine = 0
+
+    init(file: String, lineCount: Int, byteCount: Int) {
+        self.reader = ValueReader(tape: .empty, sink: DiagnosticSink(file: file))
+        self.lineCount = lineCount
+        self.byteCount = byteCount
+    }
+
+    func streams(topLevelKey key: UnsafeBufferPointer<UInt8>) -> Bool {
+        TopLevelKey.matching(key) == .tasks
+    }
+
+    mutating func consume(_ pair: YAMLTape.Pair, in view: TapeView) {
+        reader.tape = view
+        defer { reader.tape = .empty } // the view is valid during this call only
+        reserveForRemainingTasks(at: view.range(pair.key).start.line)
+        SpecDecoder.decodeTask(pair, &reader, into: &tasks)
+    }
+
+    mutating func takeTasks() -> [TaskSpec] {
+        defer { tasks = [] }
+        return tasks
+    }
+
+    /// The task count is known only at the end. Once a few tasks are in,
+    /// their lines per task project the rest, and the list is allocated once
+    /// at about its final size rather than regrown (each regrowth copies it
+    /// into fresh memory). A wrong guess only costs a regrowth; the guess is
+    /// capped (a task per 64 bytes of text) so an odd file cannot make it huge.
+    private mutating func reserveForRemainingTasks(at line: Int) {
+        if tasks.isEmpty { firstLine = line }
+        guard tasks.count == 32, line > firstLine else { return }
+        let linesPerTask = Double(line - firstLine) / 32
+        let projected = Double(lineCount - firstLine) / linesPerTask
+        tasks.reserveCapacity(Int(min(projected * 1.05, Double(byteCount / 64))) + 16)
     }
 }

@@ -1,122 +1,155 @@
 import SluiceDiagnostics
 
-extension SpecDecoder {
-    mutating func decodeTask(_ name: Spanned<String>, _ node: YAMLNode) -> TaskSpec {
-        var task = TaskSpec(name: name)
-        guard let pairs = reader.mapping(node, "task \"\(name.value)\"") else { return task }
-        let known = reader.knownPairs(pairs, allowed: SpecParser.taskKeys, in: "task \"\(name.value)\"")
-        task.settings = decodeSettings(known, into: TaskSettings())
-        // Built only when a message needs it: most tasks have no problem.
-        var context: String { "task \"\(name.value)\"" }
-        for (key, value) in known {
-            switch key {
-            case "run": task.run = reader.scalarNode(value, "\"run\" of \(context)")
-            case "needs": task.needs = reader.stringList(value, "\"needs\" of \(context)") ?? []
-            case "foreach": task.foreach = value
-            case "outputs": task.outputs = decodeOutputs(value, context)
-            case "inputs": task.inputs = decodeInputs(value, context)
-            case "branch":
-                let choices = reader.stringList(value, "\"branch\" of \(context)")
-                if choices?.isEmpty == true {
-                    reader.sink.emit(.invalidValue, at: value.range, "\"branch\" of \(context) names no choice")
-                }
-                task.branch = choices
-            case "trigger": task.trigger = reader.string(value, "\"trigger\" of \(context)")
-            case "env": task.env = decodeEnv(value, context)
-            case "deps": task.deps = reader.stringList(value, "\"deps\" of \(context)") ?? []
-            case "description": task.description = reader.text(value, "\"description\" of \(context)")
-            default: break // settings, decoded above
-            }
+/// Keys that may carry a task setting: `defaults`' own keys, and a task's.
+protocol SettingCarrier: SpecKey {
+    var setting: SettingKey? { get }
+}
+
+extension SettingKey: SettingCarrier {
+    var setting: SettingKey? { self }
+}
+
+extension TaskKey: SettingCarrier {}
+
+/// Task-level decoding needs only the reader, so a task is decoded in place,
+/// inside the spec's task list, rather than built aside and copied in.
+extension ValueReader {
+    mutating func decodeTask(into task: inout TaskSpec, _ node: NodeRef) {
+        // The name alone (a `String`), not its `Spanned`: message closures
+        // capture it, and copying a `Spanned` costs several times as much.
+        let name = task.name.value
+        guard let pairs = mapping(node, "task \"\(name)\"") else { return }
+        withUnsafeTemporaryAllocation(of: KnownPair<TaskKey>.self, capacity: pairs.count) { buffer in
+            let known = UnsafeMutableBufferPointer(rebasing: buffer[..<collectKnownPairs(pairs, into: buffer, in: "task \"\(name)\"")])
+            decodeSettings(into: &task.settings, known)
+            for pair in known { decodeField(pair.key, pair.value, of: &task, named: name) }
         }
-        return task
+    }
+
+    mutating func decodeField(_ key: TaskKey, _ value: NodeRef, of task: inout TaskSpec, named name: String) {
+        // Built only when a message needs it: most tasks have no problem.
+        var context: String { "task \"\(name)\"" }
+        switch key {
+        case .run: task.run = scalarNode(value, "\"run\" of \(context)")
+        case .needs: task.needs = stringList(value, "\"needs\" of \(context)") ?? []
+        case .foreach: task.foreach = tree(value)
+        case .outputs: task.outputs = decodeOutputs(value, context)
+        case .inputs: task.inputs = decodeInputs(value, context)
+        case .branch:
+            let choices = stringList(value, "\"branch\" of \(context)")
+            if choices?.isEmpty == true {
+                sink.emit(.invalidValue, at: range(value), "\"branch\" of \(context) names no choice")
+            }
+            task.branch = choices
+        case .trigger: task.trigger = string(value, "\"trigger\" of \(context)")
+        case .env: task.env = decodeEnv(value, context)
+        case .deps: task.deps = stringList(value, "\"deps\" of \(context)") ?? []
+        case .description: task.description = text(value, "\"description\" of \(context)")
+        case .triggerRule, .retries, .retryDelay, .retryBackoff, .timeout, .pool, .cache: break // settings, decoded apart
+        }
     }
 
     /// Settings shared by `defaults` and tasks; keys that are not settings are skipped.
-    mutating func decodeSettings(_ pairs: [(String, YAMLNode)], into base: TaskSettings) -> TaskSettings {
-        var settings = base
-        for (key, value) in pairs {
+    mutating func decodeSettings<Key: SettingCarrier>(into settings: inout TaskSettings, _ pairs: UnsafeMutableBufferPointer<KnownPair<Key>>) {
+        for pair in pairs {
+            guard let key = pair.key.setting else { continue }
+            let value = pair.value
             switch key {
-            case "retries": settings.retries = reader.int(value, "\"retries\"", minimum: 0)
-            case "retry_delay": settings.retryDelay = reader.scalarNode(value, "\"retry_delay\"")
-            case "timeout": settings.timeout = reader.scalarNode(value, "\"timeout\"")
-            case "pool": settings.pool = reader.string(value, "\"pool\"")
-            case "trigger_rule": settings.triggerRule = reader.string(value, "\"trigger_rule\"")
-            case "cache": settings.cache = reader.bool(value, "\"cache\"")
-            case "retry_backoff":
-                guard let text = reader.string(value, "\"retry_backoff\"") else { continue }
+            case .retries: settings.retries = int(value, "\"retries\"", minimum: 0)
+            case .retryDelay: settings.retryDelay = scalarNode(value, "\"retry_delay\"")
+            case .timeout: settings.timeout = scalarNode(value, "\"timeout\"")
+            case .pool: settings.pool = string(value, "\"pool\"")
+            case .triggerRule: settings.triggerRule = string(value, "\"trigger_rule\"")
+            case .cache: settings.cache = bool(value, "\"cache\"")
+            case .retryBackoff:
+                guard let text = string(value, "\"retry_backoff\"") else { continue }
                 if let backoff = RetryBackoff(rawValue: text.value) {
                     settings.retryBackoff = Spanned(backoff, text.range)
                 } else {
                     let suggestion = Spelling.suggestion(for: text.value, among: RetryBackoff.allCases.map(\.rawValue))
-                    reader.sink.emit(.invalidValue, at: text.range, "\"retry_backoff\" must be fixed or exponential, not \"\(text.value)\"",
+                    sink.emit(.invalidValue, at: text.range, "\"retry_backoff\" must be fixed or exponential, not \"\(text.value)\"",
                                      help: suggestion.map { "did you mean \"\($0)\"?" })
                 }
-            default: break
             }
         }
-        return settings
     }
 
-    mutating func decodeOutputs(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [OutputSpec] {
-        guard let pairs = reader.mapping(node, "\"outputs\" of \(context())") else { return [] }
+    mutating func decodeOutputs(_ node: NodeRef, _ context: @autoclosure () -> String) -> [OutputSpec] {
+        guard let pairs = mapping(node, "\"outputs\" of \(context())") else { return [] }
         var outputs: [OutputSpec] = []
+        outputs.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let name = reader.string(pair.key, "an output name"), reader.identifier(name, "output name", .variable) else { continue }
-            if let pairs = pair.value.mapping {
-                let known = reader.knownPairs(pairs, allowed: SpecParser.outputKeys, in: "output \"\(name.value)\"")
-                guard let typeNode = known.first(where: { $0.0 == "type" })?.1 else {
-                    reader.sink.emit(.missingKey, at: pairs.first?.key.range ?? pair.value.range, "output \"\(name.value)\" needs the key \"type\"")
-                    continue
-                }
-                guard let type = reader.scalarNode(typeNode, "the type of output \"\(name.value)\"") else { continue }
-                var output = OutputSpec(name: name, type: type)
-                output.path = known.first { $0.0 == "path" }.flatMap { reader.string($0.1, "the path of output \"\(name.value)\"") }
-                output.description = known.first { $0.0 == "description" }.flatMap { reader.text($0.1, "the description of output \"\(name.value)\"") }
-                outputs.append(output)
-            } else if let type = reader.scalarNode(pair.value, "the type of output \"\(name.value)\"") {
+            guard let name = string(pair.key, "an output name"), identifier(name, "output name", .variable) else { continue }
+            if tape.kind(pair.value) == .mapping {
+                if let output = decodeOutput(name, fields: tape.pairs(pair.value), at: pair.value) { outputs.append(output) }
+            } else if let type = scalarNode(pair.value, "the type of output \"\(name.value)\"") {
                 outputs.append(OutputSpec(name: name, type: type))
             }
         }
         return outputs
     }
 
-    mutating func decodeInputs(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [InputSpec] {
-        guard let pairs = reader.mapping(node, "\"inputs\" of \(context())") else { return [] }
+    /// The long form, `name: { type: file, path: ... }`.
+    mutating func decodeOutput(_ name: Spanned<String>, fields: PairSequence, at node: NodeRef) -> OutputSpec? {
+        reportUnknownKeys(fields, OutputKey.self, in: "output \"\(name.value)\"")
+        guard let typeNode = value(of: OutputKey.type, in: fields) else {
+            sink.emit(.missingKey, at: fields.first.map { range($0.key) } ?? range(node),
+                             "output \"\(name.value)\" needs the key \"type\"")
+            return nil
+        }
+        guard let type = scalarNode(typeNode, "the type of output \"\(name.value)\"") else { return nil }
+        var output = OutputSpec(name: name, type: type)
+        output.path = value(of: OutputKey.path, in: fields).flatMap { string($0, "the path of output \"\(name.value)\"") }
+        output.description = value(of: OutputKey.description, in: fields).flatMap { text($0, "the description of output \"\(name.value)\"") }
+        return output
+    }
+
+    mutating func decodeInputs(_ node: NodeRef, _ context: @autoclosure () -> String) -> [InputSpec] {
+        guard let pairs = mapping(node, "\"inputs\" of \(context())") else { return [] }
         var inputs: [InputSpec] = []
+        inputs.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let name = reader.string(pair.key, "an input name"), reader.identifier(name, "input name", .variable) else { continue }
-            guard let fields = reader.mapping(pair.value, "input \"\(name.value)\"") else { continue }
-            let known = reader.knownPairs(fields, allowed: SpecParser.inputKeys, in: "input \"\(name.value)\"")
+            guard let name = string(pair.key, "an input name"), identifier(name, "input name", .variable) else { continue }
+            guard let fields = mapping(pair.value, "input \"\(name.value)\"") else { continue }
+            reportUnknownKeys(fields, InputKey.self, in: "input \"\(name.value)\"")
             var input = InputSpec(name: name)
-            for (key, value) in known {
+            for field in fields {
+                guard let key = self.key(field.key, as: InputKey.self) else { continue }
                 switch key {
-                case "from": input.from = reader.string(value, "\"from\" of input \"\(name.value)\"")
-                case "type": input.type = reader.scalarNode(value, "\"type\" of input \"\(name.value)\"")
-                case "columns":
-                    for column in reader.mapping(value, "\"columns\" of input \"\(name.value)\"") ?? [] {
-                        guard let columnName = reader.string(column.key, "a column name"),
-                              let type = reader.scalarNode(column.value, "the type of column \"\(columnName.value)\"") else { continue }
-                        input.columns.append((columnName, type))
-                    }
-                default: break
+                case .from: input.from = string(field.value, "\"from\" of input \"\(name.value)\"")
+                case .type: input.type = scalarNode(field.value, "\"type\" of input \"\(name.value)\"")
+                case .columns: input.columns += decodeColumns(field.value, of: name)
                 }
             }
             if input.from == nil {
-                reader.sink.emit(.missingKey, at: fields.first?.key.range ?? pair.value.range, "input \"\(name.value)\" needs the key \"from\"")
+                sink.emit(.missingKey, at: fields.first.map { range($0.key) } ?? range(pair.value),
+                                 "input \"\(name.value)\" needs the key \"from\"")
             }
             inputs.append(input)
         }
         return inputs
     }
 
-    mutating func decodeEnv(_ node: YAMLNode, _ context: @autoclosure () -> String) -> [EnvEntry] {
-        guard let pairs = reader.mapping(node, "\"env\" of \(context())") else { return [] }
+    mutating func decodeColumns(_ node: NodeRef, of input: Spanned<String>) -> [(name: Spanned<String>, type: YAMLNode)] {
+        guard let pairs = mapping(node, "\"columns\" of input \"\(input.value)\"") else { return [] }
+        var columns: [(name: Spanned<String>, type: YAMLNode)] = []
+        for column in pairs {
+            guard let columnName = string(column.key, "a column name"),
+                  let type = scalarNode(column.value, "the type of column \"\(columnName.value)\"") else { continue }
+            columns.append((columnName, type))
+        }
+        return columns
+    }
+
+    mutating func decodeEnv(_ node: NodeRef, _ context: @autoclosure () -> String) -> [EnvEntry] {
+        guard let pairs = mapping(node, "\"env\" of \(context())") else { return [] }
         var entries: [EnvEntry] = []
+        entries.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let name = reader.string(pair.key, "an environment variable name"),
-                  reader.identifier(name, "environment variable name", .variable) else { continue }
-            guard reader.scalarNode(pair.value, "env \"\(name.value)\"") != nil else { continue }
-            entries.append(EnvEntry(name: name, value: pair.value))
+            guard let name = string(pair.key, "an environment variable name"),
+                  identifier(name, "environment variable name", .variable) else { continue }
+            guard let value = scalarNode(pair.value, "env \"\(name.value)\"") else { continue }
+            entries.append(EnvEntry(name: name, value: value))
         }
         return entries
     }
