@@ -13,7 +13,8 @@ struct Sluice: ParsableCommand {
         abstract: "A declarative pipeline compiler: lint, draw, plan and run YAML pipelines.",
         version: version,
         subcommands: [
-            LintCommand.self, PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, TaskRunCommand.self, ExportCommand.self, CatCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self,
+            LintCommand.self, PlanCommand.self, GraphCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self,
+            ExportCommand.self, TaskRunCommand.self, CatCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self,
         ]
     )
 

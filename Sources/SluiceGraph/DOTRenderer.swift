@@ -1,0 +1,219 @@
+import SluicePlan
+
+/// Graphviz DOT for one or more plans (docs/graph.md). Every identifier is
+/// quoted and every label escaped, so no task name, description or pipeline
+/// id can end a string, inject an attribute or be read as an HTML-like
+/// label; the only HTML-like label is the legend, whose text is fixed.
+public enum DOTRenderer {
+    public static func render(_ subjects: [GraphSubject]) -> String {
+        var writer = DOTWriter(subjects)
+        return writer.write()
+    }
+}
+
+/// Writes one DOT document. Several plans become one `cluster_<pipeline>`
+/// subgraph each, with node ids qualified by pipeline so they cannot clash.
+struct DOTWriter {
+    private let subjects: [GraphSubject]
+    private let graphs: [PipelineGraph]
+    private let clustered: Bool
+    private var names = UniqueNames(separator: "~")
+    /// Per subject, per task: the node id.
+    private var nodeIDs: [[String]] = []
+    private var clusterIDs: [String] = []
+    private var out = ""
+
+    static let font = "Helvetica,Arial,sans-serif"
+
+    init(_ subjects: [GraphSubject]) {
+        self.subjects = subjects
+        graphs = subjects.map { PipelineGraph(plan: $0.plan) }
+        clustered = subjects.count > 1
+        // Tasks claim their names before anything the renderer adds, so a
+        // task keeps its own name as its id whenever it can.
+        for graph in graphs {
+            let prefix = clustered ? graph.plan.pipeline + "." : ""
+            nodeIDs.append(graph.nodes.map { names.claim(prefix + $0.task.id) })
+        }
+        clusterIDs = graphs.map { names.claim("cluster_" + $0.plan.pipeline) }
+    }
+
+    mutating func write() -> String {
+        let title = clustered ? "pipelines" : (graphs.first?.plan.pipeline ?? "pipelines")
+        out = "// Drawn by sluice graph (docs/graph.md). Render with: dot -Tsvg\n"
+        out += "digraph \(Self.id(title)) {\n"
+        var graphAttributes = "rankdir=LR, fontname=\"\(Self.font)\", fontsize=13, nodesep=0.3, ranksep=0.45"
+        if clustered { graphAttributes += ", compound=true" }
+        if !clustered, let subject = subjects.first {
+            graphAttributes += ", labelloc=t, labeljust=l, label=\(Self.label(caption(subject)))"
+        }
+        out += "  graph [\(graphAttributes)];\n"
+        out += "  node [shape=box, style=filled, fillcolor=\"#ffffff\", color=\"#444444\", fontname=\"\(Self.font)\", fontsize=11];\n"
+        out += "  edge [color=\"#555555\", fontcolor=\"#333333\", fontname=\"\(Self.font)\", fontsize=9, arrowsize=0.7];\n"
+        var crossEdges: [String] = []
+        for s in subjects.indices {
+            crossEdges += writePipeline(s)
+        }
+        for edge in crossEdges { out += "  " + edge + "\n" }
+        if subjects.contains(where: { $0.overlay != nil }) { writeLegend() }
+        out += "}\n"
+        return out
+    }
+
+    private func caption(_ subject: GraphSubject) -> String {
+        subject.plan.pipeline + (subject.overlay.map { "\n" + $0.caption } ?? "")
+    }
+
+    /// Writes one pipeline's nodes and edges; returns the trigger edges that
+    /// cross into another drawn pipeline, which must be written outside every
+    /// cluster (an edge inside a cluster would pull its far node into it).
+    private mutating func writePipeline(_ s: Int) -> [String] {
+        let graph = graphs[s]
+        let overlay = subjects[s].overlay
+        let indent = clustered ? "    " : "  "
+        if clustered {
+            out += "  subgraph \(Self.id(clusterIDs[s])) {\n"
+            out += "    graph [label=\(Self.label(caption(subjects[s]))), labeljust=l, style=rounded, color=\"#999999\"];\n"
+        }
+        for (i, node) in graph.nodes.enumerated() {
+            out += indent + Self.id(nodeIDs[s][i]) + " [" + nodeAttributes(node, overlay).joined(separator: ", ") + "];\n"
+        }
+        for edge in graph.edges {
+            out += indent + Self.id(nodeIDs[s][edge.from]) + " -> " + Self.id(nodeIDs[s][edge.to])
+            let attributes = Self.edgeAttributes(edge, graph)
+            out += attributes.isEmpty ? ";\n" : " [" + attributes.joined(separator: ", ") + "];\n"
+        }
+        let crossEdges = writeTriggers(s, indent: indent)
+        if clustered { out += "  }\n" }
+        return crossEdges
+    }
+
+    private func nodeAttributes(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) -> [String] {
+        let status = overlay?.status(of: node.task.id)
+        var lines = [node.task.id]
+        if let foreach = node.task.foreachCaption { lines.append(foreach) }
+        if let progress = status?.progress { lines.append(progress) }
+        var attributes: [String]
+        switch node.shape {
+        case .empty:
+            // A dot too small to hold its name: the name sits beside it.
+            attributes = ["shape=circle", "width=0.22", "height=0.22", "fixedsize=true", "label=\"\"",
+                          "xlabel=" + Self.label(lines.joined(separator: "\n"))]
+        case .branch:
+            attributes = ["label=" + Self.label(lines.joined(separator: "\n")), "shape=diamond"]
+        case .task:
+            attributes = ["label=" + Self.label(lines.joined(separator: "\n"))]
+            if node.mapped { attributes.append("shape=box3d") }
+        }
+        // box3d already reads as a stack; the other shapes get a second outline.
+        if node.mapped && node.shape != .task { attributes.append("peripheries=2") }
+        if let status { attributes.append("fillcolor=\"\(StatePalette.fill(status.state))\"") }
+        var tooltip = node.task.description ?? node.task.id
+        if let status {
+            tooltip += "\nstate: " + status.state.label + (status.progress.map { " (\($0) done)" } ?? "")
+        }
+        attributes.append("tooltip=" + Self.label(tooltip))
+        return attributes
+    }
+
+    private static func edgeAttributes(_ edge: PipelineGraph.Edge, _ graph: PipelineGraph) -> [String] {
+        var attributes: [String] = []
+        if !edge.outputs.isEmpty {
+            attributes.append("label=" + label(edge.outputs.map(\.edgeLabel).joined(separator: "\n")))
+            attributes.append("tooltip=" + label(edge.outputs.map(\.typedName).joined(separator: "\n")))
+        }
+        if edge.kind == .data {
+            attributes += ["style=dotted", "color=\"#888888\"", "fontcolor=\"#777777\""]
+        }
+        return attributes
+    }
+
+    /// A dashed edge from each trigger task to its pipeline: the first task of
+    /// that pipeline's cluster when it is drawn too, else a node of its own.
+    private mutating func writeTriggers(_ s: Int, indent: String) -> [String] {
+        let graph = graphs[s]
+        var pipelineNodes: [String: String] = [:]
+        var crossEdges: [String] = []
+        for (i, node) in graph.nodes.enumerated() {
+            guard let target = node.triggers else { continue }
+            let from = Self.id(nodeIDs[s][i])
+            if clustered, let t = drawnPipeline(target, besides: s) {
+                crossEdges.append("\(from) -> \(Self.id(nodeIDs[t][0])) [style=dashed, label=\"triggers\", lhead=\(Self.id(clusterIDs[t]))];")
+                continue
+            }
+            if pipelineNodes[target] == nil {
+                let prefix = clustered ? graph.plan.pipeline + "." : ""
+                let id = names.claim(prefix + "pipeline:" + target)
+                pipelineNodes[target] = id
+                out += indent + Self.id(id) + " [label=" + Self.label(target)
+                    + ", shape=component, style=\"filled,dashed\", fillcolor=\"#f4f4f4\", tooltip="
+                    + Self.label("pipeline " + target + ", run as a child run") + "];\n"
+            }
+            if let id = pipelineNodes[target] {
+                out += indent + from + " -> " + Self.id(id) + " [style=dashed, label=\"triggers\"];\n"
+            }
+        }
+        return crossEdges
+    }
+
+    /// The subject drawing pipeline `id`, when it is another one with tasks.
+    private func drawnPipeline(_ id: String, besides s: Int) -> Int? {
+        guard let t = subjects.firstIndex(where: { $0.plan.pipeline == id }), t != s, !graphs[t].nodes.isEmpty else { return nil }
+        return t
+    }
+
+    /// The state colours as one table in a cluster of its own. Its text is
+    /// fixed, so this is the one place an HTML-like label is safe.
+    private mutating func writeLegend() {
+        let id = names.claim("legend")
+        let cluster = names.claim("cluster_legend")
+        let rows = StatePalette.legend.map { "<tr><td bgcolor=\"\(StatePalette.fill($0.state))\">\($0.label)</td></tr>" }
+        out += "  subgraph \(Self.id(cluster)) {\n"
+        out += "    graph [label=\"legend\", labeljust=l, style=rounded, color=\"#bbbbbb\", fontsize=10];\n"
+        out += "    \(Self.id(id)) [shape=plaintext, style=\"\", fontsize=9, tooltip=\"run states\", label=<"
+        out += "<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"3\">" + rows.joined() + "</table>>];\n"
+        out += "  }\n"
+    }
+
+    /// Printable ASCII with nothing to escape, the common case, which is
+    /// copied as it is (DOT for 10,000 tasks is mostly such names).
+    private static func isPlain(_ raw: String) -> Bool {
+        raw.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "&") }
+    }
+
+    /// A quoted DOT identifier. Inside quotes DOT knows two escapes, `\"` and
+    /// `\\` (Graphviz 2.30 and later); identifiers are not label text, so no
+    /// other processing applies and this mapping keeps distinct names distinct.
+    static func id(_ raw: String) -> String {
+        if isPlain(raw) { return "\"" + raw + "\"" }
+        var out = "\""
+        for scalar in printable(raw).unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A quoted label (or tooltip): besides the quoting of `id`, labels are
+    /// escString (`\n`, `\l`, `\N` … are directives, so a user's backslash is
+    /// doubled) and Graphviz decodes `&...;` entities in them, so a user's `&`
+    /// becomes `&amp;` and `&lt;` prints as typed.
+    static func label(_ raw: String) -> String {
+        if isPlain(raw) { return "\"" + raw + "\"" }
+        var out = "\""
+        for scalar in printable(raw).unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "&": out += "&amp;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

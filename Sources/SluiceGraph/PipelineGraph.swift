@@ -1,0 +1,156 @@
+import SluicePlan
+
+/// What every renderer draws for one plan, decided once so DOT, Mermaid and
+/// ASCII agree on nodes, edges and their labels. Tolerant of plans that were
+/// edited by hand: a `needs` naming no task, a duplicate or a self-reference
+/// is left out rather than trusted.
+struct PipelineGraph {
+    /// How a task is drawn: the renderers map each to their own shapes.
+    enum Shape: Equatable {
+        /// A command or trigger task: a box.
+        case task
+        /// A branch task: a diamond.
+        case branch
+        /// Neither `run` nor `trigger`: a small circle.
+        case empty
+    }
+
+    struct Node {
+        var task: PlanTask
+        var shape: Shape
+        /// `foreach` tasks are drawn as a stack.
+        var mapped: Bool { task.isMapped }
+        /// The pipeline a trigger task starts.
+        var triggers: String? { task.kind == .trigger ? task.trigger?.pipeline : nil }
+    }
+
+    enum EdgeKind: Equatable {
+        /// An entry of the head's `needs`.
+        case needs
+        /// The head reads outputs of a transitive upstream it does not need
+        /// directly: drawn dotted so the data contract stays visible.
+        case data
+    }
+
+    struct Edge {
+        var from: Int
+        var to: Int
+        var kind: EdgeKind
+        /// The outputs of `from` that `to` reads, sorted by name.
+        var outputs: [OutputReference]
+    }
+
+    let plan: Plan
+    let nodes: [Node]
+    /// Grouped by head in plan order; within a head, `needs` edges in spec
+    /// order, then data edges by producer name (the plan's `reads` order).
+    let edges: [Edge]
+    /// Triggered pipelines, each once, in the order their trigger tasks appear.
+    let triggeredPipelines: [String]
+
+    init(plan: Plan) {
+        self.plan = plan
+        nodes = plan.tasks.map { task in
+            let shape: Shape = task.branch != nil ? .branch : (task.kind == .empty ? .empty : .task)
+            return Node(task: task, shape: shape)
+        }
+        var index: [String: Int] = [:]
+        for (i, task) in plan.tasks.enumerated() where index[task.id] == nil { index[task.id] = i }
+        edges = plan.tasks.indices.flatMap { Self.edges(into: $0, of: plan.tasks, index: index) }
+        var seen = Set<String>()
+        triggeredPipelines = nodes.compactMap(\.triggers).filter { seen.insert($0).inserted }
+    }
+
+    private static func edges(into head: Int, of tasks: [PlanTask], index: [String: Int]) -> [Edge] {
+        let task = tasks[head]
+        var result: [Edge] = []
+        var linked = Set<Int>()
+        for name in task.needs {
+            guard let from = index[name], from != head, linked.insert(from).inserted else { continue }
+            result.append(Edge(from: from, to: head, kind: .needs, outputs: task.reads.outputs.filter { $0.task == name }))
+        }
+        var dataEdge: [Int: Int] = [:]
+        for reference in task.reads.outputs {
+            guard let from = index[reference.task], from != head else { continue }
+            if let at = dataEdge[from] {
+                result[at].outputs.append(reference)
+            } else if linked.insert(from).inserted {
+                dataEdge[from] = result.count
+                result.append(Edge(from: from, to: head, kind: .data, outputs: [reference]))
+            }
+        }
+        return result
+    }
+}
+
+extension OutputReference {
+    /// How an edge label names this output: `bars[]` when a mapped producer
+    /// hands it downstream as a list.
+    var edgeLabel: String { mapped ? output + "[]" : output }
+
+    /// `ingest.raw: table(ts: timestamp, ...)`, for tooltips.
+    var typedName: String { "\(task).\(output): \(type)" }
+}
+
+extension PlanTask {
+    /// `foreach params.tickers` or `foreach fetch.tickers`.
+    var foreachCaption: String? {
+        switch foreach {
+        case nil: nil
+        case .param(let path)?: "foreach params." + path.joined(separator: ".")
+        case .output(let reference)?: "foreach \(reference.task).\(reference.output)"
+        }
+    }
+}
+
+/// Hands out identifiers that are unique within one drawing: the preferred
+/// one when it is free, else the preferred one with a counter. Spec names are
+/// unique already; this only matters for hand-edited plans and for the
+/// renderer's own nodes (legend, pipeline nodes), which must never take a
+/// task's name.
+struct UniqueNames {
+    private var used = Set<String>()
+    private var next: [String: Int] = [:]
+    private let separator: String
+
+    init(separator: String) { self.separator = separator }
+
+    mutating func claim(_ preferred: String) -> String {
+        if used.insert(preferred).inserted { return preferred }
+        var n = next[preferred] ?? 2
+        while !used.insert(preferred + separator + String(n)).inserted { n += 1 }
+        next[preferred] = n + 1
+        return preferred + separator + String(n)
+    }
+}
+
+/// Text made safe to print in any drawing: control characters (which no
+/// DOT, SVG or terminal output should carry; NUL would even end a C string
+/// inside Graphviz) become U+FFFD, tabs spaces, and every line break `\n`.
+/// Noncharacters U+FFFE/U+FFFF are replaced too: XML forbids them, and the
+/// SVG Graphviz writes is XML.
+func printable(_ text: String) -> String {
+    // Nearly all text is printable ASCII already: skip the rebuild.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+    var out = String.UnicodeScalarView()
+    var previousWasCR = false
+    for scalar in text.unicodeScalars {
+        defer { previousWasCR = scalar == "\r" }
+        switch scalar.value {
+        case 0x0A: if !previousWasCR { out.append("\n") }
+        case 0x0D: out.append("\n")
+        case 0x09: out.append(" ")
+        case 0x00..<0x20, 0x7F..<0xA0, 0xFFFE, 0xFFFF: out.append("\u{FFFD}")
+        default: out.append(scalar)
+        }
+    }
+    return String(out)
+}
+
+extension String {
+    /// The text on one line: each line break a space (for ASCII boxes and list lines).
+    func replacingNewlines() -> String {
+        guard utf8.contains(0x0A) else { return self }
+        return String(unicodeScalars.map { $0 == "\n" ? " " : Character($0) })
+    }
+}

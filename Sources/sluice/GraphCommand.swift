@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import SluiceColumnar
+import SluiceGraph
+import SluicePlan
+
+/// `sluice graph SPEC...`: draw pipelines. Wiring only: PlanLoading makes
+/// the plans, RunOverlayLoader reads a run, SluiceGraph draws, and Graphviz's
+/// `dot` turns DOT into SVG or PNG.
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Draw a pipeline: DOT, SVG, PNG, Mermaid or ASCII.",
+        discussion: """
+            Several specs are drawn together, one cluster (or subgraph) per pipeline. svg and png \
+            need Graphviz's `dot` on the PATH. --run colours each task by its state in a run of \
+            that pipeline (`latest` is the newest). Exit status: 0 drawn, 1 a spec has errors, \
+            2 usage or I/O error. See docs/graph.md.
+            """
+    )
+
+    @Argument(help: "Spec files (or plan JSON files) to draw.")
+    var specs: [String]
+
+    @Option(help: "dot, svg, png, mermaid or ascii.")
+    var format: GraphFormat = .dot
+
+    @Option(name: [.short, .customLong("output")], help: "Write to FILE instead of stdout.")
+    var output: String?
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Colour tasks by their state in this run.", valueName: "RUN_ID"))
+    var runID: String?
+
+    @Option(name: .customLong("param"), help: "Override a param, as for plan and run (the drawing does not depend on params). Repeatable.")
+    var params: [String] = []
+
+    @Option(help: "Colour diagnostics: auto, always or never.")
+    var color: ColorChoice = .auto
+
+    /// Width the ASCII drawing must fit; wider pipelines are listed by layer.
+    static let terminalColumns = 80
+
+    func validate() throws {
+        if specs.isEmpty { throw ValidationError("name at least one spec file to draw") }
+    }
+
+    func run() throws {
+        let plans = try buildPlans()
+        let subjects = try overlay(plans)
+        let data: Data
+        switch format {
+        case .dot: data = Data(DOTRenderer.render(subjects).utf8)
+        case .mermaid: data = Data(MermaidRenderer.render(subjects).utf8)
+        case .ascii: data = Data(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
+        case .svg, .png:
+            if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
+                throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
+            }
+            data = try Graphviz.render(DOTRenderer.render(subjects), format: format.rawValue)
+        }
+        try write(data)
+    }
+
+    /// Every spec's (or plan JSON's) plan. Diagnostics go to stderr, as
+    /// PlanLoading prints them for `plan` and `run`, since stdout carries
+    /// the drawing; every spec with errors is reported before exiting 1.
+    private func buildPlans() throws -> [Plan] {
+        var plans: [Plan] = []
+        var failed = false
+        for spec in specs {
+            do {
+                plans.append(try PlanLoading.load(spec, paramOverrides: params, color: color))
+            } catch let code as ExitCode where code == ExitStatus.failure.code {
+                failed = true
+            }
+        }
+        if failed { throw ExitStatus.failure.code }
+        return plans
+    }
+
+    private func overlay(_ plans: [Plan]) throws -> [GraphSubject] {
+        guard let runID else { return plans.map { GraphSubject(plan: $0) } }
+        var subjects: [GraphSubject] = []
+        do {
+            for plan in plans {
+                let overlay = try RunOverlayLoader.load(plan: plan, runID: runID) { warning in
+                    FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                }
+                subjects.append(GraphSubject(plan: plan, overlay: overlay))
+            }
+        } catch {
+            throw failUsageOrIO(error.description)
+        }
+        guard subjects.contains(where: { $0.overlay != nil }) else {
+            let places = plans.map { RunOverlayLoader.runsDirectory($0) }.joined(separator: ", ")
+            let what = runID == "latest" ? "no runs" : "no run \"\(runID)\""
+            throw failUsageOrIO("\(what) of \(plans.map { "\"\($0.pipeline)\"" }.joined(separator: ", ")) (looked in \(places))")
+        }
+        return subjects
+    }
+
+    private func write(_ data: Data) throws {
+        guard let output else {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do {
+            try AtomicFile.write(data, to: output)
+        } catch {
+            throw failUsageOrIO("cannot write \(output): \(error)")
+        }
+    }
+}
+
+extension GraphFormat: ExpressibleByArgument {}
+
+/// Graphviz's `dot`, run once per drawing. Foundation's Process is enough
+/// for one short-lived child; the DOT goes through a temporary file so
+/// neither side can block on a full pipe, and dot's own messages reach the
+/// user's stderr unchanged.
+enum Graphviz {
+    static let installHelp = "install Graphviz with `apt-get install graphviz` (Debian, Ubuntu) or `brew install graphviz` (macOS), or use --format dot"
+
+    static func render(_ dot: String, format: String) throws -> Data {
+        guard let executable = findOnPath("dot") else {
+            throw failUsageOrIO("--format \(format) needs Graphviz's `dot`, which is not on the PATH: \(installHelp)")
+        }
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-graph-\(UUID().uuidString).dot")
+        defer { try? FileManager.default.removeItem(at: input) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-T" + format, input.path]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        do {
+            try Data(dot.utf8).write(to: input)
+            try process.run()
+        } catch {
+            throw failUsageOrIO("cannot run \(executable): \(error)")
+        }
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw failUsageOrIO("\(executable) -T\(format) failed (status \(process.terminationStatus))")
+        }
+        return data
+    }
+
+    /// The first executable `name` in a `PATH` directory.
+    static func findOnPath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for directory in path.split(separator: ":", omittingEmptySubsequences: true) {
+            let candidate = String(directory) + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
