@@ -56,6 +56,11 @@ struct GraphCommand: ParsableCommand {
             if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
                 throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
             }
+            let tasks = plans.reduce(0) { $0 + $1.tasks.count }
+            if tasks > Graphviz.slowLayoutTasks {
+                // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
+                FileHandle.standardError.write(Data("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n".utf8))
+            }
             data = try Graphviz.render(DOTRenderer.render(subjects), format: format.rawValue)
         }
         try write(data)
@@ -119,6 +124,10 @@ extension GraphFormat: ExpressibleByArgument {}
 /// neither side can block on a full pipe, and dot's own messages reach the
 /// user's stderr unchanged.
 enum Graphviz {
+    /// Above this many tasks a layered pipeline takes `dot` minutes rather
+    /// than seconds (about 5 s at 100 tasks, minutes at 200, in scripts/bench-graph's shape).
+    static let slowLayoutTasks = 150
+
     static let installHelp = "install Graphviz with `apt-get install graphviz` (Debian, Ubuntu) or `brew install graphviz` (macOS), or use --format dot"
 
     static func render(_ dot: String, format: String) throws -> Data {
