@@ -50,6 +50,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
+        .executableTarget(
+            name: "sluice-fuzz",
+            dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar"]
+        ),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
@@ -62,6 +67,6 @@ let package = Package(
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz"], exclude: ["Fixtures"]),
     ]
 )
