@@ -14,7 +14,6 @@ end of each trial and counts them.
 
 import ctypes
 import glob
-import json
 import os
 import random
 import shutil
@@ -22,42 +21,11 @@ import subprocess
 import sys
 import time
 
-import pyarrow.ipc as ipc
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chaos_support import PIPELINE, outputs_of, partial_files, show
 
 sluice, workdir, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(seed)
-PIPELINE = """pipeline: chaos
-params:
-  parts: [p0, p1, p2, p3, p4, p5]
-  rows: 60000
-tasks:
-  generate:
-    foreach: params.parts
-    outputs:
-      t: "table(i: int64, part: string, x: float64, label: string)"
-      rows: int
-    run: >
-      python3 -c 'import os, sys; part, n = sys.argv[1], int(sys.argv[2]);
-      f = open(os.environ["SLUICE_TABLE_T"], "w"); f.write("i,part,x,label\\n");
-      [f.write(f"{i},{part},{i * 0.5},{part}-{i:08d}\\n") for i in range(n)]; f.close();
-      open(os.environ["SLUICE_OUTPUTS"], "w").write(f"rows={n}\\n")'
-      {{ item }} {{ params.rows }}
-  combine:
-    needs: [generate]
-    outputs:
-      summary: "table(part: string, rows: int64)"
-      total: int
-    run: >
-      python3 -c 'import os, sys; parts, rows = sys.argv[1].split(), [int(r) for r in sys.argv[2].split()];
-      f = open(os.environ["SLUICE_TABLE_SUMMARY"], "w"); f.write("part,rows\\n");
-      [f.write(f"{p},{r}\\n") for p, r in zip(parts, rows)]; f.close();
-      open(os.environ["SLUICE_OUTPUTS"], "w").write(f"total={sum(rows)}\\n")'
-      "{{ params.parts }}" "{{ generate.rows }}"
-  publish:
-    needs: [combine]
-    outputs: {checked: bool}
-    run: test {{ combine.total }} -eq 360000 && echo checked=true >> "$SLUICE_OUTPUTS"
-"""
 failures = []
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
@@ -76,51 +44,12 @@ def start(ws, *extra):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def show(ws, run_id="latest"):
-    done = subprocess.run([sluice, "show", run_id, "--format", "json"], cwd=ws, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"sluice show {run_id}: {done.stderr[-500:]}")
-    return json.loads(done.stdout)
-
-
-def outputs_of(report):
-    """{(task, map_index): {name: value or table contents}}"""
-    found = {}
-    for task in report["tasks"]:
-        values = {}
-        for name, value in (task.get("outputs") or {}).items():
-            if isinstance(value, str) and value.endswith(".arrow"):
-                with open(value, "rb") as f:
-                    values[name] = ipc.open_file(f).read_all().to_pylist()
-            else:
-                values[name] = value
-        found[(task["task"], task.get("map_index"))] = (task["state"], values)
-    return found
-
-
-def partial_files(ws):
-    bad = []
-    for path in glob.glob(os.path.join(ws, ".sluice", "**", "*"), recursive=True):
-        if not os.path.isfile(path):
-            continue
-        try:
-            if path.endswith(".arrow"):
-                with open(path, "rb") as f:
-                    ipc.open_file(f).read_all()
-            elif path.endswith(".json"):
-                with open(path) as f:
-                    json.load(f)
-        except Exception as error:
-            bad.append(f"{os.path.relpath(path, ws)}: {error}")
-    return bad
-
-
 def reap_orphans():
     """Waits for processes the killed executor left behind (its running tasks)."""
     count = 0
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0)
+            os.waitpid(-1, 0)
         except ChildProcessError:
             return count
         count += 1
@@ -133,7 +62,7 @@ _, err = reference_run.communicate()
 duration = time.perf_counter() - begin
 if reference_run.returncode != 0:
     sys.exit(f"the undisturbed run failed: {err.decode()[-1000:]}")
-reference = outputs_of(show(ws))
+reference = outputs_of(show(sluice, ws))
 print(f"reference run: {duration:.2f} s, {len(reference)} task instances; seed {seed}", flush=True)
 
 kills = resumes = orphans = 0
@@ -170,7 +99,7 @@ for trial in range(1, trials + 1):
     if proc.returncode != 0:
         failures.append(f"trial {trial}: the final run exited {proc.returncode}: {err.decode()[-800:]}")
         continue
-    got = outputs_of(show(ws))
+    got = outputs_of(show(sluice, ws))
     if got != reference:
         differing = sorted(k for k in set(got) | set(reference) if got.get(k) != reference.get(k))
         failures.append(f"trial {trial}: outputs differ from the undisturbed run for {differing[:5]}")
