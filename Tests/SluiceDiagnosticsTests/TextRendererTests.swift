@@ -164,21 +164,18 @@ struct TextRendererTests {
         #expect(LintSummary(diagnostics: ds, files: 3) == LintSummary(files: 3, errors: 1, warnings: 1, notes: 1))
     }
 
-    /// 10,000 diagnostics in one 10,000-line file: the file is read and split
-    /// once, and rendering stays well under a second even in a debug build.
-    @Test func manyDiagnosticsRenderFastAndReadTheFileOnce() {
+    /// 10,000 diagnostics in one 10,000-line file: the file is read once, and
+    /// every diagnostic gets its own snippet. (Speed is measured by
+    /// scripts/bench-lint, not here: a timed unit test fails on a busy machine.)
+    @Test func manyDiagnosticsReadTheFileOnce() {
         let source = (1...10_000).map { "  task_\($0): { needs: [missing] }" }.joined(separator: "\n")
         let ds = (1...10_000).map { index in
             let line = (index * 7919) % 10_000 + 1
             return diagnostic((line, 22), (line, 29), message: "m\(index)")
         }
         var reads = 0
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            let out = TextRenderer().render(ds) { _ in reads += 1; return source }
-            #expect(out.components(separatedBy: "^^^^^^^").count == 10_001)
-        }
+        let out = TextRenderer().render(ds) { _ in reads += 1; return source }
+        #expect(out.components(separatedBy: "^^^^^^^").count == 10_001)
         #expect(reads == 1)
-        #expect(elapsed < .seconds(3), "rendering 10k diagnostics took \(elapsed)")
     }
 }
