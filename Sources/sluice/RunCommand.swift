@@ -90,8 +90,8 @@ struct RunCommand: ParsableCommand {
         case .failure(let error): throw failUsageOrIO(error.message)
         }
         for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        if explain && !result.explanations.isEmpty { writeOut("\n" + result.explanations.joined(separator: "\n") + "\n") }
-        writeOut(RunSummary.render(result, color: color.enabled()))
+        if explain && !result.explanations.isEmpty { Self.writeQuietly("\n" + result.explanations.joined(separator: "\n") + "\n") }
+        Self.writeQuietly(RunSummary.render(result, color: color.enabled()))
         if result.state == .interrupted { Foundation.exit(130) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
     }
@@ -122,6 +122,18 @@ struct RunCommand: ParsableCommand {
             }
             source.resume()
             return source
+        }
+    }
+
+    /// Stdout that a closed pipe (`sluice run … | head`) cannot crash:
+    /// SIGPIPE is ignored, so a write then fails with EPIPE, which is fine here.
+    static func writeQuietly(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
         }
     }
 
