@@ -7,9 +7,10 @@ import Darwin
 #endif
 
 /// What a cache entry holds (`entries/<k0k1>/<key>/manifest.json`): the
-/// instance's scalar outputs, its artifacts (tables and files, stored beside
-/// the manifest as hard links of the run's own files), and the key's
-/// components for `--explain`. Entries never change once published.
+/// instance's scalar outputs and its artifacts (tables and files, stored
+/// beside the manifest as hard links of the run's own files). The key's
+/// components, for `--explain`, are in `key.json` beside it, so a hit parses
+/// only what it uses. Entries never change once published.
 struct CacheManifest: Sendable {
     static let formatVersion: Int64 = 1
 
@@ -36,16 +37,23 @@ struct CacheManifest: Sendable {
     var artifacts: [Artifact]
     var components: [KeyComponent]
 
+    /// Only what a hit uses: every cached instance of a re-run parses one.
     func json() -> JSON {
         .object([
-            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("pipeline", .string(pipeline)), ("task", .string(task)),
-            ("map_index", mapIndex.map { .int(Int64($0)) } ?? .null), ("run_id", .string(runID)),
-            ("created", .string(Timestamp.iso(created))), ("outputs", outputs),
+            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("run_id", .string(runID)), ("outputs", outputs),
             ("artifacts", .array(artifacts.map { a in
                 .object([("output", .string(a.output)), ("file", .string(a.file)), ("size", .int(a.size)), ("sha256", .string(a.sha256)),
                          ("path", a.workspacePath.map(JSON.string) ?? .null)])
             })),
-            ("components", .array(components.map { $0.json() })),
+        ])
+    }
+
+    /// `key.json`: whose key it is and the components it was computed from.
+    func componentsJSON() -> JSON {
+        .object([
+            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("pipeline", .string(pipeline)), ("task", .string(task)),
+            ("map_index", mapIndex.map { .int(Int64($0)) } ?? .null), ("run_id", .string(runID)),
+            ("created", .string(Timestamp.iso(created))), ("components", .array(components.map { $0.json() })),
         ])
     }
 
@@ -63,21 +71,20 @@ struct CacheManifest: Sendable {
     }
 
     /// Nil for anything but a whole manifest of this format: a manifest torn
-    /// by a crash (entries are not fsynced) reads as a miss.
+    /// by a crash (entries are not fsynced) reads as a miss. Pipeline, task
+    /// and the rest of `key.json` are not read (they stay empty).
     init?(json: JSON) {
         guard json["version"]?.intValue == Self.formatVersion, let key = json["key"]?.stringValue,
-              let pipeline = json["pipeline"]?.stringValue, let task = json["task"]?.stringValue,
               let runID = json["run_id"]?.stringValue, let outputs = json["outputs"], outputs.objectValue != nil,
-              let artifacts = json["artifacts"]?.arrayValue, let components = json["components"]?.arrayValue else { return nil }
+              let artifacts = json["artifacts"]?.arrayValue else { return nil }
         var parsed: [Artifact] = []
         for a in artifacts {
             guard let output = a["output"]?.stringValue, let file = a["file"]?.stringValue, !file.contains("/"), !file.hasPrefix("."),
                   let size = a["size"]?.intValue, let sha = a["sha256"]?.stringValue else { return nil }
             parsed.append(Artifact(output: output, file: file, size: size, sha256: sha, workspacePath: a["path"]?.stringValue))
         }
-        self.init(key: key, pipeline: pipeline, task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, runID: runID,
-                  created: json["created"]?.stringValue.flatMap(Timestamp.parse) ?? 0, outputs: outputs, artifacts: parsed,
-                  components: components.compactMap(KeyComponent.init(json:)))
+        self.init(key: key, pipeline: "", task: "", mapIndex: nil, runID: runID, created: 0, outputs: outputs, artifacts: parsed,
+                  components: [])
     }
 }
 
@@ -87,7 +94,7 @@ struct CacheManifest: Sendable {
 /// ```
 /// cache/lock                      runs hold it shared, `sluice cache gc` exclusively
 /// cache/publish.lock              held while an entry is replaced (--force, a damaged entry)
-/// cache/entries/3f/3f2a…/         manifest.json plus the entry's artifacts
+/// cache/entries/3f/3f2a…/         manifest.json, key.json and the entry's artifacts
 /// cache/tmp/<key>.<pid>.<random>/ an entry being built; renamed into entries/ when whole
 /// cache/deps.json                 (device, inode, size, mtime) → sha256 of deps files
 /// ```
@@ -122,12 +129,20 @@ final class CacheStore: @unchecked Sendable {
         lockFD = -1
     }
 
-    /// The entry's manifest, whatever the state of its files.
+    /// The entry's manifest, whatever the state of its files (its `components` are not read).
     func manifest(_ key: String) -> CacheManifest? {
-        guard let bytes = RunFiles.readFile(entryPath(key) + "/manifest.json"),
+        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.json"),
               let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)),
               let manifest = CacheManifest(json: json), manifest.key == key else { return nil }
         return manifest
+    }
+
+    /// The components the entry's key was computed from (`key.json`), for `--explain`.
+    func components(_ key: String) -> [KeyComponent]? {
+        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/key.json"),
+              let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)), json["key"]?.stringValue == key,
+              let list = json["components"]?.arrayValue else { return nil }
+        return list.compactMap(KeyComponent.init(json:))
     }
 
     /// A usable entry: its manifest reads whole and every file it lists is
@@ -159,7 +174,8 @@ final class CacheStore: @unchecked Sendable {
             }
         }
         let text = manifest.json().compact() + "\n"
-        guard CacheFiles.writeNew(text, to: building + "/manifest.json") else {
+        guard CacheFiles.writeNew(manifest.componentsJSON().compact() + "\n", to: building + "/key.json"),
+              CacheFiles.writeNew(text, to: building + "/manifest.json") else {
             CacheFiles.removeTree(building)
             return "cannot write \(building)/manifest.json: \(SystemCalls.errorText())"
         }
@@ -239,6 +255,24 @@ enum CacheFiles {
             return problem
         }
         return nil
+    }
+
+    /// A small file read whole (a manifest): one buffer of the file's size.
+    static func readSmall(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size < 1 << 26 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            offset += n
+        }
+        return bytes
     }
 
     /// Writes a file that must not exist yet (inside a fresh directory).

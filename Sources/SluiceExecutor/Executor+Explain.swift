@@ -11,11 +11,11 @@ extension Executor {
     func explainMiss(_ ref: InstanceRef, _ key: CacheKey) -> String {
         let instance = self.key(ref)
         guard let previous = previousKey(instance) else { return "ran: no earlier run made a cache entry for it" }
-        guard let store = cache, let manifest = store.manifest(previous.key) else {
+        guard let store = cache, let components = store.components(previous.key) else {
             return "ran: the cache entry of run \(previous.runID) (\(CacheKey.short(previous.key))…) is gone"
         }
         if previous.key == key.digest { return "ran: the cached outputs of \(CacheKey.short(key.digest))… are missing or damaged" }
-        let before = Dictionary(manifest.components.map { ("\($0.kind.rawValue)\u{0}\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
+        let before = Dictionary(components.map { ("\($0.kind.rawValue)\u{0}\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
         let now = Dictionary(key.components.map { ("\($0.kind.rawValue)\u{0}\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
         for kind in KeyComponent.Kind.allCases {
             let names = Set(before.values.filter { $0.kind == kind }.map(\.name)).union(now.values.filter { $0.kind == kind }.map(\.name))

@@ -85,7 +85,10 @@ extension RunWorkspace {
                     data = open(p, "rb").read() if os.path.exists(p) else None
                     if data is None or len(data) != a["size"] or hashlib.sha256(data).hexdigest() != a["sha256"]:
                         problems.append(f"{p}: does not match its manifest")
-                names = set(os.listdir(entry)) - {"manifest.json"} - {a["file"] for a in m["artifacts"]}
+                k = json.load(open(os.path.join(entry, "key.json")))
+                if k["key"] != m["key"] or not k["components"]:
+                    problems.append(f"{entry}: key.json does not match")
+                names = set(os.listdir(entry)) - {"manifest.json", "key.json"} - {a["file"] for a in m["artifacts"]}
                 if names:
                     problems.append(f"{entry}: stray files {sorted(names)}")
             print(json.dumps({"problems": problems, "entries": entries}))
