@@ -8,7 +8,8 @@ import Darwin
 
 /// `sluice cache gc`: removes cache entries that none of the last N runs of
 /// any pipeline in the workspace used (the `cache_key` of their `success` and
-/// `cached` events), and the temporary directories crashed runs left. It
+/// `cached` events), from entry directories and from packs (rewritten
+/// without them), and the temporary directories crashed runs left. It
 /// holds the cache lock exclusively, so it runs only while no run does.
 public enum CacheCollector {
     public static let defaultKeep = 5
@@ -39,16 +40,33 @@ public enum CacheCollector {
         let shards = (try? FileManager.default.contentsOfDirectory(atPath: store.entriesRoot)) ?? []
         for shard in shards.sorted() {
             let shardPath = store.entriesRoot + "/" + shard
-            for key in ((try? FileManager.default.contentsOfDirectory(atPath: shardPath)) ?? []).sorted() {
-                if referenced.contains(key) {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: shardPath)) ?? []).sorted() {
+                if referenced.contains(name) {
                     report.keptEntries += 1
                     continue
                 }
-                report.freedBytes += unlinkedBytes(shardPath + "/" + key)
-                CacheFiles.removeTree(shardPath + "/" + key)
+                report.freedBytes += unlinkedBytes(shardPath + "/" + name)
+                CacheFiles.removeTree(shardPath + "/" + name)
                 report.removedEntries += 1
             }
             _ = rmdir(shardPath)
+        }
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: store.packsRoot)) ?? []).sorted() {
+            let path = store.packsRoot + "/" + name
+            let entries = CacheStore.packEntries(path)
+            let kept = entries.filter { referenced.contains($0.0) }
+            report.removedEntries += entries.count - kept.count
+            report.keptEntries += kept.count
+            guard kept.count < entries.count || !name.hasSuffix(".jsonl") else { continue }
+            let before = CacheFiles.size(path) ?? 0
+            if kept.isEmpty {
+                unlink(path)
+                report.freedBytes += before
+            } else {
+                let text = kept.map { "\($0.1)\n\($0.2)\n" }.joined()
+                CacheFiles.writeQuietly(text, to: path)
+                report.freedBytes += max(0, before - Int64(text.utf8.count))
+            }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: store.temporaryRoot)) ?? [] {
             CacheFiles.removeTree(store.temporaryRoot + "/" + name)  // the lock says no run is building one
@@ -75,6 +93,8 @@ public enum CacheCollector {
 
     private static func unlinkedBytes(_ directory: String) -> Int64 {
         var total: Int64 = 0
+        var own = stat()
+        if lstat(directory, &own) == 0, (own.st_mode & S_IFMT) == S_IFREG { return own.st_nlink <= 1 ? Int64(own.st_size) : 0 }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             var info = stat()
             if lstat(directory + "/" + name, &info) == 0, info.st_nlink <= 1 { total += Int64(info.st_size) }

@@ -6,11 +6,14 @@ import Glibc
 import Darwin
 #endif
 
-/// What a cache entry holds (`entries/<k0k1>/<key>/manifest.json`): the
-/// instance's scalar outputs and its artifacts (tables and files, stored
-/// beside the manifest as hard links of the run's own files). The key's
-/// components, for `--explain`, are in `key.json` beside it, so a hit parses
-/// only what it uses. Entries never change once published.
+/// What a cache entry holds. An entry with tables or files is a directory
+/// `entries/<k0k1>/<key>/` holding `manifest.json` and the artifacts (hard
+/// links of the run's own files). An entry without them is two lines in a
+/// pack, `packs/<run_id>-<pid>.jsonl`, one file per run written when it ends:
+/// allocating an inode per entry is what a first run would spend most on
+/// (docs/executor.md "The store"). Either way a manifest is two lines: what a
+/// hit uses (scalar outputs, artifacts), then whose key it is and the key's
+/// components, which only `--explain` parses. Entries never change.
 struct CacheManifest: Sendable {
     static let formatVersion: Int64 = 1
 
@@ -48,7 +51,7 @@ struct CacheManifest: Sendable {
         ])
     }
 
-    /// `key.json`: whose key it is and the components it was computed from.
+    /// The manifest's second line: whose key it is and the components it was computed from.
     func componentsJSON() -> JSON {
         .object([
             ("version", .int(Self.formatVersion)), ("key", .string(key)), ("pipeline", .string(pipeline)), ("task", .string(task)),
@@ -72,7 +75,7 @@ struct CacheManifest: Sendable {
 
     /// Nil for anything but a whole manifest of this format: a manifest torn
     /// by a crash (entries are not fsynced) reads as a miss. Pipeline, task
-    /// and the rest of `key.json` are not read (they stay empty).
+    /// and the rest of the second line are not read (they stay empty).
     init?(json: JSON) {
         guard json["version"]?.intValue == Self.formatVersion, let key = json["key"]?.stringValue,
               let runID = json["run_id"]?.stringValue, let outputs = json["outputs"], outputs.objectValue != nil,
@@ -94,7 +97,8 @@ struct CacheManifest: Sendable {
 /// ```
 /// cache/lock                      runs hold it shared, `sluice cache gc` exclusively
 /// cache/publish.lock              held while an entry is replaced (--force, a damaged entry)
-/// cache/entries/3f/3f2a…/         manifest.json, key.json and the entry's artifacts
+/// cache/entries/3f/3f2a…/         manifest.json and the entry's tables and files
+/// cache/packs/<run_id>-<pid>.jsonl entries without artifacts, two lines each, one file per run
 /// cache/tmp/<key>.<pid>.<random>/ an entry being built; renamed into entries/ when whole
 /// cache/deps.json                 (device, inode, size, mtime) → sha256 of deps files
 /// ```
@@ -108,7 +112,70 @@ final class CacheStore: @unchecked Sendable {
     var temporaryRoot: String { root + "/tmp" }
     var lockPath: String { root + "/lock" }
 
+    /// The directory of an entry with artifacts.
     func entryPath(_ key: String) -> String { entriesRoot + "/" + String(key.prefix(2)) + "/" + key }
+
+    var packsRoot: String { root + "/packs" }
+
+    private let packLock = NSLock()
+    /// Entries of every pack by key, loaded at the first lookup (newer packs win).
+    private var packIndex: [String: (Substring, Substring)]?
+    /// Entries without artifacts published by this run, written by `writePack`.
+    private var pendingPack: [String] = []
+
+    /// Both lines of the entry's manifest, from a pack or an entry directory.
+    private func manifestLines(_ key: String) -> (Substring, Substring)? {
+        packLock.lock()
+        if packIndex == nil { packIndex = Self.readPacks(packsRoot) }
+        let packed = packIndex?[key]
+        packLock.unlock()
+        if let packed { return packed }
+        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.json") else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // Three parts: two lines and the empty rest after the final newline. Anything else is torn.
+        guard lines.count == 3, lines[2].isEmpty else { return nil }
+        return (lines[0], lines[1])
+    }
+
+    /// Every pack's entries by key, in run order so a later run's entry (`--force`) wins.
+    static func readPacks(_ directory: String) -> [String: (Substring, Substring)] {
+        var index: [String: (Substring, Substring)] = [:]
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where name.hasSuffix(".jsonl") {
+            for (key, first, second) in packEntries(directory + "/" + name) { index[key] = (first, second) }
+        }
+        return index
+    }
+
+    /// The entries of one pack: each a manifest line and a components line.
+    /// Keys are read at a fixed place, so loading a pack costs no JSON parsing.
+    static func packEntries(_ path: String) -> [(String, Substring, Substring)] {
+        guard let bytes = CacheFiles.readSmall(path) else { return [] }
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        _ = lines.popLast()  // the empty rest after the last newline (or a torn line)
+        let prefix = "{\"version\":\(CacheManifest.formatVersion),\"key\":\""
+        var entries: [(String, Substring, Substring)] = []
+        var i = 0
+        while i + 1 < lines.count {
+            let first = lines[i], second = lines[i + 1]
+            i += 2
+            guard first.hasPrefix(prefix), second.hasPrefix(prefix) else { continue }
+            let key = String(first.dropFirst(prefix.count).prefix(64))
+            guard key.count == 64, second.dropFirst(prefix.count).hasPrefix(key) else { continue }
+            entries.append((key, first, second))
+        }
+        return entries
+    }
+
+    /// Writes the entries without artifacts this run published, as one pack.
+    /// Not fsynced: a lost pack is a slower next run, and a torn one loses only its torn end.
+    func writePack(runID: String) {
+        packLock.lock()
+        let text = pendingPack.joined()
+        pendingPack.removeAll()
+        packLock.unlock()
+        guard !text.isEmpty, (try? RunFiles.makeDirectories(packsRoot)) != nil else { return }
+        CacheFiles.writeQuietly(text, to: packsRoot + "/\(runID)-\(getpid()).jsonl")
+    }
 
     /// Held shared for the whole run, so `sluice cache gc` never removes an
     /// entry a run is reading or writing. Waits while a gc holds it.
@@ -131,16 +198,14 @@ final class CacheStore: @unchecked Sendable {
 
     /// The entry's manifest, whatever the state of its files (its `components` are not read).
     func manifest(_ key: String) -> CacheManifest? {
-        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.json"),
-              let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)),
+        guard let (first, _) = manifestLines(key), let json = try? JSON.parse(String(first)),
               let manifest = CacheManifest(json: json), manifest.key == key else { return nil }
         return manifest
     }
 
-    /// The components the entry's key was computed from (`key.json`), for `--explain`.
+    /// The components the entry's key was computed from, for `--explain`.
     func components(_ key: String) -> [KeyComponent]? {
-        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/key.json"),
-              let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)), json["key"]?.stringValue == key,
+        guard let (_, second) = manifestLines(key), let json = try? JSON.parse(String(second)), json["key"]?.stringValue == key,
               let list = json["components"]?.arrayValue else { return nil }
         return list.compactMap(KeyComponent.init(json:))
     }
@@ -163,8 +228,16 @@ final class CacheStore: @unchecked Sendable {
     /// under `publish.lock`, the old entry is moved aside and ours put in.
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
-        let target = entryPath(manifest.key)
         let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let text = manifest.json().compact() + "\n" + manifest.componentsJSON().compact() + "\n"
+        if !manifest.artifacts.isEmpty { _ = mkdir(entriesRoot + "/" + String(manifest.key.prefix(2)), 0o755) }
+        if manifest.artifacts.isEmpty {
+            packLock.lock()
+            pendingPack.append(text)
+            packLock.unlock()
+            return nil
+        }
+        let target = entryPath(manifest.key)
         guard mkdir(building, 0o755) == 0 else { return "cannot create \(building): \(SystemCalls.errorText())" }
         for artifact in manifest.artifacts {
             guard let source = sources[artifact.output] else { continue }
@@ -173,13 +246,10 @@ final class CacheStore: @unchecked Sendable {
                 return problem
             }
         }
-        let text = manifest.json().compact() + "\n"
-        guard CacheFiles.writeNew(manifest.componentsJSON().compact() + "\n", to: building + "/key.json"),
-              CacheFiles.writeNew(text, to: building + "/manifest.json") else {
+        guard CacheFiles.writeNew(text, to: building + "/manifest.json") else {
             CacheFiles.removeTree(building)
             return "cannot write \(building)/manifest.json: \(SystemCalls.errorText())"
         }
-        _ = mkdir(entriesRoot + "/" + String(manifest.key.prefix(2)), 0o755)
         if rename(building, target) == 0 { return nil }
         guard errno == EEXIST || errno == ENOTEMPTY else {
             let problem = "cannot publish \(target): \(SystemCalls.errorText())"

@@ -70,6 +70,7 @@ extension Executor {
         SystemCalls.closeDescriptor(runDirectoryFD)
         // Entries not published are a slower next run, not a failed one.
         for problem in publisher?.finish() ?? [] { notes.append("cache: " + problem) }
+        cache?.writePack(runID: runID)
         depsDigests?.save()
         cache?.unlock()
         var result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)

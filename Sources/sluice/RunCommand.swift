@@ -42,6 +42,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("force-task"), help: "Run this task and everything downstream of it, cached or not. Repeatable.")
     var forceTasks: [String] = []
 
+    @Flag(help: "Neither use nor fill the cache: every task runs and nothing is stored.")
+    var noCache = false
+
     @Flag(help: "Print one line per task saying why it ran or why it was cached.")
     var explain = false
 
@@ -79,7 +82,7 @@ struct RunCommand: ParsableCommand {
         if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
             options.killGraceNanoseconds = grace * 1_000_000
         }
-        options.cache = CacheOptions(forceAll: force, forceTasks: forceTasks, explain: explain)
+        options.cache = CacheOptions(enabled: !noCache, forceAll: force, forceTasks: forceTasks, explain: explain)
         options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
         let outcome = Self.execute(plan, options: options, services: services)

@@ -69,29 +69,42 @@ extension RunWorkspace {
         return list
     }
 
-    /// Every cache entry's manifest checked against its files (sizes and SHA-256); problems found.
+    /// Every cache entry (directories and packs) checked against its files (sizes and SHA-256); problems found, distinct keys.
     func cacheProblems() throws -> (problems: [String], entries: Int) {
         let script = """
             import glob, hashlib, json, os, sys
-            problems, entries = [], 0
-            for manifest in sorted(glob.glob(sys.argv[1] + "/entries/*/*/manifest.json")):
-                entries += 1
-                entry = os.path.dirname(manifest)
-                m = json.load(open(manifest))
-                if m["key"] != os.path.basename(entry):
-                    problems.append(f"{entry}: key {m['key']}")
+            problems, keys = [], set()
+            def pair(first, second, key, where):
+                m, k = json.loads(first), json.loads(second)
+                if m["key"] != key or k["key"] != key or not k["components"]:
+                    problems.append(f"{where}: key {m['key']} / {k['key']}")
+                return m
+            for pack in sorted(glob.glob(sys.argv[1] + "/packs/*.jsonl")):
+                lines = open(pack).read().split("\\n")
+                if lines[-1] != "" or len(lines) % 2 != 1:
+                    problems.append(f"{pack}: not whole pairs of lines")
+                for i in range(0, len(lines) - 1, 2):
+                    key = json.loads(lines[i])["key"]
+                    if pair(lines[i], lines[i + 1], key, pack)["artifacts"]:
+                        problems.append(f"{pack}: an entry with artifacts")
+                    keys.add(key)
+            for path in sorted(glob.glob(sys.argv[1] + "/entries/*/*")):
+                key = os.path.basename(path)
+                keys.add(key)
+                parts = open(os.path.join(path, "manifest.json")).read().split("\\n")
+                if len(parts) != 3 or parts[2] != "":
+                    problems.append(f"{path}: not two whole lines")
+                    continue
+                m = pair(parts[0], parts[1], key, path)
                 for a in m["artifacts"]:
-                    p = os.path.join(entry, a["file"])
+                    p = os.path.join(path, a["file"])
                     data = open(p, "rb").read() if os.path.exists(p) else None
                     if data is None or len(data) != a["size"] or hashlib.sha256(data).hexdigest() != a["sha256"]:
                         problems.append(f"{p}: does not match its manifest")
-                k = json.load(open(os.path.join(entry, "key.json")))
-                if k["key"] != m["key"] or not k["components"]:
-                    problems.append(f"{entry}: key.json does not match")
-                names = set(os.listdir(entry)) - {"manifest.json", "key.json"} - {a["file"] for a in m["artifacts"]}
+                names = set(os.listdir(path)) - {"manifest.json"} - {a["file"] for a in m["artifacts"]}
                 if names:
-                    problems.append(f"{entry}: stray files {sorted(names)}")
-            print(json.dumps({"problems": problems, "entries": entries}))
+                    problems.append(f"{path}: stray files {sorted(names)}")
+            print(json.dumps({"problems": problems, "entries": len(keys)}))
             """
         let outcome = try python(script, [path + "/.sluice/cache"])
         guard outcome.status == 0, let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any] else {

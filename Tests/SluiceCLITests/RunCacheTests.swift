@@ -207,3 +207,36 @@ private func ranSinceLast(_ workspace: RunWorkspace) -> [String] {
         #expect(!String(decoding: data, as: UTF8.self).contains(secret), "\(file) holds the secret")
     }
 }
+
+@Test func theForecastExampleReRunsExactlyWhatAParamReaches() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    let examples = CLI.packageRoot.appendingPathComponent("pipelines")
+    for item in ["demand_forecast.yaml", "params", "scripts"] {
+        try FileManager.default.copyItem(at: examples.appendingPathComponent(item), to: workspace.url.appendingPathComponent(item))
+    }
+    let first = try workspace.run("demand_forecast.yaml")
+    #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+    let all: Set<String> = ["ingest", "prepare_clean", "validate_clean", "train_backtest_select", "register_champion", "forecast_publish"]
+    #expect(try workspace.show().ran == all)
+
+    // Only forecast_publish reads the horizon.
+    let horizon = try workspace.run("demand_forecast.yaml", ["--param", "forecast.horizon_hours=48", "--explain"])
+    #expect(horizon.status == 0, "\(horizon.stderr)")
+    let afterHorizon = try workspace.show()
+    #expect(afterHorizon.ran == ["forecast_publish"])
+    #expect(afterHorizon.cached == all.subtracting(["forecast_publish"]))
+    #expect(horizon.stdout.contains("forecast_publish: ran: param forecast.horizon_hours changed (24 -> 48)"), "\(horizon.stdout)")
+
+    // prepare_clean reads the spike threshold: it and everything after it run, ingest stays cached.
+    let spikes = try workspace.run("demand_forecast.yaml", ["--param", "clean.spike_zscore=7.0", "--explain"])
+    #expect(spikes.status == 0, "\(spikes.stderr)")
+    let afterSpikes = try workspace.show()
+    #expect(afterSpikes.ran == all.subtracting(["ingest"]))
+    #expect(afterSpikes.cached == ["ingest"])
+    #expect(spikes.stdout.contains("prepare_clean: ran: param clean.spike_zscore changed (6.0 -> 7.0)"), "\(spikes.stdout)")
+
+    // Unchanged: nothing runs.
+    #expect(try workspace.run("demand_forecast.yaml", ["--param", "clean.spike_zscore=7.0"]).status == 0)
+    #expect(try workspace.show().cached == all)
+}
