@@ -25,12 +25,29 @@ struct ActiveAttempt {
 
 extension Executor {
     func launch(_ ref: InstanceRef) {
+        if let kept = restored.removeValue(forKey: ref) {
+            restore(ref, kept)
+            return
+        }
+        // The cache is asked once per run, before the first attempt; retries just run.
+        if (tries[ref] ?? 0) == (attemptBase[ref] ?? 0) {
+            switch cacheDecision(ref) {
+            case .hit(let manifest, let key):
+                if applyHit(ref, manifest, key) { return }
+                pendingKeys[ref] = key
+                if options.cache.explain { explanations.append((ref, "ran: the cached outputs could not be linked into this run")) }
+            case .run(let key, let why):
+                pendingKeys[ref] = key
+                if options.cache.explain { explanations.append((ref, why)) }
+            }
+        }
         let attempt = (tries[ref] ?? 0) + 1
         tries[ref] = attempt
         let task = graph.tasks[ref.task]
         switch task.kind {
         case .empty:
-            emit(ref, attempt: attempt, state: .success, outputs: nil, duration: 0)
+            let key = recordSuccess(ref, [:], end: clock.now())
+            emit(ref, attempt: attempt, state: .success, outputs: nil, duration: 0, cacheKey: key)
             handle(scheduler.finish(ref, .success))
         case .trigger:
             startChildRun(ref, attempt: attempt)

@@ -4,6 +4,7 @@ import SluicePlan
 /// Messages into a run's loop from other threads.
 enum MailboxMessage: @unchecked Sendable {
     case cancel
+    case kill
     case childStarted(InstanceRef, attempt: Int, executor: Executor)
     case childRunID(InstanceRef, attempt: Int, runID: String, pipeline: String, workspace: String)
     case childFinished(InstanceRef, attempt: Int, state: RunState, message: String?)
@@ -51,6 +52,8 @@ extension Executor {
             switch message {
             case .cancel:
                 beginCancel()
+            case .kill:
+                killAll()
             case .childStarted(let ref, let attempt, let child):
                 guard var state = active[ref], state.attempt == attempt else { child.cancel(); continue }
                 state.child = child
@@ -71,6 +74,21 @@ extension Executor {
 
     /// Ctrl-C (issue 7 wires the signal) and a trigger task's timeout use
     /// this: stop starting, SIGTERM every running group, SIGKILL after the grace.
+    /// A second Ctrl-C: SIGKILL every running group now, without the grace.
+    func killAll() {
+        beginCancel()
+        guard !killing else { return }
+        killing = true
+        for (ref, var state) in active {
+            if let child = state.child { child.kill(); continue }
+            guard let handle = state.handle, !state.killed else { continue }
+            state.killed = true
+            state.terminating = true
+            active[ref] = state
+            runner.signalGroup(handle, SIGKILL)
+        }
+    }
+
     func beginCancel() {
         guard !cancelling else { return }
         cancelling = true
@@ -103,6 +121,8 @@ extension Executor {
         childOptions.parentRunID = runID
         childOptions.killGraceNanoseconds = options.killGraceNanoseconds
         childOptions.maxTriggerDepth = options.maxTriggerDepth
+        childOptions.cache.enabled = options.cache.enabled
+        childOptions.cache.forceAll = options.cache.forceAll
         childOptions.depth = options.depth + 1
         let services = self.services
         let mailbox = self.mailbox

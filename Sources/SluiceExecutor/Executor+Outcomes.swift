@@ -62,10 +62,9 @@ extension Executor {
                 return
             }
             outputs[ref] = values
-            let ordered = JSON.object(task.outputs.map(\.name).compactMap { name in values[name].map { (name, $0) } }
-                                      + (values[OutputsFile.branchOutput].map { task.output("branch") == nil ? [("branch", $0)] : [] } ?? []))
-            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exit.flatMap(Self.exitCode), outputs: ordered,
-                 log: state.log, duration: duration, time: end)
+            let cacheKey = recordSuccess(ref, values, end: end)
+            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exit.flatMap(Self.exitCode), outputs: orderedOutputs(task, values),
+                 log: state.log, duration: duration, time: end, cacheKey: cacheKey)
             handle(scheduler.finish(ref, .success))
         case .failure(let message, let exitCode, let retryable):
             if interrupted {
@@ -74,8 +73,10 @@ extension Executor {
                 handle(scheduler.finish(ref, .interrupted))
                 return
             }
-            if retryable, state.attempt <= task.retries, !scheduler.stopped {
-                let delay = Self.retryDelay(task, failedAttempt: state.attempt)
+            // After a resume, retries count from the attempts made before it.
+            let triesThisRun = state.attempt - (attemptBase[ref] ?? 0)
+            if retryable, triesThisRun <= task.retries, !scheduler.stopped {
+                let delay = Self.retryDelay(task, failedAttempt: triesThisRun)
                 emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log,
                      retryIn: delay, duration: duration, time: end)
                 scheduler.retryLater(ref)

@@ -8,6 +8,17 @@ extension Executor {
     func prepare() throws(ExecutorError) {
         try prepareEnvironment()
         do { runner = try services.makeRunner() } catch { throw ExecutorError(error.description) }
+        if options.cache.enabled {
+            let store = CacheStore(workspace: workspace)
+            try store.lockShared()
+            cache = store
+            depsDigests = DepsDigests(cacheRoot: store.root)
+            publisher = CachePublisher()
+        }
+        if let resume = options.resumeRunID {
+            try prepareResume(resume)
+            return
+        }
         directory = try RunDirectory.create(workspace: workspace, pipeline: plan.pipeline, clock: clock)
         runID = directory.runID
         runDirectoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -57,7 +68,16 @@ extension Executor {
         do { try journal.close() } catch { problems.append(error.message) }
         _ = rmdir(directory.path + "/staging")
         SystemCalls.closeDescriptor(runDirectoryFD)
-        let result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)
+        // Entries not published are a slower next run, not a failed one.
+        for problem in publisher?.finish() ?? [] { notes.append("cache: " + problem) }
+        cache?.writePack(runID: runID)
+        depsDigests?.save()
+        cache?.unlock()
+        var result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)
+        result.explanations = explanations.sorted { a, b in
+            (graph.order[a.0.task], a.0.mapIndex ?? -1) < (graph.order[b.0.task], b.0.mapIndex ?? -1)
+        }.map { "\(key($0.0)): \($0.1)" }
+        result.notes = notes
         services.observer?.runFinished(result)
         if let problem = problems.first { throw ExecutorError(problem) }
         return result
@@ -65,13 +85,15 @@ extension Executor {
 
     /// Journals a task event, feeds the in-memory record and tells the observer.
     func emit(_ ref: InstanceRef, attempt: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
-              outputs: JSON? = nil, log: String? = nil, retryIn: Int64? = nil, duration: Int64? = nil, time: Int64? = nil) {
+              outputs: JSON? = nil, log: String? = nil, retryIn: Int64? = nil, duration: Int64? = nil, time: Int64? = nil,
+              cacheHit: Bool? = nil, cacheKey: String? = nil) {
         let key = key(ref)
         let time = time ?? clock.now()
         let maskedMessage = message.map { masker.mask($0) }
         let event = JournalEvent.TaskEvent(task: key.task, mapIndex: key.mapIndex, attempt: attempt, state: state, time: time,
                                            exitCode: exitCode, outputs: outputs.map { masker.mask($0) }, message: maskedMessage,
-                                           cacheHit: state.isTerminal && attempt > 0 ? false : nil, log: log, retryInMilliseconds: retryIn)
+                                           cacheHit: cacheHit ?? (state.isTerminal && attempt > 0 ? false : nil), log: log,
+                                           retryInMilliseconds: retryIn, cacheKey: cacheKey)
         appendJournal(.task(event))
         services.observer?.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,

@@ -40,6 +40,26 @@ public final class Executor: @unchecked Sendable {
     var cancelling = false
     var failFastTriggered = false
     let mailbox = Mailbox()
+    // Caching (Executor+Cache.swift) and --resume (Executor+Resume.swift).
+    var cache: CacheStore?
+    var depsDigests: DepsDigests?
+    var publisher: CachePublisher?
+    /// Keys of instances that are running, published when they succeed.
+    var pendingKeys: [InstanceRef: CacheKey] = [:]
+    /// What downstream keys fold in: a finished instance's cache key, or a per-run identity.
+    var identities: [InstanceRef: String] = [:]
+    /// SHA-256 of each table and file output, by instance and output name.
+    var artifactDigests: [InstanceRef: [String: String]] = [:]
+    var explanations: [(InstanceRef, String)] = []
+    var previousKeys: [InstanceKey: (key: String, runID: String)]?
+    /// Task indexes `--force` / `--force-task` make run.
+    var forced = Set<Int>()
+    /// Instances a resumed run keeps from before (success or cached).
+    var restored: [InstanceRef: RunRecord.InstanceRecord] = [:]
+    /// Attempts made before a resume: retries count from there.
+    var attemptBase: [InstanceRef: Int] = [:]
+    var notes: [String] = []
+    var killing = false
     /// Told the run id as soon as the run directory exists (a parent journals it as `child_run`).
     var onRunID: (@Sendable (String, String, String) -> Void)?
 
@@ -59,6 +79,25 @@ public final class Executor: @unchecked Sendable {
         maxActive = max(1, options.maxActive ?? plan.maxActiveTasks ?? cores)
         scheduler = Scheduler(graph: graph, maxActive: maxActive)
         clock = RunClock(services.clock)
+        forced = try Self.forcedTasks(graph, options.cache)
+    }
+
+    /// `--force`: every task; `--force-task T`: T and everything downstream of it.
+    private static func forcedTasks(_ graph: RunGraph, _ cache: CacheOptions) throws(ExecutorError) -> Set<Int> {
+        if cache.forceAll { return Set(graph.tasks.indices) }
+        var forced = Set<Int>()
+        var stack: [Int] = []
+        for name in cache.forceTasks {
+            guard let index = graph.index[name] else {
+                throw ExecutorError("--force-task \(name): the pipeline has no task \"\(name)\"")
+            }
+            stack.append(index)
+        }
+        while let task = stack.popLast() {
+            guard forced.insert(task).inserted else { continue }
+            stack.append(contentsOf: graph.downstream[task])
+        }
+        return forced
     }
 
     /// Names become directory and variable names: a hand-written plan must not smuggle a path in.
@@ -87,6 +126,12 @@ public final class Executor: @unchecked Sendable {
     /// are journaled as interrupted, and nothing new starts. Safe from any thread.
     public func cancel() {
         mailbox.post(.cancel)
+        mailbox.wake()
+    }
+
+    /// A second Ctrl-C: as `cancel()`, but SIGKILL to every running group at once.
+    public func kill() {
+        mailbox.post(.kill)
         mailbox.wake()
     }
 
@@ -141,6 +186,8 @@ public final class Executor: @unchecked Sendable {
         for event in events {
             switch event {
             case .queued(let ref):
+                // Kept from before a resume: settled in `launch`, nothing to journal.
+                if restored[ref] != nil { continue }
                 emit(ref, attempt: (tries[ref] ?? 0) + 1, state: .queued)
             case .settled(let ref, let state, let reason):
                 emit(ref, attempt: 0, state: state, message: reason)

@@ -60,6 +60,7 @@ extension JournalEvent {
         if let hit = e.cacheHit { w.key("cache_hit"); w.bool(hit) }
         if let log = e.log { w.key("log"); w.string(log) }
         if let delay = e.retryInMilliseconds { w.key("retry_in_ms"); w.int(delay) }
+        if let key = e.cacheKey { w.key("cache_key"); w.string(key) }
         w.end()
         return w.bytes
     }

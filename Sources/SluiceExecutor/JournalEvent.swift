@@ -8,6 +8,8 @@ public enum JournalEvent: Equatable, Sendable {
     case task(TaskEvent)
     case childRun(ChildRun)
     case runFinished(state: RunState, time: Int64)
+    /// `--resume` continues the run: events after it belong to the resumed run.
+    case runResumed(time: Int64, pid: Int32)
 
     public static let formatVersion: Int64 = 1
 
@@ -37,10 +39,12 @@ public enum JournalEvent: Equatable, Sendable {
         public var log: String?
         /// A failed attempt that will be retried after this many milliseconds.
         public var retryInMilliseconds: Int64?
+        /// The instance's cache key, on `success` (when an entry was made) and `cached`.
+        public var cacheKey: String?
 
         public init(task: String, mapIndex: Int?, attempt: Int, state: TaskState, time: Int64, exitCode: Int32? = nil,
                     outputs: JSON? = nil, message: String? = nil, cacheHit: Bool? = nil, log: String? = nil,
-                    retryInMilliseconds: Int64? = nil) {
+                    retryInMilliseconds: Int64? = nil, cacheKey: String? = nil) {
             self.task = task
             self.mapIndex = mapIndex
             self.attempt = attempt
@@ -52,6 +56,7 @@ public enum JournalEvent: Equatable, Sendable {
             self.cacheHit = cacheHit
             self.log = log
             self.retryInMilliseconds = retryInMilliseconds
+            self.cacheKey = cacheKey
         }
     }
 
@@ -86,6 +91,7 @@ public enum JournalEvent: Equatable, Sendable {
             if let hit = e.cacheHit { members.append(("cache_hit", .bool(hit))) }
             if let log = e.log { members.append(("log", .string(log))) }
             if let delay = e.retryInMilliseconds { members.append(("retry_in_ms", .int(delay))) }
+            if let key = e.cacheKey { members.append(("cache_key", .string(key))) }
             return .object(members)
         case .childRun(let e):
             return .object([
@@ -95,6 +101,8 @@ public enum JournalEvent: Equatable, Sendable {
             ])
         case .runFinished(let state, let time):
             return .object([("event", .string("run_finished")), ("state", .string(state.rawValue)), ("time", .string(Timestamp.iso(time)))])
+        case .runResumed(let time, let pid):
+            return .object([("event", .string("run_resumed")), ("time", .string(Timestamp.iso(time))), ("pid", .int(Int64(pid)))])
         }
     }
 
@@ -118,7 +126,8 @@ public enum JournalEvent: Equatable, Sendable {
                 task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, attempt: Int(json["try"]?.intValue ?? 0),
                 state: state, time: time, exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                 outputs: json["outputs"], message: json["message"]?.stringValue, cacheHit: json["cache_hit"]?.boolValue,
-                log: json["log"]?.stringValue, retryInMilliseconds: json["retry_in_ms"]?.intValue))
+                log: json["log"]?.stringValue, retryInMilliseconds: json["retry_in_ms"]?.intValue,
+                cacheKey: json["cache_key"]?.stringValue))
         case "child_run":
             guard let task = json["task"]?.stringValue, let child = json["child_run_id"]?.stringValue else { return nil }
             self = .childRun(ChildRun(task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, childRunID: child, time: time,
@@ -126,6 +135,8 @@ public enum JournalEvent: Equatable, Sendable {
         case "run_finished":
             guard let state = json["state"]?.stringValue.flatMap(RunState.init(rawValue:)) else { return nil }
             self = .runFinished(state: state, time: time)
+        case "run_resumed":
+            self = .runResumed(time: time, pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0))
         default:
             return nil
         }

@@ -25,13 +25,27 @@ final class JournalWriter: @unchecked Sendable {
     /// to wake it (a futex call per line otherwise).
     private var writerIdle = false
 
-    init(path: String) throws(ExecutorError) {
+    /// A new journal; or, with `resumingAt`, an existing one continued by
+    /// `--resume`: it must not be locked by a live run, and is cut back to
+    /// that length (its last whole line) before anything is appended.
+    init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ExecutorError("cannot create \(path): \(SystemCalls.errorText())") }
+        fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ExecutorError("cannot \(length == nil ? "create" : "open") \(path): \(SystemCalls.errorText())") }
         // Held for the life of the run: `show` and `runs` tell a running run
         // from one whose process died by trying this lock.
-        _ = flock(fd, LOCK_EX | LOCK_NB)
+        let locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        if let length {
+            guard locked else {
+                SystemCalls.closeDescriptor(fd)
+                throw ExecutorError("the run is still running (another sluice holds \(path)); wait for it or stop it first")
+            }
+            guard ftruncate(fd, off_t(length)) == 0 else {
+                let problem = "cannot cut the torn end off \(path): \(SystemCalls.errorText())"
+                SystemCalls.closeDescriptor(fd)
+                throw ExecutorError(problem)
+            }
+        }
         let directory = (path as NSString).deletingLastPathComponent
         let thread = Thread { [weak self] in
             // The new directory entry must be durable too, or a crash could lose the whole file.

@@ -50,6 +50,29 @@ public struct RunResult: Sendable {
     public var directory: RunDirectory
     public var record: RunRecord
     public var depth: Int
+    /// `--explain`: one line per instance that ran or was cached, in plan order.
+    public var explanations: [String] = []
+    /// Things worth telling that are not failures (a torn journal line dropped on resume…).
+    public var notes: [String] = []
+}
+
+/// Caching choices of one run (docs/executor.md "Caching").
+public struct CacheOptions: Sendable {
+    /// Off: nothing is looked up or published.
+    public var enabled = true
+    /// `--force`: every task runs (and replaces its entry).
+    public var forceAll = false
+    /// `--force-task T`: T and its downstream tasks run.
+    public var forceTasks: [String] = []
+    /// `--explain`: say why each instance ran or was cached.
+    public var explain = false
+
+    public init(enabled: Bool = true, forceAll: Bool = false, forceTasks: [String] = [], explain: Bool = false) {
+        self.enabled = enabled
+        self.forceAll = forceAll
+        self.forceTasks = forceTasks
+        self.explain = explain
+    }
 }
 
 /// What a run may use and decide beyond the plan.
@@ -66,6 +89,9 @@ public struct RunOptions: Sendable {
     public var killGraceNanoseconds: Int64 = 10_000_000_000
     /// Child runs nest at most this deep, so pipelines triggering each other cannot recurse forever.
     public var maxTriggerDepth = 8
+    public var cache = CacheOptions()
+    /// `--resume RUN_ID`: continue this run (of the same pipeline, in the same workspace).
+    public var resumeRunID: String?
     var depth = 0
 
     public init(environment: [String: String], maxActive: Int? = nil, failFast: Bool = false, parentRunID: String? = nil,

@@ -14,6 +14,8 @@ public struct RunRecord: Sendable {
     public var end: Int64?
     /// From `run_finished`; nil while running or after a crash.
     public var finishedState: RunState?
+    /// The journal ended in a torn line (a crash mid-write), which was left out.
+    public var tornTail = false
     public var childRuns: [JournalEvent.ChildRun] = []
     public var mappedCounts: [String: Int] = [:]
     public private(set) var instances: [InstanceRecord] = []
@@ -25,6 +27,8 @@ public struct RunRecord: Sendable {
         public var key: InstanceKey
         public var state: TaskState
         public var cacheHit = false
+        /// The cache key journaled with its success or cache hit.
+        public var cacheKey: String?
         /// The outputs of the successful attempt, as an object (empty otherwise).
         public var outputs: JSON = .object([])
         public var message: String?
@@ -68,6 +72,11 @@ public struct RunRecord: Sendable {
         case .runFinished(let state, let time):
             finishedState = state
             end = time
+        case .runResumed(_, let resumedBy):
+            // Running again: its state comes from the next run_finished (or the lock).
+            finishedState = nil
+            end = nil
+            pid = resumedBy
         }
     }
 
@@ -85,6 +94,7 @@ public struct RunRecord: Sendable {
         if e.state.isTerminal || e.state == .running { instances[index].message = e.message }
         if let outputs = e.outputs, e.state == .success || e.state == .cached { instances[index].outputs = outputs }
         if let hit = e.cacheHit { instances[index].cacheHit = hit }
+        if e.state.isTerminal { instances[index].cacheKey = e.cacheKey }
         guard e.attempt > 0, e.state != .queued else { return }
         var attempts = instances[index].attempts
         if let last = attempts.indices.last, attempts[last].attempt == e.attempt {
@@ -143,7 +153,10 @@ extension RunRecord {
     public static func replay(_ text: String) throws(ExecutorError) -> RunRecord {
         var record = RunRecord()
         var sawStart = false
-        for line in text.split(separator: "\n") {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A crash can tear the last line: only records a newline closed count.
+        if let last = lines.popLast(), !last.isEmpty { record.tornTail = true }
+        for line in lines where !line.isEmpty {
             guard let json = try? JSON.parse(String(line)) else { continue }
             if json["event"]?.stringValue == "run_started", let version = json["version"]?.intValue, version > JournalEvent.formatVersion {
                 throw ExecutorError("journal format version \(version) is newer than this sluice reads (\(JournalEvent.formatVersion))")

@@ -85,4 +85,7 @@ enum SystemCalls {
 
 extension SystemCalls {
     static func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+
+    /// Sends a signal to a whole process group.
+    static func signalGroup(_ pgid: pid_t, _ signal: Int32) { _ = kill(-pgid, signal) }
 }

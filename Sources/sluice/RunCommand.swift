@@ -13,9 +13,11 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Runs every task of the spec (or of a plan.json written by `sluice plan`) as its own \
             process group in the workspace, in parallel up to max_active_tasks, and records the run \
-            in <workspace>/.sluice/runs/<pipeline>/<run_id>/. Exit status: 0 when no task failed, \
+            in <workspace>/.sluice/runs/<pipeline>/<run_id>/. A task whose cache key (rendered command, \
+            params it reads, upstream values, deps files, declared env) matches an intact entry in \
+            .sluice/cache/ is cached, not run. Exit status: 0 when no task failed, \
             1 when one did (or the spec has errors), 2 on usage or I/O errors, 130 when Ctrl-C \
-            interrupted it (running tasks get SIGTERM, then SIGKILL).
+            interrupted it (running tasks get SIGTERM, then SIGKILL; a second Ctrl-C kills at once).
             """
     )
 
@@ -34,15 +36,37 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "After the first task fails for good, start nothing new.")
     var failFast = false
 
+    @Flag(help: "Run every task, even those whose cache entry is up to date (their entries are replaced).")
+    var force = false
+
+    @Option(name: .customLong("force-task"), help: "Run this task and everything downstream of it, cached or not. Repeatable.")
+    var forceTasks: [String] = []
+
+    @Flag(help: "Neither use nor fill the cache: every task runs and nothing is stored.")
+    var noCache = false
+
+    @Flag(help: "Print one line per task saying why it ran or why it was cached.")
+    var explain = false
+
+    @Option(help: "Continue run RUN_ID (or latest) of this pipeline: keep what succeeded, run the rest.")
+    var resume: String?
+
     @Option(help: "Colour output: auto, always or never.")
     var color: ColorChoice = .auto
 
     func validate() throws {
         if let maxActive, maxActive < 1 { throw ValidationError("--max-active must be at least 1, not \(maxActive)") }
+        if resume != nil && !params.isEmpty {
+            throw ValidationError("--resume continues a run with the params it had; --param cannot change them (start a new run instead)")
+        }
+        if resume != nil && dryRun { throw ValidationError("--resume and --dry-run do not go together") }
     }
 
     func run() throws {
-        let plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        if let resume, !dryRun {
+            do { plan = try Executor.planForResume(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+        }
         if dryRun {
             do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
             return
@@ -58,6 +82,8 @@ struct RunCommand: ParsableCommand {
         if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
             options.killGraceNanoseconds = grace * 1_000_000
         }
+        options.cache = CacheOptions(enabled: !noCache, forceAll: force, forceTasks: forceTasks, explain: explain)
+        options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
         let outcome = Self.execute(plan, options: options, services: services)
         progress.stop()
@@ -66,7 +92,9 @@ struct RunCommand: ParsableCommand {
         case .success(let value): result = value
         case .failure(let error): throw failUsageOrIO(error.message)
         }
-        writeOut(RunSummary.render(result, color: color.enabled()))
+        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        if explain && !result.explanations.isEmpty { Self.writeQuietly("\n" + result.explanations.joined(separator: "\n") + "\n") }
+        Self.writeQuietly(RunSummary.render(result, color: color.enabled()))
         if result.state == .interrupted { Foundation.exit(130) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
     }
@@ -85,13 +113,30 @@ struct RunCommand: ParsableCommand {
     /// reaches them, and they would outlive an abruptly killed sluice.
     /// `cancel()` SIGTERMs every running group, SIGKILLs after the grace and
     /// journals them `interrupted`; the run ends `interrupted` (exit 130).
+    /// A second Ctrl-C (or SIGTERM) does not wait for the grace period:
+    /// every running group gets SIGKILL at once.
     static func forwardInterrupts(to executor: Executor) -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { signalNumber in
+        let count = InterruptCount()
+        return [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { executor.cancel() }
+            source.setEventHandler {
+                if count.next() == 1 { executor.cancel() } else { executor.kill() }
+            }
             source.resume()
             return source
+        }
+    }
+
+    /// Stdout that a closed pipe (`sluice run … | head`) cannot crash:
+    /// SIGPIPE is ignored, so a write then fails with EPIPE, which is fine here.
+    static func writeQuietly(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
         }
     }
 
@@ -124,5 +169,18 @@ enum ChildPlans {
             throw Failure(description: "the spec does not check (\(location)); run sluice lint \(path)")
         }
         return plan
+    }
+}
+
+/// How many interrupts arrived (signal handlers run on a global queue).
+final class InterruptCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
     }
 }

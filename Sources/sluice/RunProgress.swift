@@ -73,7 +73,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         if change.state == .running { view.running[change.key] = (change.time, change.attempt) } else { view.running[change.key] = nil }
         guard change.state != .queued else { return }
         if live && change.state == .running { return }
-        if live && change.state == .success && change.key.mapIndex != nil { return }
+        if live && (change.state == .success || change.state == .cached) && change.key.mapIndex != nil { return }
         emit(line(change, view))
     }
 
@@ -123,6 +123,8 @@ final class RunProgress: RunObserver, @unchecked Sendable {
             text += change.attempt > 1 ? " (try \(change.attempt))" : ""
         case .success:
             text += change.duration.map { "  \(Self.seconds($0))" } ?? ""
+        case .cached:
+            break  // which entry, and why: --explain
         case .failed:
             text += " (try \(change.attempt))"
             if let message = change.message { text += ": \(message)" }
@@ -163,7 +165,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         for id in runOrder {
             guard let view = runs[id], !view.finished else { continue }
             let indent = String(repeating: "  ", count: view.depth)
-            let shown: [(String, TaskState)] = [("success", .success), ("running", .running), ("queued", .queued), (Self.retrying, .skipped),
+            let shown: [(String, TaskState)] = [("success", .success), ("cached", .cached), ("running", .running), ("queued", .queued), (Self.retrying, .skipped),
                                                 ("failed", .failed), ("upstream_failed", .upstreamFailed), ("skipped", .skipped)]
             let counts = shown.compactMap { label, state -> String? in
                 guard let n = view.counts[label], n > 0 else { return nil }

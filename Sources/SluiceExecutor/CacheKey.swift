@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import SluicePlan
+
+/// One input of a task instance's cache key. The manifest of a cache entry
+/// keeps every component (a digest plus a short, masked, human-readable
+/// value), so `--explain` can name what changed since the entry was made.
+struct KeyComponent: Equatable, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
+        /// In the order `--explain` reports a difference: the most specific cause first.
+        case param, deps, value, env, item, variable = "var", upstream, outputs, command, task
+    }
+
+    var kind: Kind
+    /// A param path, a deps file, an upstream output (`task.output`), an env
+    /// name, an upstream task, `item`, `run.id`…
+    var name: String
+    /// SHA-256 (hex) of the canonical value.
+    var digest: String
+    /// The value as `--explain` prints it: masked, at most 40 characters.
+    var display: String
+
+    func json() -> JSON {
+        .object([("kind", .string(kind.rawValue)), ("name", .string(name)), ("digest", .string(digest)), ("display", .string(display))])
+    }
+
+    init(kind: Kind, name: String, digest: String, display: String) {
+        self.kind = kind
+        self.name = name
+        self.digest = digest
+        self.display = display
+    }
+
+    init?(json: JSON) {
+        guard let kind = json["kind"]?.stringValue.flatMap(Kind.init(rawValue:)), let name = json["name"]?.stringValue,
+              let digest = json["digest"]?.stringValue else { return nil }
+        self.init(kind: kind, name: name, digest: digest, display: json["display"]?.stringValue ?? "")
+    }
+}
+
+/// A cache key: SHA-256 over a versioned, canonical encoding of its components.
+struct CacheKey: Equatable, Sendable {
+    /// Bump when the encoding or the meaning of a component changes: every old entry then misses.
+    static let formatVersion = 1
+
+    var digest: String
+    var components: [KeyComponent]
+
+    init(components: [KeyComponent]) {
+        self.components = components
+        var hasher = SHA256()
+        hasher.update(data: Array("sluice-cache-key v\(Self.formatVersion)\n".utf8))
+        for component in components {
+            // Lengths first: no choice of names can make two encodings collide.
+            let line = "\(component.kind.rawValue)\u{0}\(component.name.utf8.count):\(component.name)\u{0}\(component.digest)\n"
+            hasher.update(data: Array(line.utf8))
+        }
+        digest = Self.hex(hasher.finalize())
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let table: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(table[Int(byte >> 4)])
+            out.append(table[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
+
+    static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
+    /// `3f2a9c4d1e0b`: enough to tell keys apart in a message.
+    static func short(_ digest: String) -> String { String(digest.prefix(12)) }
+
+    /// A value as `--explain` shows it: masked, on one line, at most 40 characters.
+    static func display(_ text: String, masker: SecretMasker) -> String {
+        let flat = masker.mask(text).replacingOccurrences(of: "\n", with: "\\n")
+        return flat.count > 40 ? String(flat.prefix(39)) + "…" : flat
+    }
+}
+
+/// The SHA-256 of a file's content, streamed.
+enum FileDigest {
+    static func sha256(path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 17)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return CacheKey.hex(hasher.finalize())
+    }
+}

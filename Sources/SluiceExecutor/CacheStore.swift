@@ -1,0 +1,377 @@
+import Foundation
+import SluicePlan
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a cache entry holds. An entry with tables or files is a directory
+/// `entries/<k0k1>/<key>/` holding `manifest.json` and the artifacts (hard
+/// links of the run's own files). An entry without them is two lines in a
+/// pack, `packs/<run_id>-<pid>.jsonl`, one file per run written when it ends:
+/// allocating an inode per entry is what a first run would spend most on
+/// (docs/executor.md "The store"). Either way a manifest is two lines: what a
+/// hit uses (scalar outputs, artifacts), then whose key it is and the key's
+/// components, which only `--explain` parses. Entries never change.
+struct CacheManifest: Sendable {
+    static let formatVersion: Int64 = 1
+
+    struct Artifact: Sendable, Equatable {
+        /// The output's name.
+        var output: String
+        /// The file beside the manifest: `<output>.arrow` for a table, `<output>.file` for a file.
+        var file: String
+        var size: Int64
+        var sha256: String
+        /// A file output's declared `path:` in the workspace (mapped: with the index), if any.
+        var workspacePath: String?
+    }
+
+    var key: String
+    var pipeline: String
+    var task: String
+    var mapIndex: Int?
+    /// The run that made the entry.
+    var runID: String
+    var created: Int64
+    /// Scalar outputs (and a branch task's `branch`), as an object.
+    var outputs: JSON
+    var artifacts: [Artifact]
+    var components: [KeyComponent]
+
+    /// Only what a hit uses: every cached instance of a re-run parses one.
+    func json() -> JSON {
+        .object([
+            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("run_id", .string(runID)), ("outputs", outputs),
+            ("artifacts", .array(artifacts.map { a in
+                .object([("output", .string(a.output)), ("file", .string(a.file)), ("size", .int(a.size)), ("sha256", .string(a.sha256)),
+                         ("path", a.workspacePath.map(JSON.string) ?? .null)])
+            })),
+        ])
+    }
+
+    /// The manifest's second line: whose key it is and the components it was computed from.
+    func componentsJSON() -> JSON {
+        .object([
+            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("pipeline", .string(pipeline)), ("task", .string(task)),
+            ("map_index", mapIndex.map { .int(Int64($0)) } ?? .null), ("run_id", .string(runID)),
+            ("created", .string(Timestamp.iso(created))), ("components", .array(components.map { $0.json() })),
+        ])
+    }
+
+    init(key: String, pipeline: String, task: String, mapIndex: Int?, runID: String, created: Int64, outputs: JSON,
+         artifacts: [Artifact], components: [KeyComponent]) {
+        self.key = key
+        self.pipeline = pipeline
+        self.task = task
+        self.mapIndex = mapIndex
+        self.runID = runID
+        self.created = created
+        self.outputs = outputs
+        self.artifacts = artifacts
+        self.components = components
+    }
+
+    /// Nil for anything but a whole manifest of this format: a manifest torn
+    /// by a crash (entries are not fsynced) reads as a miss. Pipeline, task
+    /// and the rest of the second line are not read (they stay empty).
+    init?(json: JSON) {
+        guard json["version"]?.intValue == Self.formatVersion, let key = json["key"]?.stringValue,
+              let runID = json["run_id"]?.stringValue, let outputs = json["outputs"], outputs.objectValue != nil,
+              let artifacts = json["artifacts"]?.arrayValue else { return nil }
+        var parsed: [Artifact] = []
+        for a in artifacts {
+            guard let output = a["output"]?.stringValue, let file = a["file"]?.stringValue, !file.contains("/"), !file.hasPrefix("."),
+                  let size = a["size"]?.intValue, let sha = a["sha256"]?.stringValue else { return nil }
+            parsed.append(Artifact(output: output, file: file, size: size, sha256: sha, workspacePath: a["path"]?.stringValue))
+        }
+        self.init(key: key, pipeline: "", task: "", mapIndex: nil, runID: runID, created: 0, outputs: outputs, artifacts: parsed,
+                  components: [])
+    }
+}
+
+/// `<workspace>/.sluice/cache/`: the entries, the cache-wide lock, the
+/// temporary directories entries are built in, and the deps digest memo.
+///
+/// ```
+/// cache/lock                      runs hold it shared, `sluice cache gc` exclusively
+/// cache/publish.lock              held while an entry is replaced (--force, a damaged entry)
+/// cache/entries/3f/3f2a…/         manifest.json and the entry's tables and files
+/// cache/packs/<run_id>-<pid>.jsonl entries without artifacts, two lines each, one file per run
+/// cache/tmp/<key>.<pid>.<random>/ an entry being built; renamed into entries/ when whole
+/// cache/deps.json                 (device, inode, size, mtime) → sha256 of deps files
+/// ```
+final class CacheStore: @unchecked Sendable {
+    let root: String
+    private var lockFD: Int32 = -1
+
+    init(workspace: String) { root = workspace + "/.sluice/cache" }
+
+    var entriesRoot: String { root + "/entries" }
+    var temporaryRoot: String { root + "/tmp" }
+    var lockPath: String { root + "/lock" }
+
+    /// The directory of an entry with artifacts.
+    func entryPath(_ key: String) -> String { entriesRoot + "/" + String(key.prefix(2)) + "/" + key }
+
+    var packsRoot: String { root + "/packs" }
+
+    private let packLock = NSLock()
+    /// Entries of every pack by key, loaded at the first lookup (newer packs win).
+    private var packIndex: [String: (Substring, Substring)]?
+    /// Entries without artifacts published by this run, written by `writePack`.
+    private var pendingPack: [String] = []
+
+    /// Both lines of the entry's manifest, from a pack or an entry directory.
+    private func manifestLines(_ key: String) -> (Substring, Substring)? {
+        packLock.lock()
+        if packIndex == nil { packIndex = Self.readPacks(packsRoot) }
+        let packed = packIndex?[key]
+        packLock.unlock()
+        if let packed { return packed }
+        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.json") else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // Three parts: two lines and the empty rest after the final newline. Anything else is torn.
+        guard lines.count == 3, lines[2].isEmpty else { return nil }
+        return (lines[0], lines[1])
+    }
+
+    /// Every pack's entries by key, in run order so a later run's entry (`--force`) wins.
+    static func readPacks(_ directory: String) -> [String: (Substring, Substring)] {
+        var index: [String: (Substring, Substring)] = [:]
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where name.hasSuffix(".jsonl") {
+            for (key, first, second) in packEntries(directory + "/" + name) { index[key] = (first, second) }
+        }
+        return index
+    }
+
+    /// The entries of one pack: each a manifest line and a components line.
+    /// Keys are read at a fixed place, so loading a pack costs no JSON parsing.
+    static func packEntries(_ path: String) -> [(String, Substring, Substring)] {
+        guard let bytes = CacheFiles.readSmall(path) else { return [] }
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        _ = lines.popLast()  // the empty rest after the last newline (or a torn line)
+        let prefix = "{\"version\":\(CacheManifest.formatVersion),\"key\":\""
+        var entries: [(String, Substring, Substring)] = []
+        var i = 0
+        while i + 1 < lines.count {
+            let first = lines[i], second = lines[i + 1]
+            i += 2
+            guard first.hasPrefix(prefix), second.hasPrefix(prefix) else { continue }
+            let key = String(first.dropFirst(prefix.count).prefix(64))
+            guard key.count == 64, second.dropFirst(prefix.count).hasPrefix(key) else { continue }
+            entries.append((key, first, second))
+        }
+        return entries
+    }
+
+    /// Writes the entries without artifacts this run published, as one pack.
+    /// Not fsynced: a lost pack is a slower next run, and a torn one loses only its torn end.
+    func writePack(runID: String) {
+        packLock.lock()
+        let text = pendingPack.joined()
+        pendingPack.removeAll()
+        packLock.unlock()
+        guard !text.isEmpty, (try? RunFiles.makeDirectories(packsRoot)) != nil else { return }
+        CacheFiles.writeQuietly(text, to: packsRoot + "/\(runID)-\(getpid()).jsonl")
+    }
+
+    /// Held shared for the whole run, so `sluice cache gc` never removes an
+    /// entry a run is reading or writing. Waits while a gc holds it.
+    func lockShared() throws(ExecutorError) {
+        try RunFiles.makeDirectories(temporaryRoot)
+        try RunFiles.makeDirectories(entriesRoot)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ExecutorError("cannot open \(lockPath): \(SystemCalls.errorText())") }
+        while flock(fd, LOCK_SH) != 0 {
+            guard errno == EINTR else { close(fd); throw ExecutorError("cannot lock \(lockPath): \(SystemCalls.errorText())") }
+        }
+        lockFD = fd
+    }
+
+    func unlock() {
+        guard lockFD >= 0 else { return }
+        close(lockFD)
+        lockFD = -1
+    }
+
+    /// The entry's manifest, whatever the state of its files (its `components` are not read).
+    func manifest(_ key: String) -> CacheManifest? {
+        guard let (first, _) = manifestLines(key), let json = try? JSON.parse(String(first)),
+              let manifest = CacheManifest(json: json), manifest.key == key else { return nil }
+        return manifest
+    }
+
+    /// The components the entry's key was computed from, for `--explain`.
+    func components(_ key: String) -> [KeyComponent]? {
+        guard let (_, second) = manifestLines(key), let json = try? JSON.parse(String(second)), json["key"]?.stringValue == key,
+              let list = json["components"]?.arrayValue else { return nil }
+        return list.compactMap(KeyComponent.init(json:))
+    }
+
+    /// A usable entry: its manifest reads whole and every file it lists is
+    /// there with its recorded size (a stat each; contents are not hashed again).
+    func lookup(_ key: String) -> CacheManifest? {
+        guard let manifest = manifest(key), intact(manifest) else { return nil }
+        return manifest
+    }
+
+    func intact(_ manifest: CacheManifest) -> Bool {
+        let path = entryPath(manifest.key)
+        return manifest.artifacts.allSatisfy { CacheFiles.size(path + "/" + $0.file) == $0.size }
+    }
+
+    /// Builds an entry in `tmp/` and renames it into place. If another run
+    /// published the same key first, its entry stays and ours is dropped,
+    /// unless `replace` (`--force`) or the existing entry is damaged: then,
+    /// under `publish.lock`, the old entry is moved aside and ours put in.
+    /// Returns a problem to report, or nil.
+    func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
+        let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let text = manifest.json().compact() + "\n" + manifest.componentsJSON().compact() + "\n"
+        if !manifest.artifacts.isEmpty { _ = mkdir(entriesRoot + "/" + String(manifest.key.prefix(2)), 0o755) }
+        if manifest.artifacts.isEmpty {
+            packLock.lock()
+            pendingPack.append(text)
+            packLock.unlock()
+            return nil
+        }
+        let target = entryPath(manifest.key)
+        guard mkdir(building, 0o755) == 0 else { return "cannot create \(building): \(SystemCalls.errorText())" }
+        for artifact in manifest.artifacts {
+            guard let source = sources[artifact.output] else { continue }
+            if let problem = CacheFiles.linkOrCopy(source, to: building + "/" + artifact.file, copy: artifact.workspacePath != nil) {
+                CacheFiles.removeTree(building)
+                return problem
+            }
+        }
+        guard CacheFiles.writeNew(text, to: building + "/manifest.json") else {
+            CacheFiles.removeTree(building)
+            return "cannot write \(building)/manifest.json: \(SystemCalls.errorText())"
+        }
+        if rename(building, target) == 0 { return nil }
+        guard errno == EEXIST || errno == ENOTEMPTY else {
+            let problem = "cannot publish \(target): \(SystemCalls.errorText())"
+            CacheFiles.removeTree(building)
+            return problem
+        }
+        if !replace, lookup(manifest.key) != nil {
+            CacheFiles.removeTree(building)  // another run published the same key first: keep theirs
+            return nil
+        }
+        return withPublishLock { () -> String? in
+            let aside = temporaryRoot + "/replaced." + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+            if rename(target, aside) != 0 && errno != ENOENT {
+                CacheFiles.removeTree(building)
+                return "cannot replace \(target): \(SystemCalls.errorText())"
+            }
+            let moved = rename(building, target) == 0
+            CacheFiles.removeTree(aside)
+            if !moved { CacheFiles.removeTree(building) }
+            return nil
+        }
+    }
+
+    private func withPublishLock<T>(_ body: () -> T) -> T {
+        let fd = open(root + "/publish.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd >= 0 { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} }
+        defer { if fd >= 0 { close(fd) } }
+        return body()
+    }
+
+    /// Removes what crashed runs left in `tmp/`: directories whose process is gone.
+    func sweepTemporaries() -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryRoot) else { return 0 }
+        var removed = 0
+        for name in names {
+            let parts = name.split(separator: ".")
+            guard parts.count >= 3, let pid = pid_t(parts[parts.count - 2]) else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            CacheFiles.removeTree(temporaryRoot + "/" + name)
+            removed += 1
+        }
+        return removed
+    }
+}
+
+/// Small file operations of the cache, none of which fsyncs: entries are
+/// checked when read (a torn manifest is a miss), not made durable when written.
+enum CacheFiles {
+    static func size(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    /// A hard link (the same bytes, no copy), or a copy where links do not
+    /// work (another file system) or must not be used (`copy`: a workspace
+    /// file the user may edit in place). A copy is written under a name that
+    /// does not end in `.arrow` and renamed when whole.
+    static func linkOrCopy(_ source: String, to target: String, copy: Bool) -> String? {
+        if !copy, link(source, target) == 0 { return nil }
+        if !copy, errno == EEXIST { return "cannot link \(source) to \(target): it exists" }
+        let partial = target + ".part-\(getpid())"
+        unlink(partial)
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: partial)
+        } catch {
+            unlink(partial)
+            return "cannot copy \(source) to \(target): \(error.localizedDescription)"
+        }
+        guard rename(partial, target) == 0 else {
+            let problem = "cannot move \(partial) to \(target): \(SystemCalls.errorText())"
+            unlink(partial)
+            return problem
+        }
+        return nil
+    }
+
+    /// A small file read whole (a manifest): one buffer of the file's size.
+    static func readSmall(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size < 1 << 26 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            offset += n
+        }
+        return bytes
+    }
+
+    /// Writes a file that must not exist yet (inside a fresh directory).
+    static func writeNew(_ text: String, to path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return writeAll(fd, Array(text.utf8))
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            if n < 0 { if errno == EINTR { continue }; return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// Replaces a file by rename, without fsync: for memos and records that a
+    /// crash may lose but must never leave half-written.
+    static func writeQuietly(_ text: String, to path: String) {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard writeNew(text, to: temporary), rename(temporary, path) == 0 else { unlink(temporary); return }
+    }
+
+    /// `rm -rf`, quietly.
+    static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

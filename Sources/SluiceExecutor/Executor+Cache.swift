@@ -1,0 +1,293 @@
+import Foundation
+import SluicePlan
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Caching (docs/executor.md "Caching"): each instance's key is computed
+/// when it is about to start; a key with an intact entry makes it `cached`
+/// (outputs linked into this run), anything else runs, and a success is
+/// published as a new entry on the publisher's thread.
+extension Executor {
+    enum CacheDecision {
+        case hit(CacheManifest, CacheKey)
+        case run(CacheKey?, why: String)
+    }
+
+    func cacheDecision(_ ref: InstanceRef) -> CacheDecision {
+        let task = graph.tasks[ref.task]
+        if task.kind == .trigger { return .run(nil, why: "ran: trigger tasks are never cached (the child run has its own cache)") }
+        if !task.cache { return .run(nil, why: "ran: cache: false") }
+        guard let store = cache else { return .run(nil, why: "ran: caching is off") }
+        guard let key = computeKey(ref) else { return .run(nil, why: "ran: its command or env could not be rendered") }
+        if forced.contains(ref.task) {
+            let named = options.cache.forceAll ? "--force" : "--force-task"
+            return .run(key, why: "ran: \(named)")
+        }
+        if let manifest = store.lookup(key.digest) { return .hit(manifest, key) }
+        return .run(key, why: options.cache.explain ? explainMiss(ref, key) : "")
+    }
+
+    // MARK: - Keys
+
+    /// The key of an instance about to start, or nil when its command or env
+    /// cannot be rendered (the attempt then fails and nothing is cached).
+    func computeKey(_ ref: InstanceRef) -> CacheKey? {
+        let task = graph.tasks[ref.task]
+        var parts: [KeyComponent] = []
+        func add(_ kind: KeyComponent.Kind, _ name: String, _ canonical: String, _ display: String) {
+            parts.append(KeyComponent(kind: kind, name: name, digest: CacheKey.sha256(canonical), display: display))
+        }
+        func shown(_ text: String) -> String { CacheKey.display(text, masker: masker) }
+        add(.task, task.id, task.id + "\u{0}" + (ref.mapIndex.map(String.init) ?? "-"), key(ref).description)
+        let context = keyContext(ref)
+        if let run = task.run {
+            guard let command = try? TemplateRenderer.shellCommand(run, context) else { return nil }
+            add(.command, "run", command, shown(command))
+        }
+        for path in task.reads.params {
+            let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params)
+            add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shown($0.compact()) } ?? "(absent)")
+        }
+        for reference in task.reads.outputs {
+            let name = reference.task + "." + reference.output
+            guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
+            add(.value, name, value.compact(), shown(value.compact()))
+        }
+        if ref.mapIndex != nil, let item = context.item { add(.item, "item", item.compact(), shown(item.compact())) }
+        let references = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
+        if references.contains(.runID) { add(.variable, "run.id", runID, runID) }
+        if references.contains(.runDate) { add(.variable, "run.date", runDate, runDate) }
+        for variable in task.env.sorted(by: { $0.name < $1.name }) {
+            if plan.secrets.contains(variable.name) {
+                add(.env, variable.name, "\u{0}secret", "(secret)")  // a secret by name only, never its value
+                continue
+            }
+            guard let text = try? TemplateRenderer.plainText(variable.value, context) else { return nil }
+            add(.env, variable.name, text, shown(text))
+        }
+        for dep in task.deps.sorted() {
+            let digest = depsDigests?.digest(dep.hasPrefix("/") ? dep : workspace + "/" + dep) ?? "missing"
+            add(.deps, dep, digest, CacheKey.short(digest))
+        }
+        for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
+            let (canonical, display) = upstreamIdentity(up)
+            add(.upstream, graph.tasks[up].id, canonical, display)
+        }
+        let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
+        add(.outputs, "declared", declared.joined(separator: "\n"), "")
+        return CacheKey(components: parts)
+    }
+
+    /// What downstream keys fold in for one upstream task: each instance's
+    /// state and identity (its cache key, or a per-run identity when it is not cached).
+    private func upstreamIdentity(_ up: Int) -> (String, String) {
+        let refs: [InstanceRef]
+        if graph.tasks[up].isMapped, let count = scheduler.expandedCount(up) {
+            refs = (0..<count).map { InstanceRef(task: up, mapIndex: $0) }
+        } else {
+            refs = [InstanceRef(task: up, mapIndex: nil)]
+        }
+        var canonical = ""
+        var display = ""
+        for r in refs {
+            let state: String
+            switch scheduler.phase(r) {
+            case .done(let s)?: state = s == .success || s == .cached ? "ok" : s.rawValue
+            default: state = "pending"
+            }
+            let identity = identities[r] ?? "-"
+            canonical += "\(r.mapIndex ?? -1):\(state):\(identity)\n"
+            display = refs.count == 1 ? "\(state) \(CacheKey.short(identity))" : "\(refs.count) instances"
+        }
+        return (canonical, display)
+    }
+
+    /// Like `renderContext`, but tables and files render as their content
+    /// digests: their paths name this run's directory, their bytes are what matter.
+    private func keyContext(_ ref: InstanceRef) -> RenderContext {
+        var item = ref.mapIndex.flatMap { index in items[ref.task].flatMap { index < $0.count ? $0[index] : nil } }
+        if let index = ref.mapIndex, case .output(let source)? = graph.tasks[ref.task].foreach, isArtifact(source),
+           let list = (try? keyOutput(source))?.0.arrayValue, index < list.count {
+            item = list[index]
+        }
+        return RenderContext(params: plan.params, runID: runID, runDate: runDate, item: item, index: ref.mapIndex,
+                             output: { [unowned self] reference throws(RenderError) in try self.keyOutput(reference) })
+    }
+
+    private func isArtifact(_ reference: OutputReference) -> Bool {
+        guard let producer = graph.index[reference.task] else { return false }
+        return graph.tasks[producer].output(reference.output)?.type.isArtifact == true
+    }
+
+    private func keyOutput(_ reference: OutputReference) throws(RenderError) -> (JSON, ValueType) {
+        let (value, type) = try resolveOutput(reference)
+        guard isArtifact(reference), let producer = graph.index[reference.task] else { return (value, type) }
+        func digest(_ r: InstanceRef) -> JSON { .string("sha256:" + (artifactDigests[r]?[reference.output] ?? "unknown")) }
+        if graph.tasks[producer].isMapped {
+            let count = scheduler.expandedCount(producer) ?? 0
+            let refs = (0..<count).map { InstanceRef(task: producer, mapIndex: $0) }
+            return (.array(refs.filter { outputs[$0]?[reference.output] != nil }.map(digest)), type)
+        }
+        return (digest(InstanceRef(task: producer, mapIndex: nil)), type)
+    }
+
+    /// An instance that is not cached (cache: false, a trigger, a key that
+    /// could not be computed) gets an identity of its own run: whatever
+    /// depends on it runs again too.
+    func uncachedIdentity(_ ref: InstanceRef) -> String {
+        CacheKey.sha256("uncached\u{0}\(runID)\u{0}\(key(ref).fileStem)")
+    }
+
+    // MARK: - Hits
+
+    /// Links the entry's artifacts into this run, restores workspace files
+    /// that changed, and settles the instance `cached`. False: the entry
+    /// could not be used, and the instance runs.
+    func applyHit(_ ref: InstanceRef, _ manifest: CacheManifest, _ cacheKey: CacheKey) -> Bool {
+        guard let store = cache else { return false }
+        let task = graph.tasks[ref.task]
+        let key = cacheKey
+        var values: [String: JSON] = [:]
+        for (name, value) in manifest.outputs.objectValue ?? [] { values[name] = value }
+        var digests: [String: String] = [:]
+        let outputDirectory = directory.outputDirectory(self.key(ref))
+        if !task.outputs.isEmpty || task.branch != nil {
+            do { try RunFiles.makeDirectories(outputDirectory) } catch { return false }
+        }
+        for artifact in manifest.artifacts {
+            guard let declared = task.output(artifact.output), declared.type.isArtifact else { return false }
+            let source = store.entryPath(key.digest) + "/" + artifact.file
+            let target: String
+            if let relative = artifact.workspacePath {
+                target = workspace + "/" + relative
+                if CacheFiles.size(target) != artifact.size || FileDigest.sha256(path: target) != artifact.sha256 {
+                    do { try RunFiles.makeDirectories((target as NSString).deletingLastPathComponent) } catch { return false }
+                    guard CacheFiles.linkOrCopy(source, to: target, copy: true) == nil else { return false }
+                }
+            } else {
+                target = outputDirectory + "/" + artifact.output + (declared.type.tableColumns != nil ? ".arrow" : "")
+                unlink(target)
+                guard CacheFiles.linkOrCopy(source, to: target, copy: false) == nil else { return false }
+            }
+            values[artifact.output] = .string(target)
+            digests[artifact.output] = artifact.sha256
+        }
+        guard task.outputs.allSatisfy({ values[$0.name] != nil }) else { return false }
+        if task.branch != nil, applyBranch(ref, values) != nil { return false }
+        if !task.outputs.isEmpty || task.branch != nil {
+            CacheFiles.writeQuietly(masker.mask(orderedOutputs(task, values)).pretty(), to: outputDirectory + "/outputs.json")
+        }
+        outputs[ref] = values
+        artifactDigests[ref] = digests
+        identities[ref] = key.digest
+        let message = "key \(CacheKey.short(key.digest))… from run \(manifest.runID)"
+        if options.cache.explain { explanations.append((ref, "cached: " + message)) }
+        emit(ref, attempt: 0, state: .cached, message: message, outputs: orderedOutputs(task, values), cacheHit: true,
+             cacheKey: key.digest)
+        handle(scheduler.finish(ref, .cached))
+        return true
+    }
+
+    /// An instance's outputs in declaration order, a branch task's `branch` last.
+    func orderedOutputs(_ task: PlanTask, _ values: [String: JSON]) -> JSON {
+        .object(task.outputs.map(\.name).compactMap { name in values[name].map { (name, $0) } }
+                + (values[OutputsFile.branchOutput].map { task.output("branch") == nil ? [("branch", $0)] : [] } ?? []))
+    }
+
+    // MARK: - Publishing
+
+    /// After a success: records the artifacts' digests and the instance's
+    /// identity, and hands a new entry to the publisher. Returns the key to
+    /// journal, or nil when nothing is cached.
+    func recordSuccess(_ ref: InstanceRef, _ values: [String: JSON], end: Int64) -> String? {
+        let task = graph.tasks[ref.task]
+        var digests: [String: String] = [:]
+        var sources: [String: String] = [:]
+        var artifacts: [CacheManifest.Artifact] = []
+        for output in task.outputs where output.type.isArtifact {
+            guard let path = values[output.name]?.stringValue else { continue }
+            let digest = FileDigest.sha256(path: path) ?? "unreadable"
+            digests[output.name] = digest
+            sources[output.name] = path
+            let inWorkspace = output.path != nil && path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : nil
+            artifacts.append(CacheManifest.Artifact(output: output.name, file: output.name + (output.type.tableColumns != nil ? ".arrow" : ".file"),
+                                                    size: CacheFiles.size(path) ?? -1, sha256: digest, workspacePath: inWorkspace))
+        }
+        artifactDigests[ref] = digests
+        guard let key = pendingKeys.removeValue(forKey: ref), let store = cache, let publisher else {
+            identities[ref] = uncachedIdentity(ref)
+            return nil
+        }
+        identities[ref] = key.digest
+        let scalars = values.filter { name, _ in task.output(name)?.type.isArtifact != true }
+        // A value holding a secret could only be stored masked, and a cached
+        // instance would then hand `***` downstream: such outputs are not cached.
+        if !masker.isEmpty, masker.mask(orderedOutputs(task, scalars)) != orderedOutputs(task, scalars) { return nil }
+        let manifest = CacheManifest(key: key.digest, pipeline: plan.pipeline, task: task.id, mapIndex: ref.mapIndex, runID: runID,
+                                     created: end, outputs: orderedOutputs(task, scalars), artifacts: artifacts, components: key.components)
+        let replace = forced.contains(ref.task)
+        let files = sources
+        publisher.submit { store.publish(manifest, sources: files, replace: replace) }
+        return key.digest
+    }
+}
+
+/// Publishes cache entries on a thread of its own, so linking files and
+/// renaming directories overlaps the tasks instead of delaying the next start.
+/// `finish` waits for every entry (the run holds the cache lock until then).
+final class CachePublisher: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> String?] = []
+    private var closing = false
+    private var finished = false
+    private var problems: [String] = []
+
+    init() {
+        let thread = Thread { [self] in work() }
+        thread.name = "sluice-cache-publisher"
+        thread.start()
+    }
+
+    func submit(_ job: @escaping @Sendable () -> String?) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits for every submitted entry; returns the problems met (entries not published).
+    func finish() -> [String] {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        let problems = self.problems
+        condition.unlock()
+        return problems
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !closing { condition.wait() }
+            if jobs.isEmpty {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll()
+            condition.unlock()
+            let found = batch.compactMap { $0() }
+            if !found.isEmpty {
+                condition.lock()
+                problems += found
+                condition.unlock()
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SluicePlan
+
+/// `--explain`: why an instance ran, against the most recent cache key an
+/// earlier run of the pipeline journaled for it (`cache_key` on its
+/// `success` or `cached` event) and that entry's recorded components.
+extension Executor {
+    /// Earlier runs read for `--explain`, newest first.
+    static let explainRunLimit = 20
+
+    func explainMiss(_ ref: InstanceRef, _ key: CacheKey) -> String {
+        let instance = self.key(ref)
+        guard let previous = previousKey(instance) else { return "ran: no earlier run made a cache entry for it" }
+        guard let store = cache, let components = store.components(previous.key) else {
+            return "ran: the cache entry of run \(previous.runID) (\(CacheKey.short(previous.key))…) is gone"
+        }
+        if previous.key == key.digest { return "ran: the cached outputs of \(CacheKey.short(key.digest))… are missing or damaged" }
+        let before = Dictionary(components.map { ("\($0.kind.rawValue)\u{0}\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
+        let now = Dictionary(key.components.map { ("\($0.kind.rawValue)\u{0}\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
+        for kind in KeyComponent.Kind.allCases {
+            let names = Set(before.values.filter { $0.kind == kind }.map(\.name)).union(now.values.filter { $0.kind == kind }.map(\.name))
+            for name in names.sorted() {
+                let id = "\(kind.rawValue)\u{0}\(name)"
+                let old = before[id], new = now[id]
+                guard old?.digest != new?.digest else { continue }
+                return "ran: " + Self.describeChange(kind, name, old: old, new: new, upstreamRan: upstreamRan(name))
+            }
+        }
+        return "ran: the cache key changed (cache format \(CacheKey.formatVersion))"
+    }
+
+    private static func describeChange(_ kind: KeyComponent.Kind, _ name: String, old: KeyComponent?, new: KeyComponent?,
+                                       upstreamRan: Bool) -> String {
+        let change = "(\(old?.display ?? "none") -> \(new?.display ?? "none"))"
+        switch kind {
+        case .param:
+            if old == nil { return "param \(name) is new \(change)" }
+            return "param \(name) changed \(change)"
+        case .deps:
+            if new?.display == "missing" { return "deps file \(name) is missing" }
+            return old == nil ? "deps file \(name) was added" : "deps file \(name) changed"
+        case .value: return "upstream value \(name) changed \(change)"
+        case .env: return old == nil || new == nil ? "env \(name) was \(old == nil ? "added" : "removed")" : "env \(name) changed \(change)"
+        case .item: return "item changed \(change)"
+        case .variable: return "\(name) changed \(change)"
+        case .upstream:
+            if old == nil || new == nil { return "upstream \(name) was \(old == nil ? "added" : "removed")" }
+            return upstreamRan ? "upstream \(name) ran" : "upstream \(name) changed \(change)"
+        case .outputs: return "declared outputs changed"
+        case .command: return "command changed"
+        case .task: return "task changed"
+        }
+    }
+
+    /// Whether an upstream task (by id) ran in this run rather than coming from the cache.
+    private func upstreamRan(_ id: String) -> Bool {
+        guard let index = graph.index[id] else { return false }
+        let refs = graph.tasks[index].isMapped
+            ? (0..<(scheduler.expandedCount(index) ?? 0)).map { InstanceRef(task: index, mapIndex: $0) }
+            : [InstanceRef(task: index, mapIndex: nil)]
+        return refs.contains { record.instance(key($0))?.state == .success }
+    }
+
+    /// The newest earlier run's cache key for this instance, loaded once per run.
+    private func previousKey(_ instance: InstanceKey) -> (key: String, runID: String)? {
+        if previousKeys == nil { previousKeys = Self.loadPreviousKeys(workspace: workspace, pipeline: plan.pipeline, except: runID) }
+        return previousKeys?[instance]
+    }
+
+    static func loadPreviousKeys(workspace: String, pipeline: String, except: String) -> [InstanceKey: (key: String, runID: String)] {
+        var found: [InstanceKey: (key: String, runID: String)] = [:]
+        let runs = RunCatalog(workspaces: [workspace]).entries(pipeline: pipeline).filter { $0.directory.runID != except }
+        for entry in runs.prefix(explainRunLimit) {
+            guard let record = try? RunCatalog.load(entry) else { continue }
+            for instance in record.instances where found[instance.key] == nil {
+                if let key = instance.cacheKey { found[instance.key] = (key, entry.directory.runID) }
+            }
+        }
+        return found
+    }
+}

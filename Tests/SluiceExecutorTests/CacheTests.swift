@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import SluicePlan
+@testable import SluiceExecutor
+
+/// The cache through the executor loop, with the fake runner: what a second
+/// run starts, what a change invalidates, and the journal's cache fields.
+
+/// A task writing the int output `n`, with its `reads` filled in as the compiler would.
+private func outputsTask(_ id: String, needs: [String] = [], template: Template) -> PlanTask {
+    var t = task(id, needs: needs, template: template)
+    t.outputs = [PlanOutput(name: "n", type: .int)]
+    t.reads = Reads(params: template.references.compactMap { if case .param(let p) = $0 { p.joined(separator: ".") } else { nil } },
+                    outputs: template.references.compactMap { if case .output(let o) = $0 { o } else { nil } })
+    return t
+}
+
+private func twoStep(n: Int64) -> Plan {
+    let first = outputsTask("first", template: Template([.text("echo "), .reference(.param(["n"]))]))
+    let reference = OutputReference(task: "first", output: "n", type: .int, mapped: false)
+    let second = outputsTask("second", needs: ["first"], template: Template([.text("echo "), .reference(.output(reference))]))
+    var other = task("other")
+    other.reads = Reads()
+    return plan([first, second, other], params: .object([("n", .int(n))]))
+}
+
+/// An `echo` process writes `n=` the last word of its command.
+private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour {
+    guard request.command.hasPrefix("echo") else { return FakeBehaviour() }
+    return FakeBehaviour(outputs: "n=" + (request.command.split(separator: " ").last.map(String.init) ?? "0").replacingOccurrences(of: "'", with: ""))
+}
+
+@Test func aSecondRunStartsNothingAndJournalsCacheKeys() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let (first, firstRunner) = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    #expect(first.state == .success)
+    #expect(firstRunner.started.count == 3)
+    let (second, secondRunner) = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    #expect(secondRunner.started.isEmpty)
+    for name in ["first", "second", "other"] {
+        let instance = try #require(second.record.instance(InstanceKey(task: name)))
+        #expect(instance.state == .cached)
+        #expect(instance.cacheHit)
+        #expect(instance.cacheKey == first.record.instance(InstanceKey(task: name))?.cacheKey)
+        #expect(instance.cacheKey?.count == 64)
+    }
+    #expect(second.record.instance(InstanceKey(task: "second"))?.outputs["n"] == .int(1))
+}
+
+@Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    _ = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    var options = RunOptions(environment: ["PATH": "/usr/bin:/bin"])
+    options.cache.explain = true
+    let (changed, runner) = try runWithFake(twoStep(n: 2), in: dir, options: options, behaviour: writesN)
+    #expect(runner.commands == ["echo 2", "echo 2"])
+    #expect(changed.state(of: "other") == .cached)
+    #expect(changed.explanations.contains("first: ran: param n changed (1 -> 2)"), "\(changed.explanations)")
+    #expect(changed.explanations.contains("second: ran: upstream value first.n changed (1 -> 2)"), "\(changed.explanations)")
+    #expect(changed.explanations.contains { $0.hasPrefix("other: cached: key ") })
+}
+
+@Test func forceTaskRunsTheTaskAndItsDownstreamAndRefusesUnknownTasks() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    _ = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    var options = RunOptions(environment: ["PATH": "/usr/bin:/bin"])
+    options.cache.forceTasks = ["first"]
+    let (forced, runner) = try runWithFake(twoStep(n: 1), in: dir, options: options, behaviour: writesN)
+    #expect(runner.started.count == 2)
+    #expect(forced.state(of: "first") == .success && forced.state(of: "second") == .success && forced.state(of: "other") == .cached)
+    options.cache.forceTasks = ["missing"]
+    #expect(throws: ExecutorError.self) { try runWithFake(twoStep(n: 1), in: dir, options: options) }
+}
+
+@Test func failedAttemptsAreNeverCached() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let failing: (ProcessRequest, Int) -> FakeBehaviour = { _, _ in FakeBehaviour(status: .exited(3)) }
+    let (first, _) = try runWithFake(plan([task("a")]), in: dir, behaviour: failing)
+    #expect(first.state(of: "a") == .failed)
+    #expect(first.record.instance(InstanceKey(task: "a"))?.cacheKey == nil)
+    let (second, runner) = try runWithFake(plan([task("a")]), in: dir)
+    #expect(runner.started.count == 1)
+    #expect(second.state(of: "a") == .success)
+}
+
+@Test func keysAreVersionedAndSeeEveryComponent() {
+    let base = [KeyComponent(kind: .command, name: "run", digest: CacheKey.sha256("echo 1"), display: "echo 1")]
+    let key = CacheKey(components: base)
+    #expect(key == CacheKey(components: base), "deterministic")
+    #expect(key.digest.count == 64)
+    var renamed = base
+    renamed[0].name = "run2"
+    #expect(CacheKey(components: renamed).digest != key.digest)
+    var displayed = base
+    displayed[0].display = "something else"
+    #expect(CacheKey(components: displayed).digest == key.digest, "the display is for --explain only")
+    #expect(CacheKey.display(String(repeating: "x", count: 100), masker: SecretMasker(values: [])).count == 40)
+    #expect(CacheKey.display("token=abc", masker: SecretMasker(values: ["abc"])) == "token=***")
+}
+
+@Test func cacheFieldsRoundTripThroughTheJournal() throws {
+    let event = JournalEvent.TaskEvent(task: "t", mapIndex: 1, attempt: 0, state: .cached, time: 7_000, outputs: .object([("n", .int(1))]),
+                                       message: "key abc… from run r", cacheHit: true, cacheKey: String(repeating: "a", count: 64))
+    let line = String(decoding: JournalEvent.task(event).line(), as: UTF8.self)
+    #expect(line == JournalEvent.task(event).json().compact())
+    #expect((try? JSON.parse(line)).flatMap { JournalEvent(json: $0) } == .task(event))
+    let start = #"{"event":"run_started","run_id":"r","pipeline":"p","time":"2026-11-21T06:00:00.123Z","parent_run_id":null,"version":1}"#
+    let finished = #"{"event":"run_finished","state":"interrupted","time":"2026-11-21T06:00:01.000Z"}"#
+    let resumed = String(decoding: JournalEvent.runResumed(time: 2_000_000, pid: 42).line(), as: UTF8.self)
+    let record = try RunRecord.replay([start, finished, resumed, ""].joined(separator: "\n"))
+    #expect(record.finishedState == nil, "a resumed run is running again")
+    #expect(record.pid == 42)
+    #expect(!record.tornTail)
+    #expect(try RunRecord.replay(start + "\n" + #"{"event":"ta"#).tornTail)
+}
