@@ -56,16 +56,19 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let maxActive, maxActive < 1 { throw ValidationError("--max-active must be at least 1, not \(maxActive)") }
-        if resume != nil && !params.isEmpty {
-            throw ValidationError("--resume continues a run with the params it had; --param cannot change them (start a new run instead)")
-        }
         if resume != nil && dryRun { throw ValidationError("--resume and --dry-run do not go together") }
     }
 
     func run() throws {
         var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
         if let resume, !dryRun {
+            let asGiven = plan
             do { plan = try Executor.planForResume(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            // Repeating the first command line with --resume added is the
+            // natural thing to type: --param is fine as long as it changes nothing.
+            if !params.isEmpty && asGiven.params != plan.params {
+                throw failUsageOrIO("--resume continues run \(resume) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
+            }
         }
         if dryRun {
             do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }

@@ -216,3 +216,30 @@ private let generator = """
     let withParam = try workspace.run("one.yaml", ["--resume", runID, "--param", "x=1"])
     #expect(withParam.status == 2)
 }
+
+/// The first command line with `--resume` added must work: `--param` that
+/// changes nothing is accepted, one that changes a param is refused.
+@Test func resumeAcceptsTheSameParamsAndRefusesDifferentOnes() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("p.yaml", """
+        pipeline: p
+        params: {n: 1}
+        tasks:
+          first:
+            run: "true"
+          second:
+            needs: [first]
+            run: test {{ params.n }} -eq 2 || test -e go
+        """)
+    let failed = try workspace.run("p.yaml", ["--param", "n=5"])
+    #expect(failed.status == 1)
+    let runID = try #require(workspace.runIDs("p").last)
+    let different = try workspace.run("p.yaml", ["--param", "n=6", "--resume", runID])
+    #expect(different.status == 2)
+    #expect(different.stderr.contains("--param n=6 changes them"), "\(different.stderr)")
+    try workspace.write("go", "")
+    let same = try workspace.run("p.yaml", ["--param", "n=5", "--resume", runID])
+    #expect(same.status == 0, "\(same.stderr)")
+    #expect(workspace.runIDs("p").count == 1, "a resume continues the run instead of starting one")
+}
