@@ -62,7 +62,7 @@ extension Executor {
     func finish() throws(ExecutorError) -> RunResult {
         let state: RunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
         var problems: [String] = []
-        do { try TasksTable.write(record, to: directory.tasksTable) } catch { problems.append("cannot write \(directory.tasksTable): \(error)") }
+        do { try TasksTable.write(record, to: directory.tasksTable) } catch { problems.append(writeFailure(directory.tasksTable, error)) }
         if let problem = planWriter?.wait() { problems.append(problem) }
         appendJournal(.runFinished(state: state, time: clock.now()))
         do { try journal.close() } catch { problems.append(error.message) }
@@ -118,7 +118,7 @@ final class PlanRecordWriter: @unchecked Sendable {
     init(plan: Plan, path: String) {
         let thread = Thread { [self] in
             var failure: String?
-            do { try PlanRecordWriter.write(plan, to: path) } catch { failure = "cannot write \(path): \(error)" }
+            do { try PlanRecordWriter.write(plan, to: path) } catch { failure = writeFailure(path, error) }
             done.lock()
             problem = failure
             finished = true

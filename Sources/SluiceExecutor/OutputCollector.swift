@@ -174,7 +174,7 @@ struct OutputCollector {
         do {
             try AtomicFile.write(text, to: outputDirectory + "/outputs.json")
         } catch {
-            throw OutputError("cannot write \(outputDirectory)/outputs.json: \(error)")
+            throw OutputError(writeFailure(outputDirectory + "/outputs.json", error))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceColumnar
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -128,4 +129,10 @@ enum RunFiles {
         defer { free(resolved) }
         return String(cString: resolved)
     }
+}
+
+/// "cannot write PATH: REASON", once: a FileSystemError already names its file.
+func writeFailure(_ path: String, _ error: any Error) -> String {
+    if let error = error as? FileSystemError { return error.description }
+    return "cannot write \(path): \(error)"
 }
