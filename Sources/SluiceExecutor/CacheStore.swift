@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// What a cache entry holds. An entry with tables or files is a directory
-/// `entries/<k0k1>/<key>/` holding `manifest.json` and the artifacts (hard
+/// `entries/<k0k1>/<key>/` holding `manifest.jsonl` and the artifacts (hard
 /// links of the run's own files). An entry without them is two lines in a
 /// pack, `packs/<run_id>-<pid>.jsonl`, one file per run written when it ends:
 /// allocating an inode per entry is what a first run would spend most on
@@ -97,7 +97,7 @@ struct CacheManifest: Sendable {
 /// ```
 /// cache/lock                      runs hold it shared, `sluice cache gc` exclusively
 /// cache/publish.lock              held while an entry is replaced (--force, a damaged entry)
-/// cache/entries/3f/3f2a…/         manifest.json and the entry's tables and files
+/// cache/entries/3f/3f2a…/         manifest.jsonl and the entry's tables and files
 /// cache/packs/<run_id>-<pid>.jsonl entries without artifacts, two lines each, one file per run
 /// cache/tmp/<key>.<pid>.<random>/ an entry being built; renamed into entries/ when whole
 /// cache/deps.json                 (device, inode, size, mtime) → sha256 of deps files
@@ -130,7 +130,7 @@ final class CacheStore: @unchecked Sendable {
         let packed = packIndex?[key]
         packLock.unlock()
         if let packed { return packed }
-        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.json") else { return nil }
+        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.jsonl") else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         // Three parts: two lines and the empty rest after the final newline. Anything else is torn.
         guard lines.count == 3, lines[2].isEmpty else { return nil }
@@ -246,9 +246,9 @@ final class CacheStore: @unchecked Sendable {
                 return problem
             }
         }
-        guard CacheFiles.writeNew(text, to: building + "/manifest.json") else {
+        guard CacheFiles.writeNew(text, to: building + "/manifest.jsonl") else {
             CacheFiles.removeTree(building)
-            return "cannot write \(building)/manifest.json: \(SystemCalls.errorText())"
+            return "cannot write \(building)/manifest.jsonl: \(SystemCalls.errorText())"
         }
         if rename(building, target) == 0 { return nil }
         guard errno == EEXIST || errno == ENOTEMPTY else {

@@ -91,7 +91,7 @@ extension RunWorkspace {
             for path in sorted(glob.glob(sys.argv[1] + "/entries/*/*")):
                 key = os.path.basename(path)
                 keys.add(key)
-                parts = open(os.path.join(path, "manifest.json")).read().split("\\n")
+                parts = open(os.path.join(path, "manifest.jsonl")).read().split("\\n")
                 if len(parts) != 3 or parts[2] != "":
                     problems.append(f"{path}: not two whole lines")
                     continue
@@ -101,7 +101,7 @@ extension RunWorkspace {
                     data = open(p, "rb").read() if os.path.exists(p) else None
                     if data is None or len(data) != a["size"] or hashlib.sha256(data).hexdigest() != a["sha256"]:
                         problems.append(f"{p}: does not match its manifest")
-                names = set(os.listdir(path)) - {"manifest.json"} - {a["file"] for a in m["artifacts"]}
+                names = set(os.listdir(path)) - {"manifest.jsonl"} - {a["file"] for a in m["artifacts"]}
                 if names:
                     problems.append(f"{path}: stray files {sorted(names)}")
             print(json.dumps({"problems": problems, "entries": len(keys)}))
