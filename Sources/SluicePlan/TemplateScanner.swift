@@ -29,14 +29,52 @@ public struct TemplateScanner {
         let scalars = ScalarText(text)
         var pieces: [Piece] = []
         var errors: [LiteralError] = []
-        var literal = String.UnicodeScalarView()
-        var i = 0
-        func flushLiteral() {
-            if !literal.isEmpty { pieces.append(.text(String(literal))); literal = String.UnicodeScalarView() }
+        // Literal text is the source between references, except where
+        // `{{ "..." }}` stands for its quoted text: it is kept as the start
+        // of the source run not yet copied, plus whatever came before it.
+        var literal = ""
+        var runStart = 0
+        func flushLiteral(upTo end: Int) {
+            literal += scalars.slice(runStart, end)
+            if !literal.isEmpty { pieces.append(.text(literal)); literal = "" }
         }
+        forEachExpression(scalars, errors: &errors) { start, end, expression in
+            switch expression {
+            case .literalText(let value):
+                literal += scalars.slice(runStart, start)
+                literal += value
+            case .path(let reference):
+                flushLiteral(upTo: start)
+                pieces.append(.reference(reference))
+            }
+            runStart = end
+        }
+        flushLiteral(upTo: scalars.count)
+        return Result(pieces: pieces, errors: errors)
+    }
+
+    /// Only the references and errors `scan` finds, without building the
+    /// literal text between them: what checking needs of every command.
+    public static func scanReferences(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
+        let scalars = ScalarText(text)
+        var references: [ScannedReference] = []
+        var errors: [LiteralError] = []
+        forEachExpression(scalars, errors: &errors) { _, _, expression in
+            if case .path(let reference) = expression { references.append(reference) }
+        }
+        return (references, errors)
+    }
+
+    /// Calls `body` with the span (`{{` to `}}`) and meaning of every
+    /// well-formed `{{ ... }}` in order; malformed ones go to `errors`, and
+    /// their text counts as literal text.
+    private static func forEachExpression(_ scalars: ScalarText, errors: inout [LiteralError],
+                                          _ body: (_ start: Int, _ end: Int, Expression) -> Void) {
+        var i = 0
         while i < scalars.count {
-            guard scalars[safe: i] == "{", scalars[safe: i + 1] == "{" else {
-                if let s = scalars[safe: i] { literal.append(s) }
+            i = scalars.index(ofASCII: UInt8(ascii: "{"), from: i)
+            guard i < scalars.count else { break }
+            guard scalars[safe: i + 1] == "{" else {
                 i += 1
                 continue
             }
@@ -58,24 +96,15 @@ public struct TemplateScanner {
             }
             guard let close else {
                 errors.append(LiteralError(message: "\"{{\" is never closed by \"}}\"", offset: i, length: 2))
-                literal.append(contentsOf: "{{".unicodeScalars)
                 i += 2
                 continue
             }
             switch parseExpression(scalars, from: i + 2, to: close, whole: (i, close + 2)) {
-            case .success(.literalText(let value)):
-                literal.append(contentsOf: value.unicodeScalars)
-            case .success(.path(let reference)):
-                flushLiteral()
-                pieces.append(.reference(reference))
-            case .failure(let error):
-                errors.append(error)
-                literal.append(contentsOf: scalars.slice(i, close + 2).unicodeScalars)
+            case .success(let expression): body(i, close + 2, expression)
+            case .failure(let error): errors.append(error)
             }
             i = close + 2
         }
-        flushLiteral()
-        return Result(pieces: pieces, errors: errors)
     }
 
     /// Scans a bare reference (`foreach: params.tickers`), also accepting it
@@ -119,7 +148,11 @@ public struct TemplateScanner {
             }
             return .success(.literalText(s.slice(start + 1, end - 1)))
         }
+        // One allocation: a path has one segment more than it has dots.
+        var dots = 0
+        for k in start..<end where s[safe: k] == "." { dots += 1 }
         var segments: [ScannedReference.Segment] = []
+        segments.reserveCapacity(dots + 1)
         var i = start
         while true {
             let segmentStart = i

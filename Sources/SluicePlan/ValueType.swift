@@ -89,7 +89,7 @@ private struct TypeParser {
 
     mutating func word() -> (text: String, start: Int) {
         let start = position
-        while let s = text[safe: position], s.properties.isAlphabetic || isDigit(s) || s == "_" { position += 1 }
+        while let s = text[safe: position], isAlphabetic(s) || isDigit(s) || s == "_" { position += 1 }
         return (text.slice(start, position), start)
     }
 

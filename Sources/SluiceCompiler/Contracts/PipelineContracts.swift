@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SluiceDiagnostics
 import SluicePlan
 import SluiceSpec
@@ -16,13 +21,31 @@ public struct PipelineContracts: Sendable {
     /// Per task (spec order): its declared outputs with their parsed types.
     public var outputs: [[DeclaredOutput]]
     /// Per task: every reference in `run`, `env` and `foreach`, in source order.
-    public var references: [[ResolvedReference]]
+    public var references: TaskReferences
     /// Per task: `{{ }}` syntax errors found while scanning.
     public var scanErrors: [[ScanError]]
     /// Per task: what `foreach` maps over, when the task has one.
     public var foreach: [ForeachFact?]
     /// Per task: its `inputs`, resolved.
     public var inputs: [[InputFact]]
+}
+
+/// Every task's references in one array (rather than an array per task):
+/// indexed by task, each element is that task's references in source order.
+/// The same array also holds, after each task's own references, the
+/// references of its inputs' `from`, so `CheckContext.allReferences` is a view
+/// of it rather than a copy.
+public struct TaskReferences: RandomAccessCollection, Sendable {
+    /// Task by task: its references, then its inputs' `from` references.
+    let storage: [ResolvedReference]
+    /// The task of each element of `storage`.
+    let owners: [Int]
+    /// Per task: where its own references (not its inputs') are in `storage`.
+    let ranges: [Range<Int>]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { ranges.count }
+    public subscript(task: Int) -> ArraySlice<ResolvedReference> { storage[ranges[task]] }
 }
 
 public struct DeclaredOutput: Sendable {
@@ -137,8 +160,10 @@ struct ContractsBuilder {
     var paramsIncomplete = false
     var paramDiagnostics: [Diagnostic] = []
     var outputs: [[DeclaredOutput]] = []
-    /// Per task: output name → index into `outputs[task]`.
-    var outputIndex: [[String: Int]] = []
+    /// Output name → index into `outputs[task]`, for the tasks with more
+    /// outputs than a linear search suits (most have one or two).
+    var largeOutputIndexes: [Int: [String: Int]] = [:]
+    static let linearOutputLimit = 8
     /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
     var rank: [Int]?
 
@@ -179,42 +204,69 @@ struct ContractsBuilder {
 
     mutating func finish() -> PipelineContracts {
         rank = topologicalRank()
-        for task in spec.tasks {
+        // A large spec repeats a few type spellings ("int", one table type) thousands of times.
+        var parsedTypes: [String: Result<ValueType, LiteralError>] = [:]
+        outputs.reserveCapacity(spec.tasks.count)
+        // By index: `for task in spec.tasks` would copy every task, with all its fields.
+        for t in spec.tasks.indices {
+            let taskOutputs = spec.tasks[t].outputs
             var declared: [DeclaredOutput] = []
+            declared.reserveCapacity(taskOutputs.count)
             var index: [String: Int] = [:]
-            for output in task.outputs {
+            let indexed = taskOutputs.count > Self.linearOutputLimit
+            for output in taskOutputs {
                 let text = output.type.scalar?.text ?? ""
-                index[output.name.value] = index[output.name.value] ?? declared.count
-                declared.append(DeclaredOutput(spec: output, type: ValueType.parse(text)))
+                if indexed { index[output.name.value] = index[output.name.value] ?? declared.count }
+                let type: Result<ValueType, LiteralError>
+                if let known = parsedTypes[text] {
+                    type = known
+                } else {
+                    type = ValueType.parse(text)
+                    parsedTypes[text] = type
+                }
+                declared.append(DeclaredOutput(spec: output, type: type))
             }
             outputs.append(declared)
-            outputIndex.append(index)
+            if indexed { largeOutputIndexes[t] = index }
         }
-        var references: [[ResolvedReference]] = []
+        var found: [ResolvedReference] = []
+        var owners: [Int] = []
+        var ranges: [Range<Int>] = []
         var scanErrors: [[ScanError]] = []
         var foreach: [ForeachFact?] = []
         var inputs: [[InputFact]] = []
-        for (i, task) in spec.tasks.enumerated() {
-            var found: [ResolvedReference] = []
+        ranges.reserveCapacity(spec.tasks.count)
+        scanErrors.reserveCapacity(spec.tasks.count)
+        foreach.reserveCapacity(spec.tasks.count)
+        inputs.reserveCapacity(spec.tasks.count)
+        for i in spec.tasks.indices {
+            let start = found.count
             var errors: [ScanError] = []
-            let mapped = task.foreach != nil
-            if let run = task.run, let text = run.scalar?.text {
+            let mapped = spec.tasks[i].foreach != nil
+            if let run = spec.tasks[i].run, let text = run.scalar?.text {
                 scan(text, node: run, site: .run, task: i, mapped: mapped, into: &found, errors: &errors)
             }
-            for entry in task.env {
+            for entry in spec.tasks[i].env {
                 guard let text = entry.value.scalar?.text else { continue }
                 scan(text, node: entry.value, site: .env(entry.name.value), task: i, mapped: mapped, into: &found, errors: &errors)
             }
             var fact: ForeachFact?
-            if let node = task.foreach {
+            if let node = spec.tasks[i].foreach {
                 fact = resolveForeach(node, task: i)
                 if case .reference(let reference) = fact { found.append(reference) }
             }
-            references.append(found)
+            ranges.append(start..<found.count)
             scanErrors.append(errors)
             foreach.append(fact)
-            inputs.append(task.inputs.map { resolveInput($0, task: i) })
+            let taskInputs = spec.tasks[i].inputs
+            let facts = taskInputs.isEmpty ? [] : taskInputs.map { resolveInput($0, task: i) }
+            for input in facts {
+                if let from = input.from { found.append(from) }
+            }
+            inputs.append(facts)
+            owners.append(contentsOf: repeatElement(i, count: found.count - start))
         }
+        let references = TaskReferences(storage: found, owners: owners, ranges: ranges)
         return PipelineContracts(params: params, paramsIncomplete: paramsIncomplete, paramDiagnostics: paramDiagnostics,
                                  outputs: outputs, references: references, scanErrors: scanErrors, foreach: foreach, inputs: inputs)
     }
@@ -222,12 +274,18 @@ struct ContractsBuilder {
     func scan(_ text: String, node: YAMLNode, site: ReferenceSite, task: Int, mapped: Bool,
               into found: inout [ResolvedReference], errors: inout [ScanError]) {
         // Most strings hold no reference at all: skip the scanner for them.
-        guard text.utf8.contains(UInt8(ascii: "{")) || text.utf8.contains(UInt8(ascii: "}")) else { return }
-        let result = TemplateScanner.scan(text)
+        // (A string without "{" has neither references nor malformed ones.)
+        var bytes = text
+        let hasBrace = bytes.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return false }
+            return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
+        }
+        guard hasBrace else { return }
+        let result = TemplateScanner.scanReferences(text)
         for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
         for scanned in result.references {
             found.append(ResolvedReference(site: site, node: node, scanned: scanned,
-                                           resolution: resolve(scanned.path, task: task, mapped: mapped, inForeach: false)))
+                                           resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
         }
     }
 
@@ -237,7 +295,7 @@ struct ContractsBuilder {
         case .failure(let error): return .notAReference(node, error)
         case .success(let scanned):
             return .reference(ResolvedReference(site: .foreach, node: node, scanned: scanned,
-                                                resolution: resolve(scanned.path, task: task, mapped: false, inForeach: true)))
+                                                resolution: resolve(scanned, task: task, mapped: false, inForeach: true)))
         }
     }
 
@@ -248,7 +306,7 @@ struct ContractsBuilder {
             switch TemplateScanner.scanBareReference(from.value) {
             case .failure(let error): fact.fromError = error
             case .success(let scanned):
-                var resolution = resolve(scanned.path, task: task, mapped: false, inForeach: false)
+                var resolution = resolve(scanned, task: task, mapped: false, inForeach: false)
                 if case .param = resolution { resolution = .failed(.needsOutput(task: "params")) }
                 if case .item = resolution { resolution = .failed(.needsOutput(task: "item")) }
                 if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
@@ -270,14 +328,17 @@ struct ContractsBuilder {
         return fact
     }
 
-    /// Resolves one dotted path as seen from task `task`.
-    func resolve(_ path: [String], task: Int, mapped: Bool, inForeach: Bool) -> ResolvedReference.Resolution {
-        guard let root = path.first else { return .failed(.unknownRoot("")) }
+    /// Resolves one reference's dotted path as seen from task `task`.
+    func resolve(_ scanned: ScannedReference, task: Int, mapped: Bool, inForeach: Bool) -> ResolvedReference.Resolution {
+        // The segments themselves: `scanned.path` would build an array per reference.
+        let path = scanned.segments
+        guard let root = path.first?.name else { return .failed(.unknownRoot("")) }
         switch root {
         case "params":
             guard path.count > 1 else { return .failed(.bareRoot("params")) }
-            switch params.lookup(Array(path.dropFirst())) {
-            case .found(let entry): return .param(Array(path.dropFirst()), entry)
+            let keys = path.dropFirst().map(\.name)
+            switch params.lookup(keys) {
+            case .found(let entry): return .param(keys, entry)
             case .missing(let depth, let candidates):
                 return paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
             case .notSection(let depth, let entry): return .failed(.paramNotSection(depth: depth + 1, entry: entry))
@@ -287,30 +348,35 @@ struct ContractsBuilder {
             guard path.count == 1 else { return .failed(.itemField) }
             return root == "item" ? .item : .index
         case "run":
-            guard path.count == 2, path[1] == "id" || path[1] == "date" else {
-                return .failed(.unknownRunField(path.count > 1 ? path[1] : ""))
+            guard path.count == 2, path[1].name == "id" || path[1].name == "date" else {
+                return .failed(.unknownRunField(path.count > 1 ? path[1].name : ""))
             }
-            return path[1] == "id" ? .runID : .runDate
+            return path[1].name == "id" ? .runID : .runDate
         default:
             guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
             guard path.count == 2 else { return .failed(.tooDeep(task: root)) }
-            let name = path[1]
-            let producerSpec = spec.tasks[producer]
+            let name = path[1].name
             let type: ValueType
-            if let index = outputIndex[producer][name] {
+            if let index = outputIndex(producer, name) {
                 // An output whose type does not parse is reported by invalid-type; read it as json meanwhile.
                 type = outputs[producer][index].parsedType ?? .json
-            } else if name == "branch", producerSpec.branch != nil {
+            } else if name == "branch", spec.tasks[producer].branch != nil {
                 type = .string
             } else {
                 return .failed(.unknownOutput(task: producer, candidates: outputs[producer].map(\.name)))
             }
             if producer == task { return .failed(.ownOutput) }
             guard isUpstream(producer, of: task) else { return .failed(.notUpstream(producer: producer)) }
-            let isMapped = producerSpec.foreach != nil
+            let isMapped = spec.tasks[producer].foreach != nil
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
+    }
+
+    /// The index in `outputs[task]` of the (first) output called `name`.
+    func outputIndex(_ task: Int, _ name: String) -> Int? {
+        if outputs[task].count > Self.linearOutputLimit, let index = largeOutputIndexes[task] { return index[name] }
+        return outputs[task].firstIndex { $0.spec.name.value == name }
     }
 
     /// Whether `producer` is a transitive upstream of `consumer`. Direct needs
