@@ -150,9 +150,9 @@ struct CronToken {
     static func split(_ text: ScalarText) -> [CronToken] {
         var tokens: [CronToken] = [], index = 0
         while index < text.count {
-            while let s = text[safe: index], isWhitespace(s) { index += 1 }
+            while let s = text[safe: index], s.properties.isWhitespace { index += 1 }
             let start = index
-            while let s = text[safe: index], !isWhitespace(s) { index += 1 }
+            while let s = text[safe: index], !s.properties.isWhitespace { index += 1 }
             if index > start { tokens.append(CronToken(text: text.slice(start, index), offset: start)) }
         }
         return tokens

@@ -142,8 +142,8 @@ private struct DurationParser {
     /// The unit after a number: letters, with no space before them.
     private mutating func parseUnit(number: String) throws(LiteralError) -> DurationUnit {
         let spaceStart = position
-        let spaceEnd = scan(while: isWhitespace)
-        let unitEnd = scan(while: isAlphabetic)
+        let spaceEnd = scan(while: { $0.properties.isWhitespace })
+        let unitEnd = scan(while: { $0.properties.isAlphabetic })
         let word = text.slice(spaceEnd, unitEnd)
         if word.isEmpty, spaceEnd >= end {
             throw fail("\(number) needs a unit: ms, s, m, h or d (e.g. \(number)s)",

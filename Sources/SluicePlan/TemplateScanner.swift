@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Splits a templated string (`run`, an `env` value, `foreach`) into literal
 /// text and `{{ ... }}` references, keeping the offset of every reference and
 /// of every path segment in it (Unicode scalars into the string), so the
@@ -26,7 +32,7 @@ public struct TemplateScanner {
     /// Scans `text`. Never fails: malformed references become errors and
     /// their text is kept as literal text so later pieces still line up.
     public static func scan(_ text: String) -> Result {
-        let scalars = ScalarText(text)
+        let scalars = ScanText(text)
         var pieces: [Piece] = []
         var errors: [LiteralError] = []
         // Literal text is the source between references, except where
@@ -56,7 +62,7 @@ public struct TemplateScanner {
     /// Only the references and errors `scan` finds, without building the
     /// literal text between them: what checking needs of every command.
     public static func scanReferences(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
-        let scalars = ScalarText(text)
+        let scalars = ScanText(text)
         var references: [ScannedReference] = []
         var errors: [LiteralError] = []
         forEachExpression(scalars, errors: &errors) { _, _, expression in
@@ -68,7 +74,7 @@ public struct TemplateScanner {
     /// Calls `body` with the span (`{{` to `}}`) and meaning of every
     /// well-formed `{{ ... }}` in order; malformed ones go to `errors`, and
     /// their text counts as literal text.
-    private static func forEachExpression(_ scalars: ScalarText, errors: inout [LiteralError],
+    private static func forEachExpression(_ scalars: ScanText, errors: inout [LiteralError],
                                           _ body: (_ start: Int, _ end: Int, Expression) -> Void) {
         var i = 0
         while i < scalars.count {
@@ -110,7 +116,7 @@ public struct TemplateScanner {
     /// Scans a bare reference (`foreach: params.tickers`), also accepting it
     /// wrapped in `{{ }}`. Returns nil with an error when it is not exactly one path.
     public static func scanBareReference(_ text: String) -> Swift.Result<ScannedReference, LiteralError> {
-        let scalars = ScalarText(text)
+        let scalars = ScanText(text)
         let (start, end) = scalars.trimmedBounds()
         if scalars[safe: start] == "{" && scalars[safe: start + 1] == "{" {
             let result = scan(text)
@@ -135,7 +141,7 @@ public struct TemplateScanner {
 
     /// Parses the text between `from` and `to`; `whole` is the span to report
     /// for the reference as a whole (with its braces, when it has them).
-    private static func parseExpression(_ s: ScalarText, from: Int, to: Int, whole: (start: Int, end: Int)) -> Swift.Result<Expression, LiteralError> {
+    private static func parseExpression(_ s: ScanText, from: Int, to: Int, whole: (start: Int, end: Int)) -> Swift.Result<Expression, LiteralError> {
         var start = from, end = to
         while start < end, let c = s[safe: start], c == " " || c == "\t" { start += 1 }
         while end > start, let c = s[safe: end - 1], c == " " || c == "\t" { end -= 1 }
@@ -212,5 +218,90 @@ public struct ScannedReference: Equatable, Sendable {
         guard from < to, from >= 0, to <= segments.count else { return (offset, length) }
         let first = segments[from], last = segments[to - 1]
         return (first.offset, last.offset + last.length - first.offset)
+    }
+}
+
+/// `ScalarText` for the scanners that run on every command and output type
+/// of a spec: the same scalars, offsets, slices and trimming, but text that
+/// is all ASCII (nearly all of it), where a byte is a scalar, is kept as its
+/// bytes (one copy, no decoding); only other text is split into scalars.
+struct ScanText {
+    /// The text's bytes when it is all ASCII; empty otherwise.
+    private let bytes: [UInt8]
+    /// The text's scalars when it is not all ASCII; empty otherwise.
+    private let wide: [Unicode.Scalar]
+    private let isASCII: Bool
+    let count: Int
+
+    init(_ text: String) {
+        var text = text
+        let ascii = text.withUTF8 { utf8 -> [UInt8]? in
+            for byte in utf8 where byte >= 0x80 { return nil }
+            return Array(utf8)
+        }
+        if let ascii {
+            bytes = ascii
+            wide = []
+            isASCII = true
+            count = ascii.count
+        } else {
+            bytes = []
+            wide = Array(text.unicodeScalars)
+            isASCII = false
+            count = wide.count
+        }
+    }
+
+    /// The scalar at `index`, or nil past either end.
+    subscript(safe index: Int) -> Unicode.Scalar? {
+        guard index >= 0 && index < count else { return nil }
+        return isASCII ? Unicode.Scalar(bytes[index]) : wide[index]
+    }
+
+    /// The index of the first `byte` (an ASCII character) at or after `start`, or `count`.
+    func index(ofASCII byte: UInt8, from start: Int) -> Int {
+        let from = max(0, start)
+        guard from < count else { return count }
+        if isASCII {
+            return bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return wide[from...].firstIndex(of: Unicode.Scalar(byte)) ?? count
+    }
+
+    /// The text of `[start, end)`, clamped to the bounds.
+    func slice(_ start: Int, _ end: Int) -> String {
+        let lo = max(0, min(start, count)), hi = max(lo, min(end, count))
+        if isASCII {
+            return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[lo..<hi]), as: UTF8.self) }
+        }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: wide[lo..<hi])
+        return String(result)
+    }
+
+    /// `[start, end)` with leading and trailing whitespace removed.
+    func trimmedBounds() -> (start: Int, end: Int) {
+        var start = 0, end = count
+        while start < end, let s = self[safe: start], Self.isWhitespace(s) { start += 1 }
+        while end > start, let s = self[safe: end - 1], Self.isWhitespace(s) { end -= 1 }
+        return (start, end)
+    }
+
+    /// Unicode's White_Space property, answered without a property lookup
+    /// for ASCII (where it holds for tab, line feed, vertical tab, form feed,
+    /// carriage return and space).
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return scalar.value == 0x20 || (scalar.value >= 0x09 && scalar.value <= 0x0D) }
+        return scalar.properties.isWhitespace
+    }
+
+    /// Unicode's Alphabetic property, answered without a property lookup for
+    /// ASCII (where it holds for the letters A-Z and a-z only).
+    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return (scalar.value | 0x20) >= 0x61 && (scalar.value | 0x20) <= 0x7A }
+        return scalar.properties.isAlphabetic
     }
 }

@@ -60,7 +60,7 @@ extension ValueType {
     /// Parses a type as written in a spec. Errors carry the offset and length
     /// (in Unicode scalars) of the bad part, so `invalid-type` underlines it.
     public static func parse(_ text: String) -> Result<ValueType, LiteralError> {
-        var parser = TypeParser(ScalarText(text))
+        var parser = TypeParser(ScanText(text))
         return Result { () throws(LiteralError) in
             parser.skipSpaces()
             guard parser.position < parser.text.count else {
@@ -78,10 +78,10 @@ extension ValueType {
 }
 
 private struct TypeParser {
-    let text: ScalarText
+    let text: ScanText
     var position = 0
 
-    init(_ text: ScalarText) { self.text = text }
+    init(_ text: ScanText) { self.text = text }
 
     mutating func skipSpaces() {
         while let s = text[safe: position], s == " " || s == "\t" { position += 1 }
@@ -89,7 +89,7 @@ private struct TypeParser {
 
     mutating func word() -> (text: String, start: Int) {
         let start = position
-        while let s = text[safe: position], isAlphabetic(s) || isDigit(s) || s == "_" { position += 1 }
+        while let s = text[safe: position], ScanText.isAlphabetic(s) || isDigit(s) || s == "_" { position += 1 }
         return (text.slice(start, position), start)
     }
 
