@@ -127,7 +127,9 @@ public enum ReferenceFailure: Sendable {
     case paramsUnavailable
 }
 
-public enum ForeachFact: Sendable {
+/// Indirect: the facts are one per task, mostly nil, and a reference inline
+/// would make every slot (nil ones included) as large as a reference.
+public indirect enum ForeachFact: Sendable {
     /// `foreach: [a, b]` or `foreach: 3`: a value, not a name.
     case inlineValue(YAMLNode)
     /// A string that is not one reference (`foreach: AAPL, MSFT`).
@@ -230,6 +232,9 @@ struct ContractsBuilder {
             if indexed { largeOutputIndexes[t] = index }
         }
         var found: [ResolvedReference] = []
+        // Allocated once, at most a little too large, rather than regrown: a
+        // doubling array of references peaked at twice their size in fresh memory.
+        found.reserveCapacity(referenceBound())
         var owners: [Int] = []
         var ranges: [Range<Int>] = []
         var scanErrors: [[ScanError]] = []
@@ -371,6 +376,31 @@ struct ContractsBuilder {
             let isMapped = spec.tasks[producer].foreach != nil
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
+    }
+
+    /// At least as many references as `finish` will find: one per `{{` in
+    /// a `run` or `env` value, plus one per `foreach` and per input.
+    func referenceBound() -> Int {
+        var bound = 0
+        func count(_ node: YAMLNode) {
+            guard var text = node.scalar?.text else { return }
+            bound += text.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress else { return 0 }
+                var found = 0, offset = 0
+                while offset < utf8.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "{")), utf8.count - offset) {
+                    offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                    if offset < utf8.count, utf8[offset] == UInt8(ascii: "{") { found += 1; offset += 1 }
+                }
+                return found
+            }
+        }
+        for t in spec.tasks.indices {
+            if let run = spec.tasks[t].run { count(run) }
+            for entry in spec.tasks[t].env { count(entry.value) }
+            if spec.tasks[t].foreach != nil { bound += 1 }
+            bound += spec.tasks[t].inputs.count
+        }
+        return bound
     }
 
     /// The index in `outputs[task]` of the (first) output called `name`.
