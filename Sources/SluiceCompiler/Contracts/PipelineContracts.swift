@@ -49,9 +49,21 @@ public struct TaskReferences: RandomAccessCollection, Sendable {
 }
 
 public struct DeclaredOutput: Sendable {
-    public var spec: OutputSpec
+    /// The task's outputs as the spec declares them (shared with the spec,
+    /// not copied: a copy per output was 3.6 MB on a 10,000-task spec) and
+    /// which of them this is.
+    let declarations: [OutputSpec]
+    let position: Int
     public var type: Result<ValueType, LiteralError>
-    public var name: String { spec.name.value }
+
+    init(_ declarations: [OutputSpec], _ position: Int, type: Result<ValueType, LiteralError>) {
+        self.declarations = declarations
+        self.position = position
+        self.type = type
+    }
+
+    public var spec: OutputSpec { declarations[position] }
+    public var name: String { declarations[position].name.value }
     public var parsedType: ValueType? { if case .success(let t) = type { t } else { nil } }
 }
 
@@ -81,9 +93,28 @@ public enum ReferenceSite: Sendable, Equatable {
 public struct ResolvedReference: Sendable {
     public var site: ReferenceSite
     /// The scalar holding the reference (to locate it lazily: most never need locating).
-    public var node: YAMLNode
+    public var node: YAMLNode {
+        get { holder.node }
+        set { holder = NodeHolder(newValue) }
+    }
+    /// The node, shared by every reference in the same scalar: held inline,
+    /// it made each of 20,000 references 80 bytes larger.
+    var holder: NodeHolder
     public var scanned: ScannedReference
     public var resolution: Resolution
+
+    init(site: ReferenceSite, holder: NodeHolder, scanned: ScannedReference, resolution: Resolution) {
+        self.site = site
+        self.holder = holder
+        self.scanned = scanned
+        self.resolution = resolution
+    }
+
+    /// A scalar node, held once for all the references in it.
+    final class NodeHolder: Sendable {
+        let node: YAMLNode
+        init(_ node: YAMLNode) { self.node = node }
+    }
 
     public enum Resolution: Sendable {
         case param([String], ParamEntry)
@@ -216,7 +247,7 @@ struct ContractsBuilder {
             declared.reserveCapacity(taskOutputs.count)
             var index: [String: Int] = [:]
             let indexed = taskOutputs.count > Self.linearOutputLimit
-            for output in taskOutputs {
+            for (position, output) in taskOutputs.enumerated() {
                 let text = output.type.scalar?.text ?? ""
                 if indexed { index[output.name.value] = index[output.name.value] ?? declared.count }
                 let type: Result<ValueType, LiteralError>
@@ -226,7 +257,7 @@ struct ContractsBuilder {
                     type = ValueType.parse(text)
                     parsedTypes[text] = type
                 }
-                declared.append(DeclaredOutput(spec: output, type: type))
+                declared.append(DeclaredOutput(taskOutputs, position, type: type))
             }
             outputs.append(declared)
             if indexed { largeOutputIndexes[t] = index }
@@ -288,8 +319,10 @@ struct ContractsBuilder {
         guard hasBrace else { return }
         let result = TemplateScanner.scanReferences(text)
         for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
+        guard !result.references.isEmpty else { return }
+        let holder = ResolvedReference.NodeHolder(node)
         for scanned in result.references {
-            found.append(ResolvedReference(site: site, node: node, scanned: scanned,
+            found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
                                            resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
         }
     }
@@ -299,7 +332,7 @@ struct ContractsBuilder {
         switch TemplateScanner.scanBareReference(scalar.text) {
         case .failure(let error): return .notAReference(node, error)
         case .success(let scanned):
-            return .reference(ResolvedReference(site: .foreach, node: node, scanned: scanned,
+            return .reference(ResolvedReference(site: .foreach, holder: ResolvedReference.NodeHolder(node), scanned: scanned,
                                                 resolution: resolve(scanned, task: task, mapped: false, inForeach: true)))
         }
     }
@@ -317,7 +350,8 @@ struct ContractsBuilder {
                 if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
                 if case .runID = resolution { resolution = .failed(.needsOutput(task: "run")) }
                 if case .runDate = resolution { resolution = .failed(.needsOutput(task: "run")) }
-                fact.from = ResolvedReference(site: .input(input.name.value), node: scalarNode, scanned: scanned, resolution: resolution)
+                fact.from = ResolvedReference(site: .input(input.name.value), holder: ResolvedReference.NodeHolder(scalarNode),
+                                              scanned: scanned, resolution: resolution)
             }
         }
         if let typeNode = input.type { fact.expectedType = ValueType.parse(typeNode.scalar?.text ?? "") }
@@ -406,7 +440,7 @@ struct ContractsBuilder {
     /// The index in `outputs[task]` of the (first) output called `name`.
     func outputIndex(_ task: Int, _ name: String) -> Int? {
         if outputs[task].count > Self.linearOutputLimit, let index = largeOutputIndexes[task] { return index[name] }
-        return outputs[task].firstIndex { $0.spec.name.value == name }
+        return outputs[task].firstIndex { $0.name == name }
     }
 
     /// Whether `producer` is a transitive upstream of `consumer`. Direct needs
