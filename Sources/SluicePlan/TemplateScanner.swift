@@ -32,7 +32,10 @@ public struct TemplateScanner {
     /// Scans `text`. Never fails: malformed references become errors and
     /// their text is kept as literal text so later pieces still line up.
     public static func scan(_ text: String) -> Result {
-        let scalars = ScanText(text)
+        ScanText.with(text) { scan($0) }
+    }
+
+    private static func scan(_ scalars: ScanText) -> Result {
         var pieces: [Piece] = []
         var errors: [LiteralError] = []
         // Literal text is the source between references, except where
@@ -62,7 +65,10 @@ public struct TemplateScanner {
     /// Only the references and errors `scan` finds, without building the
     /// literal text between them: what checking needs of every command.
     public static func scanReferences(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
-        let scalars = ScanText(text)
+        ScanText.with(text) { scanReferences($0) }
+    }
+
+    private static func scanReferences(_ scalars: ScanText) -> (references: [ScannedReference], errors: [LiteralError]) {
         var references: [ScannedReference] = []
         var errors: [LiteralError] = []
         forEachExpression(scalars, errors: &errors) { _, _, expression in
@@ -116,10 +122,13 @@ public struct TemplateScanner {
     /// Scans a bare reference (`foreach: params.tickers`), also accepting it
     /// wrapped in `{{ }}`. Returns nil with an error when it is not exactly one path.
     public static func scanBareReference(_ text: String) -> Swift.Result<ScannedReference, LiteralError> {
-        let scalars = ScanText(text)
+        ScanText.with(text) { scanBareReference($0) }
+    }
+
+    private static func scanBareReference(_ scalars: ScanText) -> Swift.Result<ScannedReference, LiteralError> {
         let (start, end) = scalars.trimmedBounds()
         if scalars[safe: start] == "{" && scalars[safe: start + 1] == "{" {
-            let result = scan(text)
+            let result = scan(scalars)
             if let error = result.errors.first { return .failure(error) }
             guard result.pieces.count == 1, case .reference(let reference) = result.pieces[0] else {
                 return .failure(LiteralError(message: "expected exactly one reference", offset: start, length: end - start))
@@ -223,33 +232,33 @@ public struct ScannedReference: Equatable, Sendable {
 
 /// `ScalarText` for the scanners that run on every command and output type
 /// of a spec: the same scalars, offsets, slices and trimming, but text that
-/// is all ASCII (nearly all of it), where a byte is a scalar, is kept as its
-/// bytes (one copy, no decoding); only other text is split into scalars.
+/// is all ASCII (nearly all of it), where a byte is a scalar, is read in
+/// place as the string's own UTF-8; only other text is split into scalars.
+/// Valid only inside `ScanText.with`, which lends the bytes.
 struct ScanText {
-    /// The text's bytes when it is all ASCII; empty otherwise.
-    private let bytes: [UInt8]
+    /// The text's bytes when it is all ASCII (borrowed from the string); empty otherwise.
+    private let bytes: UnsafeBufferPointer<UInt8>
     /// The text's scalars when it is not all ASCII; empty otherwise.
     private let wide: [Unicode.Scalar]
     private let isASCII: Bool
     let count: Int
 
-    init(_ text: String) {
+    /// Calls `body` with `text` as a `ScanText`, which must not outlive the call.
+    static func with<R>(_ text: String, _ body: (ScanText) -> R) -> R {
         var text = text
-        let ascii = text.withUTF8 { utf8 -> [UInt8]? in
+        let ascii: R? = text.withUTF8 { utf8 in
             for byte in utf8 where byte >= 0x80 { return nil }
-            return Array(utf8)
+            return body(ScanText(bytes: utf8, wide: [], isASCII: true))
         }
-        if let ascii {
-            bytes = ascii
-            wide = []
-            isASCII = true
-            count = ascii.count
-        } else {
-            bytes = []
-            wide = Array(text.unicodeScalars)
-            isASCII = false
-            count = wide.count
-        }
+        if let ascii { return ascii }
+        return body(ScanText(bytes: UnsafeBufferPointer(start: nil, count: 0), wide: Array(text.unicodeScalars), isASCII: false))
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, wide: [Unicode.Scalar], isASCII: Bool) {
+        self.bytes = bytes
+        self.wide = wide
+        self.isASCII = isASCII
+        count = isASCII ? bytes.count : wide.count
     }
 
     /// The scalar at `index`, or nil past either end.
@@ -263,10 +272,8 @@ struct ScanText {
         let from = max(0, start)
         guard from < count else { return count }
         if isASCII {
-            return bytes.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
-                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            }
+            guard let base = bytes.baseAddress, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
         return wide[from...].firstIndex(of: Unicode.Scalar(byte)) ?? count
     }
@@ -275,7 +282,7 @@ struct ScanText {
     func slice(_ start: Int, _ end: Int) -> String {
         let lo = max(0, min(start, count)), hi = max(lo, min(end, count))
         if isASCII {
-            return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[lo..<hi]), as: UTF8.self) }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self)
         }
         var result = String.UnicodeScalarView()
         result.append(contentsOf: wide[lo..<hi])

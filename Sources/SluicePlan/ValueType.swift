@@ -60,7 +60,11 @@ extension ValueType {
     /// Parses a type as written in a spec. Errors carry the offset and length
     /// (in Unicode scalars) of the bad part, so `invalid-type` underlines it.
     public static func parse(_ text: String) -> Result<ValueType, LiteralError> {
-        var parser = TypeParser(ScanText(text))
+        ScanText.with(text) { parse($0) }
+    }
+
+    private static func parse(_ text: ScanText) -> Result<ValueType, LiteralError> {
+        var parser = TypeParser(text)
         return Result { () throws(LiteralError) in
             parser.skipSpaces()
             guard parser.position < parser.text.count else {

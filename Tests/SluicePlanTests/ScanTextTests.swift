@@ -7,8 +7,10 @@ import Testing
 struct ScanTextTests {
     @Test(arguments: ["", "abc", "  30s ", "üñí {{ item }}", "a\u{00A0}b", "\u{2003}x\u{3000}", "e\u{301}", "\r\n", "🚀 rocket", "\u{85}x\t"])
     func answersAsScalarTextDoes(text: String) {
-        let reference = ScalarText(text)
-        let view = ScanText(text)
+        ScanText.with(text) { view in check(view, against: ScalarText(text)) }
+    }
+
+    private func check(_ view: ScanText, against reference: ScalarText) {
         #expect(view.count == reference.count)
         for index in -1...reference.count + 1 { #expect(view[safe: index] == reference[safe: index]) }
         for start in -1...reference.count + 1 {

@@ -463,7 +463,8 @@ struct ContractsBuilder {
 
     /// Position of each task in a topological order, or nil when there is a cycle.
     func topologicalRank() -> [Int]? {
-        var indegree = graph.upstream.map(\.count)
+        // A closure, not `\.count`: the key path was looked up at run time for every task.
+        var indegree = graph.upstream.map { $0.count }
         var queue = (0..<graph.count).filter { indegree[$0] == 0 }
         var rank = [Int](repeating: 0, count: graph.count)
         var head = 0
