@@ -416,8 +416,8 @@ struct ContractsBuilder {
     /// a `run` or `env` value, plus one per `foreach` and per input.
     func referenceBound() -> Int {
         var bound = 0
-        func count(_ node: YAMLNode) {
-            guard var text = node.scalar?.text else { return }
+        func count(_ text: String?) {
+            guard var text else { return }
             bound += text.withUTF8 { utf8 in
                 guard let base = utf8.baseAddress else { return 0 }
                 var found = 0, offset = 0
@@ -429,8 +429,9 @@ struct ContractsBuilder {
             }
         }
         for t in spec.tasks.indices {
-            if let run = spec.tasks[t].run { count(run) }
-            for entry in spec.tasks[t].env { count(entry.value) }
+            // The texts alone: copying each node cost more than counting.
+            count(spec.tasks[t].run?.scalar?.text)
+            for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count
         }
