@@ -58,7 +58,7 @@ struct LintCommand: ParsableCommand {
     func run() throws {
         let ignoring = try ignoredRules()
         // Before reading: the text of a large spec is the first big block the heap holds.
-        LargeHeap.prepare(forInputBytes: paths.reduce(0) { $0 + LargeHeap.regularFileSize($1) })
+        LargeHeap.prepare(forInputBytes: paths.reduce(0) { min($0 + LargeHeap.regularFileSize($1), LargeHeap.inputBytesCap) })
         let sources: [SpecSource]
         do {
             sources = try SpecDiscovery.collect(paths)
@@ -109,15 +109,17 @@ struct LintCommand: ParsableCommand {
 enum LargeHeap {
     /// Below this much spec text the heap stays small and page faults do not matter.
     static let minimumInputBytes = 1 << 20
-    /// Heap per byte of spec, with room to spare (a 1.9 MB spec peaks near 45 MB).
+    /// Heap per byte of spec, with room to spare (a 1.9 MB spec peaks near 34 MB).
     static let bytesPerInputByte = 32
+    /// Sizes are counted up to this, so no sum or product of them can overflow.
+    static let inputBytesCap = 1 << 40
 
     /// The size of `path` when it is a regular file, else 0 (directories are not walked for this).
     static func regularFileSize(_ path: String) -> Int {
         #if os(Linux) && canImport(Glibc)
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return 0 }
-        return Int(info.st_size)
+        return min(Int(info.st_size), inputBytesCap)
         #else
         return 0
         #endif
@@ -132,7 +134,8 @@ enum LargeHeap {
         let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
         let (trimThreshold, topPad, mmapThreshold): (Int32, Int32, Int32) = (-1, -2, -3)
         let hugePage = 2 << 20
-        let reserve = Int32(min(inputBytes * bytesPerInputByte, 1 << 30))
+        // At most 1 GiB (so it fits mallopt's Int32), and no product that can overflow.
+        let reserve = Int32(min(min(inputBytes, 1 << 30) * bytesPerInputByte, 1 << 30))
         // Serve even large arrays from the heap (glibc's largest threshold,
         // 32 MiB), never give freed memory back mid-run, and grow the heap by
         // `reserve` the next time it grows.
@@ -146,6 +149,8 @@ enum LargeHeap {
         guard let mallocSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc"),
               let probe = unsafeBitCast(mallocSymbol, to: Malloc.self)(hugePage) else { return }
         free(probe)
+        // Later growth (a run needing more than the reservation) pads as usual again.
+        _ = mallopt(topPad, 128 << 10)
         guard let after = sbrk(0), after != UnsafeMutableRawPointer(bitPattern: -1) else { return }
         let start = (Int(bitPattern: before) + hugePage - 1) & ~(hugePage - 1)
         let end = Int(bitPattern: after) & ~(hugePage - 1)
