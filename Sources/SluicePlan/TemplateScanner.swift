@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Splits a templated string (`run`, an `env` value, `foreach`) into literal
 /// text and `{{ ... }}` references, keeping the offset of every reference and
 /// of every path segment in it (Unicode scalars into the string), so the
@@ -26,17 +32,61 @@ public struct TemplateScanner {
     /// Scans `text`. Never fails: malformed references become errors and
     /// their text is kept as literal text so later pieces still line up.
     public static func scan(_ text: String) -> Result {
-        let scalars = ScalarText(text)
+        ScanText.with(text) { scan($0) }
+    }
+
+    private static func scan(_ scalars: ScanText) -> Result {
         var pieces: [Piece] = []
         var errors: [LiteralError] = []
-        var literal = String.UnicodeScalarView()
-        var i = 0
-        func flushLiteral() {
-            if !literal.isEmpty { pieces.append(.text(String(literal))); literal = String.UnicodeScalarView() }
+        // Literal text is the source between references, except where
+        // `{{ "..." }}` stands for its quoted text: it is kept as the start
+        // of the source run not yet copied, plus whatever came before it.
+        var literal = ""
+        var runStart = 0
+        func flushLiteral(upTo end: Int) {
+            literal += scalars.slice(runStart, end)
+            if !literal.isEmpty { pieces.append(.text(literal)); literal = "" }
         }
+        forEachExpression(scalars, errors: &errors) { start, end, expression in
+            switch expression {
+            case .literalText(let value):
+                literal += scalars.slice(runStart, start)
+                literal += value
+            case .path(let reference):
+                flushLiteral(upTo: start)
+                pieces.append(.reference(reference))
+            }
+            runStart = end
+        }
+        flushLiteral(upTo: scalars.count)
+        return Result(pieces: pieces, errors: errors)
+    }
+
+    /// Only the references and errors `scan` finds, without building the
+    /// literal text between them: what checking needs of every command.
+    public static func scanReferences(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
+        ScanText.with(text) { scanReferences($0) }
+    }
+
+    private static func scanReferences(_ scalars: ScanText) -> (references: [ScannedReference], errors: [LiteralError]) {
+        var references: [ScannedReference] = []
+        var errors: [LiteralError] = []
+        forEachExpression(scalars, errors: &errors) { _, _, expression in
+            if case .path(let reference) = expression { references.append(reference) }
+        }
+        return (references, errors)
+    }
+
+    /// Calls `body` with the span (`{{` to `}}`) and meaning of every
+    /// well-formed `{{ ... }}` in order; malformed ones go to `errors`, and
+    /// their text counts as literal text.
+    private static func forEachExpression(_ scalars: ScanText, errors: inout [LiteralError],
+                                          _ body: (_ start: Int, _ end: Int, Expression) -> Void) {
+        var i = 0
         while i < scalars.count {
-            guard scalars[safe: i] == "{", scalars[safe: i + 1] == "{" else {
-                if let s = scalars[safe: i] { literal.append(s) }
+            i = scalars.index(ofASCII: UInt8(ascii: "{"), from: i)
+            guard i < scalars.count else { break }
+            guard scalars[safe: i + 1] == "{" else {
                 i += 1
                 continue
             }
@@ -58,33 +108,27 @@ public struct TemplateScanner {
             }
             guard let close else {
                 errors.append(LiteralError(message: "\"{{\" is never closed by \"}}\"", offset: i, length: 2))
-                literal.append(contentsOf: "{{".unicodeScalars)
                 i += 2
                 continue
             }
             switch parseExpression(scalars, from: i + 2, to: close, whole: (i, close + 2)) {
-            case .success(.literalText(let value)):
-                literal.append(contentsOf: value.unicodeScalars)
-            case .success(.path(let reference)):
-                flushLiteral()
-                pieces.append(.reference(reference))
-            case .failure(let error):
-                errors.append(error)
-                literal.append(contentsOf: scalars.slice(i, close + 2).unicodeScalars)
+            case .success(let expression): body(i, close + 2, expression)
+            case .failure(let error): errors.append(error)
             }
             i = close + 2
         }
-        flushLiteral()
-        return Result(pieces: pieces, errors: errors)
     }
 
     /// Scans a bare reference (`foreach: params.tickers`), also accepting it
     /// wrapped in `{{ }}`. Returns nil with an error when it is not exactly one path.
     public static func scanBareReference(_ text: String) -> Swift.Result<ScannedReference, LiteralError> {
-        let scalars = ScalarText(text)
+        ScanText.with(text) { scanBareReference($0) }
+    }
+
+    private static func scanBareReference(_ scalars: ScanText) -> Swift.Result<ScannedReference, LiteralError> {
         let (start, end) = scalars.trimmedBounds()
         if scalars[safe: start] == "{" && scalars[safe: start + 1] == "{" {
-            let result = scan(text)
+            let result = scan(scalars)
             if let error = result.errors.first { return .failure(error) }
             guard result.pieces.count == 1, case .reference(let reference) = result.pieces[0] else {
                 return .failure(LiteralError(message: "expected exactly one reference", offset: start, length: end - start))
@@ -106,7 +150,7 @@ public struct TemplateScanner {
 
     /// Parses the text between `from` and `to`; `whole` is the span to report
     /// for the reference as a whole (with its braces, when it has them).
-    private static func parseExpression(_ s: ScalarText, from: Int, to: Int, whole: (start: Int, end: Int)) -> Swift.Result<Expression, LiteralError> {
+    private static func parseExpression(_ s: ScanText, from: Int, to: Int, whole: (start: Int, end: Int)) -> Swift.Result<Expression, LiteralError> {
         var start = from, end = to
         while start < end, let c = s[safe: start], c == " " || c == "\t" { start += 1 }
         while end > start, let c = s[safe: end - 1], c == " " || c == "\t" { end -= 1 }
@@ -119,7 +163,11 @@ public struct TemplateScanner {
             }
             return .success(.literalText(s.slice(start + 1, end - 1)))
         }
+        // One allocation: a path has one segment more than it has dots.
+        var dots = 0
+        for k in start..<end where s[safe: k] == "." { dots += 1 }
         var segments: [ScannedReference.Segment] = []
+        segments.reserveCapacity(dots + 1)
         var i = start
         while true {
             let segmentStart = i
@@ -179,5 +227,88 @@ public struct ScannedReference: Equatable, Sendable {
         guard from < to, from >= 0, to <= segments.count else { return (offset, length) }
         let first = segments[from], last = segments[to - 1]
         return (first.offset, last.offset + last.length - first.offset)
+    }
+}
+
+/// `ScalarText` for the scanners that run on every command and output type
+/// of a spec: the same scalars, offsets, slices and trimming, but text that
+/// is all ASCII (nearly all of it), where a byte is a scalar, is read in
+/// place as the string's own UTF-8; only other text is split into scalars.
+/// Valid only inside `ScanText.with`, which lends the bytes.
+struct ScanText {
+    /// The text's bytes when it is all ASCII (borrowed from the string); empty otherwise.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// The text's scalars when it is not all ASCII; empty otherwise.
+    private let wide: [Unicode.Scalar]
+    private let isASCII: Bool
+    let count: Int
+
+    /// Calls `body` with `text` as a `ScanText`, which must not outlive the call.
+    static func with<R>(_ text: String, _ body: (ScanText) -> R) -> R {
+        var text = text
+        let ascii: R? = text.withUTF8 { utf8 in
+            for byte in utf8 where byte >= 0x80 { return nil }
+            return body(ScanText(bytes: utf8, wide: [], isASCII: true))
+        }
+        if let ascii { return ascii }
+        return body(ScanText(bytes: UnsafeBufferPointer(start: nil, count: 0), wide: Array(text.unicodeScalars), isASCII: false))
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, wide: [Unicode.Scalar], isASCII: Bool) {
+        self.bytes = bytes
+        self.wide = wide
+        self.isASCII = isASCII
+        count = isASCII ? bytes.count : wide.count
+    }
+
+    /// The scalar at `index`, or nil past either end.
+    subscript(safe index: Int) -> Unicode.Scalar? {
+        guard index >= 0 && index < count else { return nil }
+        return isASCII ? Unicode.Scalar(bytes[index]) : wide[index]
+    }
+
+    /// The index of the first `byte` (an ASCII character) at or after `start`, or `count`.
+    func index(ofASCII byte: UInt8, from start: Int) -> Int {
+        let from = max(0, start)
+        guard from < count else { return count }
+        if isASCII {
+            guard let base = bytes.baseAddress, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+        return wide[from...].firstIndex(of: Unicode.Scalar(byte)) ?? count
+    }
+
+    /// The text of `[start, end)`, clamped to the bounds.
+    func slice(_ start: Int, _ end: Int) -> String {
+        let lo = max(0, min(start, count)), hi = max(lo, min(end, count))
+        if isASCII {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self)
+        }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: wide[lo..<hi])
+        return String(result)
+    }
+
+    /// `[start, end)` with leading and trailing whitespace removed.
+    func trimmedBounds() -> (start: Int, end: Int) {
+        var start = 0, end = count
+        while start < end, let s = self[safe: start], Self.isWhitespace(s) { start += 1 }
+        while end > start, let s = self[safe: end - 1], Self.isWhitespace(s) { end -= 1 }
+        return (start, end)
+    }
+
+    /// Unicode's White_Space property, answered without a property lookup
+    /// for ASCII (where it holds for tab, line feed, vertical tab, form feed,
+    /// carriage return and space).
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return scalar.value == 0x20 || (scalar.value >= 0x09 && scalar.value <= 0x0D) }
+        return scalar.properties.isWhitespace
+    }
+
+    /// Unicode's Alphabetic property, answered without a property lookup for
+    /// ASCII (where it holds for the letters A-Z and a-z only).
+    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return (scalar.value | 0x20) >= 0x61 && (scalar.value | 0x20) <= 0x7A }
+        return scalar.properties.isAlphabetic
     }
 }

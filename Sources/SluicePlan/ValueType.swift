@@ -60,7 +60,11 @@ extension ValueType {
     /// Parses a type as written in a spec. Errors carry the offset and length
     /// (in Unicode scalars) of the bad part, so `invalid-type` underlines it.
     public static func parse(_ text: String) -> Result<ValueType, LiteralError> {
-        var parser = TypeParser(ScalarText(text))
+        ScanText.with(text) { parse($0) }
+    }
+
+    private static func parse(_ text: ScanText) -> Result<ValueType, LiteralError> {
+        var parser = TypeParser(text)
         return Result { () throws(LiteralError) in
             parser.skipSpaces()
             guard parser.position < parser.text.count else {
@@ -78,10 +82,10 @@ extension ValueType {
 }
 
 private struct TypeParser {
-    let text: ScalarText
+    let text: ScanText
     var position = 0
 
-    init(_ text: ScalarText) { self.text = text }
+    init(_ text: ScanText) { self.text = text }
 
     mutating func skipSpaces() {
         while let s = text[safe: position], s == " " || s == "\t" { position += 1 }
@@ -89,7 +93,7 @@ private struct TypeParser {
 
     mutating func word() -> (text: String, start: Int) {
         let start = position
-        while let s = text[safe: position], s.properties.isAlphabetic || isDigit(s) || s == "_" { position += 1 }
+        while let s = text[safe: position], ScanText.isAlphabetic(s) || isDigit(s) || s == "_" { position += 1 }
         return (text.slice(start, position), start)
     }
 

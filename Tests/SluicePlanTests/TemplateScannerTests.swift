@@ -38,6 +38,28 @@ struct TemplateScannerTests {
         #expect(result.errors == [LiteralError(message: message, offset: offset, length: length)])
     }
 
+    /// `scanReferences` is `scan` without the literal text.
+    @Test(arguments: [
+        "echo {{ item }}", "a {{ t.out }} b {{ run.id }}", "braces {{ \"{{\" }} stay {{ x.y }}", "echo {{ item",
+        "{{ a | upper }} then {{ b.c }}", "üñí {{ item }} {{ a[0] }}", "{{ 'open }} {{ x }}", "", "}} {{",
+        "multi\nline {{ a.b }}\n{{ c\n}}",
+    ])
+    func referencesAloneMatchTheFullScan(text: String) {
+        let full = TemplateScanner.scan(text)
+        let only = TemplateScanner.scanReferences(text)
+        #expect(only.references == full.references)
+        #expect(only.errors == full.errors)
+    }
+
+    /// Literal pieces are the text around references, `{{ "..." }}` replaced
+    /// by its quoted text, and malformed references kept as written.
+    @Test func literalTextKeepsEverythingButReferences() {
+        let result = TemplateScanner.scan("a {{ \"{{\" }}b{{ x.y }}c {{ bad | f }} ü {{ '}}' }}")
+        #expect(result.pieces == [
+            .text("a {{b"), .reference(result.references[0]), .text("c {{ bad | f }} ü }}"),
+        ])
+    }
+
     @Test func segmentsKeepTheirOffsets() throws {
         let reference = try #require(TemplateScanner.scan("x {{  params.forecast.horizon }}").references.first)
         #expect(reference.segments.map(\.offset) == [6, 13, 22])

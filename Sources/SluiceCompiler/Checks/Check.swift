@@ -14,9 +14,10 @@ public struct CheckContext: Sendable {
     /// The pipelines a `trigger` may name.
     public let pipelines: PipelineIndex
     /// Every reference of the pipeline with its task, inputs included. Five
-    /// rules walk it; built once here, since rebuilding it per rule was a
-    /// fifth of the lint time on a 10,000-task spec.
-    public let allReferences: [(task: Int, reference: ResolvedReference)]
+    /// rules walk it (rebuilding it per rule was once a fifth of the lint
+    /// time); it is a view of the contracts' references, which hold them in
+    /// this order, since copying them meant megabytes of fresh memory.
+    public let allReferences: AllReferences
 
     public init(spec: PipelineSpec, graph: TaskGraph, project: Project, contracts: PipelineContracts, flow: BranchFlow,
                 pipelines: PipelineIndex) {
@@ -26,20 +27,26 @@ public struct CheckContext: Sendable {
         self.contracts = contracts
         self.flow = flow
         self.pipelines = pipelines
-        var all: [(task: Int, reference: ResolvedReference)] = []
-        all.reserveCapacity(contracts.references.reduce(0) { $0 + $1.count })
-        for (task, references) in contracts.references.enumerated() {
-            for reference in references { all.append((task, reference)) }
-            for input in contracts.inputs[task] {
-                if let from = input.from { all.append((task, from)) }
-            }
-        }
-        self.allReferences = all
+        self.allReferences = AllReferences(contracts.references)
     }
 
     /// The source range of `length` scalars `offset` into a scalar's value.
     public func locate(_ node: YAMLNode, offset: Int, length: Int) -> SourceRange {
         SourceLocator(node: node, source: spec.source).range(offset: offset, length: length)
+    }
+}
+
+/// Every reference of a pipeline with its task: task by task, its `run`,
+/// `env` and `foreach` references, then its inputs' `from`.
+public struct AllReferences: RandomAccessCollection, Sendable {
+    let references: TaskReferences
+
+    init(_ references: TaskReferences) { self.references = references }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { references.storage.count }
+    public subscript(position: Int) -> (task: Int, reference: ResolvedReference) {
+        (references.owners[position], references.storage[position])
     }
 }
 

@@ -26,6 +26,8 @@ enum CredentialPattern {
             case 103:
                 if let end = githubToken(bytes, i) { found.append((i, end, "a GitHub token")); i = end; continue }
             case 112, 80:
+                // Every password word starts "pa" or "pw" (any case): most `p`s stop here, without a call.
+                guard i + 1 < bytes.count, bytes[i + 1] | 0x20 == UInt8(ascii: "a") || bytes[i + 1] | 0x20 == UInt8(ascii: "w") else { break }
                 if let end = passwordAssignment(bytes, i) { found.append((i, end, "a password")); i = end; continue }
             default:
                 break

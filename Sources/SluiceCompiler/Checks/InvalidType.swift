@@ -7,7 +7,8 @@ struct InvalidType: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
         for (task, outputs) in context.contracts.outputs.enumerated() {
             for output in outputs {
-                let place = "output \(quoted(output.name)) of task \(quoted(context.taskName(task)))"
+                // Worded only for a diagnostic: most outputs have none.
+                var place: String { "output \(quoted(output.name)) of task \(quoted(context.taskName(task)))" }
                 switch output.type {
                 case .failure(let error):
                     sink.emit(.invalidType, at: context.locate(output.spec.type, offset: error.offset, length: error.length),
@@ -18,7 +19,7 @@ struct InvalidType: Check {
                               help: "map the task with \"foreach\": downstream, its output is then a list")
                 case .success(.file) where output.spec.path.map({ $0.value.isEmpty }) ?? false:
                     continue
-                case .success(let type) where !(type == .file) && output.spec.path != nil:
+                case .success(let type) where output.spec.path != nil && !(type == .file):
                     if let path = output.spec.path {
                         sink.emit(.invalidValue, at: path.range, "\"path\" of \(place) is only for file outputs, and this one is \(type)")
                     }
@@ -29,7 +30,7 @@ struct InvalidType: Check {
         }
         for (task, inputs) in context.contracts.inputs.enumerated() {
             for input in inputs {
-                let place = "input \(quoted(input.spec.name.value)) of task \(quoted(context.taskName(task)))"
+                var place: String { "input \(quoted(input.spec.name.value)) of task \(quoted(context.taskName(task)))" }
                 if case .failure(let error) = input.expectedType, let node = input.spec.type {
                     sink.emit(.invalidType, at: context.locate(node, offset: error.offset, length: error.length),
                               "type of \(place): \(error.message)", help: Self.help(for: node))

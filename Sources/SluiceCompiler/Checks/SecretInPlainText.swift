@@ -30,8 +30,10 @@ struct SecretInPlainText: Check {
                               help: "add \"\(name)\" to \"secrets\" and supply it through env_file or the environment")
                 }
             }
-            if let run = tasks[t].run, let text = run.scalar?.text {
+            // The text alone: copying the `run` node for every task showed in profiles.
+            if let text = tasks[t].run?.scalar?.text {
                 for match in CredentialPattern.find(in: text) {
+                    guard let run = tasks[t].run else { continue }
                     let range = ScalarPositions(run, in: spec.source).range(offset: match.offset, length: match.length)
                     sink.emit(.secretInPlainText, at: range, "\"run\" of task \"\(tasks[t].name.value)\" contains what looks like \(match.kind)",
                               help: "declare it under \"secrets\" and read it from the environment (e.g. \"$NAME\")")

@@ -79,10 +79,11 @@ public struct ParamSet: Sendable {
                 case .scalar: return .notSection(depth: depth, entry: entry)
                 }
             }
-            guard let next = members.first(where: { $0.key == key }) else {
+            // The index, then the entry alone: `first(where:)` copied each (key, entry) pair it returned.
+            guard let index = members.firstIndex(where: { $0.key == key }) else {
                 return .missing(depth: depth, candidates: members.map(\.key))
             }
-            current = next.entry
+            current = members[index].entry
         }
         guard let current else { return .missing(depth: 0, candidates: root.map(\.key)) }
         return .found(current)

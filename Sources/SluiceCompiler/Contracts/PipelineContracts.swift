@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SluiceDiagnostics
 import SluicePlan
 import SluiceSpec
@@ -16,7 +21,7 @@ public struct PipelineContracts: Sendable {
     /// Per task (spec order): its declared outputs with their parsed types.
     public var outputs: [[DeclaredOutput]]
     /// Per task: every reference in `run`, `env` and `foreach`, in source order.
-    public var references: [[ResolvedReference]]
+    public var references: TaskReferences
     /// Per task: `{{ }}` syntax errors found while scanning.
     public var scanErrors: [[ScanError]]
     /// Per task: what `foreach` maps over, when the task has one.
@@ -25,10 +30,40 @@ public struct PipelineContracts: Sendable {
     public var inputs: [[InputFact]]
 }
 
+/// Every task's references in one array (rather than an array per task):
+/// indexed by task, each element is that task's references in source order.
+/// The same array also holds, after each task's own references, the
+/// references of its inputs' `from`, so `CheckContext.allReferences` is a view
+/// of it rather than a copy.
+public struct TaskReferences: RandomAccessCollection, Sendable {
+    /// Task by task: its references, then its inputs' `from` references.
+    let storage: [ResolvedReference]
+    /// The task of each element of `storage`.
+    let owners: [Int]
+    /// Per task: where its own references (not its inputs') are in `storage`.
+    let ranges: [Range<Int>]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { ranges.count }
+    public subscript(task: Int) -> ArraySlice<ResolvedReference> { storage[ranges[task]] }
+}
+
 public struct DeclaredOutput: Sendable {
-    public var spec: OutputSpec
+    /// The task's outputs as the spec declares them (shared with the spec,
+    /// not copied: a copy per output was 3.6 MB on a 10,000-task spec) and
+    /// which of them this is.
+    let declarations: [OutputSpec]
+    let position: Int
     public var type: Result<ValueType, LiteralError>
-    public var name: String { spec.name.value }
+
+    init(_ declarations: [OutputSpec], _ position: Int, type: Result<ValueType, LiteralError>) {
+        self.declarations = declarations
+        self.position = position
+        self.type = type
+    }
+
+    public var spec: OutputSpec { declarations[position] }
+    public var name: String { declarations[position].name.value }
     public var parsedType: ValueType? { if case .success(let t) = type { t } else { nil } }
 }
 
@@ -58,9 +93,28 @@ public enum ReferenceSite: Sendable, Equatable {
 public struct ResolvedReference: Sendable {
     public var site: ReferenceSite
     /// The scalar holding the reference (to locate it lazily: most never need locating).
-    public var node: YAMLNode
+    public var node: YAMLNode {
+        get { holder.node }
+        set { holder = NodeHolder(newValue) }
+    }
+    /// The node, shared by every reference in the same scalar: held inline,
+    /// it made each of 20,000 references 80 bytes larger.
+    var holder: NodeHolder
     public var scanned: ScannedReference
     public var resolution: Resolution
+
+    init(site: ReferenceSite, holder: NodeHolder, scanned: ScannedReference, resolution: Resolution) {
+        self.site = site
+        self.holder = holder
+        self.scanned = scanned
+        self.resolution = resolution
+    }
+
+    /// A scalar node, held once for all the references in it.
+    final class NodeHolder: Sendable {
+        let node: YAMLNode
+        init(_ node: YAMLNode) { self.node = node }
+    }
 
     public enum Resolution: Sendable {
         case param([String], ParamEntry)
@@ -104,7 +158,9 @@ public enum ReferenceFailure: Sendable {
     case paramsUnavailable
 }
 
-public enum ForeachFact: Sendable {
+/// Indirect: the facts are one per task, mostly nil, and a reference inline
+/// would make every slot (nil ones included) as large as a reference.
+public indirect enum ForeachFact: Sendable {
     /// `foreach: [a, b]` or `foreach: 3`: a value, not a name.
     case inlineValue(YAMLNode)
     /// A string that is not one reference (`foreach: AAPL, MSFT`).
@@ -137,8 +193,10 @@ struct ContractsBuilder {
     var paramsIncomplete = false
     var paramDiagnostics: [Diagnostic] = []
     var outputs: [[DeclaredOutput]] = []
-    /// Per task: output name → index into `outputs[task]`.
-    var outputIndex: [[String: Int]] = []
+    /// Output name → index into `outputs[task]`, for the tasks with more
+    /// outputs than a linear search suits (most have one or two).
+    var largeOutputIndexes: [Int: [String: Int]] = [:]
+    static let linearOutputLimit = 8
     /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
     var rank: [Int]?
 
@@ -179,42 +237,72 @@ struct ContractsBuilder {
 
     mutating func finish() -> PipelineContracts {
         rank = topologicalRank()
-        for task in spec.tasks {
+        // A large spec repeats a few type spellings ("int", one table type) thousands of times.
+        var parsedTypes: [String: Result<ValueType, LiteralError>] = [:]
+        outputs.reserveCapacity(spec.tasks.count)
+        // By index: `for task in spec.tasks` would copy every task, with all its fields.
+        for t in spec.tasks.indices {
+            let taskOutputs = spec.tasks[t].outputs
             var declared: [DeclaredOutput] = []
+            declared.reserveCapacity(taskOutputs.count)
             var index: [String: Int] = [:]
-            for output in task.outputs {
+            let indexed = taskOutputs.count > Self.linearOutputLimit
+            for (position, output) in taskOutputs.enumerated() {
                 let text = output.type.scalar?.text ?? ""
-                index[output.name.value] = index[output.name.value] ?? declared.count
-                declared.append(DeclaredOutput(spec: output, type: ValueType.parse(text)))
+                if indexed { index[output.name.value] = index[output.name.value] ?? declared.count }
+                let type: Result<ValueType, LiteralError>
+                if let known = parsedTypes[text] {
+                    type = known
+                } else {
+                    type = ValueType.parse(text)
+                    parsedTypes[text] = type
+                }
+                declared.append(DeclaredOutput(taskOutputs, position, type: type))
             }
             outputs.append(declared)
-            outputIndex.append(index)
+            if indexed { largeOutputIndexes[t] = index }
         }
-        var references: [[ResolvedReference]] = []
+        var found: [ResolvedReference] = []
+        // Allocated once, at most a little too large, rather than regrown: a
+        // doubling array of references peaked at twice their size in fresh memory.
+        found.reserveCapacity(referenceBound())
+        var owners: [Int] = []
+        var ranges: [Range<Int>] = []
         var scanErrors: [[ScanError]] = []
         var foreach: [ForeachFact?] = []
         var inputs: [[InputFact]] = []
-        for (i, task) in spec.tasks.enumerated() {
-            var found: [ResolvedReference] = []
+        ranges.reserveCapacity(spec.tasks.count)
+        scanErrors.reserveCapacity(spec.tasks.count)
+        foreach.reserveCapacity(spec.tasks.count)
+        inputs.reserveCapacity(spec.tasks.count)
+        for i in spec.tasks.indices {
+            let start = found.count
             var errors: [ScanError] = []
-            let mapped = task.foreach != nil
-            if let run = task.run, let text = run.scalar?.text {
+            let mapped = spec.tasks[i].foreach != nil
+            if let run = spec.tasks[i].run, let text = run.scalar?.text {
                 scan(text, node: run, site: .run, task: i, mapped: mapped, into: &found, errors: &errors)
             }
-            for entry in task.env {
+            for entry in spec.tasks[i].env {
                 guard let text = entry.value.scalar?.text else { continue }
                 scan(text, node: entry.value, site: .env(entry.name.value), task: i, mapped: mapped, into: &found, errors: &errors)
             }
             var fact: ForeachFact?
-            if let node = task.foreach {
+            if let node = spec.tasks[i].foreach {
                 fact = resolveForeach(node, task: i)
                 if case .reference(let reference) = fact { found.append(reference) }
             }
-            references.append(found)
+            ranges.append(start..<found.count)
             scanErrors.append(errors)
             foreach.append(fact)
-            inputs.append(task.inputs.map { resolveInput($0, task: i) })
+            let taskInputs = spec.tasks[i].inputs
+            let facts = taskInputs.isEmpty ? [] : taskInputs.map { resolveInput($0, task: i) }
+            for input in facts {
+                if let from = input.from { found.append(from) }
+            }
+            inputs.append(facts)
+            owners.append(contentsOf: repeatElement(i, count: found.count - start))
         }
+        let references = TaskReferences(storage: found, owners: owners, ranges: ranges)
         return PipelineContracts(params: params, paramsIncomplete: paramsIncomplete, paramDiagnostics: paramDiagnostics,
                                  outputs: outputs, references: references, scanErrors: scanErrors, foreach: foreach, inputs: inputs)
     }
@@ -222,12 +310,20 @@ struct ContractsBuilder {
     func scan(_ text: String, node: YAMLNode, site: ReferenceSite, task: Int, mapped: Bool,
               into found: inout [ResolvedReference], errors: inout [ScanError]) {
         // Most strings hold no reference at all: skip the scanner for them.
-        guard text.utf8.contains(UInt8(ascii: "{")) || text.utf8.contains(UInt8(ascii: "}")) else { return }
-        let result = TemplateScanner.scan(text)
+        // (A string without "{" has neither references nor malformed ones.)
+        var bytes = text
+        let hasBrace = bytes.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return false }
+            return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
+        }
+        guard hasBrace else { return }
+        let result = TemplateScanner.scanReferences(text)
         for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
+        guard !result.references.isEmpty else { return }
+        let holder = ResolvedReference.NodeHolder(node)
         for scanned in result.references {
-            found.append(ResolvedReference(site: site, node: node, scanned: scanned,
-                                           resolution: resolve(scanned.path, task: task, mapped: mapped, inForeach: false)))
+            found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
+                                           resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
         }
     }
 
@@ -236,8 +332,8 @@ struct ContractsBuilder {
         switch TemplateScanner.scanBareReference(scalar.text) {
         case .failure(let error): return .notAReference(node, error)
         case .success(let scanned):
-            return .reference(ResolvedReference(site: .foreach, node: node, scanned: scanned,
-                                                resolution: resolve(scanned.path, task: task, mapped: false, inForeach: true)))
+            return .reference(ResolvedReference(site: .foreach, holder: ResolvedReference.NodeHolder(node), scanned: scanned,
+                                                resolution: resolve(scanned, task: task, mapped: false, inForeach: true)))
         }
     }
 
@@ -248,13 +344,14 @@ struct ContractsBuilder {
             switch TemplateScanner.scanBareReference(from.value) {
             case .failure(let error): fact.fromError = error
             case .success(let scanned):
-                var resolution = resolve(scanned.path, task: task, mapped: false, inForeach: false)
+                var resolution = resolve(scanned, task: task, mapped: false, inForeach: false)
                 if case .param = resolution { resolution = .failed(.needsOutput(task: "params")) }
                 if case .item = resolution { resolution = .failed(.needsOutput(task: "item")) }
                 if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
                 if case .runID = resolution { resolution = .failed(.needsOutput(task: "run")) }
                 if case .runDate = resolution { resolution = .failed(.needsOutput(task: "run")) }
-                fact.from = ResolvedReference(site: .input(input.name.value), node: scalarNode, scanned: scanned, resolution: resolution)
+                fact.from = ResolvedReference(site: .input(input.name.value), holder: ResolvedReference.NodeHolder(scalarNode),
+                                              scanned: scanned, resolution: resolution)
             }
         }
         if let typeNode = input.type { fact.expectedType = ValueType.parse(typeNode.scalar?.text ?? "") }
@@ -270,14 +367,17 @@ struct ContractsBuilder {
         return fact
     }
 
-    /// Resolves one dotted path as seen from task `task`.
-    func resolve(_ path: [String], task: Int, mapped: Bool, inForeach: Bool) -> ResolvedReference.Resolution {
-        guard let root = path.first else { return .failed(.unknownRoot("")) }
+    /// Resolves one reference's dotted path as seen from task `task`.
+    func resolve(_ scanned: ScannedReference, task: Int, mapped: Bool, inForeach: Bool) -> ResolvedReference.Resolution {
+        // The segments themselves: `scanned.path` would build an array per reference.
+        let path = scanned.segments
+        guard let root = path.first?.name else { return .failed(.unknownRoot("")) }
         switch root {
         case "params":
             guard path.count > 1 else { return .failed(.bareRoot("params")) }
-            switch params.lookup(Array(path.dropFirst())) {
-            case .found(let entry): return .param(Array(path.dropFirst()), entry)
+            let keys = path.dropFirst().map(\.name)
+            switch params.lookup(keys) {
+            case .found(let entry): return .param(keys, entry)
             case .missing(let depth, let candidates):
                 return paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
             case .notSection(let depth, let entry): return .failed(.paramNotSection(depth: depth + 1, entry: entry))
@@ -287,30 +387,61 @@ struct ContractsBuilder {
             guard path.count == 1 else { return .failed(.itemField) }
             return root == "item" ? .item : .index
         case "run":
-            guard path.count == 2, path[1] == "id" || path[1] == "date" else {
-                return .failed(.unknownRunField(path.count > 1 ? path[1] : ""))
+            guard path.count == 2, path[1].name == "id" || path[1].name == "date" else {
+                return .failed(.unknownRunField(path.count > 1 ? path[1].name : ""))
             }
-            return path[1] == "id" ? .runID : .runDate
+            return path[1].name == "id" ? .runID : .runDate
         default:
             guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
             guard path.count == 2 else { return .failed(.tooDeep(task: root)) }
-            let name = path[1]
-            let producerSpec = spec.tasks[producer]
+            let name = path[1].name
             let type: ValueType
-            if let index = outputIndex[producer][name] {
+            if let index = outputIndex(producer, name) {
                 // An output whose type does not parse is reported by invalid-type; read it as json meanwhile.
                 type = outputs[producer][index].parsedType ?? .json
-            } else if name == "branch", producerSpec.branch != nil {
+            } else if name == "branch", spec.tasks[producer].branch != nil {
                 type = .string
             } else {
                 return .failed(.unknownOutput(task: producer, candidates: outputs[producer].map(\.name)))
             }
             if producer == task { return .failed(.ownOutput) }
             guard isUpstream(producer, of: task) else { return .failed(.notUpstream(producer: producer)) }
-            let isMapped = producerSpec.foreach != nil
+            let isMapped = spec.tasks[producer].foreach != nil
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
+    }
+
+    /// At least as many references as `finish` will find: one per `{{` in
+    /// a `run` or `env` value, plus one per `foreach` and per input.
+    func referenceBound() -> Int {
+        var bound = 0
+        func count(_ text: String?) {
+            guard var text else { return }
+            bound += text.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress else { return 0 }
+                var found = 0, offset = 0
+                while offset < utf8.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "{")), utf8.count - offset) {
+                    offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                    if offset < utf8.count, utf8[offset] == UInt8(ascii: "{") { found += 1; offset += 1 }
+                }
+                return found
+            }
+        }
+        for t in spec.tasks.indices {
+            // The texts alone: copying each node cost more than counting.
+            count(spec.tasks[t].run?.scalar?.text)
+            for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
+            if spec.tasks[t].foreach != nil { bound += 1 }
+            bound += spec.tasks[t].inputs.count
+        }
+        return bound
+    }
+
+    /// The index in `outputs[task]` of the (first) output called `name`.
+    func outputIndex(_ task: Int, _ name: String) -> Int? {
+        if outputs[task].count > Self.linearOutputLimit, let index = largeOutputIndexes[task] { return index[name] }
+        return outputs[task].firstIndex { $0.name == name }
     }
 
     /// Whether `producer` is a transitive upstream of `consumer`. Direct needs
@@ -333,7 +464,8 @@ struct ContractsBuilder {
 
     /// Position of each task in a topological order, or nil when there is a cycle.
     func topologicalRank() -> [Int]? {
-        var indegree = graph.upstream.map(\.count)
+        // A closure, not `\.count`: the key path was looked up at run time for every task.
+        var indegree = graph.upstream.map { $0.count }
         var queue = (0..<graph.count).filter { indegree[$0] == 0 }
         var rank = [Int](repeating: 0, count: graph.count)
         var head = 0

@@ -161,7 +161,7 @@ struct Lowering {
     /// so the order is the same for the same spec whatever the file order.
     func topologicalOrder() -> [Int] {
         let graph = checked.graph
-        var indegree = graph.upstream.map(\.count)
+        var indegree = graph.upstream.map { $0.count }
         var ready = NameHeap(names: graph.names)
         for i in 0..<graph.count where indegree[i] == 0 { ready.push(i) }
         var order: [Int] = []

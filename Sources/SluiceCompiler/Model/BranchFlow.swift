@@ -53,7 +53,7 @@ public struct BranchFlow: Sendable {
     }
 
     static func topologicalOrder(_ graph: TaskGraph) -> [Int]? {
-        var indegree = graph.upstream.map(\.count)
+        var indegree = graph.upstream.map { $0.count }
         var queue = (0..<graph.count).filter { indegree[$0] == 0 }
         var head = 0
         while head < queue.count {
