@@ -24,8 +24,8 @@ struct YAMLTape: Sendable {
     /// node halves the memory the tape touches, and page faults are a large
     /// part of reading a big spec.
     struct Node: Sendable {
-        private var startLine: UInt32, startColumn: UInt32, startOffset: UInt32
-        private var endLine: UInt32, endColumn: UInt32, endOffset: UInt32
+        /// 24 bytes: `SourceRange` holds its positions in 32 bits.
+        var range: SourceRange
         private var storedLink: UInt32
         private var storedCount: UInt32
         var kind: Kind
@@ -33,23 +33,11 @@ struct YAMLTape: Sendable {
         private var flags: UInt8 = 0
 
         init(range: SourceRange, link: Int, kind: Kind, style: ScalarStyle) {
-            (startLine, startColumn, startOffset) = Self.compact(range.start)
-            (endLine, endColumn, endOffset) = Self.compact(range.end)
+            self.range = range
             storedLink = UInt32(truncatingIfNeeded: link)
             storedCount = 0
             self.kind = kind
             self.style = style
-        }
-
-        var range: SourceRange {
-            @inline(__always) get {
-                SourceRange(start: SourceLocation(line: Int(startLine), column: Int(startColumn), offset: Int(startOffset)),
-                            end: SourceLocation(line: Int(endLine), column: Int(endColumn), offset: Int(endOffset)))
-            }
-            set {
-                (startLine, startColumn, startOffset) = Self.compact(newValue.start)
-                (endLine, endColumn, endOffset) = Self.compact(newValue.end)
-            }
         }
 
         /// Scalar: where its text starts in `bytes`. Collection: the index
@@ -81,10 +69,6 @@ struct YAMLTape: Sendable {
         var hasTag: Bool {
             @inline(__always) get { flags & 4 != 0 }
             set { flags = newValue ? flags | 4 : flags & ~4 }
-        }
-
-        private static func compact(_ location: SourceLocation) -> (UInt32, UInt32, UInt32) {
-            (UInt32(truncatingIfNeeded: location.line), UInt32(truncatingIfNeeded: location.column), UInt32(truncatingIfNeeded: location.offset))
         }
     }
 
