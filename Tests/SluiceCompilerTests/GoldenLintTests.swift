@@ -24,8 +24,8 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
             return entries.sorted().compactMap { entry in
                 let url = dir.appendingPathComponent(entry)
                 var isDir: ObjCBool = false
-                fm.fileExists(atPath: url.path, isDirectory: &isDir)
-                guard isDir.boolValue || entry.hasSuffix(".yaml") else { return nil }
+                guard fm.fileExists(atPath: url.path, isDirectory: &isDir),
+                      isDir.boolValue || entry.hasSuffix(".yaml") else { return nil }
                 return GoldenCase(group: group, name: (entry as NSString).deletingPathExtension, input: url)
             }
         }
@@ -35,11 +35,9 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
     /// expected output does not depend on where the repository lives.
     func lint() throws -> LintResult {
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        fm.fileExists(atPath: input.path, isDirectory: &isDir)
         let previous = fm.currentDirectoryPath
-        fm.changeCurrentDirectoryPath(input.deletingLastPathComponent().path)
-        defer { fm.changeCurrentDirectoryPath(previous) }
+        _ = fm.changeCurrentDirectoryPath(input.deletingLastPathComponent().path)
+        defer { _ = fm.changeCurrentDirectoryPath(previous) }
         let sources = try SpecDiscovery.collect([input.lastPathComponent])
         return Linter.lint(sources)
     }
