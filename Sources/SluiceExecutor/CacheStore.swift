@@ -327,22 +327,9 @@ enum CacheFiles {
         return nil
     }
 
-    /// A small file read whole (a manifest): one buffer of the file's size.
+    /// A small file read whole (a manifest); anything over 64 MiB is not one.
     static func readSmall(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size < 1 << 26 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            offset += n
-        }
-        return bytes
+        RunFiles.readFile(path, limit: 1 << 26)
     }
 
     /// Writes a file that must not exist yet (inside a fresh directory).

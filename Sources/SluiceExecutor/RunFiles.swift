@@ -100,19 +100,29 @@ enum RunFiles {
         close(fd)
     }
 
-    /// The whole file, or nil when it does not exist or cannot be read.
-    static func readFile(_ path: String, relativeTo directory: Int32 = AT_FDCWD) -> [UInt8]? {
+    /// The whole file, or nil when it does not exist, cannot be read, or is
+    /// larger than `limit` bytes. One buffer of the file's size, grown only if
+    /// the file grows while it is read; a read error is nil, never a prefix.
+    static func readFile(_ path: String, relativeTo directory: Int32 = AT_FDCWD, limit: Int = .max) -> [UInt8]? {
         let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size <= limit else { return nil }
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 4096))
+        var count = 0
         while true {
-            let n = read(fd, &buffer, buffer.count)
+            if count == bytes.count {
+                guard count < limit else { return nil }
+                bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, limit - count)))
+            }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes.append(contentsOf: buffer[0..<n])
+            guard n >= 0 else { return nil }
+            if n == 0 { break }
+            count += n
         }
+        bytes.removeSubrange(count...)
         return bytes
     }
 
