@@ -82,6 +82,7 @@ struct TapeBuilder<Consumer: TapeConsumer> {
                       "the file is 4 GiB or larger, far beyond any pipeline spec; it is not read")
             return
         }
+        if buffer.count >= limits.parallelParsingBytes, parsePipelined(buffer) { return }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1, let base = buffer.baseAddress else {
             sink.emit(.yamlSyntax, at: SourceRange(at: SourceLocation(line: 1, column: 1)), "could not start the YAML parser")
@@ -102,6 +103,23 @@ struct TapeBuilder<Consumer: TapeConsumer> {
             if done { break }
         }
         if aborted { root = nil }
+    }
+
+    /// The same as the loop above, with libyaml on a second thread (see
+    /// `EventPipeline`). False when that thread could not start and nothing was read.
+    private mutating func parsePipelined(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        let pipeline = EventPipeline(input: buffer)
+        guard pipeline.start() else { return false }
+        let ended = pipeline.consume { event in
+            handle(event.pointee)
+            return !aborted
+        }
+        pipeline.finish()
+        if !ended, !aborted, pipeline.parseFailed {
+            reportSyntaxError(pipeline.parser)
+        }
+        if aborted || !ended { root = nil }
+        return true
     }
 
     /// Applies the merge keys of a mapping that just closed: the mappings a

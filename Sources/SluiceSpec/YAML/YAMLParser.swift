@@ -6,6 +6,10 @@ public struct YAMLLimits: Sendable {
     public var maxDepth: Int = 128
     /// Most nodes a document may expand to through aliases (billion-laughs guard).
     public var maxExpandedNodes: Int = 1_000_000
+    /// Inputs at least this large are parsed by libyaml on a second thread
+    /// while the first builds the tape (see `EventPipeline`); below it a
+    /// thread costs more than it saves. Results never depend on it.
+    public var parallelParsingBytes: Int = 64 << 10
 
     public init() {}
 }

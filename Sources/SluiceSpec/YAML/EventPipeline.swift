@@ -1,0 +1,184 @@
+import CYAML
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// libyaml's events for one input, parsed on a thread of their own while the
+/// caller consumes them. On a large spec libyaml's event parser is most of
+/// the work (a 10,000-task spec: about two thirds of all instructions), and
+/// what the caller does per event (the tape, decoding each task as it
+/// completes) otherwise runs after it on the same core. With two cores the
+/// caller's work now hides behind the parser's.
+///
+/// The events pass through a ring of slots, in batches: the parser publishes
+/// how many it has written, the consumer how many it is done with. The
+/// parsing thread also frees each event (when it reuses the slot), so every
+/// allocation libyaml makes stays on that thread's heap.
+final class EventPipeline: @unchecked Sendable {
+    // Unchecked: `slots` is shared by two threads, each slot owned by one side
+    // at a time, handed over through `published` and `released` with
+    // acquire/release ordering. `parser` and `parseFailed` belong to the
+    // parsing thread until `finish()` joins it.
+
+    /// Slots in the ring (a power of two). Each holds one `yaml_event_t`, about 100 bytes.
+    static let capacity = 16384
+    /// Events handed over at a time: publishing each one would bounce a cache line per event.
+    static let batch = 128
+
+    private let slots: UnsafeMutablePointer<yaml_event_t>
+    private let input: UnsafeBufferPointer<UInt8>
+    /// Events parsed and written to their slots.
+    private let published = Atomic<Int>(0)
+    /// Events the consumer is done with: their slots may be reused.
+    private let released = Atomic<Int>(0)
+    /// The parser stopped (end of stream, an error, or cancelled); `published` is final.
+    private let finished = Atomic<Bool>(false)
+    private let cancelled = Atomic<Bool>(false)
+    /// Allocated apart rather than a stored `var`: the parsing thread passes
+    /// it to libyaml for every event, and a class's `var` would be checked
+    /// for exclusive access each time.
+    private let parserState: UnsafeMutablePointer<yaml_parser_t>
+    /// Whether libyaml rejected the input (`parser` says where and why).
+    private(set) var parseFailed = false
+    private var thread: pthread_t?
+    private var parserStarted = false
+    private var consumedCount = 0
+
+    /// The input must stay valid until `finish()` returns.
+    init(input: UnsafeBufferPointer<UInt8>) {
+        self.input = input
+        parserState = .allocate(capacity: 1)
+        parserState.initialize(to: yaml_parser_t())
+        slots = .allocate(capacity: Self.capacity)
+        slots.initialize(repeating: yaml_event_t(), count: Self.capacity)
+    }
+
+    deinit {
+        // A zeroed slot frees nothing; every other slot holds an event not yet freed.
+        for index in 0..<Self.capacity { yaml_event_delete(slots + index) }
+        slots.deallocate()
+        if parserStarted { yaml_parser_delete(parserState) }
+        parserState.deallocate()
+    }
+
+    /// libyaml's parser: where and why it failed. Read it after `finish()` only.
+    var parser: yaml_parser_t { parserState.pointee }
+
+    /// Starts the parsing thread; false when libyaml or the thread could not start
+    /// (the caller then parses on its own thread).
+    func start() -> Bool {
+        guard let base = input.baseAddress, yaml_parser_initialize(parserState) == 1 else { return false }
+        parserStarted = true
+        yaml_parser_set_input_string(parserState, base, input.count)
+        let context = Unmanaged.passRetained(self)
+        var handle = pthread_t()
+        let started = pthread_create(&handle, nil, { raw in
+            guard let raw else { return nil }
+            let pipeline = Unmanaged<EventPipeline>.fromOpaque(raw).takeRetainedValue()
+            pipeline.produce()
+            return nil
+        }, context.toOpaque())
+        guard started == 0 else {
+            context.release()
+            return false
+        }
+        thread = handle
+        return true
+    }
+
+    /// Hands each event to `body` in order until it returns false, the stream
+    /// ends, or libyaml fails. The event is valid during the call only.
+    /// Returns whether the stream's end was reached.
+    func consume(_ body: (UnsafePointer<yaml_event_t>) -> Bool) -> Bool {
+        var next = consumedCount
+        var available = next
+        defer {
+            consumedCount = next
+            released.store(next, ordering: .releasing)
+        }
+        while true {
+            if next == available {
+                released.store(next, ordering: .releasing)
+                available = waitForEvents(after: next)
+                // Nothing more will come: libyaml failed (the stream's end returns below).
+                if available == next { return false }
+            }
+            let event = UnsafePointer(slots + (next & (Self.capacity - 1)))
+            next += 1
+            let isEnd = event.pointee.type == YAML_STREAM_END_EVENT
+            guard body(event) else { return false }
+            if isEnd { return true }
+            if next & (Self.batch - 1) == 0 { released.store(next, ordering: .releasing) }
+        }
+    }
+
+    /// Stops the parsing thread (if still running) and waits for it; always
+    /// called once `start()` succeeded. After this, `parser` and
+    /// `parseFailed` are safe to read.
+    func finish() {
+        guard let handle = thread else { return }
+        cancelled.store(true, ordering: .relaxed)
+        pthread_join(handle, nil)
+        thread = nil
+    }
+
+    private func waitForEvents(after next: Int) -> Int {
+        var spins = 0
+        while true {
+            let count = published.load(ordering: .acquiring)
+            if count > next { return count }
+            if finished.load(ordering: .acquiring) { return published.load(ordering: .acquiring) }
+            Self.backOff(&spins)
+        }
+    }
+
+    /// The parsing thread: fills slots until the stream ends, libyaml fails,
+    /// or the consumer cancels.
+    private func produce() {
+        let parser = parserState
+        var count = 0
+        var releasedSeen = 0
+        var failed = false
+        parsing: while !cancelled.load(ordering: .relaxed) {
+            if count - releasedSeen >= Self.capacity {
+                var spins = 0
+                while true {
+                    releasedSeen = released.load(ordering: .acquiring)
+                    if count - releasedSeen < Self.capacity { break }
+                    if cancelled.load(ordering: .relaxed) { break parsing }
+                    Self.backOff(&spins)
+                }
+            }
+            let slot = slots + (count & (Self.capacity - 1))
+            // The consumer released this slot's previous event (or it was never used).
+            yaml_event_delete(slot)
+            guard yaml_parser_parse(parser, slot) == 1 else {
+                failed = true
+                break
+            }
+            count += 1
+            if slot.pointee.type == YAML_STREAM_END_EVENT { break }
+            if count & (Self.batch - 1) == 0 { published.store(count, ordering: .releasing) }
+        }
+        parseFailed = failed
+        published.store(count, ordering: .releasing)
+        finished.store(true, ordering: .releasing)
+    }
+
+    /// Waiting is short while the other thread runs (a batch takes tens of
+    /// microseconds), so spin first; yield and then sleep if it does not run.
+    private static func backOff(_ spins: inout Int) {
+        spins += 1
+        if spins < 64 { return }
+        if spins < 4096 {
+            sched_yield()
+        } else {
+            usleep(50)
+        }
+    }
+}
