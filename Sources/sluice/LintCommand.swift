@@ -39,6 +39,25 @@ struct LintCommand: ParsableCommand {
         completion: .list(Rule.allCases.filter(Suppressions.canSuppress).map(\.id)))
     var ignored: [String] = []
 
+    /// What was asked, as plain values.
+    var job: LintJob {
+        LintJob(paths: paths, format: format, strict: strict, color: color, ignored: ignored)
+    }
+
+    func run() throws {
+        try job.run()
+    }
+}
+
+/// One `sluice lint` invocation, apart from how its command line was read:
+/// by ArgumentParser, or by `LintJob(fastPath:)`.
+struct LintJob: Equatable {
+    var paths: [String] = ["pipelines"]
+    var format: LintCommand.Format = .text
+    var strict = false
+    var color: ColorChoice = .auto
+    var ignored: [String] = []
+
     /// `--ignore` values as rules; an unknown id or an error rule is a usage error (exit 2).
     func ignoredRules() throws -> Set<Rule> {
         var rules = Set<Rule>()
@@ -94,6 +113,61 @@ struct LintCommand: ParsableCommand {
         case .github:
             return GitHubRenderer().render(result.diagnostics)
         }
+    }
+}
+
+extension LintJob {
+    /// Reads the common `sluice lint` command lines (paths, `--format`,
+    /// `--strict`, `--color`, `--ignore`) without ArgumentParser, whose
+    /// reflection-driven set-up costs a few milliseconds per process: in a
+    /// CI step that lints small specs that is most of the run. Anything else
+    /// (help, an unknown or repeated option, a bad value, `--`) gives nil,
+    /// and ArgumentParser reads it as before, errors included. A test holds
+    /// both readings equal over a table of command lines.
+    init?(fastPath arguments: [String]) {
+        guard arguments.first == "lint" else { return nil }
+        var job = LintJob()
+        var paths: [String] = []
+        var seen = Set<String>()
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-") else {
+                paths.append(argument)
+                continue
+            }
+            var name = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            if name == "--strict" {
+                guard value == nil, seen.insert(name).inserted else { return nil }
+                job.strict = true
+                continue
+            }
+            guard ["--format", "--color", "--ignore"].contains(name) else { return nil }
+            if value == nil {
+                guard index < arguments.count else { return nil }
+                value = arguments[index]
+                index += 1
+            }
+            guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            switch name {
+            case "--format":
+                guard seen.insert(name).inserted, let format = LintCommand.Format(rawValue: value) else { return nil }
+                job.format = format
+            case "--color":
+                guard seen.insert(name).inserted, let color = ColorChoice(rawValue: value) else { return nil }
+                job.color = color
+            default:
+                job.ignored.append(value)
+            }
+        }
+        if !paths.isEmpty { job.paths = paths }
+        self = job
     }
 }
 

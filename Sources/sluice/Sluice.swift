@@ -19,6 +19,15 @@ struct Sluice: ParsableCommand {
     )
 
     static func main() {
+        // `sluice lint` in its common forms skips ArgumentParser (see `LintJob(fastPath:)`).
+        if let job = LintJob(fastPath: Array(CommandLine.arguments.dropFirst())) {
+            do {
+                try job.run()
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
