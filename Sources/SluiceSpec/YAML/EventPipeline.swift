@@ -170,15 +170,15 @@ final class EventPipeline: @unchecked Sendable {
         finished.store(true, ordering: .releasing)
     }
 
-    /// Waiting is short while the other thread runs (a batch takes tens of
-    /// microseconds), so spin first; yield and then sleep if it does not run.
+    /// Waiting: a few checks in case the other thread is about to publish,
+    /// then short sleeps. Spinning or yielding for longer would keep a
+    /// second core busy doing nothing, which on a shared or virtual machine
+    /// (or a core's other hardware thread) takes it from the thread being
+    /// waited for; and a sleep costs the publishing thread nothing (no
+    /// wake-up call per batch).
     private static func backOff(_ spins: inout Int) {
         spins += 1
-        if spins < 64 { return }
-        if spins < 4096 {
-            sched_yield()
-        } else {
-            usleep(50)
-        }
+        if spins < 16 { return }
+        usleep(20)
     }
 }
