@@ -53,7 +53,7 @@ let package = Package(
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
             name: "sluice-fuzz",
-            dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar"]
+            dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceSpec", "SluiceColumnar"]
         ),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan"]),

@@ -5,6 +5,7 @@
 import SluiceCompiler
 import SluiceDiagnostics
 import SluicePlan
+import SluiceSpec
 
 /// The spec lives in memory, and every file it may name (a `params_file`, a
 /// sibling spec a `trigger` resolves against) is the same input again, so
@@ -43,4 +44,16 @@ func fuzzSpec(_ bytes: UnsafeBufferPointer<UInt8>) {
     }
     // The same bytes as a hand-written plan.json (`sluice run plan.json`).
     _ = try? Plan(jsonText: text)
+
+    // Large specs are parsed with libyaml on a second thread; it must read
+    // every input exactly as the one-thread loop does (differential check).
+    var oneThread = YAMLLimits(), twoThreads = YAMLLimits()
+    oneThread.parallelParsingBytes = .max
+    twoThreads.parallelParsingBytes = 0
+    let sequential = SpecParser.parse(text, file: FuzzFiles.specPath, limits: oneThread)
+    let pipelined = SpecParser.parse(text, file: FuzzFiles.specPath, limits: twoThreads)
+    guard sequential.diagnostics == pipelined.diagnostics,
+          sequential.spec.tasks.map(\.name) == pipelined.spec.tasks.map(\.name) else {
+        fatalError("libyaml on a second thread read this input differently")
+    }
 }
