@@ -78,3 +78,73 @@ struct TemplateScannerTests {
         #expect((try? TemplateScanner.scanBareReference(text).get()) == nil)
     }
 }
+
+/// `scanReferences` reads the common case (ASCII, well-formed dotted paths)
+/// straight from the bytes; wherever that answers, it must answer exactly as
+/// the general scanner does, and it must answer for the common case.
+@Suite("TemplateScanner plain-reference path")
+struct PlainReferenceScanTests {
+    static func plain(_ text: String) -> [ScannedReference]? {
+        var text = text
+        return text.withUTF8 { TemplateScanner.scanPlainReferences($0) }
+    }
+
+    @Test(arguments: [
+        "", "no references", "python3 step.py --in {{ t00001.n }} --k {{ params.s1.k }}", "{{params.a.b}}",
+        "x {{ params.list.0 }}", "{{ data-set.v_1 }}", "{{\titem\t}}", "a { b } {{ c }} }", "{x{{ y }}",
+        "{ {{ a.b }}", "awk '{print $1}'", "${HOME}/bin {{ run.id }}", "{{ a }}{{ b }}",
+        "echo '{{ a.b }}'",
+    ])
+    func theCommonCaseIsReadStraightAndAlike(text: String) throws {
+        let plain = try #require(Self.plain(text), "the plain path should read \(text.debugDescription)")
+        let general = TemplateScanner.scanReferencesInGeneral(text)
+        #expect(general.errors.isEmpty)
+        #expect(plain == general.references)
+    }
+
+    @Test(arguments: [
+        "üñí {{ item }}", "echo {{ item", "{{ }}", "{{ a | upper }}", "{{ a[0] }}", "{{ a..b }}", "{{ a b }}",
+        "{{ 'open }}", "braces {{ \"{{\" }} stay", "{{ .a }}", "{{ a.\n}}", "{{ a. }}", "{{ a }", "{{",
+        "{{ a {{ b }}", "{{ 'x' }}",
+    ])
+    func everythingElseGoesToTheGeneralScanner(text: String) {
+        #expect(Self.plain(text) == nil)
+        let both = TemplateScanner.scanReferences(text)
+        let general = TemplateScanner.scanReferencesInGeneral(text)
+        #expect(both.references == general.references)
+        #expect(both.errors == general.errors)
+    }
+
+    /// Random strings over the characters that matter: the two paths never disagree.
+    @Test func randomTextsReadTheSameEitherWay() {
+        let alphabet = Array("{{}} .a_b-9\t'\"\n|[]xyzé$")
+        var generator = SplitMix64(seed: 0x5eed)
+        var answered = 0
+        for _ in 0..<20_000 {
+            let length = Int(generator.next() % 24)
+            let text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+            let general = TemplateScanner.scanReferencesInGeneral(text)
+            if let plain = Self.plain(text) {
+                answered += 1
+                #expect(general.errors.isEmpty, "\(text.debugDescription)")
+                #expect(plain == general.references, "\(text.debugDescription)")
+            }
+            let both = TemplateScanner.scanReferences(text)
+            #expect(both.references == general.references && both.errors == general.errors, "\(text.debugDescription)")
+        }
+        #expect(answered > 1000)
+    }
+}
+
+/// A small seeded generator, so a failure reproduces.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
