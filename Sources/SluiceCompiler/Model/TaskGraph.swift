@@ -7,9 +7,9 @@ public struct TaskGraph: Sendable {
     public let names: [String]
     public let index: [String: Int]
     /// For each task, the tasks it needs (resolved, de-duplicated, in `needs` order).
-    public let upstream: [[Int]]
+    public let upstream: Adjacency
     /// For each task, the tasks that need it, in file order.
-    public let downstream: [[Int]]
+    public let downstream: Adjacency
 
     /// Each `needs` entry of each task as resolved here (task after task,
     /// entries in order); task `i`'s entries start at `needStarts[i]`.
@@ -32,7 +32,11 @@ public struct TaskGraph: Sendable {
         // Backwards, so the first of two equal names is the one kept, with one hash per name.
         for i in names.indices.reversed() { index[names[i]] = i }
         let table = ASCIINameTable(names)
-        var upstream = [[Int]](repeating: [], count: names.count)
+        // Edges in two flat arrays (per task, a run of one array) rather than
+        // an array per task: 20,000 allocations fewer on a 10,000-task spec.
+        var upTargets: [Int] = []
+        var upStarts: [Int] = []
+        upStarts.reserveCapacity(names.count + 1)
         var resolvedNeeds: [ResolvedNeed] = []
         var needStarts: [Int] = []
         needStarts.reserveCapacity(names.count + 1)
@@ -42,9 +46,11 @@ public struct TaskGraph: Sendable {
         var downstreamCounts = [Int](repeating: 0, count: names.count)
         for i in tasks.indices {
             needStarts.append(resolvedNeeds.count)
-            upstream[i].reserveCapacity(tasks[i].needs.count)
-            for need in tasks[i].needs {
-                guard let j = Self.resolve(need.value, table, index) else {
+            upStarts.append(upTargets.count)
+            // By index: `for need in needs` copied each entry, retaining its string.
+            let needs = tasks[i].needs
+            for n in needs.indices {
+                guard let j = Self.resolve(needs[n].value, table, index) else {
                     resolvedNeeds.append(ResolvedNeed(task: nil, isRepeat: false))
                     continue
                 }
@@ -52,19 +58,26 @@ public struct TaskGraph: Sendable {
                 resolvedNeeds.append(ResolvedNeed(task: j, isRepeat: isRepeat))
                 lastListedBy[j] = i
                 guard j != i, !isRepeat else { continue }
-                upstream[i].append(j)
+                upTargets.append(j)
                 downstreamCounts[j] += 1
             }
         }
         needStarts.append(resolvedNeeds.count)
-        var downstream = downstreamCounts.map { count in
-            var edges: [Int] = []
-            edges.reserveCapacity(count)
-            return edges
+        upStarts.append(upTargets.count)
+        // Downstream edges by counting: each task's run sized first, then filled in file order.
+        var downStarts = [Int](repeating: 0, count: names.count + 1)
+        for j in names.indices { downStarts[j + 1] = downStarts[j] + downstreamCounts[j] }
+        var cursor = Array(downStarts.dropLast())
+        var downTargets = [Int](repeating: 0, count: upTargets.count)
+        for i in names.indices {
+            for e in upStarts[i]..<upStarts[i + 1] {
+                let j = upTargets[e]
+                downTargets[cursor[j]] = i
+                cursor[j] += 1
+            }
         }
-        for (i, ups) in upstream.enumerated() {
-            for j in ups { downstream[j].append(i) }
-        }
+        let upstream = Adjacency(starts: upStarts, targets: upTargets)
+        let downstream = Adjacency(starts: downStarts, targets: downTargets)
         self.names = names
         self.index = index
         self.upstream = upstream
@@ -80,6 +93,35 @@ public struct TaskGraph: Sendable {
     }
 
     public var count: Int { names.count }
+
+    /// Edges of every task, flat: task `t`'s neighbours are
+    /// `targets[starts[t]..<starts[t + 1]]`, read as a zero-based collection.
+    public struct Adjacency: RandomAccessCollection, Sendable {
+        let starts: [Int]
+        let targets: [Int]
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { starts.count - 1 }
+
+        public subscript(task: Int) -> Neighbors {
+            Neighbors(targets: targets, lower: starts[task], upper: starts[task + 1])
+        }
+    }
+
+    /// One task's neighbours, indexed from zero.
+    public struct Neighbors: RandomAccessCollection, Sendable {
+        let targets: [Int]
+        let lower: Int
+        let upper: Int
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { upper - lower }
+
+        public subscript(position: Int) -> Int {
+            precondition(position >= 0 && position < upper - lower, "neighbour index out of range")
+            return targets[lower + position]
+        }
+    }
 
     /// `index[name]`, by bytes when `table` can decide.
     private static func resolve(_ name: String, _ table: ASCIINameTable?, _ index: [String: Int]) -> Int? {
