@@ -32,14 +32,28 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
     }
 
     /// Lints the case with paths relative to the fixture folder, so the
-    /// expected output does not depend on where the repository lives.
+    /// expected output does not depend on where the repository lives. The
+    /// folder stands in for the working directory through `ProjectFiles`
+    /// rather than `chdir`, which would move every suite running meanwhile.
     func lint() throws -> LintResult {
-        let fm = FileManager.default
-        let previous = fm.currentDirectoryPath
-        _ = fm.changeCurrentDirectoryPath(input.deletingLastPathComponent().path)
-        defer { _ = fm.changeCurrentDirectoryPath(previous) }
-        let sources = try SpecDiscovery.collect([input.lastPathComponent])
-        return Linter.lint(sources)
+        let folder = input.deletingLastPathComponent().path
+        let sources = try SpecDiscovery.collect([input.path]).map { source in
+            SpecSource(path: SpecPaths.relative(source.path, from: folder), text: source.text)
+        }
+        return Linter.lint(sources, files: FilesIn(folder: folder))
+    }
+}
+
+/// The disk, with relative paths taken from `folder` instead of the working directory.
+struct FilesIn: ProjectFiles {
+    let folder: String
+
+    func read(_ path: String) -> String? {
+        DiskFiles().read(SpecPaths.join(folder, path))
+    }
+
+    func yamlFiles(in directory: String) -> [String] {
+        DiskFiles().yamlFiles(in: SpecPaths.join(folder, directory)).map { SpecPaths.relative($0, from: folder) }
     }
 }
 
@@ -54,8 +68,6 @@ func goldenText(_ diagnostics: [Diagnostic]) -> String {
     }.joined(separator: "\n") + "\n"
 }
 
-/// The cwd is process-wide, so golden cases run one at a time.
-@Suite(.serialized)
 struct GoldenLintTests {
     @Test(arguments: GoldenCase.all())
     func matchesExpected(_ golden: GoldenCase) throws {
