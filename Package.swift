@@ -55,15 +55,17 @@ let package = Package(
             name: "sluice-fuzz",
             dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceSpec", "SluiceColumnar"]
         ),
+        // Helpers several test targets share (a seeded random generator).
+        .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
-        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
         .testTarget(
             name: "SluiceCompilerTests",
-            dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"],
+            dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar"]),
+        .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar", "SluiceTestSupport"]),
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar"]),

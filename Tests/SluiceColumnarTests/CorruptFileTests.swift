@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SluiceColumnar
+import SluiceTestSupport
+import Testing
 
 /// Damaged input must give an error naming the file, never a crash.
 struct CorruptFileTests {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SluiceColumnar
+import SluiceTestSupport
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SluiceColumnar
+import SluiceTestSupport
+import Testing
 
 /// Cross-checks with an independent implementation: files we write are
 /// verified by shared/arrow/verify_arrow.py (pyarrow, full validation, every

@@ -1,22 +1,5 @@
 @testable import SluiceColumnar
-
-/// A small, seedable generator (SplitMix64) so a failing random case can be
-/// reproduced from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SluiceTestSupport
 
 /// Random tables with every column type, nulls everywhere, unicode and
 /// empty strings, and the awkward floats (NaN, -0.0, infinities).

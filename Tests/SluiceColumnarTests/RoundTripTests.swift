@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SluiceColumnar
+import SluiceTestSupport
+import Testing
 
 /// Writer → reader round trips through real files.
 struct RoundTripTests {

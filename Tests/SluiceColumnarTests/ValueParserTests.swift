@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import SluiceColumnar
+import SluiceTestSupport
+import Testing
 
 /// Every text convention of ingest, value by value.
 struct ValueParserTests {

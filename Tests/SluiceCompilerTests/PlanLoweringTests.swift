@@ -2,6 +2,7 @@ import Foundation
 import SluiceCompiler
 import SluiceDiagnostics
 import SluicePlan
+import SluiceTestSupport
 import Testing
 
 /// The repository's `pipelines/` folder, found from this file.
@@ -116,25 +117,13 @@ struct PlanLoweringTests {
     }
 }
 
-/// SplitMix64: a seeded generator, so a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Random DAGs")
 struct RandomGraphTests {
     /// Random graphs of up to 500 tasks: `cycle` is reported exactly when an
     /// independent DFS finds one, and otherwise the plan order respects `needs`.
     @Test(arguments: 0..<40)
     func cycleReportedExactlyWhenOneExists(seed: UInt64) throws {
-        var rng = SeededGenerator(state: seed &* 7919 &+ 1)
+        var rng = SeededGenerator(seed: seed &* 7919 &+ 1)
         let count = Int.random(in: 1...500, using: &rng)
         let edgesPerTask = Double.random(in: 0...3, using: &rng)
         // Mostly forward edges (a DAG); a few graphs get one or more backward edges.

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import Testing
 @testable import SluicePlan
 
@@ -118,7 +119,7 @@ struct PlainReferenceScanTests {
     /// Random strings over the characters that matter: the two paths never disagree.
     @Test func randomTextsReadTheSameEitherWay() {
         let alphabet = Array("{{}} .a_b-9\t'\"\n|[]xyzé$")
-        var generator = SplitMix64(seed: 0x5eed)
+        var generator = SeededGenerator(seed: 0x5eed)
         var answered = 0
         for _ in 0..<20_000 {
             let length = Int(generator.next() % 24)
@@ -133,18 +134,5 @@ struct PlainReferenceScanTests {
             #expect(both.references == general.references && both.errors == general.errors, "\(text.debugDescription)")
         }
         #expect(answered > 1000)
-    }
-}
-
-/// A small seeded generator, so a failure reproduces.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
