@@ -85,16 +85,8 @@ public struct TemplateScanner {
     static func scanPlainReferences(_ bytes: UnsafeBufferPointer<UInt8>) -> [ScannedReference]? {
         guard let base = bytes.baseAddress else { return [] }
         let count = bytes.count
-        // ASCII, eight bytes at a time: then byte offsets are scalar offsets.
-        var k = 0
-        while k + 8 <= count {
-            guard UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else { return nil }
-            k += 8
-        }
-        while k < count {
-            guard base[k] < 0x80 else { return nil }
-            k += 1
-        }
+        // In ASCII, byte offsets are scalar offsets.
+        guard ScanText.isASCII(bytes) else { return nil }
         var references: [ScannedReference] = []
         var i = 0
         while i < count {
@@ -334,11 +326,26 @@ struct ScanText {
     static func with<R>(_ text: String, _ body: (ScanText) -> R) -> R {
         var text = text
         let ascii: R? = text.withUTF8 { utf8 in
-            for byte in utf8 where byte >= 0x80 { return nil }
+            guard isASCII(utf8) else { return nil }
             return body(ScanText(bytes: utf8, wide: [], isASCII: true))
         }
         if let ascii { return ascii }
         return body(ScanText(bytes: UnsafeBufferPointer(start: nil, count: 0), wide: Array(text.unicodeScalars), isASCII: false))
+    }
+
+    /// Whether every byte is below 0x80, read eight bytes at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var k = 0
+        while k + 8 <= bytes.count {
+            guard UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else { return false }
+            k += 8
+        }
+        while k < bytes.count {
+            guard base[k] < 0x80 else { return false }
+            k += 1
+        }
+        return true
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, wide: [Unicode.Scalar], isASCII: Bool) {
