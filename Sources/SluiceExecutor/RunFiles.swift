@@ -29,21 +29,15 @@ public struct RunDirectory: Sendable {
     public var journal: String { path + "/journal.jsonl" }
     public var plan: String { path + "/plan.json" }
     public var tasksTable: String { path + "/tasks.arrow" }
-    var logs: String { path + "/logs" }
-    var outputs: String { path + "/outputs" }
-    var staging: String { path + "/staging" }
 
     /// `logs/fetch.2.try1.log`, relative to the run directory (as the journal records it).
     static func logName(_ key: InstanceKey, attempt: Int) -> String {
         "logs/\(key.fileStem).try\(attempt).log"
     }
 
-    /// Where an instance's outputs land: `outputs/<task>/` or `outputs/<task>/<index>/`.
-    func outputDirectory(_ key: InstanceKey) -> String {
-        outputs + "/" + key.task + (key.mapIndex.map { "/\($0)" } ?? "")
-    }
-
     /// Staging files of one attempt share this prefix: `staging/fetch.2.try1.`.
+    /// This path is for the task; the executor itself goes through
+    /// `RunRecordDirectories` (RecordDirectory.swift), never through paths.
     func stagingPrefix(_ key: InstanceKey, attempt: Int) -> String {
         path + "/staging/" + RunDirectory.stagingNamePrefix(key, attempt: attempt)
     }

@@ -112,7 +112,12 @@ struct CanarySnapshot: Equatable {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw TestFailure("cannot stat \(path)") }
         let type = info.st_mode & S_IFMT
-        var description = "mode \(String(info.st_mode, radix: 8)) size \(info.st_size) mtime \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        #if os(Linux)
+        let mtime = info.st_mtim
+        #else
+        let mtime = info.st_mtimespec
+        #endif
+        var description = "mode \(String(info.st_mode, radix: 8)) size \(info.st_size) mtime \(mtime.tv_sec).\(mtime.tv_nsec)"
         if type == S_IFREG {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             description += " content " + data.base64EncodedString()
