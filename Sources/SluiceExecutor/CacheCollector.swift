@@ -11,6 +11,9 @@ import Darwin
 /// `cached` events), from entry directories and from packs (rewritten
 /// without them), and the temporary directories crashed runs left. It
 /// holds the cache lock exclusively, so it runs only while no run does.
+/// Everything is reached from held directory descriptors without following
+/// a symlink: a symlinked shard, `tmp/` or `packs/` is removed as a link,
+/// never emptied (docs/reliability.md "Records and symlinks").
 public enum CacheCollector {
     public static let defaultKeep = 5
 
@@ -29,7 +32,8 @@ public enum CacheCollector {
         guard let root = RunFiles.realPath(workspace) else { throw ExecutorError("the workspace \(workspace) does not exist") }
         let store = CacheStore(workspace: root)
         guard RunFiles.exists(store.root) else { return Report() }
-        let fd = open(store.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let cache = try RecordDirectory.open(".sluice/cache", below: root, create: false)
+        let fd = openat(cache.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot open \(store.lockPath): \(SystemCalls.errorText())") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -37,22 +41,29 @@ public enum CacheCollector {
         }
         var report = Report()
         let referenced = referencedKeys(root, keep: keep, report: &report)
-        let shards = (try? FileManager.default.contentsOfDirectory(atPath: store.entriesRoot)) ?? []
-        for shard in shards.sorted() {
-            let shardPath = store.entriesRoot + "/" + shard
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: shardPath)) ?? []).sorted() {
+        for part in ["entries", "packs", "tmp"] where cache.kind(of: part) == S_IFLNK { cache.remove(part) }  // a planted link, not ours
+        let entries = try? cache.subdirectory("entries", create: false)
+        for shard in (entries?.names() ?? []).sorted() {
+            guard let entries else { break }
+            guard entries.kind(of: shard) == S_IFDIR, let shardDirectory = try? entries.subdirectory(shard, create: false) else {
+                entries.remove(shard)  // a symlink or stray file among the shards: the link itself goes
+                continue
+            }
+            for name in shardDirectory.names().sorted() {
                 if referenced.contains(name) {
                     report.keptEntries += 1
                     continue
                 }
-                report.freedBytes += unlinkedBytes(shardPath + "/" + name)
-                CacheFiles.removeTree(shardPath + "/" + name)
+                report.freedBytes += unlinkedBytes(shardDirectory, name)
+                shardDirectory.removeTree(name)
                 report.removedEntries += 1
             }
-            _ = rmdir(shardPath)
+            _ = unlinkat(entries.fd, shard, AT_REMOVEDIR)
         }
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: store.packsRoot)) ?? []).sorted() {
-            let path = store.packsRoot + "/" + name
+        let packs = try? cache.subdirectory("packs", create: false)
+        for name in (packs?.names() ?? []).sorted() {
+            guard let packs, packs.kind(of: name) == S_IFREG else { packs?.remove(name); continue }
+            let path = packs.pinned(name)
             let entries = CacheStore.packEntries(path)
             let kept = entries.filter { referenced.contains($0.0) }
             report.removedEntries += entries.count - kept.count
@@ -60,7 +71,7 @@ public enum CacheCollector {
             guard kept.count < entries.count || !name.hasSuffix(".jsonl") else { continue }
             let before = CacheFiles.size(path) ?? 0
             if kept.isEmpty {
-                unlink(path)
+                packs.remove(name)
                 report.freedBytes += before
             } else {
                 let text = kept.map { "\($0.1)\n\($0.2)\n" }.joined()
@@ -68,8 +79,9 @@ public enum CacheCollector {
                 report.freedBytes += max(0, before - Int64(text.utf8.count))
             }
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: store.temporaryRoot)) ?? [] {
-            CacheFiles.removeTree(store.temporaryRoot + "/" + name)  // the lock says no run is building one
+        let temporary = try? cache.subdirectory("tmp", create: false)
+        for name in temporary?.names() ?? [] {
+            temporary?.removeTree(name)  // the lock says no run is building one
             report.removedTemporaries += 1
         }
         return report
@@ -91,13 +103,17 @@ public enum CacheCollector {
         return keys
     }
 
-    private static func unlinkedBytes(_ directory: String) -> Int64 {
-        var total: Int64 = 0
+    /// Bytes an entry's removal frees: files with no other link (a symlink counts as itself).
+    private static func unlinkedBytes(_ shard: RecordDirectory, _ name: String) -> Int64 {
         var own = stat()
-        if lstat(directory, &own) == 0, (own.st_mode & S_IFMT) == S_IFREG { return own.st_nlink <= 1 ? Int64(own.st_size) : 0 }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+        guard fstatat(shard.fd, name, &own, AT_SYMLINK_NOFOLLOW) == 0 else { return 0 }
+        guard (own.st_mode & S_IFMT) == S_IFDIR, let entry = try? shard.subdirectory(name, create: false) else {
+            return own.st_nlink <= 1 ? Int64(own.st_size) : 0
+        }
+        var total: Int64 = 0
+        for file in entry.names() {
             var info = stat()
-            if lstat(directory + "/" + name, &info) == 0, info.st_nlink <= 1 { total += Int64(info.st_size) }
+            if fstatat(entry.fd, file, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_nlink <= 1 { total += Int64(info.st_size) }
         }
         return total
     }

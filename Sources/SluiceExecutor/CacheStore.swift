@@ -12,10 +12,12 @@ import Darwin
 /// pack, `packs/<run_id>-<pid>.jsonl`, one file per run written when it ends:
 /// allocating an inode per entry is what a first run would spend most on
 /// (docs/executor.md "The store"). Either way a manifest is two lines: what a
-/// hit uses (scalar outputs, artifacts), then whose key it is and the key's
-/// components, which only `--explain` parses. Entries never change.
+/// hit uses (scalar outputs, artifacts), sealed with the SHA-256 of its own
+/// text, then whose key it is and the key's components, which only
+/// `--explain` parses. Entries never change.
 struct CacheManifest: Sendable {
-    static let formatVersion: Int64 = 1
+    /// 2: the first line ends with `"sha256":"<digest of the line before it>"`.
+    static let formatVersion: Int64 = 2
 
     struct Artifact: Sendable, Equatable {
         /// The output's name.
@@ -49,6 +51,28 @@ struct CacheManifest: Sendable {
                          ("path", a.workspacePath.map(JSON.string) ?? .null)])
             })),
         ])
+    }
+
+    /// The first line as stored: `json()` with `,"sha256":"<hex>"` added as its
+    /// last member, the digest of the text before that member. A changed byte
+    /// anywhere in the line (a digit of an output) no longer matches.
+    func sealedLine() -> String {
+        let open = String(json().compact().dropLast())  // without the closing brace
+        return open + Self.sealMarker + CacheKey.sha256(open) + "\"}"
+    }
+
+    private static let sealMarker = ",\"sha256\":\""
+
+    /// Whether a stored first line carries the digest of its own text.
+    static func isSealed(_ line: Substring) -> Bool {
+        let bytes = Array(line.utf8)
+        let marker = Array(sealMarker.utf8)
+        let tail = marker.count + 64 + 2
+        guard bytes.count > tail, bytes.suffix(2).elementsEqual([UInt8(ascii: "\""), UInt8(ascii: "}")]) else { return false }
+        let bodyEnd = bytes.count - tail
+        guard bytes[bodyEnd..<(bodyEnd + marker.count)].elementsEqual(marker) else { return false }
+        let digest = String(decoding: bytes[(bodyEnd + marker.count)..<(bytes.count - 2)], as: UTF8.self)
+        return CacheKey.sha256(Array(bytes[..<bodyEnd])) == digest
     }
 
     /// The manifest's second line: whose key it is and the components it was computed from.
@@ -104,18 +128,36 @@ struct CacheManifest: Sendable {
 /// ```
 final class CacheStore: @unchecked Sendable {
     let root: String
+    private let workspace: String
     private var lockFD: Int32 = -1
+    /// `cache/`, `entries/` and `tmp/`, opened without following symlinks by
+    /// `lockShared()` (a run): its paths then go through them (`RecordDirectory.pinned`).
+    private var held: (cache: RecordDirectory, entries: RecordDirectory, temporary: RecordDirectory)?
 
-    init(workspace: String) { root = workspace + "/.sluice/cache" }
+    init(workspace: String) {
+        self.workspace = workspace
+        root = workspace + "/.sluice/cache"
+    }
 
-    var entriesRoot: String { root + "/entries" }
-    var temporaryRoot: String { root + "/tmp" }
+    var entriesRoot: String { held?.entries.pinnedPath ?? root + "/entries" }
+    var temporaryRoot: String { held?.temporary.pinnedPath ?? root + "/tmp" }
     var lockPath: String { root + "/lock" }
 
     /// The directory of an entry with artifacts.
     func entryPath(_ key: String) -> String { entriesRoot + "/" + String(key.prefix(2)) + "/" + key }
 
-    var packsRoot: String { root + "/packs" }
+    /// `packs/`, or nil when it is not a real directory: packs are never read through a symlink.
+    var packsRoot: String? {
+        guard let cache = held?.cache else { return root + "/packs" }
+        return cache.kind(of: "packs") == S_IFDIR ? cache.pinned("packs") : nil
+    }
+
+    /// Whether the entry's shard (`entries/3f`) is a real directory: a symlink
+    /// planted there is neither read through nor published into.
+    private func shardIsDirectory(_ key: String) -> Bool {
+        var info = stat()
+        return lstat(entriesRoot + "/" + String(key.prefix(2)), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
 
     private let packLock = NSLock()
     /// Entries of every pack by key, loaded at the first lookup (newer packs win).
@@ -126,11 +168,11 @@ final class CacheStore: @unchecked Sendable {
     /// Both lines of the entry's manifest, from a pack or an entry directory.
     private func manifestLines(_ key: String) -> (Substring, Substring)? {
         packLock.lock()
-        if packIndex == nil { packIndex = Self.readPacks(packsRoot) }
+        if packIndex == nil { packIndex = packsRoot.map(Self.readPacks) ?? [:] }
         let packed = packIndex?[key]
         packLock.unlock()
         if let packed { return packed }
-        guard let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.jsonl") else { return nil }
+        guard shardIsDirectory(key), let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.jsonl") else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         // Three parts: two lines and the empty rest after the final newline. Anything else is torn.
         guard lines.count == 3, lines[2].isEmpty else { return nil }
@@ -141,6 +183,8 @@ final class CacheStore: @unchecked Sendable {
     static func readPacks(_ directory: String) -> [String: (Substring, Substring)] {
         var index: [String: (Substring, Substring)] = [:]
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where name.hasSuffix(".jsonl") {
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }  // not through a symlink
             for (key, first, second) in packEntries(directory + "/" + name) { index[key] = (first, second) }
         }
         return index
@@ -173,16 +217,16 @@ final class CacheStore: @unchecked Sendable {
         let text = pendingPack.joined()
         pendingPack.removeAll()
         packLock.unlock()
-        guard !text.isEmpty, (try? RunFiles.makeDirectories(packsRoot)) != nil else { return }
-        CacheFiles.writeQuietly(text, to: packsRoot + "/\(runID)-\(getpid()).jsonl")
+        guard !text.isEmpty, let packs = try? held?.cache.subdirectory("packs", create: true) else { return }
+        CacheFiles.writeQuietly(text, to: packs.pinned("\(runID)-\(getpid()).jsonl"))
     }
 
     /// Held shared for the whole run, so `sluice cache gc` never removes an
     /// entry a run is reading or writing. Waits while a gc holds it.
     func lockShared() throws(ExecutorError) {
-        try RunFiles.makeDirectories(temporaryRoot)
-        try RunFiles.makeDirectories(entriesRoot)
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let cache = try RecordDirectory.open(".sluice/cache", below: workspace, create: true)
+        held = (cache, try cache.subdirectory("entries", create: true), try cache.subdirectory("tmp", create: true))
+        let fd = openat(cache.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot open \(lockPath): \(SystemCalls.errorText())") }
         while flock(fd, LOCK_SH) != 0 {
             guard errno == EINTR else { close(fd); throw ExecutorError("cannot lock \(lockPath): \(SystemCalls.errorText())") }
@@ -196,11 +240,36 @@ final class CacheStore: @unchecked Sendable {
         lockFD = -1
     }
 
-    /// The entry's manifest, whatever the state of its files (its `components` are not read).
+    /// The entry's manifest, if its seal holds, whatever the state of its files (its `components` are not read).
     func manifest(_ key: String) -> CacheManifest? {
-        guard let (first, _) = manifestLines(key), let json = try? JSON.parse(String(first)),
+        guard let (first, _) = manifestLines(key), CacheManifest.isSealed(first), let json = try? JSON.parse(String(first)),
               let manifest = CacheManifest(json: json), manifest.key == key else { return nil }
         return manifest
+    }
+
+    /// What a lookup found: a usable entry, none, or one that failed its integrity check (and why).
+    enum Lookup {
+        case intact(CacheManifest)
+        case absent
+        case damaged(String)
+    }
+
+    /// An entry is usable when its manifest line matches its own SHA-256 and
+    /// every table and file it lists has the recorded size and SHA-256.
+    func check(_ key: String) -> Lookup {
+        guard let (first, _) = manifestLines(key), first.hasPrefix("{\"version\":\(CacheManifest.formatVersion),") else { return .absent }
+        guard CacheManifest.isSealed(first) else { return .damaged("its manifest does not match its sha256") }
+        guard let json = try? JSON.parse(String(first)), let manifest = CacheManifest(json: json), manifest.key == key else {
+            return .damaged("its manifest cannot be read")
+        }
+        let path = entryPath(key)
+        for artifact in manifest.artifacts {
+            guard CacheFiles.size(path + "/" + artifact.file) == artifact.size else { return .damaged("\(artifact.file) is missing or changed size") }
+            guard FileDigest.sha256(path: path + "/" + artifact.file) == artifact.sha256 else {
+                return .damaged("\(artifact.file) does not match its sha256")
+            }
+        }
+        return .intact(manifest)
     }
 
     /// The components the entry's key was computed from, for `--explain`.
@@ -210,16 +279,10 @@ final class CacheStore: @unchecked Sendable {
         return list.compactMap(KeyComponent.init(json:))
     }
 
-    /// A usable entry: its manifest reads whole and every file it lists is
-    /// there with its recorded size (a stat each; contents are not hashed again).
+    /// A usable entry (see `check`), or nil.
     func lookup(_ key: String) -> CacheManifest? {
-        guard let manifest = manifest(key), intact(manifest) else { return nil }
-        return manifest
-    }
-
-    func intact(_ manifest: CacheManifest) -> Bool {
-        let path = entryPath(manifest.key)
-        return manifest.artifacts.allSatisfy { CacheFiles.size(path + "/" + $0.file) == $0.size }
+        if case .intact(let manifest) = check(key) { return manifest }
+        return nil
     }
 
     /// Builds an entry in `tmp/` and renames it into place. If another run
@@ -229,8 +292,12 @@ final class CacheStore: @unchecked Sendable {
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
         let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
-        let text = manifest.json().compact() + "\n" + manifest.componentsJSON().compact() + "\n"
-        if !manifest.artifacts.isEmpty { _ = mkdir(entriesRoot + "/" + String(manifest.key.prefix(2)), 0o755) }
+        let text = manifest.sealedLine() + "\n" + manifest.componentsJSON().compact() + "\n"
+        if !manifest.artifacts.isEmpty {
+            let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
+            if !shardIsDirectory(manifest.key) { _ = unlink(shard) }  // a planted symlink goes, never what it points to
+            _ = mkdir(shard, 0o755)
+        }
         if manifest.artifacts.isEmpty {
             packLock.lock()
             pendingPack.append(text)
@@ -357,8 +424,10 @@ enum CacheFiles {
         guard writeNew(text, to: temporary), rename(temporary, path) == 0 else { unlink(temporary); return }
     }
 
-    /// `rm -rf`, quietly.
+    /// `rm -rf`, quietly, and never through a symlink below `path`'s directory.
     static func removeTree(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
+        let name = (path as NSString).lastPathComponent
+        guard let parent = try? RecordDirectory.open("", below: (path as NSString).deletingLastPathComponent, create: false) else { return }
+        parent.removeTree(name)
     }
 }

@@ -62,8 +62,15 @@ extension Executor {
         let prefix = directory.stagingPrefix(key, attempt: attempt)
         let start = clock.now()
         emit(ref, attempt: attempt, state: .running, log: logName, time: start)
-        var state = ActiveAttempt(attempt: attempt, start: start, log: logName, stagingPrefix: prefix)
-        state.relativePrefix = RunDirectory.relativeStagingPrefix(key, attempt: attempt)
+        // The task gets `prefix` (the path it can see); the executor reads through its own staging descriptor.
+        let namePrefix = RunDirectory.stagingNamePrefix(key, attempt: attempt)
+        var state = ActiveAttempt(attempt: attempt, start: start, log: logName, stagingPrefix: records.staging.pinned(namePrefix))
+        state.relativePrefix = namePrefix
+        if let replaced = records.replacedDirectory() {
+            conclude(ref, state, outcome: .failure("\(replaced) is no longer the directory sluice made (a task replaced or moved it): "
+                                                   + "the attempt does not start", exitCode: nil, retry: false))
+            return
+        }
         let request: ProcessRequest
         do {
             request = try processRequest(ref, key: key, attempt: attempt, task: task, logPath: logName, prefix: prefix)
@@ -111,8 +118,9 @@ extension Executor {
         environment.append("SLUICE_TRY=\(attempt)")
         environment.append("SLUICE_WORKSPACE=" + workspace)
         for (name, value) in OutputCollector.stagingVariables(task, prefix: prefix) { environment.append(name + "=" + value) }
-        return ProcessRequest(command: command, environment: environment, workingDirectory: workspace, logPath: logPath,
-                              logDirectory: runDirectoryFD, masker: masker)
+        // `logs/NAME` as journaled; opened in the logs directory the executor holds.
+        return ProcessRequest(command: command, environment: environment, workingDirectory: workspace,
+                              logPath: (logPath as NSString).lastPathComponent, logDirectory: records.logs.fd, masker: masker)
     }
 
     func renderContext(_ ref: InstanceRef) -> RenderContext {

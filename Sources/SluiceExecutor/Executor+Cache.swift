@@ -26,8 +26,15 @@ extension Executor {
             let named = options.cache.forceAll ? "--force" : "--force-task"
             return .run(key, why: "ran: \(named)")
         }
-        if let manifest = store.lookup(key.digest) { return .hit(manifest, key) }
-        return .run(key, why: options.cache.explain ? explainMiss(ref, key) : "")
+        switch store.check(key.digest) {
+        case .intact(let manifest):
+            return .hit(manifest, key)
+        case .damaged(let problem):
+            // Never used, and replaced when this run publishes the same key.
+            return .run(key, why: "ran: cache entry \(CacheKey.short(key.digest))… failed its integrity check (\(problem))")
+        case .absent:
+            return .run(key, why: options.cache.explain ? explainMiss(ref, key) : "")
+        }
     }
 
     // MARK: - Keys
@@ -153,9 +160,9 @@ extension Executor {
         var values: [String: JSON] = [:]
         for (name, value) in manifest.outputs.objectValue ?? [] { values[name] = value }
         var digests: [String: String] = [:]
-        let outputDirectory = directory.outputDirectory(self.key(ref))
+        var place: RecordDirectory?
         if !task.outputs.isEmpty || task.branch != nil {
-            do { try RunFiles.makeDirectories(outputDirectory) } catch { return false }
+            do { place = try records.outputDirectory(self.key(ref)) } catch { return false }
         }
         for artifact in manifest.artifacts {
             guard let declared = task.output(artifact.output), declared.type.isArtifact else { return false }
@@ -168,17 +175,19 @@ extension Executor {
                     guard CacheFiles.linkOrCopy(source, to: target, copy: true) == nil else { return false }
                 }
             } else {
-                target = outputDirectory + "/" + artifact.output + (declared.type.tableColumns != nil ? ".arrow" : "")
-                unlink(target)
-                guard CacheFiles.linkOrCopy(source, to: target, copy: false) == nil else { return false }
+                guard let place else { return false }
+                let name = artifact.output + (declared.type.tableColumns != nil ? ".arrow" : "")
+                target = place.path + "/" + name
+                place.remove(name)
+                guard CacheFiles.linkOrCopy(source, to: place.pinned(name), copy: false) == nil else { return false }
             }
             values[artifact.output] = .string(target)
             digests[artifact.output] = artifact.sha256
         }
         guard task.outputs.allSatisfy({ values[$0.name] != nil }) else { return false }
         if task.branch != nil, applyBranch(ref, values) != nil { return false }
-        if !task.outputs.isEmpty || task.branch != nil {
-            CacheFiles.writeQuietly(masker.mask(orderedOutputs(task, values)).pretty(), to: outputDirectory + "/outputs.json")
+        if let place {
+            CacheFiles.writeQuietly(masker.mask(orderedOutputs(task, values)).pretty(), to: place.pinned("outputs.json"))
         }
         outputs[ref] = values
         artifactDigests[ref] = digests

@@ -19,8 +19,8 @@ extension Executor {
         }
         let task = graph.tasks[ref.task]
         let collector = OutputCollector(task: task, key: key(ref), stagingPrefix: state.stagingPrefix,
-                                        relativePrefix: state.relativePrefix, runDirectory: runDirectoryFD,
-                                        outputDirectory: directory.outputDirectory(key(ref)), workspace: workspace, masker: masker)
+                                        relativePrefix: state.relativePrefix, runDirectory: records.staging.fd,
+                                        records: records, workspace: workspace, masker: masker)
         let outcome: Outcome
         switch state.exit {
         case _ where cancelling:

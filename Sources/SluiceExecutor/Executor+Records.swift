@@ -21,13 +21,12 @@ extension Executor {
         }
         directory = try RunDirectory.create(workspace: workspace, pipeline: plan.pipeline, clock: clock)
         runID = directory.runID
-        runDirectoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard runDirectoryFD >= 0 else { throw ExecutorError("cannot open \(directory.path): \(SystemCalls.errorText())") }
+        records = try RunRecordDirectories.open(directory)
         onRunID?(runID, plan.pipeline, workspace)
         let start = clock.now()
         runDate = Timestamp.date(start)
         journal = try JournalWriter(path: directory.journal)
-        planWriter = PlanRecordWriter(plan: plan, path: directory.plan)
+        planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker)
         let started = JournalEvent.RunStarted(runID: runID, pipeline: plan.pipeline, time: start, parentRunID: options.parentRunID,
                                               sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid())
         appendJournal(.runStarted(started))
@@ -62,12 +61,13 @@ extension Executor {
     func finish() throws(ExecutorError) -> RunResult {
         let state: RunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
         var problems: [String] = []
-        do { try TasksTable.write(record, to: directory.tasksTable) } catch { problems.append(writeFailure(directory.tasksTable, error)) }
+        do { try TasksTable.write(record, to: records.run.pinned("tasks.arrow")) } catch {
+            problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
+        }
         if let problem = planWriter?.wait() { problems.append(problem) }
         appendJournal(.runFinished(state: state, time: clock.now()))
         do { try journal.close() } catch { problems.append(error.message) }
-        _ = rmdir(directory.path + "/staging")
-        SystemCalls.closeDescriptor(runDirectoryFD)
+        _ = unlinkat(records.run.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink
         // Entries not published are a slower next run, not a failed one.
         for problem in publisher?.finish() ?? [] { notes.append("cache: " + problem) }
         cache?.writePack(runID: runID)
@@ -109,16 +109,22 @@ extension Executor {
 
 /// Writes `plan.json` (compact) on its own thread: encoding a large plan and
 /// syncing it costs milliseconds the first tasks need not wait for. `wait()`
-/// joins it before the run ends.
+/// joins it before the run ends. A secret's value given as a `--param` is
+/// stored masked: `--resume` asks for it again (docs/executor.md "Resuming a run").
 final class PlanRecordWriter: @unchecked Sendable {
     private let done = NSCondition()
     private var finished = false
     private var problem: String?
 
-    init(plan: Plan, path: String) {
+    init(plan: Plan, in directory: RecordDirectory, masker: SecretMasker) {
+        var masked = plan
+        masked.params = masker.mask(plan.params)
+        let recorded = masked
         let thread = Thread { [self] in
             var failure: String?
-            do { try PlanRecordWriter.write(plan, to: path) } catch { failure = writeFailure(path, error) }
+            do { try PlanRecordWriter.write(recorded, to: directory.pinned("plan.json")) } catch {
+                failure = directory.readable(writeFailure(directory.path + "/plan.json", error))
+            }
             done.lock()
             problem = failure
             finished = true

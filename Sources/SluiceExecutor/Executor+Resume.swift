@@ -30,8 +30,10 @@ extension Executor {
     }
 
     /// The plan to resume with: the spec's plan, with the params the run had
-    /// (its `plan.json`, which holds them after `--param`). Refuses when the
-    /// spec changed since (its SHA-256 differs from the journal's).
+    /// (its `plan.json`, which holds them after `--param`). A value stored
+    /// masked (a secret given as a `--param`) is taken from this command line;
+    /// `prepareResume` checks it is the secret again. Refuses when the spec
+    /// changed since (its SHA-256 differs from the journal's).
     public static func planForResume(_ plan: Plan, runID: String) throws(ExecutorError) -> Plan {
         let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
         guard let workspace = RunFiles.realPath(path) else { throw ExecutorError("the workspace \(plan.workspace) does not exist") }
@@ -40,10 +42,59 @@ extension Executor {
         let record = try RunRecord.replay(String(decoding: bytes, as: UTF8.self))
         try checkSameSpec(plan, record, directory)
         var resumed = plan
-        if let stored = RunFiles.readFile(directory.plan).flatMap({ try? Plan(jsonText: String(decoding: $0, as: UTF8.self)) }) {
-            resumed.params = stored.params
-        }
+        if let stored = storedParams(directory) { resumed.params = restoringMasked(stored, given: plan.params) }
         return resumed
+    }
+
+    /// The params in the run's `plan.json`, read without following a symlink.
+    static func storedParams(_ directory: RunDirectory) -> JSON? {
+        guard let run = try? RecordDirectory.open(directory.relativePath, below: directory.workspace, create: false),
+              let bytes = run.read("plan.json") else { return nil }
+        return (try? Plan(jsonText: String(decoding: bytes, as: UTF8.self)))?.params
+    }
+
+    /// `stored`, with every string that holds the mask replaced by the value at the same place in `given`.
+    static func restoringMasked(_ stored: JSON, given: JSON) -> JSON {
+        switch (stored, given) {
+        case (.string(let text), _) where text.contains(SecretMasker.mask):
+            return given
+        case (.object(let members), .object(let givenMembers)):
+            return .object(members.map { name, value in
+                (name, givenMembers.first { $0.0 == name }.map { restoringMasked(value, given: $0.1) } ?? value)
+            })
+        case (.array(let items), .array(let givenItems)):
+            return .array(items.enumerated().map { i, item in i < givenItems.count ? restoringMasked(item, given: givenItems[i]) : item })
+        default:
+            return stored
+        }
+    }
+
+    /// The first param (dotted path) whose masked value differs from what `plan.json` stored.
+    static func firstMaskedDifference(_ current: JSON, _ stored: JSON, path: String = "") -> String? {
+        switch (current, stored) {
+        case (.object(let members), .object(let storedMembers)):
+            for (name, value) in members {
+                guard let other = storedMembers.first(where: { $0.0 == name })?.1 else { continue }
+                if let found = firstMaskedDifference(value, other, path: path.isEmpty ? name : path + "." + name) { return found }
+            }
+            return nil
+        case (.array(let items), .array(let storedItems)) where items.count == storedItems.count:
+            for (i, item) in items.enumerated() {
+                if let found = firstMaskedDifference(item, storedItems[i], path: path + "[\(i)]") { return found }
+            }
+            return nil
+        default:
+            return current == stored ? nil : path
+        }
+    }
+
+    /// A secret given as a `--param` is stored masked: the resume must be given it again (and its variable set).
+    func checkSecretParams(_ found: RunDirectory) throws(ExecutorError) {
+        guard let stored = Self.storedParams(found), stored.compact().contains(SecretMasker.mask),
+              let name = Self.firstMaskedDifference(masker.mask(plan.params), stored) else { return }
+        let variables = plan.secrets.joined(separator: ", ")
+        throw ExecutorError("cannot resume run \(found.runID): param \(name) held a secret value, which plan.json keeps masked; "
+                            + "pass it again with --param \(name)=VALUE (with \(variables.isEmpty ? "its secret variable" : variables) set, as in the first run)")
     }
 
     static func checkSameSpec(_ plan: Plan, _ record: RunRecord, _ directory: RunDirectory) throws(ExecutorError) {
@@ -57,7 +108,9 @@ extension Executor {
     /// left behind, and journals `run_resumed`.
     func prepareResume(_ id: String) throws(ExecutorError) {
         let found = try Self.findRun(id, workspace: workspace, pipeline: plan.pipeline)
-        guard let bytes = RunFiles.readFile(found.journal) else { throw ExecutorError("cannot read \(found.journal)") }
+        // Every component opened without following a symlink, before anything is read.
+        let run = try RecordDirectory.open(found.relativePath, below: workspace, create: false)
+        guard let bytes = run.read("journal.jsonl") else { throw ExecutorError("cannot read \(found.journal)") }
         guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
             throw ExecutorError("cannot resume run \(found.runID): \(found.journal) holds no whole record")
         }
@@ -68,6 +121,7 @@ extension Executor {
         var replayed = try RunRecord.replay(String(decoding: bytes[0..<whole], as: UTF8.self))
         replayed.tornTail = false
         try Self.checkSameSpec(plan, replayed, found)
+        try checkSecretParams(found)
         directory = found
         runID = found.runID
         runDate = Timestamp.date(replayed.start)
@@ -76,15 +130,13 @@ extension Executor {
         journal = try JournalWriter(path: found.journal, resumingAt: whole)
         let stopped = Self.stopLeftoverTasks(runID: runID)
         if stopped > 0 { notes.append("stopped \(stopped) process group\(stopped == 1 ? "" : "s") the crashed run left running") }
-        try sweepRunDirectory()
+        try sweepRunDirectory(run)
         if let store = cache { _ = store.sweepTemporaries() }
-        runDirectoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard runDirectoryFD >= 0 else { throw ExecutorError("cannot open \(directory.path): \(SystemCalls.errorText())") }
         onRunID?(runID, plan.pipeline, workspace)
         let now = clock.now()
         appendJournal(.runResumed(time: now, pid: getpid()))
         keepFinishedInstances(time: now)
-        if !RunFiles.exists(directory.plan) { planWriter = PlanRecordWriter(plan: plan, path: directory.plan) }
+        if records.run.kind(of: "plan.json") == nil { planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker) }
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: now,
                                                    taskCount: plan.tasks.count, unsetSecrets: unsetSecrets))
@@ -147,18 +199,14 @@ extension Executor {
 
     /// Staging files of attempts the crash cut short, and temporary files of
     /// interrupted atomic writes (`.x.arrow.sluice-tmp-…`, never `*.arrow`).
-    private func sweepRunDirectory() throws(ExecutorError) {
-        for sub in ["logs", "outputs", "staging"] { try RunFiles.makeDirectories(directory.path + "/" + sub) }
-        let staging = directory.path + "/staging"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
-            CacheFiles.removeTree(staging + "/" + name)
-        }
-        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return }
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.contains(".sluice-tmp-") || name.contains(".tmp-") || name.contains(".part-") {
-                unlink(directory.path + "/" + relative)
-            }
+    /// A task may have replaced `logs/`, `outputs/` or `staging/` with a
+    /// symlink: the link is removed (never what it points to) and the directory made anew.
+    private func sweepRunDirectory(_ run: RecordDirectory) throws(ExecutorError) {
+        for name in ["logs", "outputs", "staging"] where run.kind(of: name) == S_IFLNK { run.remove(name) }
+        records = try RunRecordDirectories.open(directory)
+        for name in records.staging.names() { records.staging.removeTree(name) }
+        records.run.forEachFile { parent, name in
+            if name.contains(".sluice-tmp-") || name.contains(".tmp-") || name.contains(".part-") { parent.remove(name) }
         }
     }
 

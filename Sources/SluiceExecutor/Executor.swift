@@ -18,8 +18,9 @@ public final class Executor: @unchecked Sendable {
     var runner: (any ProcessRunner)!
     var clock: RunClock
     var directory: RunDirectory!
-    /// The run directory, open: logs and staging files are opened relative to it.
-    var runDirectoryFD: Int32 = -1
+    /// The run directory and its `logs/`, `outputs/`, `staging/`, held open:
+    /// every record is reached from them, never through a symlink.
+    var records: RunRecordDirectories!
     var journal: JournalWriter!
     var planWriter: PlanRecordWriter?
     var record = RunRecord()

@@ -30,7 +30,8 @@ final class JournalWriter: @unchecked Sendable {
     /// that length (its last whole line) before anything is appended.
     init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
         self.path = path
-        fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: a journal a task replaced with a symlink is refused, never appended through.
+        fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot \(length == nil ? "create" : "open") \(path): \(SystemCalls.errorText())") }
         // Held for the life of the run: `show` and `runs` tell a running run
         // from one whose process died by trying this lock.

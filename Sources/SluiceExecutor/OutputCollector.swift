@@ -15,10 +15,11 @@ struct OutputCollector {
     let task: PlanTask
     let key: InstanceKey
     let stagingPrefix: String
-    /// The same prefix relative to `runDirectory`, an open descriptor of the run directory.
+    /// The same prefix relative to `runDirectory`, an open descriptor of the run's staging directory.
     let relativePrefix: String
     let runDirectory: Int32
-    let outputDirectory: String
+    /// The run's record directories: outputs land in `outputs/<task>[/<index>]/`, opened without following symlinks.
+    let records: RunRecordDirectories
     let workspace: String
     let masker: SecretMasker
 
@@ -39,17 +40,20 @@ struct OutputCollector {
     func collect() throws(OutputError) -> [String: JSON] {
         var values = try scalarOutputs()
         let artifacts = task.outputs.filter { $0.type.isArtifact }
-        if !artifacts.isEmpty || !values.isEmpty || !task.outputs.isEmpty {
-            do { try RunFiles.makeDirectories(outputDirectory) } catch { throw OutputError(error.message) }
+        guard !artifacts.isEmpty || !values.isEmpty || !task.outputs.isEmpty || task.branch != nil else {
+            removeStaging(outputsFileRead: true)
+            return values
         }
+        let place: RecordDirectory
+        do { place = try records.outputDirectory(key) } catch { throw OutputError(error.message) }
         for output in artifacts {
             if let columns = output.type.tableColumns {
-                values[output.name] = .string(try ingestTable(output.name, columns))
+                values[output.name] = .string(try ingestTable(output.name, columns, in: place))
             } else {
-                values[output.name] = .string(try placeFile(output))
+                values[output.name] = .string(try placeFile(output, in: place))
             }
         }
-        if !task.outputs.isEmpty || task.branch != nil { try writeRecord(values) }
+        if !task.outputs.isEmpty || task.branch != nil { try writeRecord(values, in: place) }
         removeStaging(outputsFileRead: true)
         return values
     }
@@ -85,7 +89,8 @@ struct OutputCollector {
         return values
     }
 
-    private func ingestTable(_ name: String, _ columns: [SluicePlan.TableColumn]) throws(OutputError) -> String {
+    /// Returns the table's path as recorded (`place.path`); writes through the pinned path.
+    private func ingestTable(_ name: String, _ columns: [SluicePlan.TableColumn], in place: RecordDirectory) throws(OutputError) -> String {
         let staged = stagingPrefix + "table." + name
         let variable = "$SLUICE_TABLE_" + name.uppercased()
         guard RunFiles.exists(staged) else { throw OutputError("table output \"\(name)\": the task did not write \(variable)") }
@@ -96,14 +101,14 @@ struct OutputCollector {
             }
             schemaColumns.append(SluiceColumnar.TableColumn(name: column.name, type: type))
         }
-        let target = outputDirectory + "/" + name + ".arrow"
+        let target = place.pinned(name + ".arrow")
         do {
             try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target)
         } catch {
-            let message = masker.mask(String(describing: error)).replacingOccurrences(of: staged, with: variable)
+            let message = place.readable(masker.mask(String(describing: error)).replacingOccurrences(of: staged, with: variable))
             throw OutputError("table output \"\(name)\": \(message)")
         }
-        return target
+        return place.path + "/" + name + ".arrow"
     }
 
     /// JSON lines start with `{`; a CSV header starts with a column name.
@@ -120,24 +125,26 @@ struct OutputCollector {
         return i < n && buffer[i] == UInt8(ascii: "{") ? .jsonLines : .csv
     }
 
-    private func placeFile(_ output: PlanOutput) throws(OutputError) -> String {
+    private func placeFile(_ output: PlanOutput, in place: RecordDirectory) throws(OutputError) -> String {
         let staged = stagingPrefix + "file." + output.name
         let variable = "$SLUICE_FILE_" + output.name.uppercased()
         guard RunFiles.exists(staged) else { throw OutputError("file output \"\(output.name)\": the task did not write \(variable)") }
-        let target: String
+        let target: String, recorded: String
         if let path = output.path {
             target = try workspaceTarget(path, output: output.name)
+            recorded = target
         } else {
-            target = outputDirectory + "/" + output.name
+            target = place.pinned(output.name)
+            recorded = place.path + "/" + output.name
         }
         // Content first, then the rename, then the directory: a reader sees the old file or the whole new one.
         let fd = open(staged, O_RDONLY | O_CLOEXEC)
         if fd >= 0 { _ = fsync(fd); close(fd) }
         guard rename(staged, target) == 0 else {
-            throw OutputError("file output \"\(output.name)\": cannot move it to \(target): \(SystemCalls.errorText())")
+            throw OutputError("file output \"\(output.name)\": cannot move it to \(recorded): \(SystemCalls.errorText())")
         }
         RunFiles.syncDirectory((target as NSString).deletingLastPathComponent)
-        return target
+        return recorded
     }
 
     /// A declared `path:` inside the workspace; a mapped instance gets its
@@ -167,14 +174,10 @@ struct OutputCollector {
         return target
     }
 
-    private func writeRecord(_ values: [String: JSON]) throws(OutputError) {
+    private func writeRecord(_ values: [String: JSON], in place: RecordDirectory) throws(OutputError) {
         let ordered = (task.outputs.map(\.name) + (values[OutputsFile.branchOutput] != nil && task.output(OutputsFile.branchOutput) == nil ? [OutputsFile.branchOutput] : []))
             .compactMap { name in values[name].map { (name, $0) } }
         let text = masker.mask(JSON.object(ordered)).pretty()
-        do {
-            try AtomicFile.write(text, to: outputDirectory + "/outputs.json")
-        } catch {
-            throw OutputError(writeFailure(outputDirectory + "/outputs.json", error))
-        }
+        do { try place.writeAtomically(text, to: "outputs.json") } catch { throw OutputError(error.message) }
     }
 }

@@ -47,8 +47,10 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
     }
 
     public func start(_ request: ProcessRequest) throws(ProcessStartError) -> ProcessHandle {
-        // openat from the run directory: a short path walk, on the hot path of every task.
-        let log = openat(request.logDirectory, request.logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // openat from the logs directory: a short path walk, on the hot path of every task. Whatever is
+        // at the log's name (a symlink or hard link a task planted there) is unlinked, never written through.
+        _ = unlinkat(request.logDirectory, request.logPath, 0)
+        let log = openat(request.logDirectory, request.logPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw ProcessStartError("cannot create log \(request.logPath): \(SystemCalls.errorText())") }
         var output = log
         var pipeRead: Int32 = -1

@@ -23,37 +23,36 @@ public struct RunDirectory: Sendable {
 
     public static func runsRoot(_ workspace: String) -> String { workspace + "/.sluice/runs" }
 
+    /// The run directory relative to the workspace.
+    var relativePath: String { ".sluice/runs/" + pipeline + "/" + runID }
+
     public var journal: String { path + "/journal.jsonl" }
     public var plan: String { path + "/plan.json" }
     public var tasksTable: String { path + "/tasks.arrow" }
-    var logs: String { path + "/logs" }
-    var outputs: String { path + "/outputs" }
-    var staging: String { path + "/staging" }
 
     /// `logs/fetch.2.try1.log`, relative to the run directory (as the journal records it).
     static func logName(_ key: InstanceKey, attempt: Int) -> String {
         "logs/\(key.fileStem).try\(attempt).log"
     }
 
-    /// Where an instance's outputs land: `outputs/<task>/` or `outputs/<task>/<index>/`.
-    func outputDirectory(_ key: InstanceKey) -> String {
-        outputs + "/" + key.task + (key.mapIndex.map { "/\($0)" } ?? "")
-    }
-
     /// Staging files of one attempt share this prefix: `staging/fetch.2.try1.`.
+    /// This path is for the task; the executor itself goes through
+    /// `RunRecordDirectories` (RecordDirectory.swift), never through paths.
     func stagingPrefix(_ key: InstanceKey, attempt: Int) -> String {
-        path + "/" + RunDirectory.relativeStagingPrefix(key, attempt: attempt)
+        path + "/staging/" + RunDirectory.stagingNamePrefix(key, attempt: attempt)
     }
 
-    /// The staging prefix relative to the run directory.
-    static func relativeStagingPrefix(_ key: InstanceKey, attempt: Int) -> String {
-        "staging/\(key.fileStem).try\(attempt)."
+    /// The staging prefix within `staging/`: `fetch.2.try1.`.
+    static func stagingNamePrefix(_ key: InstanceKey, attempt: Int) -> String {
+        "\(key.fileStem).try\(attempt)."
     }
 
-    /// Makes a fresh run directory; a new id is drawn if two runs collide.
+    /// Makes a fresh run directory (its `logs/`, `outputs/` and `staging/`
+    /// come with `RunRecordDirectories.open`); a new id is drawn if two runs collide.
     static func create(workspace: String, pipeline: String, clock: RunClock) throws(ExecutorError) -> RunDirectory {
         let sluice = workspace + "/.sluice"
-        try RunFiles.makeDirectories(runsRoot(workspace) + "/" + pipeline)
+        // Opened component by component: a symlinked `.sluice` or `runs/<pipeline>` is refused, not followed.
+        let runs = try RecordDirectory.open(".sluice/runs/" + pipeline, below: workspace, create: true)
         let ignore = sluice + "/.gitignore"
         if !FileManager.default.fileExists(atPath: ignore) {
             // Run records are not source: keep them out of version control.
@@ -63,12 +62,7 @@ public struct RunDirectory: Sendable {
         for _ in 0..<16 {
             let id = RunDirectory.newRunID(clock.now())
             let directory = RunDirectory(workspace: workspace, pipeline: pipeline, runID: id)
-            if mkdir(directory.path, 0o755) == 0 {
-                for sub in [directory.logs, directory.outputs, directory.staging] {
-                    guard mkdir(sub, 0o755) == 0 else { throw ExecutorError("cannot create \(sub): \(SystemCalls.errorText())") }
-                }
-                return directory
-            }
+            if mkdirat(runs.fd, id, 0o755) == 0 { return directory }
             guard errno == EEXIST else { throw ExecutorError("cannot create \(directory.path): \(SystemCalls.errorText())") }
         }
         throw ExecutorError("cannot find a free run id under \(runsRoot(workspace))/\(pipeline)")

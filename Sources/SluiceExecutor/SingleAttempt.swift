@@ -193,22 +193,20 @@ public final class SingleAttempt: @unchecked Sendable {
         // Nothing runs for a task with neither `run` nor `trigger`, as in a local run.
         if task.kind == .empty { return result(.success) }
 
-        for sub in ["logs", "outputs", "staging"] { try RunFiles.makeDirectories(directory + "/" + sub) }
+        let records = try RunRecordDirectories.open(".sluice/airflow/" + executor.plan.pipeline + "/" + request.runID,
+                                                    below: executor.workspace)
         Self.ignoreRecords(executor.workspace)
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ExecutorError("cannot open \(directory): \(SystemCalls.errorText())") }
-        defer { SystemCalls.closeDescriptor(fd) }
-        executor.runDirectoryFD = fd
+        executor.records = records
 
         let logName = RunDirectory.logName(key, attempt: request.attempt)
-        let relativePrefix = RunDirectory.relativeStagingPrefix(key, attempt: request.attempt)
-        let collector = OutputCollector(task: task, key: key, stagingPrefix: directory + "/" + relativePrefix, relativePrefix: relativePrefix,
-                                        runDirectory: fd, outputDirectory: directory + "/outputs/" + key.task + (key.mapIndex.map { "/\($0)" } ?? ""),
+        let namePrefix = RunDirectory.stagingNamePrefix(key, attempt: request.attempt)
+        let collector = OutputCollector(task: task, key: key, stagingPrefix: records.staging.pinned(namePrefix), relativePrefix: namePrefix,
+                                        runDirectory: records.staging.fd, records: records,
                                         workspace: executor.workspace, masker: executor.masker)
         let processRequest: ProcessRequest
         do {
             processRequest = try executor.processRequest(ref, key: key, attempt: request.attempt, task: task, logPath: logName,
-                                                         prefix: collector.stagingPrefix, context: renderContext())
+                                                         prefix: directory + "/staging/" + namePrefix, context: renderContext())
         } catch {
             return result(.failed, error.message)
         }
@@ -220,7 +218,7 @@ public final class SingleAttempt: @unchecked Sendable {
         let handle: ProcessHandle
         do { handle = try runner.start(processRequest) } catch { return result(.failed, error.description) }
         let logPath = directory + "/" + logName
-        let follower = LogFollower(path: logPath, sink: log)
+        let follower = LogFollower(path: records.logs.pinned((logName as NSString).lastPathComponent), sink: log)
         let ended = watch(handle, runner: runner, timeoutMilliseconds: task.timeoutMilliseconds, follower: follower)
         runner.release(handle)
         follower.drain()

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import SluiceExecutor
+
+/// `RecordDirectory`: the one way the executor reaches its records, never through a symlink.
+@Suite struct RecordDirectoryTests {
+    /// A workspace and, beside it, a directory standing for everything outside it.
+    private func layout() throws -> (workspace: TemporaryDirectory, outside: TemporaryDirectory) {
+        let workspace = try TemporaryDirectory(), outside = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: outside.path + "/sub", withIntermediateDirectories: true)
+        try Data("keep\n".utf8).write(to: URL(fileURLWithPath: outside.path + "/keep.txt"))
+        try Data("keep\n".utf8).write(to: URL(fileURLWithPath: outside.path + "/sub/keep.txt"))
+        return (workspace, outside)
+    }
+
+    @Test func removeTreeRemovesSymlinksAsLinksAtEveryDepth() throws {
+        let (workspace, outside) = try layout()
+        defer { workspace.cleanUp(); outside.cleanUp() }
+        let records = try RecordDirectory.open(".sluice/cache/tmp", below: workspace.path, create: true)
+        try FileManager.default.createDirectory(atPath: records.path + "/entry/deeper", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: records.path + "/entry/link", withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: records.path + "/entry/deeper/file", withDestinationPath: outside.path + "/keep.txt")
+        try FileManager.default.createSymbolicLink(atPath: records.path + "/top", withDestinationPath: outside.path + "/sub")
+        records.removeTree("entry")
+        records.removeTree("top")
+        #expect(records.names().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: outside.path + "/keep.txt"))
+        #expect(FileManager.default.fileExists(atPath: outside.path + "/sub/keep.txt"))
+    }
+
+    @Test func aSymlinkedComponentIsRefusedNotFollowed() throws {
+        let (workspace, outside) = try layout()
+        defer { workspace.cleanUp(); outside.cleanUp() }
+        try FileManager.default.createDirectory(atPath: workspace.path + "/.sluice", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: workspace.path + "/.sluice/runs", withDestinationPath: outside.path)
+        #expect(throws: ExecutorError.self) { try RecordDirectory.open(".sluice/runs/p/r", below: workspace.path, create: true) }
+        do {
+            _ = try RecordDirectory.open(".sluice/runs/p", below: workspace.path, create: true)
+        } catch {
+            #expect(error.message.contains(".sluice/runs is a symbolic link"), "\(error.message)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).sorted() == ["keep.txt", "sub"], "nothing made outside")
+    }
+
+    @Test func pinnedPathsStayWithTheDirectoryWhenItsNameIsReplaced() throws {
+        let (workspace, outside) = try layout()
+        defer { workspace.cleanUp(); outside.cleanUp() }
+        let staging = try RecordDirectory.open("run/staging", below: workspace.path, create: true)
+        // A task moves the directory away and puts a symlink to the outside in its place.
+        try FileManager.default.moveItem(atPath: workspace.path + "/run/staging", toPath: workspace.path + "/run/moved")
+        try FileManager.default.createSymbolicLink(atPath: workspace.path + "/run/staging", withDestinationPath: outside.path)
+        try staging.writeAtomically("record\n", to: "outputs.json")
+        #expect(FileManager.default.fileExists(atPath: workspace.path + "/run/moved/outputs.json"))
+        #expect(!FileManager.default.fileExists(atPath: outside.path + "/outputs.json"))
+        let run = try RecordDirectory.open("run", below: workspace.path, create: false)
+        #expect(!staging.isStill("staging", in: run), "the replaced name is noticed")
+        #expect(staging.isStill("moved", in: run))
+    }
+}
