@@ -23,7 +23,7 @@ extension Executor {
         runID = directory.runID
         runDirectoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard runDirectoryFD >= 0 else { throw ExecutorError("cannot open \(directory.path): \(SystemCalls.errorText())") }
-        onRunID?(runID, plan.pipeline, workspace)
+        try onRunID?(runID, plan.pipeline, workspace)
         let start = clock.now()
         runDate = Timestamp.date(start)
         journal = try JournalWriter(path: directory.journal)
@@ -65,7 +65,7 @@ extension Executor {
         do { try TasksTable.write(record, to: directory.tasksTable) } catch { problems.append(writeFailure(directory.tasksTable, error)) }
         if let problem = planWriter?.wait() { problems.append(problem) }
         appendJournal(.runFinished(state: state, time: clock.now()))
-        do { try journal.close() } catch { problems.append(error.message) }
+        do { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
         _ = rmdir(directory.path + "/staging")
         SystemCalls.closeDescriptor(runDirectoryFD)
         // Entries not published are a slower next run, not a failed one.
@@ -81,6 +81,12 @@ extension Executor {
         services.observer?.runFinished(result)
         if let problem = problems.first { throw ExecutorError(problem) }
         return result
+    }
+
+    /// A journal that could not be written ends the run with this error (exit 2).
+    private func journalStopMessage(_ problem: String) -> String {
+        guard journalFailure != nil else { return problem }
+        return "\(problem): started no more tasks and stopped the running ones; free space, then continue with --resume \(runID)"
     }
 
     /// Journals a task event, feeds the in-memory record and tells the observer.
