@@ -8,7 +8,7 @@ extension RuleDoc {
             catches: """
                 A `retry_delay` or `timeout` that is not a duration: `30 seconds`, `-5m`, a bare `10`. A \
                 duration is a number and a unit (`500ms`, `30s`, `5m`, `2h`, `1d`, or compounds such as \
-                `1h30m`). A zero `timeout` is an error too.
+                `1h30m`). A zero `timeout` is an error too, and so is a duration longer than `365d`.
                 """,
             why: """
                 `timeout: 10`, ten what? Read as seconds, it kills a five-minute job on every attempt and \

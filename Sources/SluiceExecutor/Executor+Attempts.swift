@@ -23,6 +23,14 @@ struct ActiveAttempt {
     var childOutcome: (RunState, String?)?
 }
 
+/// A process ready to start, its `running` line journaled but maybe not yet on disk.
+struct PendingStart {
+    var ref: InstanceRef
+    var state: ActiveAttempt
+    var request: ProcessRequest
+    var timeoutMilliseconds: Int64?
+}
+
 extension Executor {
     func launch(_ ref: InstanceRef) {
         if let kept = restored.removeValue(forKey: ref) {
@@ -79,17 +87,57 @@ extension Executor {
             conclude(ref, state, outcome: .failure(error.message, exitCode: nil, retry: false))
             return
         }
+        pendingStarts.append(PendingStart(ref: ref, state: state, request: request, timeoutMilliseconds: task.timeoutMilliseconds))
+    }
+
+    /// Starts the processes `launch` prepared once their `running` lines are
+    /// on disk (one sync covers them all): no task runs without a journaled
+    /// start, so after a crash or a full disk the journal knows every process
+    /// that may have run. If the journal cannot be written, none starts.
+    func startPending() {
+        guard !pendingStarts.isEmpty else { return }
+        let starts = pendingStarts
+        pendingStarts.removeAll()
+        let journaled = journalIsDurable()
+        for start in starts {
+            guard journaled else {
+                conclude(start.ref, start.state, outcome: .failure("not started: the journal cannot be written", exitCode: nil, retry: false),
+                         interrupted: true)
+                continue
+            }
+            spawn(start)
+        }
+    }
+
+    private func spawn(_ start: PendingStart) {
+        var state = start.state
         do {
-            let handle = try runner.start(request)
+            let handle = try runner.start(start.request)
             state.handle = handle
-            byHandle[handle.id] = ref
+            byHandle[handle.id] = start.ref
         } catch {
-            conclude(ref, state, outcome: .failure(error.description, exitCode: nil, retry: true))
+            conclude(start.ref, state, outcome: .failure(error.description, exitCode: nil, retry: true))
             return
         }
-        active[ref] = state
-        if let timeout = task.timeoutMilliseconds, timeout > 0 {
-            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .timeout, ref: ref, attempt: attempt))
+        active[start.ref] = state
+        if let timeout = start.timeoutMilliseconds, timeout > 0 {
+            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .timeout, ref: start.ref, attempt: state.attempt))
+        }
+    }
+
+    /// Waits until everything journaled so far is on disk. When the journal
+    /// cannot be written (a full disk), the run stops as on Ctrl-C: nothing
+    /// new starts, running tasks are stopped (their ends could not be
+    /// recorded), and `finish()` fails with the journal's error.
+    func journalIsDurable() -> Bool {
+        guard journalFailure == nil else { return false }
+        do {
+            try journal.waitUntilDurable()
+            return true
+        } catch {
+            journalFailure = error.message
+            beginCancel()
+            return false
         }
     }
 

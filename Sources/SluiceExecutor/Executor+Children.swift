@@ -6,8 +6,31 @@ enum MailboxMessage: @unchecked Sendable {
     case cancel
     case kill
     case childStarted(InstanceRef, attempt: Int, executor: Executor)
-    case childRunID(InstanceRef, attempt: Int, runID: String, pipeline: String, workspace: String)
+    case childRunID(InstanceRef, attempt: Int, runID: String, pipeline: String, workspace: String, recorded: JournalAck)
     case childFinished(InstanceRef, attempt: Int, state: RunState, message: String?)
+}
+
+/// The parent's answer to a child run that announced its run id: nil once
+/// the `child_run` line is on disk (the child may start tasks), else why not.
+final class JournalAck: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var answered = false
+    private var problem: String?
+
+    func answer(_ problem: String?) {
+        condition.lock()
+        self.problem = problem
+        answered = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> String? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !answered { condition.wait() }
+        return problem
+    }
 }
 
 /// A locked queue plus the runner to wake, so a blocked `wait` returns.
@@ -59,10 +82,16 @@ extension Executor {
                 state.child = child
                 active[ref] = state
                 if state.terminating || cancelling { child.cancel() }
-            case .childRunID(let ref, let attempt, let childRunID, let pipeline, let childWorkspace):
-                guard active[ref]?.attempt == attempt else { continue }
+            case .childRunID(let ref, let attempt, let childRunID, let pipeline, let childWorkspace, let recorded):
+                guard active[ref]?.attempt == attempt else {
+                    recorded.answer("the trigger task's attempt is over")
+                    continue
+                }
                 appendJournal(.childRun(JournalEvent.ChildRun(task: graph.tasks[ref.task].id, mapIndex: ref.mapIndex, childRunID: childRunID,
                                                               time: clock.now(), pipeline: pipeline, workspace: childWorkspace)))
+                // On disk before the child starts a task: `--resume` of this run
+                // finds the child's leftover processes by this line.
+                recorded.answer(journalIsDurable() ? nil : "the parent run's journal cannot be written: \(journalFailure ?? "")")
             case .childFinished(let ref, let attempt, let state, let message):
                 guard var attemptState = active[ref], attemptState.attempt == attempt else { continue }
                 attemptState.childOutcome = (state, message)
@@ -103,6 +132,10 @@ extension Executor {
         let start = clock.now()
         emit(ref, attempt: attempt, state: .running, time: start)
         let state = ActiveAttempt(attempt: attempt, start: start, stagingPrefix: "")
+        guard journalIsDurable() else {
+            conclude(ref, state, outcome: .failure("not started: the journal cannot be written", exitCode: nil, retry: false), interrupted: true)
+            return
+        }
         guard let trigger = task.trigger else {
             conclude(ref, state, outcome: .failure("trigger task has no pipeline", exitCode: nil, retry: false))
             return
@@ -132,9 +165,11 @@ extension Executor {
             let (runState, message) = Executor.runChild(specPath: specPath, expected: expected, options: frozenOptions, services: services) { child in
                 mailbox.post(.childStarted(ref, attempt: attempt, executor: child))
                 mailbox.wake()
-            } onRunID: { id, pipeline, workspace in
-                mailbox.post(.childRunID(ref, attempt: attempt, runID: id, pipeline: pipeline, workspace: workspace))
+            } onRunID: { id, pipeline, workspace throws(ExecutorError) in
+                let recorded = JournalAck()
+                mailbox.post(.childRunID(ref, attempt: attempt, runID: id, pipeline: pipeline, workspace: workspace, recorded: recorded))
                 mailbox.wake()
+                if let problem = recorded.wait() { throw ExecutorError(problem) }
             }
             mailbox.post(.childFinished(ref, attempt: attempt, state: runState, message: message))
             mailbox.wake()
@@ -146,7 +181,7 @@ extension Executor {
 
     private static func runChild(specPath: String, expected: String, options: RunOptions, services: RunServices,
                                  onExecutor: (Executor) -> Void,
-                                 onRunID: @escaping @Sendable (String, String, String) -> Void) -> (RunState, String?) {
+                                 onRunID: @escaping @Sendable (String, String, String) throws(ExecutorError) -> Void) -> (RunState, String?) {
         let plan: Plan
         do { plan = try services.loadChildPlan(specPath) } catch {
             return (.failed, "cannot build the plan of \(specPath): \(error)")

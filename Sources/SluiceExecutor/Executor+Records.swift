@@ -22,7 +22,7 @@ extension Executor {
         directory = try RunDirectory.create(workspace: workspace, pipeline: plan.pipeline, clock: clock)
         runID = directory.runID
         records = try RunRecordDirectories.open(directory)
-        onRunID?(runID, plan.pipeline, workspace)
+        try onRunID?(runID, plan.pipeline, workspace)
         let start = clock.now()
         runDate = Timestamp.date(start)
         journal = try JournalWriter(path: directory.journal)
@@ -66,7 +66,7 @@ extension Executor {
         }
         if let problem = planWriter?.wait() { problems.append(problem) }
         appendJournal(.runFinished(state: state, time: clock.now()))
-        do { try journal.close() } catch { problems.append(error.message) }
+        do { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
         _ = unlinkat(records.run.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink
         // Entries not published are a slower next run, not a failed one.
         for problem in publisher?.finish() ?? [] { notes.append("cache: " + problem) }
@@ -81,6 +81,12 @@ extension Executor {
         services.observer?.runFinished(result)
         if let problem = problems.first { throw ExecutorError(problem) }
         return result
+    }
+
+    /// A journal that could not be written ends the run with this error (exit 2).
+    private func journalStopMessage(_ problem: String) -> String {
+        guard journalFailure != nil else { return problem }
+        return "\(problem): started no more tasks and stopped the running ones; free space, then continue with --resume \(runID)"
     }
 
     /// Journals a task event, feeds the in-memory record and tells the observer.

@@ -128,11 +128,11 @@ extension Executor {
         record = replayed
         // The journal's lock tells whether the run still lives: take it before touching anything.
         journal = try JournalWriter(path: found.journal, resumingAt: whole)
-        let stopped = Self.stopLeftoverTasks(runID: runID)
+        let stopped = Self.stopLeftoverTasks(runIDs: [runID] + Self.descendantRunIDs(replayed))
         if stopped > 0 { notes.append("stopped \(stopped) process group\(stopped == 1 ? "" : "s") the crashed run left running") }
         try sweepRunDirectory(run)
         if let store = cache { _ = store.sweepTemporaries() }
-        onRunID?(runID, plan.pipeline, workspace)
+        try onRunID?(runID, plan.pipeline, workspace)
         let now = clock.now()
         appendJournal(.runResumed(time: now, pid: getpid()))
         keepFinishedInstances(time: now)
@@ -210,15 +210,34 @@ extension Executor {
         }
     }
 
+    /// The child runs a run's trigger tasks started (journaled `child_run`
+    /// before the child starts anything), and theirs, as deep as they go:
+    /// when the parent's sluice dies, theirs dies with it (one process).
+    static func descendantRunIDs(_ record: RunRecord) -> [String] {
+        var found: [String] = []
+        var seen = Set<String>()
+        var queue = record.childRuns
+        while let child = queue.popLast() {
+            guard seen.insert(child.childRunID).inserted, !child.childRunID.contains("/"), !child.pipeline.contains("/") else { continue }
+            found.append(child.childRunID)
+            let directory = RunDirectory(workspace: child.workspace, pipeline: child.pipeline, runID: child.childRunID)
+            guard let bytes = RunFiles.readFile(directory.journal),
+                  let childRecord = try? RunRecord.replay(String(decoding: bytes, as: UTF8.self)) else { continue }
+            queue.append(contentsOf: childRecord.childRuns)
+        }
+        return found
+    }
+
     /// Task processes of a run whose sluice was killed (kill -9, a crash)
-    /// live on in their own process groups; they carry the run id in their
-    /// environment. SIGKILL their groups and wait (a second at most) until they are gone.
-    static func stopLeftoverTasks(runID: String) -> Int {
-        let marker = Array("SLUICE_RUN_ID=\(runID)".utf8)
+    /// live on in their own process groups; they carry their run's id in
+    /// their environment (a child run's tasks carry the child's). SIGKILL
+    /// their groups and wait (a second at most) until they are gone.
+    static func stopLeftoverTasks(runIDs: [String]) -> Int {
+        let markers = runIDs.map { Array("SLUICE_RUN_ID=\($0)".utf8) }
         var groups = Set<pid_t>()
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(name), pid != getpid(), let environ = RunFiles.readFile("/proc/\(pid)/environ") else { continue }
-            guard environ.split(separator: 0).contains(where: { $0.elementsEqual(marker) }) else { continue }
+            guard environ.split(separator: 0).contains(where: { entry in markers.contains { entry.elementsEqual($0) } }) else { continue }
             let group = getpgid(pid)
             if group > 1, group != getpgrp() { groups.insert(group) }
         }

@@ -61,8 +61,13 @@ public final class Executor: @unchecked Sendable {
     var attemptBase: [InstanceRef: Int] = [:]
     var notes: [String] = []
     var killing = false
-    /// Told the run id as soon as the run directory exists (a parent journals it as `child_run`).
-    var onRunID: (@Sendable (String, String, String) -> Void)?
+    /// Processes `launch` prepared, started once their `running` lines are on disk.
+    var pendingStarts: [PendingStart] = []
+    /// Why the journal cannot be written: the run starts nothing more and ends with this error.
+    var journalFailure: String?
+    /// Told the run id as soon as the run directory exists, before any task
+    /// starts: a parent journals it as `child_run` (and throws if it cannot).
+    var onRunID: (@Sendable (String, String, String) throws(ExecutorError) -> Void)?
 
     /// Resolves the workspace and checks the plan; nothing is written yet.
     public init(plan: Plan, options: RunOptions, services: RunServices) throws(ExecutorError) {
@@ -153,6 +158,7 @@ public final class Executor: @unchecked Sendable {
         while true {
             drainMailbox()
             while let ref = scheduler.takeNext() { launch(ref) }
+            startPending()
             if active.isEmpty && (scheduler.stopped || !scheduler.hasWorkInFlight) {
                 if cancelling { break }
                 if scheduler.isComplete { break }
@@ -176,6 +182,7 @@ public final class Executor: @unchecked Sendable {
             let ended = runner.wait(timeoutNanoseconds: timeout).compactMap { processExited($0) }
             if !ended.isEmpty, !cancelling, !options.failFast {
                 while let ref = scheduler.takeNext() { launch(ref) }
+                startPending()
             }
             for ref in ended { finalize(ref) }
             drainMailbox()

@@ -11,7 +11,13 @@ import Darwin
 /// in order, so after a crash the file holds a prefix of the events, possibly
 /// with a torn last line that readers skip. Why not sync inline: one fsync
 /// costs about 2 ms on the development disk, ten times the cost of starting
-/// a task, and a run writes three lines per task.
+/// a task, and a run writes three lines per task. What must be on disk before
+/// it happens (a task's start) waits with `waitUntilDurable()`.
+///
+/// A failed write or sync (ENOSPC, EIO) is final: the file is cut back to
+/// the whole records synced before it, nothing more is written (a later line
+/// without the lost ones would misstate the run), and every wait and `close`
+/// throws the failure.
 final class JournalWriter: @unchecked Sendable {
     let path: String
     private let fd: Int32
@@ -20,6 +26,11 @@ final class JournalWriter: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var failure: String?
+    /// Bytes queued since the start, and bytes of those written and synced.
+    private var queuedBytes = 0
+    private var durableBytes = 0
+    /// The file's length up to the last synced batch: where a failed write is cut back to.
+    private var syncedLength: off_t
     private var thread: Thread?
     /// The writer is blocked waiting for lines: only then does `append` need
     /// to wake it (a futex call per line otherwise).
@@ -30,6 +41,7 @@ final class JournalWriter: @unchecked Sendable {
     /// that length (its last whole line) before anything is appended.
     init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
         self.path = path
+        syncedLength = off_t(length ?? 0)
         // O_NOFOLLOW: a journal a task replaced with a symlink is refused, never appended through.
         fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot \(length == nil ? "create" : "open") \(path): \(SystemCalls.errorText())") }
@@ -63,8 +75,21 @@ final class JournalWriter: @unchecked Sendable {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
-        if writerIdle { condition.signal() }
+        queuedBytes += line.count + 1
+        // Broadcast: `waitUntilDurable` callers wait on the same condition.
+        if writerIdle { condition.broadcast() }
         condition.unlock()
+    }
+
+    /// Blocks until every line queued so far is written and synced; throws
+    /// the failure if the journal could not be written.
+    func waitUntilDurable() throws(ExecutorError) {
+        condition.lock()
+        let target = queuedBytes
+        while durableBytes < target && failure == nil { condition.wait() }
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw ExecutorError(failure) }
     }
 
     /// Waits until every queued line is on disk, stops the writer and closes
@@ -72,7 +97,7 @@ final class JournalWriter: @unchecked Sendable {
     func close() throws(ExecutorError) {
         condition.lock()
         closing = true
-        condition.signal()
+        condition.broadcast()
         while !finished { condition.wait() }
         let failure = self.failure
         condition.unlock()
@@ -96,12 +121,18 @@ final class JournalWriter: @unchecked Sendable {
             }
             let batch = pending
             pending.removeAll(keepingCapacity: true)
+            let failed = failure != nil
             condition.unlock()
-            if let problem = writeAndSync(batch) {
-                condition.lock()
-                if failure == nil { failure = problem }
-                condition.unlock()
+            // After a failure, lines are dropped: the file keeps a whole prefix of the run.
+            let problem = failed ? nil : writeAndSync(batch)
+            condition.lock()
+            if let problem {
+                failure = problem
+            } else if !failed {
+                durableBytes += batch.count
             }
+            condition.broadcast()
+            condition.unlock()
         }
     }
 
@@ -114,12 +145,21 @@ final class JournalWriter: @unchecked Sendable {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                return "cannot write \(path): \(SystemCalls.errorText())"
+                return cutBack("cannot write \(path): \(SystemCalls.errorText())")
             }
             offset += n
         }
-        guard fdatasync(fd) == 0 else { return "cannot sync \(path): \(SystemCalls.errorText())" }
+        guard fdatasync(fd) == 0 else { return cutBack("cannot sync \(path): \(SystemCalls.errorText())") }
+        syncedLength += off_t(bytes.count)
         return nil
+    }
+
+    /// Removes the part of a batch a failed write left (shrinking a file
+    /// needs no space), so no record is torn; returns `problem`.
+    private func cutBack(_ problem: String) -> String {
+        _ = ftruncate(fd, syncedLength)
+        _ = fdatasync(fd)
+        return problem
     }
 }
 

@@ -11,6 +11,11 @@ public struct DurationLiteral: Hashable, Comparable, Sendable, Codable, CustomSt
         self.milliseconds = milliseconds
     }
 
+    /// The longest duration a spec or a plan may give (365d): longer is
+    /// surely a slip, and every deadline derived from it (in nanoseconds on
+    /// a monotonic clock) stays far inside Int64.
+    public static let maximum = DurationLiteral(milliseconds: 365 * 86_400_000)
+
     /// The duration in seconds, for APIs that take `TimeInterval`.
     public var seconds: Double { Double(milliseconds) / 1000 }
 
@@ -101,6 +106,7 @@ private struct DurationParser {
 
     mutating func parse() throws(LiteralError) -> Int64 {
         guard position < end else { throw shapeError(at: position, length: 0) }
+        let start = position
         var total: Int64 = 0
         var previous: DurationUnit?
         while position < end {
@@ -113,6 +119,9 @@ private struct DurationParser {
             guard !overflow else { throw tooLarge(from: component.start) }
             total = sum
             previous = component.unit
+        }
+        guard total <= DurationLiteral.maximum.milliseconds else {
+            throw fail("durations are at most \(DurationLiteral.maximum)", at: start, length: end - start)
         }
         return total
     }

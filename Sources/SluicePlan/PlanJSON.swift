@@ -150,9 +150,9 @@ extension PlanTask {
             trigger: triggerValue.isNull ? nil : try PlanTrigger(json: r.child(triggerValue, "trigger")),
             triggerRule: rule,
             retries: Int(retries),
-            retryDelayMilliseconds: try r.int("retry_delay_ms"),
+            retryDelayMilliseconds: try r.duration("retry_delay_ms"),
             retryBackoff: backoff,
-            timeoutMilliseconds: try r.optionalInt("timeout_ms"),
+            timeoutMilliseconds: try r.optionalDuration("timeout_ms"),
             pool: try r.optionalString("pool"),
             env: env,
             deps: try r.strings("deps"),
@@ -275,6 +275,27 @@ struct PlanReader {
     func int(_ key: String) throws(PlanDecodingError) -> Int64 {
         guard let i = try required(key).intValue else { throw error(key, "must be an integer") }
         return i
+    }
+
+    /// Milliseconds between zero and `DurationLiteral.maximum`, as a spec may
+    /// give: a hand-written plan must not smuggle in a duration whose
+    /// nanosecond deadline overflows.
+    func duration(_ key: String) throws(PlanDecodingError) -> Int64 {
+        let milliseconds = try int(key)
+        try checkDuration(key, milliseconds)
+        return milliseconds
+    }
+
+    func optionalDuration(_ key: String) throws(PlanDecodingError) -> Int64? {
+        let milliseconds = try optionalInt(key)
+        if let milliseconds { try checkDuration(key, milliseconds) }
+        return milliseconds
+    }
+
+    private func checkDuration(_ key: String, _ milliseconds: Int64) throws(PlanDecodingError) {
+        guard (0...DurationLiteral.maximum.milliseconds).contains(milliseconds) else {
+            throw error(key, "must be between 0 and \(DurationLiteral.maximum.milliseconds) (\(DurationLiteral.maximum)), not \(milliseconds)")
+        }
     }
 
     func optionalInt(_ key: String) throws(PlanDecodingError) -> Int64? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SluiceColumnar
 
 /// `sluice cat FILE.arrow`: print an Arrow IPC file. Wiring only; the
@@ -34,6 +35,9 @@ struct CatCommand: ParsableCommand {
         let options = CatOptions(format: format ?? (output.isTerminal ? .table : .csv), head: head, schemaOnly: schema)
         do {
             try TablePrinter.print(path: file, options: options, to: output)
+        } catch let error as FileSystemError where error.errno == EPIPE {
+            // The reader went away (`sluice cat t.arrow | head`): end quietly, as writeOut does.
+            throw ExitCode(2)
         } catch {
             try? output.flush()
             let standardError = FileDescriptorOutput(descriptor: 2)

@@ -62,6 +62,6 @@ struct ExportAirflowCommand: ParsableCommand {
             throw failUsageOrIO("\(output): \(error)")
         }
         let names = files.map(\.name).joined(separator: ", ")
-        FileHandle.standardError.write(Data("wrote \(files.count) files to \(output): \(names)\n".utf8))
+        writeErr("wrote \(files.count) files to \(output): \(names)\n")
     }
 }

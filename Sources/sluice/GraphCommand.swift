@@ -59,7 +59,7 @@ struct GraphCommand: ParsableCommand {
             let tasks = plans.reduce(0) { $0 + $1.tasks.count }
             if tasks > Graphviz.slowLayoutTasks {
                 // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
-                FileHandle.standardError.write(Data("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n".utf8))
+                writeErr("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n")
             }
             data = try Graphviz.render(DOTRenderer.render(subjects), format: format.rawValue)
         }
@@ -89,7 +89,7 @@ struct GraphCommand: ParsableCommand {
         do {
             for plan in plans {
                 let overlay = try RunOverlayLoader.load(plan: plan, runID: runID) { warning in
-                    FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                    writeErr("warning: \(warning)\n")
                 }
                 subjects.append(GraphSubject(plan: plan, overlay: overlay))
             }
@@ -106,7 +106,7 @@ struct GraphCommand: ParsableCommand {
 
     private func write(_ data: Data) throws {
         guard let output else {
-            FileHandle.standardOutput.write(data)
+            Terminal.write(Array(data)[...], to: STDOUT_FILENO)
             return
         }
         do {

@@ -38,6 +38,6 @@ enum PlanLoading {
         var text = renderer.render(diagnostics) { sources[$0] }
         let summary = renderer.summary(LintSummary(diagnostics: diagnostics, files: 1))
         text += (text.hasSuffix("\n\n") ? "" : "\n") + (summary.hasSuffix("\n") ? summary : summary + "\n")
-        FileHandle.standardError.write(Data(text.utf8))
+        writeErr(text)
     }
 }

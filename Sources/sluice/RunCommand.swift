@@ -16,8 +16,9 @@ struct RunCommand: ParsableCommand {
             in <workspace>/.sluice/runs/<pipeline>/<run_id>/. A task whose cache key (rendered command, \
             params it reads, upstream values, deps files, declared env) matches an intact entry in \
             .sluice/cache/ is cached, not run. Exit status: 0 when no task failed, \
-            1 when one did (or the spec has errors), 2 on usage or I/O errors, 130 when Ctrl-C \
-            interrupted it (running tasks get SIGTERM, then SIGKILL; a second Ctrl-C kills at once).
+            1 when one did (or the spec has errors), 2 on usage or I/O errors, 128 + the signal when \
+            Ctrl-C (130), SIGTERM (143) or SIGHUP (129) interrupted it (running tasks get SIGTERM, then \
+            SIGKILL; a second signal kills at once).
             """
     )
 
@@ -74,72 +75,68 @@ struct RunCommand: ParsableCommand {
             do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
             return
         }
-        // A closed pipe (`sluice run … | head`) must not kill sluice and orphan
-        // the tasks: writes then fail quietly. Tasks get default handlers back.
-        signal(SIGPIPE, SIG_IGN)
         let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
                                    color: color.enabled())
         var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
                                  toolDirectory: Self.toolDirectory())
         // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.
         if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
-            options.killGraceNanoseconds = grace * 1_000_000
+            let (nanoseconds, overflow) = grace.multipliedReportingOverflow(by: 1_000_000)
+            if !overflow { options.killGraceNanoseconds = nanoseconds }
         }
         options.cache = CacheOptions(enabled: !noCache, forceAll: force, forceTasks: forceTasks, explain: explain)
         options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
-        let outcome = Self.execute(plan, options: options, services: services)
+        let interrupts = InterruptCount()
+        let outcome = Self.execute(plan, options: options, services: services, interrupts: interrupts)
         progress.stop()
         let result: RunResult
         switch outcome {
         case .success(let value): result = value
         case .failure(let error): throw failUsageOrIO(error.message)
         }
-        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        if explain && !result.explanations.isEmpty { Self.writeQuietly("\n" + result.explanations.joined(separator: "\n") + "\n") }
-        Self.writeQuietly(RunSummary.render(result, color: color.enabled()))
-        if result.state == .interrupted { Foundation.exit(130) }
+        // After an interruption the exit status says what happened, and after
+        // SIGHUP the terminal is gone: the report is then written as far as it goes.
+        let interrupted = result.state == .interrupted
+        func report(_ text: String, to descriptor: Int32) {
+            if interrupted { _ = Terminal.writeAll(Array(text.utf8)[...], to: descriptor) } else { Terminal.write(text, to: descriptor) }
+        }
+        for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
+        if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
+        report(RunSummary.render(result, color: color.enabled()), to: STDOUT_FILENO)
+        if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
     }
 
-    static func execute(_ plan: Plan, options: RunOptions, services: RunServices) -> Result<RunResult, ExecutorError> {
+    static func execute(_ plan: Plan, options: RunOptions, services: RunServices,
+                        interrupts: InterruptCount = InterruptCount()) -> Result<RunResult, ExecutorError> {
         Result { () throws(ExecutorError) -> RunResult in
             let executor = try Executor(plan: plan, options: options, services: services)
-            let interrupts = Self.forwardInterrupts(to: executor)
-            defer { interrupts.forEach { $0.cancel() } }
+            let sources = Self.forwardInterrupts(to: executor, count: interrupts)
+            defer { sources.forEach { $0.cancel() } }
             return try executor.run()
         }
     }
 
-    /// Ctrl-C (and SIGTERM) stop the run instead of killing sluice alone:
-    /// tasks run in their own process groups, so the terminal's SIGINT never
-    /// reaches them, and they would outlive an abruptly killed sluice.
-    /// `cancel()` SIGTERMs every running group, SIGKILLs after the grace and
-    /// journals them `interrupted`; the run ends `interrupted` (exit 130).
-    /// A second Ctrl-C (or SIGTERM) does not wait for the grace period:
-    /// every running group gets SIGKILL at once.
-    static func forwardInterrupts(to executor: Executor) -> [DispatchSourceSignal] {
-        let count = InterruptCount()
-        return [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
+    /// Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped ssh) stop
+    /// the run instead of killing sluice alone: tasks run in their own process
+    /// groups, so the terminal's signals never reach them, and they would
+    /// outlive an abruptly killed sluice. `cancel()` SIGTERMs every running
+    /// group, SIGKILLs after the grace and journals them `interrupted`; the run
+    /// ends `interrupted`, exit 128 + the first signal (130, 143, 129). A second
+    /// signal does not wait for the grace period: every running group gets SIGKILL at once.
+    /// `nohup sluice run …` asks for the run to outlive the terminal: a
+    /// SIGHUP ignored from the start stays ignored.
+    static func forwardInterrupts(to executor: Executor, count: InterruptCount) -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM, SIGHUP].compactMap { signalNumber in
+            let previous = signal(signalNumber, SIG_IGN)
+            if signalNumber == SIGHUP && unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { return nil }
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                if count.next() == 1 { executor.cancel() } else { executor.kill() }
+                if count.next(signalNumber) == 1 { executor.cancel() } else { executor.kill() }
             }
             source.resume()
             return source
-        }
-    }
-
-    /// Stdout that a closed pipe (`sluice run … | head`) cannot crash:
-    /// SIGPIPE is ignored, so a write then fails with EPIPE, which is fine here.
-    static func writeQuietly(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
-            bytes = bytes.dropFirst(n)
         }
     }
 
@@ -175,15 +172,24 @@ enum ChildPlans {
     }
 }
 
-/// How many interrupts arrived (signal handlers run on a global queue).
+/// How many interrupts arrived, and the first signal (its number sets the
+/// exit status). Signal handlers run on a global queue.
 final class InterruptCount: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    private var firstSignal: Int32?
 
-    func next() -> Int {
+    func next(_ signalNumber: Int32) -> Int {
         lock.lock()
         defer { lock.unlock() }
         count += 1
+        if firstSignal == nil { firstSignal = signalNumber }
         return count
+    }
+
+    var first: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstSignal
     }
 }

@@ -19,12 +19,17 @@ struct Sluice: ParsableCommand {
     )
 
     static func main() {
+        // A reader that went away (`sluice lint | head -1`) makes a write fail
+        // with EPIPE, which `Terminal.write` ends on quietly; the default
+        // SIGPIPE would kill sluice mid-way (and orphan a run's tasks).
+        // Tasks and tools sluice starts get the default disposition back.
+        signal(SIGPIPE, SIG_IGN)
         // `sluice lint` in its common forms skips ArgumentParser (see `LintJob(fastPath:)`).
         if let job = LintJob(fastPath: Array(CommandLine.arguments.dropFirst())) {
             do {
                 try job.run()
             } catch {
-                exit(withError: error)
+                end(withError: error)
             }
             return
         }
@@ -32,13 +37,19 @@ struct Sluice: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitStatus.usageOrIO.rawValue)
-            }
-            exit(withError: error)
+            end(withError: error)
         }
+    }
+
+    /// ArgumentParser's `exit(withError:)`, with the message written by
+    /// `Terminal` (checked) and its usage code (64) remapped to 2.
+    static func end(withError error: Error) -> Never {
+        let code = exitCode(for: error)
+        let text = fullMessage(for: error)
+        if !text.isEmpty {
+            if code == .success { writeOut(text + "\n") } else { writeErr(text + "\n") }
+        }
+        Foundation.exit(code == .validationFailure ? ExitStatus.usageOrIO.rawValue : code.rawValue)
     }
 }
 
@@ -58,6 +69,6 @@ func exitWithoutTeardown(_ status: ExitStatus) -> Never {
 
 /// Writes an `error: ...` line to stderr and exits 2.
 func failUsageOrIO(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    writeErr("error: \(message)\n")
     return ExitStatus.usageOrIO.code
 }

@@ -61,7 +61,7 @@ struct TaskRunCommand: ParsableCommand {
         } catch {
             usageFailure(error.message)
         }
-        let forwarded = [SIGINT, SIGTERM].map { number in
+        let forwarded = [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { attemptRun.cancel() }
@@ -114,7 +114,7 @@ struct TaskRunCommand: ParsableCommand {
 
     /// A usage or I/O error: still one JSON line on stdout, so the caller can show why.
     private func usageFailure(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        writeErr("error: \(message)\n")
         let line = JSON.object([
             ("task", .string(task)), ("map_index", mapIndex.map { .int(Int64($0)) } ?? .null), ("state", .string("failed")),
             ("outputs", .object([])), ("message", .string(message)),

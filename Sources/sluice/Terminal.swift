@@ -17,7 +17,51 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// Writes to stdout without buffering surprises between Swift's print and FileHandle.
+/// Writes to stdout; a failed write ends sluice (see `Terminal.write`).
 func writeOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    Terminal.write(text, to: STDOUT_FILENO)
+}
+
+/// Writes to stderr; a failed write ends sluice with exit 2 (see `Terminal.write`).
+func writeErr(_ text: String) {
+    Terminal.write(text, to: STDERR_FILENO)
+}
+
+/// The one place the CLI writes to its standard streams. A write that fails
+/// must not pass silently (a report cut short by a full disk would look
+/// complete) nor crash sluice: it ends the process with exit 2. A reader that
+/// went away (`sluice lint | head -1`, EPIPE; SIGPIPE is ignored from the start)
+/// ends it quietly, as `cat` does; any other failure (ENOSPC, EIO) is said on
+/// stderr first, and when stderr cannot be written either, exit 2 is all there is.
+enum Terminal {
+    static func write(_ text: String, to descriptor: Int32) {
+        write(Array(text.utf8)[...], to: descriptor)
+    }
+
+    static func write(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) {
+        guard let failure = writeAll(bytes, to: descriptor) else { return }
+        if failure != EPIPE && descriptor != STDERR_FILENO {
+            let stream = descriptor == STDOUT_FILENO ? "standard output" : "descriptor \(descriptor)"
+            _ = writeAll(Array("error: cannot write to \(stream): \(String(cString: strerror(failure)))\n".utf8)[...], to: STDERR_FILENO)
+        }
+        exitWithoutTeardown(.usageOrIO)
+    }
+
+    /// Writes every byte, retrying after EINTR; returns the errno of a failure.
+    static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) -> Int32? {
+        var rest = bytes
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { raw in systemWrite(descriptor, raw.baseAddress, raw.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return errno }
+            if n == 0 { return EIO }
+            rest = rest.dropFirst(n)
+        }
+        return nil
+    }
+}
+
+/// write(2), named apart from `Terminal.write`.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }
