@@ -68,8 +68,9 @@ extension Executor {
             guard let text = try? TemplateRenderer.plainText(variable.value, context) else { return nil }
             add(.env, variable.name, text, shown(text))
         }
-        for dep in task.deps.sorted() {
-            let digest = depsDigests?.digest(dep.hasPrefix("/") ? dep : workspace + "/" + dep) ?? "missing"
+        for dep in task.deps.map(WorkspacePaths.depsEntry).sorted() {
+            let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
+            if digest == "missing" { noteMissingDeps(task.id, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
@@ -79,6 +80,13 @@ extension Executor {
         let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
         add(.outputs, "declared", declared.joined(separator: "\n"), "")
         return CacheKey(components: parts)
+    }
+
+    /// A `deps` file that is not there is hashed as `missing` (the task still
+    /// runs, and runs again once the file appears); said once per task and file.
+    private func noteMissingDeps(_ task: String, _ dep: String) {
+        let note = "task \"\(task)\" lists deps file \(JSON.string(dep).compact()), which does not exist in the workspace; its cache key counts it as missing"
+        if !notes.contains(note) { notes.append(note) }
     }
 
     /// What downstream keys fold in for one upstream task: each instance's
