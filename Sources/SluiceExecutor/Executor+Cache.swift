@@ -229,11 +229,16 @@ extension Executor {
             identities[ref] = uncachedIdentity(ref)
             return nil
         }
-        identities[ref] = key.digest
         let scalars = values.filter { name, _ in task.output(name)?.type.isArtifact != true }
         // A value holding a secret could only be stored masked, and a cached
-        // instance would then hand `***` downstream: such outputs are not cached.
-        if !masker.isEmpty, masker.mask(orderedOutputs(task, scalars)) != orderedOutputs(task, scalars) { return nil }
+        // instance would then hand `***` downstream: such outputs are not
+        // cached, and (like any uncached instance) give their downstream an
+        // identity of this run, so it is not cached either.
+        if !masker.isEmpty, masker.mask(orderedOutputs(task, scalars)) != orderedOutputs(task, scalars) {
+            identities[ref] = uncachedIdentity(ref)
+            return nil
+        }
+        identities[ref] = key.digest
         let manifest = CacheManifest(key: key.digest, pipeline: plan.pipeline, task: task.id, mapIndex: ref.mapIndex, runID: runID,
                                      created: end, outputs: orderedOutputs(task, scalars), artifacts: artifacts, components: key.components)
         let replace = forced.contains(ref.task)
