@@ -29,10 +29,20 @@ extension Executor {
         throw ExecutorError("--resume \(id): no run with that id in \(workspace)/.sluice/runs/\(pipeline)")
     }
 
-    /// The plan to resume with: the spec's plan, with the params the run had
-    /// (its `plan.json`, which holds them after `--param`). Refuses when the
+    /// A run `--resume` would continue, as it was started.
+    public struct ResumableRun: Sendable {
+        public var runID: String
+        /// The spec's plan with the params the run had (its `plan.json`, which holds them after `--param`).
+        public var plan: Plan
+        /// `--force`, `--force-task`, `--no-cache` as the run was started: the resume keeps them.
+        public var flags: JournalEvent.RunFlags
+        /// Its last part ended `success`: there is nothing to resume, and nothing is written.
+        public var succeeded: Bool
+    }
+
+    /// The run to resume and what it was started with. Refuses when the
     /// spec changed since (its SHA-256 differs from the journal's).
-    public static func planForResume(_ plan: Plan, runID: String) throws(ExecutorError) -> Plan {
+    public static func findResumable(_ plan: Plan, runID: String) throws(ExecutorError) -> ResumableRun {
         let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
         guard let workspace = RunFiles.realPath(path) else { throw ExecutorError("the workspace \(plan.workspace) does not exist") }
         let directory = try findRun(runID, workspace: workspace, pipeline: plan.pipeline)
@@ -43,7 +53,7 @@ extension Executor {
         if let stored = RunFiles.readFile(directory.plan).flatMap({ try? Plan(jsonText: String(decoding: $0, as: UTF8.self)) }) {
             resumed.params = stored.params
         }
-        return resumed
+        return ResumableRun(runID: directory.runID, plan: resumed, flags: record.flags, succeeded: record.finishedState == .success)
     }
 
     static func checkSameSpec(_ plan: Plan, _ record: RunRecord, _ directory: RunDirectory) throws(ExecutorError) {

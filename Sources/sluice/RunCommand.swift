@@ -61,14 +61,29 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        var flags = JournalEvent.RunFlags(force: force, forceTasks: forceTasks, noCache: noCache)
         if let resume, !dryRun {
             let asGiven = plan
-            do { plan = try Executor.planForResume(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            let resumable: Executor.ResumableRun
+            do { resumable = try Executor.findResumable(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            if resumable.succeeded {
+                Self.writeQuietly("run \(resumable.runID) already succeeded; nothing to resume\n")
+                return
+            }
+            plan = resumable.plan
             // Repeating the first command line with --resume added is the
             // natural thing to type: --param is fine as long as it changes nothing.
             if !params.isEmpty && asGiven.params != plan.params {
-                throw failUsageOrIO("--resume continues run \(resume) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
+                throw failUsageOrIO("--resume continues run \(resumable.runID) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
             }
+            // The same for the flags that decide what runs; those not typed are kept.
+            if let conflict = resumable.flags.conflict(withTyped: flags) {
+                throw failUsageOrIO("--resume continues run \(resumable.runID) as it was started, and \(conflict); start a new run instead")
+            }
+            if !resumable.flags.arguments.isEmpty && resumable.flags != flags {
+                FileHandle.standardError.write(Data("note: run \(resumable.runID) continues with \(resumable.flags.arguments.joined(separator: " ")), as it was started\n".utf8))
+            }
+            flags = resumable.flags
         }
         if dryRun {
             do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
@@ -85,7 +100,7 @@ struct RunCommand: ParsableCommand {
         if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
             options.killGraceNanoseconds = grace * 1_000_000
         }
-        options.cache = CacheOptions(enabled: !noCache, forceAll: force, forceTasks: forceTasks, explain: explain)
+        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
         let outcome = Self.execute(plan, options: options, services: services)
