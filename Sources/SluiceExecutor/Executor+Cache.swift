@@ -70,7 +70,7 @@ extension Executor {
         }
         for dep in task.deps.map(WorkspacePaths.depsEntry).sorted() {
             let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
-            if digest == "missing" { noteMissingDeps(task.id, dep) }
+            if depsDigests != nil, digest == "missing" { noteMissingDeps(task.id, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
