@@ -200,3 +200,25 @@ private let forcedSpec = """
     #expect(stamps.count >= 4, "\(outcome.stdout)")
     #expect(stamps == stamps.sorted(), "\(outcome.stdout)")
 }
+
+@Test func envFileResolvesTheSameFromAnyWorkingDirectory() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("pipelines/env.yaml", """
+        pipeline: env_workdir
+        workdir: ..
+        env_file: vars.env
+        tasks:
+          say:
+            run: printf '%s' "$GREETING" > greeting.txt
+            cache: false
+
+        """)
+    try workspace.write("pipelines/vars.env", "GREETING=hello\n")
+    for (cwd, spec) in [(workspace.url, "pipelines/env.yaml"), (workspace.url.appendingPathComponent("pipelines"), "env.yaml")] {
+        try? FileManager.default.removeItem(at: workspace.url.appendingPathComponent("greeting.txt"))
+        let outcome = try CLI.run(["run", spec], cwd: cwd, environment: ["NO_COLOR": "1"])
+        #expect(outcome.status == 0, "from \(cwd.lastPathComponent): \(outcome.stdout)\(outcome.stderr)")
+        #expect(workspace.read("greeting.txt") == "hello", "env_file is the spec's vars.env, run from \(cwd.lastPathComponent)")
+    }
+}

@@ -53,8 +53,15 @@ public enum SpecPaths {
         let bParts = b == "." ? [] : b.split(separator: "/").map(String.init)
         var common = 0
         while common < tParts.count, common < bParts.count, tParts[common] == bParts[common] { common += 1 }
-        // A base that climbs (`..`) past the common part cannot be walked back by name.
-        if bParts[common...].contains("..") { return t }
+        // A base that climbs (`..`) past the common part cannot be walked
+        // back by name: the names come from the directory both are relative
+        // to (the current one), so `vars.env` from `..` is `pipelines/vars.env`
+        // whichever directory sluice runs in. Absolute paths hold no `..`.
+        if bParts[common...].contains("..") {
+            let current = FileManager.default.currentDirectoryPath
+            guard current.hasPrefix("/"), !t.hasPrefix("/") else { return t }
+            return relative(join(current, t), from: join(current, b))
+        }
         let up = Array(repeating: "..", count: bParts.count - common)
         let result = (up + tParts[common...]).joined(separator: "/")
         return result.isEmpty ? "." : result
