@@ -44,15 +44,15 @@ public enum JournalEvent: Equatable, Sendable {
             (force ? ["--force"] : []) + forceTasks.map { "--force-task \($0)" } + (noCache ? ["--no-cache"] : [])
         }
 
-        /// Why flags typed with `--resume` cannot continue a run started with
-        /// these (nil when they are the same, or not typed at all): each
-        /// typed flag must be one the run was started with.
+        /// The first flag typed with `--resume` that a run started with these
+        /// was not (`--no-cache (it was started without it)`), or nil: flags
+        /// not typed are kept, and each typed one must match.
         public func conflict(withTyped typed: RunFlags) -> String? {
-            if typed.force && !force { return "it was started without --force" }
-            if typed.noCache && !noCache { return "it was started without --no-cache" }
+            if typed.force && !force { return "--force (it was started without it)" }
+            if typed.noCache && !noCache { return "--no-cache (it was started without it)" }
             if !typed.forceTasks.isEmpty && Set(typed.forceTasks) != Set(forceTasks) {
                 let started = forceTasks.isEmpty ? "without --force-task" : "with " + forceTasks.map { "--force-task \($0)" }.joined(separator: " ")
-                return "it was started \(started), not " + typed.forceTasks.map { "--force-task \($0)" }.joined(separator: " ")
+                return typed.forceTasks.map { "--force-task \($0)" }.joined(separator: " ") + " (it was started \(started))"
             }
             return nil
         }

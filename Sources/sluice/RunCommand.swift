@@ -78,7 +78,7 @@ struct RunCommand: ParsableCommand {
             }
             // The same for the flags that decide what runs; those not typed are kept.
             if let conflict = resumable.flags.conflict(withTyped: flags) {
-                throw failUsageOrIO("--resume continues run \(resumable.runID) as it was started, and \(conflict); start a new run instead")
+                throw failUsageOrIO("cannot resume run \(resumable.runID) with \(conflict): a resume keeps the flags its run was started with; leave it out, or start a new run")
             }
             if !resumable.flags.arguments.isEmpty && resumable.flags != flags {
                 FileHandle.standardError.write(Data("note: run \(resumable.runID) continues with \(resumable.flags.arguments.joined(separator: " ")), as it was started\n".utf8))

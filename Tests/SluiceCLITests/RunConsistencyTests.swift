@@ -100,11 +100,12 @@ private let forcedSpec = """
 
     let different = try workspace.run("forced.yaml", ["--no-cache", "--resume", "latest"])
     #expect(different.status == 2)
-    #expect(different.stderr.contains("--no-cache"), "\(different.stderr)")
+    #expect(different.stderr.contains("cannot resume run \(runID) with --no-cache (it was started without it)"), "\(different.stderr)")
     #expect(workspace.read(".sluice/runs/forced/\(runID)/journal.jsonl") == journal, "a refused resume changes nothing")
 
     let resumed = try workspace.run("forced.yaml", ["--resume", "latest"])
     #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+    #expect(resumed.stderr.contains("note: run \(runID) continues with --force, as it was started"), "\(resumed.stderr)")
     let run = try workspace.show()
     #expect(run.runID == runID)
     #expect(run.state("second") == "success", "a forced run resumed does not take tasks from the cache")
