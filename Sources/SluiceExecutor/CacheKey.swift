@@ -76,11 +76,15 @@ struct CacheKey: Equatable, Sendable {
     /// `3f2a9c4d1e0b`: enough to tell keys apart in a message.
     static func short(_ digest: String) -> String { String(digest.prefix(12)) }
 
-    /// A value as `--explain` shows it: masked, on one line, at most 40 characters.
+    /// A value as `--explain` keeps it: masked, on one line, at most
+    /// `displayLimit` characters (it prints 40 of them, around the first
+    /// difference from the earlier value).
     static func display(_ text: String, masker: SecretMasker) -> String {
         let flat = masker.mask(text).replacingOccurrences(of: "\n", with: "\\n")
-        return flat.count > 40 ? String(flat.prefix(39)) + "…" : flat
+        return flat.count > displayLimit ? String(flat.prefix(displayLimit - 1)) + "…" : flat
     }
+
+    static let displayLimit = 200
 }
 
 /// The SHA-256 of a file's content, streamed.

@@ -75,8 +75,9 @@ extension Executor {
             guard let text = try? TemplateRenderer.plainText(variable.value, context) else { return nil }
             add(.env, variable.name, text, shown(text))
         }
-        for dep in task.deps.sorted() {
-            let digest = depsDigests?.digest(dep.hasPrefix("/") ? dep : workspace + "/" + dep) ?? "missing"
+        for dep in task.deps.map(WorkspacePaths.depsEntry).sorted() {
+            let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
+            if depsDigests != nil, digest == "missing" { noteMissingDeps(task.id, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
@@ -86,6 +87,13 @@ extension Executor {
         let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
         add(.outputs, "declared", declared.joined(separator: "\n"), "")
         return CacheKey(components: parts)
+    }
+
+    /// A `deps` file that is not there is hashed as `missing` (the task still
+    /// runs, and runs again once the file appears); said once per task and file.
+    private func noteMissingDeps(_ task: String, _ dep: String) {
+        let note = "task \"\(task)\" lists deps file \(JSON.string(dep).compact()), which does not exist in the workspace; its cache key counts it as missing"
+        if !notes.contains(note) { notes.append(note) }
     }
 
     /// What downstream keys fold in for one upstream task: each instance's
@@ -230,11 +238,16 @@ extension Executor {
             identities[ref] = uncachedIdentity(ref)
             return nil
         }
-        identities[ref] = key.digest
         let scalars = values.filter { name, _ in task.output(name)?.type.isArtifact != true }
         // A value holding a secret could only be stored masked, and a cached
-        // instance would then hand `***` downstream: such outputs are not cached.
-        if !masker.isEmpty, masker.mask(orderedOutputs(task, scalars)) != orderedOutputs(task, scalars) { return nil }
+        // instance would then hand `***` downstream: such outputs are not
+        // cached, and (like any uncached instance) give their downstream an
+        // identity of this run, so it is not cached either.
+        if !masker.isEmpty, masker.mask(orderedOutputs(task, scalars)) != orderedOutputs(task, scalars) {
+            identities[ref] = uncachedIdentity(ref)
+            return nil
+        }
+        identities[ref] = key.digest
         let manifest = CacheManifest(key: key.digest, pipeline: plan.pipeline, task: task.id, mapIndex: ref.mapIndex, runID: runID,
                                      created: end, outputs: orderedOutputs(task, scalars), artifacts: artifacts, components: key.components)
         let replace = forced.contains(ref.task)

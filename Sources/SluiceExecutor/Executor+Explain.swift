@@ -31,7 +31,7 @@ extension Executor {
 
     private static func describeChange(_ kind: KeyComponent.Kind, _ name: String, old: KeyComponent?, new: KeyComponent?,
                                        upstreamRan: Bool) -> String {
-        let change = "(\(old?.display ?? "none") -> \(new?.display ?? "none"))"
+        let change = changeText(old?.display, new?.display)
         switch kind {
         case .param:
             if old == nil { return "param \(name) is new \(change)" }
@@ -50,6 +50,26 @@ extension Executor {
         case .command: return "command changed"
         case .task: return "task changed"
         }
+    }
+
+    /// `(old -> new)`, each side at most 40 characters: from the start when
+    /// they differ early, else from shortly before the first difference
+    /// (`…"CCC","DDD"] -> …"CCC","DDD","EEE"]`), so a change is never shown
+    /// as two identical texts.
+    static func changeText(_ old: String?, _ new: String?) -> String {
+        let shown = 40
+        let before = Array(old ?? "none"), after = Array(new ?? "none")
+        guard let first = (0..<min(before.count, after.count)).first(where: { before[$0] != after[$0] })
+                ?? (before.count == after.count ? nil : min(before.count, after.count)) else {
+            return "(not shown: the change is past the first \(CacheKey.displayLimit) characters or in a secret)"
+        }
+        let start = first < shown ? 0 : first - shown / 2
+        func window(_ text: [Character]) -> String {
+            let end = min(text.count, start + shown)
+            let cut = start < text.count ? String(text[start..<end]) : ""
+            return (start > 0 ? "…" : "") + cut + (end < text.count ? "…" : "")
+        }
+        return "(\(window(before)) -> \(window(after)))"
     }
 
     /// Whether an upstream task (by id) ran in this run rather than coming from the cache.

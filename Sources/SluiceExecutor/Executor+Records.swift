@@ -28,7 +28,9 @@ extension Executor {
         journal = try JournalWriter(path: directory.journal)
         planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker)
         let started = JournalEvent.RunStarted(runID: runID, pipeline: plan.pipeline, time: start, parentRunID: options.parentRunID,
-                                              sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid())
+                                              sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid(),
+                                              flags: JournalEvent.RunFlags(force: options.cache.forceAll, forceTasks: options.cache.forceTasks,
+                                                                           noCache: !options.cache.enabled))
         appendJournal(.runStarted(started))
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: start,

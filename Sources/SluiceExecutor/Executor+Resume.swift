@@ -29,12 +29,22 @@ extension Executor {
         throw ExecutorError("--resume \(id): no run with that id in \(workspace)/.sluice/runs/\(pipeline)")
     }
 
-    /// The plan to resume with: the spec's plan, with the params the run had
-    /// (its `plan.json`, which holds them after `--param`). A value stored
-    /// masked (a secret given as a `--param`) is taken from this command line;
-    /// `prepareResume` checks it is the secret again. Refuses when the spec
-    /// changed since (its SHA-256 differs from the journal's).
-    public static func planForResume(_ plan: Plan, runID: String) throws(ExecutorError) -> Plan {
+    /// A run `--resume` would continue, as it was started.
+    public struct ResumableRun: Sendable {
+        public var runID: String
+        /// The spec's plan with the params the run had (its `plan.json`, which holds them after `--param`;
+        /// a value stored masked, a secret given as a `--param`, is taken from this command line and
+        /// `prepareResume` checks it is the secret again).
+        public var plan: Plan
+        /// `--force`, `--force-task`, `--no-cache` as the run was started: the resume keeps them.
+        public var flags: JournalEvent.RunFlags
+        /// Its last part ended `success`: there is nothing to resume, and nothing is written.
+        public var succeeded: Bool
+    }
+
+    /// The run to resume and what it was started with. Refuses when the
+    /// spec changed since (its SHA-256 differs from the journal's).
+    public static func findResumable(_ plan: Plan, runID: String) throws(ExecutorError) -> ResumableRun {
         let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
         guard let workspace = RunFiles.realPath(path) else { throw ExecutorError("the workspace \(plan.workspace) does not exist") }
         let directory = try findRun(runID, workspace: workspace, pipeline: plan.pipeline)
@@ -43,7 +53,7 @@ extension Executor {
         try checkSameSpec(plan, record, directory)
         var resumed = plan
         if let stored = storedParams(directory) { resumed.params = restoringMasked(stored, given: plan.params) }
-        return resumed
+        return ResumableRun(runID: directory.runID, plan: resumed, flags: record.flags, succeeded: record.finishedState == .success)
     }
 
     /// The params in the run's `plan.json`, read without following a symlink.

@@ -242,17 +242,15 @@ public final class Executor: @unchecked Sendable {
     /// An upstream output as a consumer sees it: the value, or for a mapped
     /// producer the list of its successful instances' values in map-index order.
     func resolveOutput(_ reference: OutputReference) throws(RenderError) -> (JSON, ValueType) {
-        guard let producer = graph.index[reference.task], let declared = graph.tasks[producer].output(reference.output)
-                ?? (reference.output == OutputsFile.branchOutput && graph.tasks[producer].branch != nil ? PlanOutput(name: "branch", type: .json) : nil) else {
-            throw RenderError("\(reference.task).\(reference.output) is not an output of the plan")
-        }
+        let type = try SingleAttempt.downstreamType(reference, graph: graph)
+        guard let producer = graph.index[reference.task] else { throw RenderError("\(reference.task) is not a task of the plan") }
         if graph.tasks[producer].isMapped {
             let count = scheduler.expandedCount(producer) ?? 0
             var values: [JSON] = []
             for i in 0..<count {
                 if let value = outputs[InstanceRef(task: producer, mapIndex: i)]?[reference.output] { values.append(value) }
             }
-            return (.array(values), .list(declared.type))
+            return (.array(values), type)
         }
         guard let value = outputs[InstanceRef(task: producer, mapIndex: nil)]?[reference.output] else {
             let state = scheduler.phase(InstanceRef(task: producer, mapIndex: nil))
@@ -263,7 +261,7 @@ public final class Executor: @unchecked Sendable {
             }
             throw RenderError("\(reference.task).\(reference.output) has no value: \(why)")
         }
-        return (value, declared.type)
+        return (value, type)
     }
 
     func key(_ ref: InstanceRef) -> InstanceKey {

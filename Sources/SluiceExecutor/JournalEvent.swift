@@ -22,6 +22,40 @@ public enum JournalEvent: Equatable, Sendable {
         public var sourceSHA256: String
         public var workspace: String
         public var pid: Int32
+        /// The flags that decide which tasks run, for `--resume` to keep.
+        public var flags = RunFlags()
+    }
+
+    /// What the run was started with that decides which tasks run (not how
+    /// they are shown): `--resume` continues the run with the same.
+    public struct RunFlags: Equatable, Sendable {
+        public var force = false
+        public var forceTasks: [String] = []
+        public var noCache = false
+
+        public init(force: Bool = false, forceTasks: [String] = [], noCache: Bool = false) {
+            self.force = force
+            self.forceTasks = forceTasks
+            self.noCache = noCache
+        }
+
+        /// As a command line gives them: `--force --force-task a`.
+        public var arguments: [String] {
+            (force ? ["--force"] : []) + forceTasks.map { "--force-task \($0)" } + (noCache ? ["--no-cache"] : [])
+        }
+
+        /// The first flag typed with `--resume` that a run started with these
+        /// was not (`--no-cache (it was started without it)`), or nil: flags
+        /// not typed are kept, and each typed one must match.
+        public func conflict(withTyped typed: RunFlags) -> String? {
+            if typed.force && !force { return "--force (it was started without it)" }
+            if typed.noCache && !noCache { return "--no-cache (it was started without it)" }
+            if !typed.forceTasks.isEmpty && Set(typed.forceTasks) != Set(forceTasks) {
+                let started = forceTasks.isEmpty ? "without --force-task" : "with " + forceTasks.map { "--force-task \($0)" }.joined(separator: " ")
+                return typed.forceTasks.map { "--force-task \($0)" }.joined(separator: " ") + " (it was started \(started))"
+            }
+            return nil
+        }
     }
 
     public struct TaskEvent: Equatable, Sendable {
@@ -77,6 +111,8 @@ public enum JournalEvent: Equatable, Sendable {
                 ("time", .string(Timestamp.iso(e.time))), ("parent_run_id", e.parentRunID.map(JSON.string) ?? .null),
                 ("version", .int(Self.formatVersion)), ("source_sha256", .string(e.sourceSHA256)),
                 ("workspace", .string(e.workspace)), ("pid", .int(Int64(e.pid))),
+                ("force", .bool(e.flags.force)), ("force_tasks", .array(e.flags.forceTasks.map(JSON.string))),
+                ("no_cache", .bool(e.flags.noCache)),
             ])
         case .mapped(let task, let count, let time):
             return .object([("event", .string("mapped")), ("task", .string(task)), ("count", .int(Int64(count))), ("time", .string(Timestamp.iso(time)))])
@@ -116,7 +152,10 @@ public enum JournalEvent: Equatable, Sendable {
             if let version = json["version"]?.intValue, version > Self.formatVersion { return nil }
             self = .runStarted(RunStarted(runID: runID, pipeline: pipeline, time: time, parentRunID: json["parent_run_id"]?.stringValue,
                                           sourceSHA256: json["source_sha256"]?.stringValue ?? "", workspace: json["workspace"]?.stringValue ?? "",
-                                          pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0)))
+                                          pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0),
+                                          flags: RunFlags(force: json["force"]?.boolValue ?? false,
+                                                          forceTasks: json["force_tasks"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                                          noCache: json["no_cache"]?.boolValue ?? false)))
         case "mapped":
             guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue else { return nil }
             self = .mapped(task: task, count: Int(count), time: time)

@@ -11,6 +11,8 @@ public struct RunRecord: Sendable {
     public var sourceSHA256 = ""
     public var pid: Int32 = 0
     public var start: Int64 = 0
+    /// `--force`, `--force-task`, `--no-cache` as the run was started (its `run_started` line).
+    public var flags = JournalEvent.RunFlags()
     public var end: Int64?
     /// From `run_finished`; nil while running or after a crash.
     public var finishedState: RunState?
@@ -63,6 +65,7 @@ public struct RunRecord: Sendable {
             sourceSHA256 = e.sourceSHA256
             pid = e.pid
             start = e.time
+            flags = e.flags
         case .mapped(let task, let count, _):
             mappedCounts[task] = count
         case .task(let e):

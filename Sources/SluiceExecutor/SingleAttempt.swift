@@ -341,13 +341,17 @@ public final class SingleAttempt: @unchecked Sendable {
 
     // MARK: - Checks
 
-    /// The type a consumer sees an upstream output as (as `Executor.resolveOutput` types it).
+    /// The type a consumer renders an upstream output by: the one the plan
+    /// recorded on the reference, which the compiler checked the consumer
+    /// against (a list for a mapped producer; a branch task's implicit
+    /// `branch` is a string), so compiler and executor never type it apart.
+    /// The producer must write that output (declared, or its `branch`).
     static func downstreamType(_ reference: OutputReference, graph: RunGraph) throws(RenderError) -> ValueType {
-        guard let producer = graph.index[reference.task], let declared = graph.tasks[producer].output(reference.output)
-                ?? (reference.output == OutputsFile.branchOutput && graph.tasks[producer].branch != nil ? PlanOutput(name: "branch", type: .json) : nil) else {
+        guard let producer = graph.index[reference.task], graph.tasks[producer].output(reference.output) != nil
+                || (reference.output == OutputsFile.branchOutput && graph.tasks[producer].branch != nil) else {
             throw RenderError("\(reference.task).\(reference.output) is not an output of the plan")
         }
-        return graph.tasks[producer].isMapped ? .list(declared.type) : declared.type
+        return reference.type
     }
 
     /// An `--upstream` value checked (and normalized: ints widen to floats)

@@ -62,14 +62,29 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        var flags = JournalEvent.RunFlags(force: force, forceTasks: forceTasks, noCache: noCache)
         if let resume, !dryRun {
             let asGiven = plan
-            do { plan = try Executor.planForResume(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            let resumable: Executor.ResumableRun
+            do { resumable = try Executor.findResumable(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            if resumable.succeeded {
+                writeOut("run \(resumable.runID) already succeeded; nothing to resume\n")
+                return
+            }
+            plan = resumable.plan
             // Repeating the first command line with --resume added is the
             // natural thing to type: --param is fine as long as it changes nothing.
             if !params.isEmpty && asGiven.params != plan.params {
-                throw failUsageOrIO("--resume continues run \(resume) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
+                throw failUsageOrIO("--resume continues run \(resumable.runID) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
             }
+            // The same for the flags that decide what runs; those not typed are kept.
+            if let conflict = resumable.flags.conflict(withTyped: flags) {
+                throw failUsageOrIO("cannot resume run \(resumable.runID) with \(conflict): a resume keeps the flags its run was started with; leave it out, or start a new run")
+            }
+            if !resumable.flags.arguments.isEmpty && resumable.flags != flags {
+                FileHandle.standardError.write(Data("note: run \(resumable.runID) continues with \(resumable.flags.arguments.joined(separator: " ")), as it was started\n".utf8))
+            }
+            flags = resumable.flags
         }
         if dryRun {
             do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
@@ -84,7 +99,7 @@ struct RunCommand: ParsableCommand {
             let (nanoseconds, overflow) = grace.multipliedReportingOverflow(by: 1_000_000)
             if !overflow { options.killGraceNanoseconds = nanoseconds }
         }
-        options.cache = CacheOptions(enabled: !noCache, forceAll: force, forceTasks: forceTasks, explain: explain)
+        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
         let interrupts = InterruptCount()

@@ -15,6 +15,8 @@ final class RunProgress: RunObserver, @unchecked Sendable {
     private var blockHeight = 0
     private var timer: DispatchSourceTimer?
     private var stopped = false
+    /// The time on the last line printed: lines never go back in time.
+    private var lastStamp: Int64 = 0
 
     /// A class so updating one instance does not copy the whole run's maps.
     private final class RunView {
@@ -87,7 +89,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         runs[runID]?.mapped[task] = count
-        if !live { emit("\(String(repeating: "  ", count: runs[runID]?.depth ?? 0))\(Self.clock(nil))  mapped          \(task) over \(count) item\(count == 1 ? "" : "s")\n") }
+        if !live { emit("\(String(repeating: "  ", count: runs[runID]?.depth ?? 0))\(Self.clock(stamp()))  mapped          \(task) over \(count) item\(count == 1 ? "" : "s")\n") }
     }
 
     func runFinished(_ result: RunResult) {
@@ -117,7 +119,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         let prefix = view.depth > 0 ? "[\(view.pipeline)] " : ""
         let name = change.state.rawValue
         let state = name.count >= 15 ? name : name + String(repeating: " ", count: 15 - name.count)
-        var text = "\(indent)\(Self.clock(change.time))  \(style.state(change.state, state)) \(prefix)\(change.key)"
+        var text = "\(indent)\(Self.clock(stamp()))  \(style.state(change.state, state)) \(prefix)\(change.key)"
         switch change.state {
         case .running:
             text += change.attempt > 1 ? " (try \(change.attempt))" : ""
@@ -137,6 +139,16 @@ final class RunProgress: RunObserver, @unchecked Sendable {
             if let message = change.message { text += ": \(message)" }
         }
         return text + "\n"
+    }
+
+    /// When a line is printed, not when its event happened: an attempt's
+    /// end is the moment its process was reaped, but its success is known
+    /// (and printed) only after its outputs are read, by which time the
+    /// next task may have started and been printed. The journal keeps the
+    /// exact times; the lines stay in the order they are printed. Under the lock.
+    private func stamp() -> Int64 {
+        lastStamp = max(lastStamp, Int64(Date().timeIntervalSince1970 * 1_000_000))
+        return lastStamp
     }
 
     // MARK: - The live block

@@ -98,7 +98,13 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     var displayed = base
     displayed[0].display = "something else"
     #expect(CacheKey(components: displayed).digest == key.digest, "the display is for --explain only")
-    #expect(CacheKey.display(String(repeating: "x", count: 100), masker: SecretMasker(values: [])).count == 40)
+    // Entries keep 200 characters; --explain prints 40 of them around the first difference.
+    #expect(CacheKey.display(String(repeating: "x", count: 300), masker: SecretMasker(values: [])).count == CacheKey.displayLimit)
+    let long = String(repeating: "x", count: 60)
+    let context = String(repeating: "x", count: 20)
+    #expect(Executor.changeText(long + "a", long + "b") == "(…\(context)a -> …\(context)b)")
+    #expect(Executor.changeText("6.0", "7.0") == "(6.0 -> 7.0)")
+    #expect(Executor.changeText(long + "…", long + "…").hasPrefix("(not shown"))
     #expect(CacheKey.display("token=abc", masker: SecretMasker(values: ["abc"])) == "token=***")
 }
 

@@ -11,8 +11,8 @@ struct PathEscape: Check {
         for t in tasks.indices {
             for dep in tasks[t].deps where Self.escapes(dep.value) {
                 sink.emit(.pathEscape, at: dep.range, "\"deps\" of task \"\(tasks[t].name.value)\" names \"\(dep.value)\", which is outside the workspace",
-                          notes: ["paths resolve against the spec's directory and must stay inside it"],
-                          help: "copy the file into the workspace, or name it by a path relative to the spec")
+                          notes: ["deps paths resolve against the workspace, where each task runs, and must stay inside it"],
+                          help: "copy the file into the workspace, or name it by a path relative to the workspace")
             }
             for output in tasks[t].outputs {
                 guard let path = output.path, Self.escapes(path.value) else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import SluicePlan
 
 /// The files a spec refers to beyond itself: its `params_file`, and the
 /// pipeline specs beside it that a `trigger` may name. Behind a protocol so
@@ -34,11 +35,7 @@ public struct DiskFiles: ProjectFiles {
 /// diagnostics and plans are the same on every machine.
 public enum SpecPaths {
     /// The directory part of `path`, "" for a bare file name.
-    public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        if slash == path.startIndex { return "/" }
-        return String(path[..<slash])
-    }
+    public static func directory(of path: String) -> String { WorkspacePaths.directory(of: path) }
 
     public static func join(_ directory: String, _ path: String) -> String {
         if path.hasPrefix("/") || directory.isEmpty || directory == "." { return normalize(path) }
@@ -46,22 +43,7 @@ public enum SpecPaths {
     }
 
     /// Removes `.` and empty components and folds `x/..`; keeps a leading `..`.
-    public static func normalize(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == "..", let last = parts.last, last != ".." {
-                parts.removeLast()
-                continue
-            }
-            if part == "..", absolute, parts.isEmpty { continue }
-            parts.append(part)
-        }
-        let joined = parts.joined(separator: "/")
-        if absolute { return "/" + joined }
-        return joined.isEmpty ? "." : joined
-    }
+    public static func normalize(_ path: String) -> String { WorkspacePaths.normalize(path) }
 
     /// `target` relative to `base` (both relative to the same directory, or both absolute).
     public static func relative(_ target: String, from base: String) -> String {
@@ -71,8 +53,15 @@ public enum SpecPaths {
         let bParts = b == "." ? [] : b.split(separator: "/").map(String.init)
         var common = 0
         while common < tParts.count, common < bParts.count, tParts[common] == bParts[common] { common += 1 }
-        // A base that climbs (`..`) past the common part cannot be walked back by name.
-        if bParts[common...].contains("..") { return t }
+        // A base that climbs (`..`) past the common part cannot be walked
+        // back by name: the names come from the directory both are relative
+        // to (the current one), so `vars.env` from `..` is `pipelines/vars.env`
+        // whichever directory sluice runs in. Absolute paths hold no `..`.
+        if bParts[common...].contains("..") {
+            let current = FileManager.default.currentDirectoryPath
+            guard current.hasPrefix("/"), !t.hasPrefix("/") else { return t }
+            return relative(join(current, t), from: join(current, b))
+        }
         let up = Array(repeating: "..", count: bParts.count - common)
         let result = (up + tParts[common...]).joined(separator: "/")
         return result.isEmpty ? "." : result

@@ -50,7 +50,7 @@ struct Lowering {
 
     func plan(paramOverrides: [String]) throws(ParamOverride.Failure) -> Plan {
         let specDirectory = SpecPaths.directory(of: spec.file)
-        let workspace = spec.workdir.map { SpecPaths.join(specDirectory, $0.value) } ?? SpecPaths.normalize(specDirectory.isEmpty ? "." : specDirectory)
+        let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
         func fromSpecDirectory(_ path: String) -> String {
             SpecPaths.relative(SpecPaths.join(specDirectory, path), from: workspace)
         }
@@ -117,7 +117,7 @@ struct Lowering {
         lowered.env = task.env.map { entry in
             EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", site: .env(entry.name.value), task: index))
         }
-        lowered.deps = task.deps.map { fromSpecDirectory($0.value) }
+        lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
         var params = Set<String>(), outputs = Set<OutputReference>()
         for reference in contracts.references[index] {
