@@ -78,8 +78,7 @@ struct CacheKey: Equatable, Sendable {
 
     /// A value as `--explain` shows it: masked, on one line, at most 40 characters.
     static func display(_ text: String, masker: SecretMasker) -> String {
-        let flat = masker.mask(text).replacingOccurrences(of: "\n", with: "\\n")
-        return flat.count > 40 ? String(flat.prefix(39)) + "…" : flat
+        masker.shortened(masker.mask(text).replacingOccurrences(of: "\n", with: "\\n"), limit: 40)
     }
 }
 
