@@ -22,16 +22,24 @@ struct HeaderMatcher {
         let missing = schema.names.filter { positions[$0] == nil }
         let unexpected = header.filter { name in !schema.columns.contains { $0.name == name } }
         guard missing.isEmpty && unexpected.isEmpty else {
-            throw IngestError(file: file, line: line, row: row, problem: mismatchMessage(missing: missing, unexpected: unexpected))
+            throw IngestError(file: file, line: line, row: row, parts: mismatchMessage(missing: missing, unexpected: unexpected))
         }
         return schema.names.compactMap { positions[$0] }
     }
 
-    private func mismatchMessage(missing: [String], unexpected: [String]) -> String {
-        func list(_ names: [String]) -> String { names.map { IngestError.quoted($0) }.joined(separator: ", ") }
-        var parts: [String] = []
-        if !missing.isEmpty { parts.append("missing column\(missing.count > 1 ? "s" : "") \(list(missing))") }
-        if !unexpected.isEmpty { parts.append("unexpected column\(unexpected.count > 1 ? "s" : "") \(list(unexpected))") }
-        return parts.joined(separator: "; ") + " (the table declares \(list(schema.names)))"
+    /// Names from the data stay separate parts: a header may hold anything, a secret too.
+    private func mismatchMessage(missing: [String], unexpected: [String]) -> [IngestError.ProblemPart] {
+        func list(_ names: [String]) -> [IngestError.ProblemPart] {
+            names.enumerated().flatMap { i, name -> [IngestError.ProblemPart] in
+                i == 0 ? [.quoted(name)] : [.text(", "), .quoted(name)]
+            }
+        }
+        var parts: [IngestError.ProblemPart] = []
+        if !missing.isEmpty { parts += [.text("missing column\(missing.count > 1 ? "s" : "") ")] + list(missing) }
+        if !unexpected.isEmpty {
+            if !parts.isEmpty { parts.append(.text("; ")) }
+            parts += [.text("unexpected column\(unexpected.count > 1 ? "s" : "") ")] + list(unexpected)
+        }
+        return parts + [.text(" (the table declares ")] + list(schema.names) + [.text(")")]
     }
 }

@@ -11,26 +11,53 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public let value: String?
     public let expectedType: ColumnType?
     /// The message after the location, e.g. `expected float64, found "abc"`.
-    public let problem: String
+    public var problem: String { Self.render(problemParts) { $0 } }
+    /// The problem with the data it quotes kept apart, so a reader can
+    /// redact them (mask secrets) before they are escaped and shortened.
+    let problemParts: [ProblemPart]
+
+    enum ProblemPart: Equatable, Sendable {
+        case text(String)
+        /// Text from the data (a cell, a header name): quoted when shown.
+        case quoted(String)
+    }
 
     public init(file: String, line: Int? = nil, row: Int? = nil, column: String? = nil,
                 value: String? = nil, expectedType: ColumnType? = nil, problem: String) {
+        self.init(file: file, line: line, row: row, column: column, value: value, expectedType: expectedType, parts: [.text(problem)])
+    }
+
+    init(file: String, line: Int? = nil, row: Int? = nil, column: String? = nil,
+         value: String? = nil, expectedType: ColumnType? = nil, parts: [ProblemPart]) {
         self.file = file
         self.line = line
         self.row = row
         self.column = column
         self.value = value
         self.expectedType = expectedType
-        self.problem = problem
+        self.problemParts = parts
     }
 
-    public var description: String {
+    public var description: String { description(redacting: { $0 }) }
+
+    /// The message with every piece of data passed through `redact` before
+    /// it is escaped and shortened (a shortened secret could not be masked after).
+    public func description(redacting redact: (String) -> String) -> String {
         var location = file
         if let line { location += ":\(line)" }
         var subject: [String] = []
         if let row { subject.append("row \(row)") }
-        if let column { subject.append("column \(Self.quoted(column))") }
-        return location + ": " + (subject.isEmpty ? "" : subject.joined(separator: ", ") + ": ") + problem
+        if let column { subject.append("column \(Self.quoted(redact(column)))") }
+        return location + ": " + (subject.isEmpty ? "" : subject.joined(separator: ", ") + ": ") + Self.render(problemParts, redact)
+    }
+
+    private static func render(_ parts: [ProblemPart], _ redact: (String) -> String) -> String {
+        parts.map { part in
+            switch part {
+            case .text(let text): text
+            case .quoted(let data): quoted(redact(data))
+            }
+        }.joined()
     }
 
     /// A value for a message: quoted, control characters escaped, long
@@ -63,8 +90,7 @@ struct RecordLocation {
     }
 
     func badValue(_ text: String, column: TableColumn, reason: String? = nil) -> IngestError {
-        let found = "expected \(column.type), found \(IngestError.quoted(text))"
-        return IngestError(file: file, line: line, row: row, column: column.name, value: text,
-                           expectedType: column.type, problem: found + (reason.map { " (\($0))" } ?? ""))
+        IngestError(file: file, line: line, row: row, column: column.name, value: text, expectedType: column.type,
+                    parts: [.text("expected \(column.type), found "), .quoted(text), .text(reason.map { " (\($0))" } ?? "")])
     }
 }

@@ -1,12 +1,13 @@
 /// Strict UTF-8 validation (no overlong forms, no surrogates, nothing above
 /// U+10FFFF), so every utf8 cell Sluice writes is valid as Arrow requires.
-enum UTF8Validation {
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+/// The executor uses it too: a task's `$SLUICE_OUTPUTS` must be valid UTF-8.
+public enum UTF8Validation {
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         firstInvalidOffset(bytes) == nil
     }
 
     /// Offset of the first byte that starts an invalid sequence, or nil.
-    static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = 0
         let count = bytes.count
         while index < count {

@@ -73,7 +73,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .unusedOutput: "a scalar output that no downstream task references"
         case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
         case .secretInPlainText: "a credential written as a literal in the spec"
-        case .pathEscape: "a `file` output or `deps` path that leaves the workspace"
+        case .pathEscape: "a `file` output, `deps` or `params_file` path that leaves the workspace"
         case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
         }
     }

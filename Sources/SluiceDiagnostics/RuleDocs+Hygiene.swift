@@ -37,8 +37,9 @@ extension RuleDoc {
         RuleDoc(
             .pathEscape,
             catches: """
-                A `deps` path, or the `path` of a `file` output, that is absolute or climbs out of the \
-                workspace with `..`.
+                A `deps` path, the `path` of a `file` output, or the `params_file`, that is absolute or \
+                climbs out of the workspace with `..`. A `params_file` outside is never read: lint would \
+                print its lines and plans and exports would carry its values.
                 """,
             why: """
                 Paths resolve against the spec's directory, and the run must not depend on what lies \

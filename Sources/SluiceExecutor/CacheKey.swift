@@ -80,8 +80,7 @@ struct CacheKey: Equatable, Sendable {
     /// `displayLimit` characters (it prints 40 of them, around the first
     /// difference from the earlier value).
     static func display(_ text: String, masker: SecretMasker) -> String {
-        let flat = masker.mask(text).replacingOccurrences(of: "\n", with: "\\n")
-        return flat.count > displayLimit ? String(flat.prefix(displayLimit - 1)) + "…" : flat
+        masker.shortened(masker.mask(text).replacingOccurrences(of: "\n", with: "\\n"), limit: displayLimit)
     }
 
     static let displayLimit = 200

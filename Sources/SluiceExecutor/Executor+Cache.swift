@@ -47,23 +47,28 @@ extension Executor {
         func add(_ kind: KeyComponent.Kind, _ name: String, _ canonical: String, _ display: String) {
             parts.append(KeyComponent(kind: kind, name: name, digest: CacheKey.sha256(canonical), display: display))
         }
+        // What is shown (and kept in the cache entry) is derived from masked
+        // values: a secret escaped as JSON or quoted for the shell before
+        // masking would no longer match it.
         func shown(_ text: String) -> String { CacheKey.display(text, masker: masker) }
+        func shownValue(_ value: JSON) -> String { shown(masker.mask(value).compact()) }
         add(.task, task.id, task.id + "\u{0}" + (ref.mapIndex.map(String.init) ?? "-"), key(ref).description)
         let context = keyContext(ref)
         if let run = task.run {
             guard let command = try? TemplateRenderer.shellCommand(run, context) else { return nil }
-            add(.command, "run", command, shown(command))
+            let maskedCommand = (try? TemplateRenderer.shellCommand(run, masked(context))) ?? command
+            add(.command, "run", command, shown(maskedCommand))
         }
         for path in task.reads.params {
             let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params)
-            add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shown($0.compact()) } ?? "(absent)")
+            add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shownValue($0) } ?? "(absent)")
         }
         for reference in task.reads.outputs {
             let name = reference.task + "." + reference.output
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
-            add(.value, name, value.compact(), shown(value.compact()))
+            add(.value, name, value.compact(), shownValue(value))
         }
-        if ref.mapIndex != nil, let item = context.item { add(.item, "item", item.compact(), shown(item.compact())) }
+        if ref.mapIndex != nil, let item = context.item { add(.item, "item", item.compact(), shownValue(item)) }
         let references = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
         if references.contains(.runID) { add(.variable, "run.id", runID, runID) }
         if references.contains(.runDate) { add(.variable, "run.date", runDate, runDate) }
@@ -73,7 +78,7 @@ extension Executor {
                 continue
             }
             guard let text = try? TemplateRenderer.plainText(variable.value, context) else { return nil }
-            add(.env, variable.name, text, shown(text))
+            add(.env, variable.name, text, shown((try? TemplateRenderer.plainText(variable.value, masked(context))) ?? text))
         }
         for dep in task.deps.map(WorkspacePaths.depsEntry).sorted() {
             let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
@@ -130,6 +135,19 @@ extension Executor {
         }
         return RenderContext(params: plan.params, runID: runID, runDate: runDate, item: item, index: ref.mapIndex,
                              output: { [unowned self] reference throws(RenderError) in try self.keyOutput(reference) })
+    }
+
+    /// The same context with every value masked, to render what is shown.
+    private func masked(_ context: RenderContext) -> RenderContext {
+        guard !masker.isEmpty else { return context }
+        let masker = masker
+        let output = context.output
+        return RenderContext(params: masker.mask(context.params), runID: context.runID, runDate: context.runDate,
+                             item: context.item.map { masker.mask($0) }, index: context.index,
+                             output: { reference throws(RenderError) in
+                                 let (value, type) = try output(reference)
+                                 return (masker.mask(value), type)
+                             })
     }
 
     private func isArtifact(_ reference: OutputReference) -> Bool {

@@ -103,12 +103,12 @@ extension Executor {
         switch value {
         case .string(let choice): choices = [choice]
         case .array(let list) where list.allSatisfy({ $0.stringValue != nil }): choices = list.compactMap(\.stringValue)
-        default: return "output \"branch\" must be one choice or a JSON list of choices, not \(OutputsFile.quoted(value.compact()))"
+        default: return "output \"branch\" must be one choice or a JSON list of choices, not \(masker.quoted(value))"
         }
         var indexes = Set<Int>()
         for choice in choices {
             guard allowed.contains(choice), let index = graph.index[choice] else {
-                return "branch chose \(OutputsFile.quoted(choice)), which is not one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))"
+                return "branch chose \(masker.quoted(choice)), which is not one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))"
             }
             indexes.insert(index)
         }

@@ -234,7 +234,7 @@ public final class Executor: @unchecked Sendable {
             case nil:
                 return []
             }
-            guard let list = value.arrayValue else { throw RenderError("\(what) is not a list (it is \(OutputsFile.quoted(value.compact())))") }
+            guard let list = value.arrayValue else { throw RenderError("\(what) is not a list (it is \(masker.quoted(value)))") }
             return list
         }
     }

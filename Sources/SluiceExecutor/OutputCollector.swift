@@ -77,7 +77,13 @@ struct OutputCollector {
         let file = RunFiles.readFile(relativePrefix + "outputs", relativeTo: runDirectory)
         if file != nil { RunFiles.remove(relativePrefix + "outputs", relativeTo: runDirectory) }
         let text = file.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let values = try OutputsFile.parse(text, declared: declared, artifacts: artifacts)
+        let values = try OutputsFile.parse(text, declared: declared, artifacts: artifacts, masker: masker)
+        if let bytes = file, let offset = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
+            // Decoding replaced the bad bytes with U+FFFD: the value holding one names the output.
+            let damaged = values.filter { $0.value.compact().contains("\u{FFFD}") }.keys.sorted().first
+            throw OutputError((damaged.map { "output \"\($0)\" is" } ?? "$SLUICE_OUTPUTS is")
+                              + " not valid UTF-8 (byte \(offset + 1) of $SLUICE_OUTPUTS); write text as UTF-8, or bytes as a file output")
+        }
         let missing = declared.keys.filter { values[$0] == nil }.sorted()
         if let first = missing.first {
             let all = missing.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -105,7 +111,9 @@ struct OutputCollector {
         do {
             try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target)
         } catch {
-            let message = place.readable(masker.mask(String(describing: error)).replacingOccurrences(of: staged, with: variable))
+            // Cells and header names are masked before the message quotes and shortens them.
+            let described = (error as? IngestError)?.description(redacting: { masker.mask($0) }) ?? String(describing: error)
+            let message = place.readable(masker.mask(described).replacingOccurrences(of: staged, with: variable))
             throw OutputError("table output \"\(name)\": \(message)")
         }
         return place.path + "/" + name + ".arrow"

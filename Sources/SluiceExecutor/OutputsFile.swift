@@ -17,31 +17,37 @@ enum OutputsFile {
     /// In the line form a bare word is the choice itself (`branch=retrain`).
     static let branchOutput = "branch"
 
-    static func parse(_ text: String, declared: [String: ValueType], artifacts: Set<String> = []) throws(OutputError) -> [String: JSON] {
+    /// Values quoted in messages go through `masker` (masked, then shortened).
+    static func parse(_ text: String, declared: [String: ValueType], artifacts: Set<String> = [],
+                      masker: SecretMasker) throws(OutputError) -> [String: JSON] {
         let trimmed = text.drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         if trimmed.first == "{" {
-            return try parseObject(String(trimmed), declared: declared, artifacts: artifacts)
+            return try parseObject(String(trimmed), declared: declared, artifacts: artifacts, masker: masker)
         }
-        return try parseLines(text, declared: declared, artifacts: artifacts)
+        return try parseLines(text, declared: declared, artifacts: artifacts, masker: masker)
     }
 
-    private static func parseObject(_ text: String, declared: [String: ValueType], artifacts: Set<String>) throws(OutputError) -> [String: JSON] {
+    private static func parseObject(_ text: String, declared: [String: ValueType], artifacts: Set<String>,
+                                    masker: SecretMasker) throws(OutputError) -> [String: JSON] {
         let object: [(String, JSON)]
         do {
             guard let members = try JSON.parse(text).objectValue else { throw OutputError("") }
             object = members
+        } catch let error as JSONParseError where error.memberKey.map(isName) == true {
+            throw OutputError("output \"\(error.memberKey ?? "")\": \(error) in the JSON object in $SLUICE_OUTPUTS")
         } catch {
             throw OutputError("$SLUICE_OUTPUTS starts with \"{\" but is not one JSON object (\(error))")
         }
         var values: [String: JSON] = [:]
         for (name, value) in object {
             let type = try declaredType(name, declared: declared, artifacts: artifacts)
-            values[name] = try check(value, against: type, name: name)
+            values[name] = try check(value, against: type, name: name, masker: masker)
         }
         return values
     }
 
-    private static func parseLines(_ text: String, declared: [String: ValueType], artifacts: Set<String>) throws(OutputError) -> [String: JSON] {
+    private static func parseLines(_ text: String, declared: [String: ValueType], artifacts: Set<String>,
+                                   masker: SecretMasker) throws(OutputError) -> [String: JSON] {
         var values: [String: JSON] = [:]
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? line.dropLast() : line
@@ -64,18 +70,18 @@ enum OutputsFile {
                     throw OutputError("$SLUICE_OUTPUTS line \(number): \"\(name)<<\(delimiter)\" is never closed by a line \"\(delimiter)\"")
                 }
                 let type = try declaredType(name, declared: declared, artifacts: artifacts)
-                values[name] = try convert(body.joined(separator: "\n"), to: type, name: name)
+                values[name] = try convert(body.joined(separator: "\n"), to: type, name: name, masker: masker)
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
-                throw OutputError("$SLUICE_OUTPUTS line \(number): expected name=value or name<<DELIMITER, found \(quoted(String(line)))")
+                throw OutputError("$SLUICE_OUTPUTS line \(number): expected name=value or name<<DELIMITER, found \(masker.quoted(String(line)))")
             }
             let name = String(line[..<equals])
             guard isName(name) else {
-                throw OutputError("$SLUICE_OUTPUTS line \(number): \(quoted(name)) is not an output name")
+                throw OutputError("$SLUICE_OUTPUTS line \(number): \(masker.quoted(name)) is not an output name")
             }
             let type = try declaredType(name, declared: declared, artifacts: artifacts)
-            values[name] = try convert(String(line[line.index(after: equals)...]), to: type, name: name)
+            values[name] = try convert(String(line[line.index(after: equals)...]), to: type, name: name, masker: masker)
         }
         return values
     }
@@ -98,7 +104,7 @@ enum OutputsFile {
     }
 
     /// A line-form value, read by its declared type.
-    static func convert(_ text: String, to type: ValueType, name: String) throws(OutputError) -> JSON {
+    static func convert(_ text: String, to type: ValueType, name: String, masker: SecretMasker) throws(OutputError) -> JSON {
         let bare = text.trimmingSpaces
         if name == branchOutput, type == .json {
             return (try? JSON.parse(bare)) ?? .string(bare)
@@ -107,32 +113,32 @@ enum OutputsFile {
         case .string:
             return .string(text)
         case .int:
-            guard let value = Int64(bare) else { throw mismatch(name, type, text) }
+            guard let value = Int64(bare) else { throw mismatch(name, type, text, masker) }
             return .int(value)
         case .float:
             guard bare.allSatisfy({ "0123456789+-.eE".contains($0) }), let value = Double(bare), value.isFinite else {
-                throw mismatch(name, type, text)
+                throw mismatch(name, type, text, masker)
             }
             return .double(value)
         case .bool:
             switch bare.lowercased() {
             case "true": return .bool(true)
             case "false": return .bool(false)
-            default: throw mismatch(name, type, text)
+            default: throw mismatch(name, type, text, masker)
             }
         case .json, .list:
             let value: JSON
             do { value = try JSON.parse(text) } catch {
-                throw OutputError("output \"\(name)\" (\(type)): \(quoted(text)) is not JSON (\(error))")
+                throw OutputError("output \"\(name)\" (\(type)): \(masker.quoted(text)) is not JSON (\(error))")
             }
-            return try check(value, against: type, name: name)
+            return try check(value, against: type, name: name, masker: masker)
         case .table, .file:
             throw OutputError("output \"\(name)\" is a \(type.isArtifact ? "table or file" : "\(type)") and cannot be written to $SLUICE_OUTPUTS")
         }
     }
 
     /// A JSON value checked against a declared type (ints widen to floats).
-    static func check(_ value: JSON, against type: ValueType, name: String) throws(OutputError) -> JSON {
+    static func check(_ value: JSON, against type: ValueType, name: String, masker: SecretMasker) throws(OutputError) -> JSON {
         switch (type, value) {
         case (.string, .string), (.int, .int), (.float, .double), (.bool, .bool), (.json, _):
             return value
@@ -142,30 +148,23 @@ enum OutputsFile {
             var checked: [JSON] = []
             checked.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                do { checked.append(try check(item, against: element, name: name)) } catch {
-                    throw OutputError("output \"\(name)\" (\(type)): item \(i) is \(quoted(item.compact())), not a \(element)")
+                do { checked.append(try check(item, against: element, name: name, masker: masker)) } catch {
+                    throw OutputError("output \"\(name)\" (\(type)): item \(i) is \(masker.quoted(item)), not a \(element)")
                 }
             }
             return .array(checked)
         default:
-            throw mismatch(name, type, value.compact())
+            throw mismatch(name, type, masker.mask(value).compact(), masker)
         }
     }
 
-    private static func mismatch(_ name: String, _ type: ValueType, _ text: String) -> OutputError {
-        OutputError("output \"\(name)\" is declared \(type), but the task wrote \(quoted(text))")
+    private static func mismatch(_ name: String, _ type: ValueType, _ text: String, _ masker: SecretMasker) -> OutputError {
+        OutputError("output \"\(name)\" is declared \(type), but the task wrote \(masker.quoted(text))")
     }
 
     static func isName(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
         return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
-    }
-
-    /// A value for a message: quoted, and cut short so a huge value cannot flood the log.
-    static func quoted(_ text: String) -> String {
-        let limit = 80
-        let shown = text.count > limit ? String(text.prefix(limit)) + "…" : text
-        return JSON.string(shown).compact()
     }
 }
 

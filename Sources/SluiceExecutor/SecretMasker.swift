@@ -4,20 +4,54 @@ import SluicePlan
 /// executor writes: task logs, journal lines, outputs, messages, the terminal.
 /// Values are matched as bytes, longest first, so one secret that contains
 /// another is masked whole.
+///
+/// A secret must not escape in a form Sluice derives from it either, so the
+/// masker also matches each value as Sluice escapes or quotes it (JSON,
+/// shell quoting: `derivedForms`), and text is masked *before* it is
+/// shortened (`shortened`, `quoted`): a cut secret no longer matches, so
+/// every place that shortens a value for a message goes through here.
 public struct SecretMasker: Sendable {
     public static let mask = "***"
+    /// For the few messages written before a run's secrets are known (a run
+    /// id or date from the command line, upstream values that arrive masked).
+    public static let noSecrets = SecretMasker(values: [])
     let secrets: [[UInt8]]
     private let firstBytes: [Bool]
     let longest: Int
 
     /// Empty values are ignored (masking "" would mean masking everything).
     public init(values: [String]) {
-        let unique = Set(values.filter { !$0.isEmpty }.map { Array($0.utf8) })
+        let unique = Set(values.filter { !$0.isEmpty }.flatMap(Self.derivedForms).map { Array($0.utf8) })
         secrets = unique.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
         var first = Array(repeating: false, count: 256)
         for secret in secrets { first[Int(secret[0])] = true }
         firstBytes = first
         longest = secrets.first?.count ?? 0
+    }
+
+    /// A value and the forms Sluice writes it in: inside a JSON string
+    /// (records, messages), backslash-escaped inside `"…"`, backquotes or a
+    /// here-document, and inside single quotes with each `'` closed and
+    /// reopened (a rendered command). Identical forms collapse in `init`.
+    static func derivedForms(_ value: String) -> [String] {
+        let json = JSON.string(value).compact()
+        return [
+            value,
+            String(json.dropFirst().dropLast()),
+            backslashed(value, before: "\\\"$`"),
+            backslashed(value, before: "\\$`"),
+            value.replacingOccurrences(of: "'", with: #"'"'"'"#),
+            value.replacingOccurrences(of: "'", with: #"'\''"#),
+        ]
+    }
+
+    private static func backslashed(_ text: String, before specials: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if specials.unicodeScalars.contains(scalar) { out.append("\\") }
+            out.append(scalar)
+        }
+        return String(out)
     }
 
     public var isEmpty: Bool { secrets.isEmpty }
@@ -28,6 +62,28 @@ public struct SecretMasker: Sendable {
         var out = stream.feed(Array(text.utf8))
         out += stream.finish()
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `text` masked, then cut to `limit` characters (`…` marks the cut):
+    /// masking first, because a cut secret is no longer recognisable.
+    public func shortened(_ text: String, limit: Int) -> String {
+        let masked = mask(text)
+        guard masked.count > limit else { return masked }
+        return String(masked.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// A value for a message: masked, cut to `limit` characters so a huge
+    /// value cannot flood the log, then quoted and escaped as a JSON string.
+    public func quoted(_ text: String, limit: Int = 80) -> String {
+        let masked = mask(text)
+        let shown = masked.count > limit ? String(masked.prefix(limit)) + "…" : masked
+        return JSON.string(shown).compact()
+    }
+
+    /// A JSON value for a message: its strings masked before it is written
+    /// as JSON (which escapes them), then shortened and quoted as `quoted`.
+    public func quoted(_ value: JSON, limit: Int = 80) -> String {
+        quoted(mask(value).compact(), limit: limit)
     }
 
     /// Masks every string inside a JSON value (keys too).

@@ -119,9 +119,9 @@ public final class SingleAttempt: @unchecked Sendable {
         plan.workspace = request.workspace
         guard plan.params.objectValue != nil else { throw ExecutorError("--params must be a JSON object (the run's params)") }
         guard Self.isSafeComponent(request.runID) else {
-            throw ExecutorError("run id \(OutputsFile.quoted(request.runID)) must be 1 to 250 letters, digits, '-', '_' or '.', and not . or ..")
+            throw ExecutorError("run id \(SecretMasker.noSecrets.quoted(request.runID)) must be 1 to 250 letters, digits, '-', '_' or '.', and not . or ..")
         }
-        guard Self.isDate(request.runDate) else { throw ExecutorError("run date \(OutputsFile.quoted(request.runDate)) is not YYYY-MM-DD") }
+        guard Self.isDate(request.runDate) else { throw ExecutorError("run date \(SecretMasker.noSecrets.quoted(request.runDate)) is not YYYY-MM-DD") }
         guard request.attempt >= 1 else { throw ExecutorError("the try number must be at least 1, not \(request.attempt)") }
         var options = RunOptions(environment: request.environment, toolDirectory: request.toolDirectory)
         options.killGraceNanoseconds = request.killGraceNanoseconds
@@ -356,12 +356,14 @@ public final class SingleAttempt: @unchecked Sendable {
 
     /// An `--upstream` value checked (and normalized: ints widen to floats)
     /// against the type the consumer sees, as the output protocol checks a task's own outputs.
+    /// Its messages quote with `SecretMasker.noSecrets`: upstream values arrive already
+    /// masked (a producer's task-run prints masked outputs), before this attempt loads its secrets.
     static func checkUpstream(_ value: JSON, key: String, reference: OutputReference, graph: RunGraph) throws(ExecutorError) -> JSON {
         let type: ValueType
         do { type = try downstreamType(reference, graph: graph) } catch { throw ExecutorError(error.message) }
         func artifact(_ value: JSON) throws(ExecutorError) -> JSON {
             guard let path = value.stringValue, path.hasPrefix("/") else {
-                throw ExecutorError("--upstream \"\(key)\" is a \(type): expected an absolute path, found \(OutputsFile.quoted(value.compact()))")
+                throw ExecutorError("--upstream \"\(key)\" is a \(type): expected an absolute path, found \(SecretMasker.noSecrets.quoted(value))")
             }
             return .string(path)
         }
@@ -370,14 +372,14 @@ public final class SingleAttempt: @unchecked Sendable {
             return try artifact(value)
         case .list(let element) where element.isArtifact:
             guard let items = value.arrayValue else {
-                throw ExecutorError("--upstream \"\(key)\" is a \(type): expected a JSON list of absolute paths, found \(OutputsFile.quoted(value.compact()))")
+                throw ExecutorError("--upstream \"\(key)\" is a \(type): expected a JSON list of absolute paths, found \(SecretMasker.noSecrets.quoted(value))")
             }
             var paths: [JSON] = []
             for item in items { paths.append(try artifact(item)) }
             return .array(paths)
         default:
-            do { return try OutputsFile.check(value, against: type, name: key) } catch {
-                throw ExecutorError("--upstream \"\(key)\" must be \(type), not \(OutputsFile.quoted(value.compact()))")
+            do { return try OutputsFile.check(value, against: type, name: key, masker: .noSecrets) } catch {
+                throw ExecutorError("--upstream \"\(key)\" must be \(type), not \(SecretMasker.noSecrets.quoted(value))")
             }
         }
     }

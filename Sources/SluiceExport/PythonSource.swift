@@ -8,14 +8,26 @@ enum PythonSource {
     /// A double-quoted string literal; non-printable characters escaped, so
     /// no user text can end the literal or the line.
     static func string(_ text: String) -> String {
-        var out = "\""
+        "\"" + escaped(text, inComment: false) + "\""
+    }
+
+    /// Text for a `#` comment: one line (newlines become spaces), other
+    /// control characters escaped as in a string literal: a NUL anywhere
+    /// stops Python from parsing the file, a CR or form feed ends or splits
+    /// the line. Quotes and backslashes mean nothing in a comment and stay.
+    static func comment(_ text: String) -> String {
+        escaped(String(text.unicodeScalars.map { $0 == "\n" ? " " : Character($0) }), inComment: true)
+    }
+
+    private static func escaped(_ text: String, inComment: Bool) -> String {
+        var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
+            case "\"" where !inComment: out += "\\\""
+            case "\\" where !inComment: out += "\\\\"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\t": out += inComment ? "\t" : "\\t"
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
                     || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator {
@@ -27,7 +39,7 @@ enum PythonSource {
                 }
             }
         }
-        return out + "\""
+        return out
     }
 
     /// A JSON value as a Python literal, exploded one item per line.
@@ -59,6 +71,31 @@ enum PythonSource {
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
         "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
         "pass", "raise", "return", "try", "while", "with", "yield", "match", "case", "type", "_",
+    ]
+
+    /// Python's builtins (3.9 to 3.13): a task function must not shadow one
+    /// (ruff's flake8-builtins rules, and a reader's surprise).
+    static let builtins: Set<String> = [
+        "ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup",
+        "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError",
+        "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
+        "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError", "Exception",
+        "ExceptionGroup", "False", "FileExistsError", "FileNotFoundError", "FloatingPointError", "FutureWarning",
+        "GeneratorExit", "IOError", "ImportError", "ImportWarning", "IndentationError", "IndexError",
+        "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError",
+        "ModuleNotFoundError", "NameError", "None", "NotADirectoryError", "NotImplemented", "NotImplementedError",
+        "OSError", "OverflowError", "PendingDeprecationWarning", "PermissionError", "ProcessLookupError",
+        "RecursionError", "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration",
+        "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError",
+        "True", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
+        "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError", "Warning", "ZeroDivisionError", "abs",
+        "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr",
+        "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod", "enumerate",
+        "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr", "hash",
+        "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals",
+        "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit",
+        "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum",
+        "super", "tuple", "type", "vars", "zip",
     ]
 
     /// A duration as the shortest readable `timedelta(...)`.

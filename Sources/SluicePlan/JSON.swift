@@ -149,13 +149,16 @@ extension JSON {
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
     public var offset: Int
+    /// The key of the top-level object's member whose value failed, so a
+    /// caller can name it (an output, a param).
+    public var memberKey: String? = nil
     public var description: String { "\(message) at byte \(offset)" }
 }
 
 extension JSON {
     /// Parses one JSON value (RFC 8259) with surrounding whitespace. Integers
-    /// that fit in Int64 stay integers; nesting is bounded so hostile input
-    /// cannot exhaust the stack.
+    /// stay integers and must fit in Int64; other numbers must be finite
+    /// doubles; nesting is bounded so hostile input cannot exhaust the stack.
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         var copy = text
         let result = copy.withUTF8 { bytes -> Result<JSON, JSONParseError> in
@@ -223,7 +226,11 @@ private struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth + 1)))
+            do { members.append((key, try value(depth: depth + 1))) } catch {
+                var located = error
+                if depth == 0 { located.memberKey = key }
+                throw located
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): position += 1
@@ -346,8 +353,18 @@ private struct JSONParser {
             while let b = current, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { position += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if isInteger, let int = Int64(text) { return .int(int) }
+        // A number that cannot keep its kind is an error: an integer beyond
+        // Int64 must not become an inexact float, nor 1e999 an infinity
+        // (which JSON writes as null). The message leaves the digits out: they
+        // may be a secret, and the offset locates them.
+        if isInteger {
+            guard let int = Int64(text) else {
+                throw JSONParseError(message: "integer out of range (beyond 64 bits; write it as a string)", offset: start)
+            }
+            return .int(int)
+        }
         guard let double = Double(text) else { throw JSONParseError(message: "invalid number", offset: start) }
+        guard double.isFinite else { throw JSONParseError(message: "number out of range (beyond a 64-bit float)", offset: start) }
         return .double(double)
     }
 }

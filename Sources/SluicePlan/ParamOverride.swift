@@ -64,7 +64,13 @@ public struct ParamOverride: Equatable, Sendable {
         switch existing {
         case .string, .null: return .string(text)
         case .int:
-            guard let value = Int64(text) else { throw refuse("an integer") }
+            guard let value = Int64(text) else {
+                let digits = text.drop { $0 == "-" || $0 == "+" }
+                if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    throw Failure(message: "--param \(dotted)=\(text.literalQuoted): out of range for params.\(dotted), a 64-bit integer")
+                }
+                throw refuse("an integer")
+            }
             return .int(value)
         case .double:
             guard let value = Double(text), value.isFinite else { throw refuse("a number") }
@@ -75,12 +81,17 @@ public struct ParamOverride: Equatable, Sendable {
             case "false": return .bool(false)
             default: throw refuse("true or false")
             }
-        case .array:
-            guard let value = try? JSON.parse(text), case .array = value else { throw refuse("a list (write it as JSON: [\"a\", \"b\"])") }
-            return value
-        case .object:
-            guard let value = try? JSON.parse(text), case .object = value else { throw refuse("a section (write it as a JSON object)") }
-            return value
+        case .array, .object:
+            let kind = existing.arrayValue != nil ? "a list (write it as JSON: [\"a\", \"b\"])" : "a section (write it as a JSON object)"
+            let value: JSON
+            do { value = try JSON.parse(text) } catch {
+                // The parse error says why (a number out of range, a missing bracket).
+                throw Failure(message: "--param \(dotted)=\(text.literalQuoted): params.\(dotted) is \(kind), and this is not valid JSON: \(error)")
+            }
+            switch (existing, value) {
+            case (.array, .array), (.object, .object): return value
+            default: throw refuse(kind)
+            }
         }
     }
 }

@@ -39,6 +39,10 @@ struct ExportAirflowCommand: ParsableCommand {
     var color: ColorChoice = .auto
 
     func run() throws {
+        // The workers resolve the workspace against no directory of ours.
+        if let workspace, !workspace.hasPrefix("/") {
+            throw failUsageOrIO("--workspace \(workspace.debugDescription) must be an absolute path (where the workspace is on the Airflow workers)")
+        }
         var files: [ExportedFile] = []
         var plans: [(Plan, String)] = []
         for spec in specs {
@@ -46,6 +50,12 @@ struct ExportAirflowCommand: ParsableCommand {
             let here = FileManager.default.currentDirectoryPath
             let absolute = plan.workspace.hasPrefix("/") ? plan.workspace : here + "/" + plan.workspace
             plans.append((plan, workspace ?? URL(fileURLWithPath: absolute).standardizedFileURL.path))
+        }
+        if workspace == nil {
+            // A path of this machine is baked into the DAGs: say which, so a wrong one is seen before deploying.
+            for (plan, baked) in plans {
+                FileHandle.standardError.write(Data("pipeline \(plan.pipeline): workspace \(baked) (no --workspace given; SLUICE_WORKSPACE overrides it on the workers)\n".utf8))
+            }
         }
         var seen = Set<String>()
         for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {

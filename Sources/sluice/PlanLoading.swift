@@ -15,6 +15,8 @@ enum PlanLoading {
             guard let text = DiskFiles().read(path) else { throw failUsageOrIO("\(path): cannot be read") }
             do {
                 let plan = try Plan(jsonText: text)
+                // Ids become file names and environment variables: a hand-edited one must not be a path.
+                if let problem = PlanNames.firstInvalid(in: plan) { throw failUsageOrIO("\(path): not a valid plan: \(problem)") }
                 var applied = plan
                 applied.params = try ParamOverride.apply(paramOverrides, to: plan.params)
                 return applied

@@ -41,4 +41,60 @@ struct ExportCommandTests {
         let pools = try String(contentsOf: dir.appendingPathComponent("sluice_pools.json"), encoding: .utf8)
         #expect(pools.contains("\"market_api\""))
     }
+
+    /// Every task name lint accepts becomes a valid, unique Python identifier;
+    /// the Airflow task ids stay the spec's names. Control characters in the
+    /// description (a NUL ends Python's parse) are escaped.
+    @Test func everyNameLintAcceptsExportsToAFileThatParses() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        let names = ["b-dash", "b_dash", "class", "print", "__debug__", "PLAN", "dag", "_", "task", "sluice_airflow", "m-x__items", "None", "x-"]
+        var spec = """
+            pipeline: names
+            description: "nul \\0 bell \\a esc \\e cr \\r ls \\u2028 end"
+            params:
+              items: [1, 2]
+            tasks:
+              m-x:
+                foreach: params.items
+                run: echo {{ item }}
+
+            """
+        for name in names { spec += "  \(name):\n    needs: [m-x]\n    run: echo \(name)\n" }
+        try workspace.write("names.yaml", spec)
+        let lint = try CLI.run(["lint", "names.yaml"], cwd: workspace.url)
+        #expect(lint.status == 0, "every name here is one lint accepts: \(lint.stdout)\(lint.stderr)")
+        let dags = workspace.url.appendingPathComponent("dags")
+        let outcome = try CLI.run(["export", "airflow", "names.yaml", "-o", dags.path, "--workspace", "/srv/names"], cwd: workspace.url)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let file = dags.appendingPathComponent("names.py")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        for name in names + ["m-x"] {
+            #expect(text.contains("task_id=\"\(name)\""), "the Airflow task id is the spec's name \(name)")
+        }
+        #expect(!text.contains("def b-dash") && !text.contains("\u{0}"))
+        let python = try CLI.python()
+        let parsed = try CLI.execute(python, ["-c", "import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())", file.path], cwd: dags)
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        let checked = try CLI.execute(python, ["-m", "ruff", "check", "--isolated", "--no-cache", "--extend-select", "A,F,E9", file.path], cwd: dags)
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        let formatted = try CLI.execute(python, ["-m", "ruff", "format", "--isolated", "--no-cache", "--check", "--diff", file.path], cwd: dags)
+        #expect(formatted.status == 0, "\(formatted.stdout)\(formatted.stderr)")
+    }
+
+    /// The workspace baked into the DAG files must be absolute; without
+    /// --workspace the export says which path it used.
+    @Test func theWorkspaceIsAbsoluteAndSaid() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("w.yaml", "pipeline: w\ntasks:\n  a:\n    run: \"true\"\n")
+        let relative = try CLI.run(["export", "airflow", "w.yaml", "-o", "dags", "--workspace", "srv/w"], cwd: workspace.url)
+        #expect(relative.status == 2)
+        #expect(relative.stderr.contains("--workspace") && relative.stderr.contains("absolute"), "\(relative.stderr)")
+        #expect(!workspace.exists("dags/w.py"))
+        let defaulted = try CLI.run(["export", "airflow", "w.yaml", "-o", "dags"], cwd: workspace.url)
+        #expect(defaulted.status == 0, "\(defaulted.stderr)")
+        #expect(defaulted.stderr.contains("workspace " + workspace.path), "\(defaulted.stderr)")
+        #expect(workspace.read("dags/w.py")?.contains(workspace.path) == true)
+    }
 }

@@ -95,33 +95,44 @@ struct GraphCommandTests {
         #expect(try CLI.run(["graph", "pipelines/ohlcv_ingest.yaml"], environment: ["PATH": "/nonexistent"]).status == 0)
     }
 
-    /// A hand-edited plan.json is the one way hostile names reach the CLI.
+    /// A hand-edited plan.json is the one way hostile text reaches the CLI.
+    /// Hostile descriptions still draw; hostile names are refused when the
+    /// plan is loaded (a plan's ids must be names the spec accepts: they become
+    /// file names), and the renderers' escaping of any name is covered by
+    /// SluiceGraphTests' HostileTextTests.
     @Test func aHostilePlanJSONStillDraws() throws {
-        let names = ["a\"b", "c\\", "x -> y }", "<b>z</b>", "new\nline", "&lt;", "end", "日本 🚀"]
-        func task(_ i: Int) -> String {
-            let needs = i == 0 ? "[]" : "[\(Self.json(names[i - 1]))]"
-            let reads = i == 0 ? "[]" : "[{\"task\": \(Self.json(names[i - 1])), \"output\": \"o\", \"type\": \"string\", \"mapped\": false}]"
+        let texts = ["a\"b", "c\\", "x -> y }", "<b>z</b>", "new\nline", "&lt;", "end", "日本 🚀"]
+        func plan(ids: [String], pipeline: String) -> String {
+            func task(_ i: Int) -> String {
+                let needs = i == 0 ? "[]" : "[\(Self.json(ids[i - 1]))]"
+                let reads = i == 0 ? "[]" : "[{\"task\": \(Self.json(ids[i - 1])), \"output\": \"o\", \"type\": \"string\", \"mapped\": false}]"
+                return """
+                    {"id": \(Self.json(ids[i])), "description": \(Self.json("<i>" + texts[i] + "</i>\\")), "kind": "command",
+                     "needs": \(needs), "run": null, "foreach": null, "outputs": [], "inputs": [], "branch": null, "trigger": null,
+                     "trigger_rule": "all_success", "retries": 0, "retry_delay_ms": 0, "retry_backoff": "fixed", "timeout_ms": null,
+                     "pool": null, "env": [], "deps": [], "cache": true, "reads": {"params": [], "outputs": \(reads)}}
+                    """
+            }
             return """
-                {"id": \(Self.json(names[i])), "description": \(Self.json("<i>" + names[i] + "</i>\\")), "kind": "command",
-                 "needs": \(needs), "run": null, "foreach": null, "outputs": [], "inputs": [], "branch": null, "trigger": null,
-                 "trigger_rule": "all_success", "retries": 0, "retry_delay_ms": 0, "retry_backoff": "fixed", "timeout_ms": null,
-                 "pool": null, "env": [], "deps": [], "cache": true, "reads": {"params": [], "outputs": \(reads)}}
+                {"version": 1, "pipeline": \(Self.json(pipeline)), "description": null, "source": "x.yaml", "source_sha256": "", "workspace": ".",
+                 "schedule": null, "params": {}, "pools": {}, "max_active_tasks": null, "env_file": null, "secrets": [],
+                 "tasks": [\(ids.indices.map(task).joined(separator: ", "))]}
                 """
         }
-        let plan = """
-            {"version": 1, "pipeline": "p\\\"}", "description": null, "source": "x.yaml", "source_sha256": "", "workspace": ".",
-             "schedule": null, "params": {}, "pools": {}, "max_active_tasks": null, "env_file": null, "secrets": [],
-             "tasks": [\(names.indices.map(task).joined(separator: ", "))]}
-            """
         let dir = try CLI.temporaryDirectory()
         let file = dir.appendingPathComponent("plan.json")
-        try Data(plan.utf8).write(to: file)
+        try Data(plan(ids: texts.indices.map { "t\($0)" }, pipeline: "p").utf8).write(to: file)
         for format in ["svg", "mermaid", "ascii"] {
             let outcome = try CLI.run(["graph", file.path, "--format", format])
             #expect(outcome.status == 0 && outcome.stderr.isEmpty, "\(format): \(outcome.stderr)")
         }
         let svg = try CLI.run(["graph", file.path, "--format", "svg"]).stdout
-        #expect(Self.count("node", svg) == names.count && Self.count("edge", svg) == names.count - 1)
+        #expect(Self.count("node", svg) == texts.count && Self.count("edge", svg) == texts.count - 1)
+        for (ids, pipeline) in [(texts, "p"), (texts.indices.map { "t\($0)" }, "p\\\"}")] {
+            try Data(plan(ids: ids, pipeline: pipeline).utf8).write(to: file)
+            let refused = try CLI.run(["graph", file.path, "--format", "svg"])
+            #expect(refused.status == 2 && refused.stderr.contains("not a valid plan"), "\(refused.stderr)")
+        }
     }
 
     static func json(_ text: String) -> String {

@@ -8,7 +8,7 @@ private let declared: [String: ValueType] = ["rows": .int, "rmse": .float, "ok":
 
 @Test func lineFormReadsEachValueByItsType() throws {
     let text = "rows=42\nrmse=0.5\nok=true\nname= spaced out \ntags=[\"a\",\"b\"]\nscores={\"x\":1}\n"
-    let values = try OutputsFile.parse(text, declared: declared)
+    let values = try OutputsFile.parse(text, declared: declared, masker: .noSecrets)
     #expect(values["rows"] == .int(42))
     #expect(values["rmse"] == .double(0.5))
     #expect(values["ok"] == .bool(true))
@@ -19,14 +19,14 @@ private let declared: [String: ValueType] = ["rows": .int, "rmse": .float, "ok":
 
 @Test func heredocFormKeepsNewlinesAndLaterLinesWin() throws {
     let text = "name=first\nname<<EOF\nline one\nname=not an assignment\nEOF\n"
-    let values = try OutputsFile.parse(text, declared: declared)
+    let values = try OutputsFile.parse(text, declared: declared, masker: .noSecrets)
     #expect(values["name"] == .string("line one\nname=not an assignment"))
 }
 
 @Test func jsonObjectFormIsCheckedAgainstTheTypes() throws {
-    let values = try OutputsFile.parse(#"  {"rows": 3, "rmse": 2, "tags": []}"#, declared: declared)
+    let values = try OutputsFile.parse(#"  {"rows": 3, "rmse": 2, "tags": []}"#, declared: declared, masker: .noSecrets)
     #expect(values["rmse"] == .double(2), "an integer widens to a float")
-    #expect(throws: OutputError.self) { try OutputsFile.parse(#"{"rows": "3"}"#, declared: declared) }
+    #expect(throws: OutputError.self) { try OutputsFile.parse(#"{"rows": "3"}"#, declared: declared, masker: .noSecrets) }
 }
 
 @Test(arguments: [
@@ -41,7 +41,7 @@ private let declared: [String: ValueType] = ["rows": .int, "rmse": .float, "ok":
 ])
 func badOutputsAreNamed(_ text: String, _ fragment: String) {
     do {
-        _ = try OutputsFile.parse(text, declared: declared)
+        _ = try OutputsFile.parse(text, declared: declared, masker: .noSecrets)
         Issue.record("\(text.debugDescription) should fail")
     } catch {
         #expect(error.message.contains(fragment), "\(error.message)")

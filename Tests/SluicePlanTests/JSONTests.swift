@@ -40,3 +40,23 @@ struct JSONTests {
         #expect(value.pretty() == "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": []\n}\n")
     }
 }
+
+/// A number JSON cannot hold as its kind is an error, never a silent null or float.
+@Suite("JSON numbers keep their kind")
+struct JSONNumberRangeTests {
+    @Test(arguments: ["1e999", "-1e999", "[1e999]", "{\"x\": 2e308}", "12345678901234567890", "-9223372036854775809", "[1, 99999999999999999999]"])
+    func outOfRangeNumbersAreErrors(text: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+        do { _ = try JSON.parse(text) } catch {
+            #expect(error.message.contains("out of range"), "\(error)")
+        }
+    }
+
+    @Test func theEdgesStillParse() throws {
+        #expect(try JSON.parse("9223372036854775807") == .int(.max))
+        #expect(try JSON.parse("-9223372036854775808") == .int(.min))
+        #expect(try JSON.parse("1.7976931348623157e308") == .double(.greatestFiniteMagnitude))
+        #expect(try JSON.parse("1e-999") == .double(0))
+        #expect(try JSON.parse("12345678901234567890.0") == .double(12345678901234567890.0))
+    }
+}

@@ -42,3 +42,16 @@ struct ParamOverrideTests {
         }
     }
 }
+
+@Suite("ParamOverride keeps types")
+struct ParamOverrideRangeTests {
+    let params = JSON.object([("l", .array([.double(1)])), ("n", .int(1)), ("x", .double(1))])
+
+    @Test(arguments: ["l=[1e999]", "n=12345678901234567890", "x=1e999", "l=[12345678901234567890]"])
+    func aValueThatCannotKeepItsTypeIsRefused(argument: String) {
+        #expect(throws: ParamOverride.Failure.self) { try ParamOverride.apply([argument], to: params) }
+        do { _ = try ParamOverride.apply([argument], to: params) } catch {
+            #expect(error.message.hasPrefix("--param " + argument.prefix { $0 != "=" }), "\(error.message)")
+        }
+    }
+}

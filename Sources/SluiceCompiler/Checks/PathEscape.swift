@@ -1,11 +1,19 @@
 import SluiceDiagnostics
 import SluiceSpec
 
-/// `path-escape`: a `file` output path or a `deps` path that leaves the
-/// workspace (absolute, `~`, or climbing above it with `..`). Tasks must not
-/// write, or make their cache depend on, files outside the workspace.
+/// `path-escape`: a `file` output path, a `deps` path or the `params_file`
+/// that leaves the workspace (absolute, `~`, or climbing above it with `..`).
+/// Tasks must not write, or make their cache depend on, files outside the
+/// workspace; and a spec must not make lint print, or a plan or export carry,
+/// the lines of any file the user can read (`params_file: /etc/passwd`).
 struct PathEscape: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+        if let paramsFile = context.spec.paramsFile, Self.escapes(paramsFile.value) {
+            // PipelineContracts.loadParams does not read it.
+            sink.emit(.pathEscape, at: paramsFile.range, "\"params_file\" names \"\(paramsFile.value)\", which is outside the workspace",
+                      notes: ["Sluice reads no file outside the workspace: lint would print its lines, and plans and exports would carry its values"],
+                      help: "copy the params file into the workspace, or name it by a path relative to the spec")
+        }
         // By index: `for task in tasks` would copy every task, with all its fields.
         let tasks = context.spec.tasks
         for t in tasks.indices {

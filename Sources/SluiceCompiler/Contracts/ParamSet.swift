@@ -124,6 +124,14 @@ public struct ParamSet: Sendable {
         return members
     }
 
+    /// `[-+]digits`: YAML's core schema reads it as an integer, so one too
+    /// large for 64 bits must not quietly become an inexact float.
+    private static func isIntegerShaped(_ text: String) -> Bool {
+        let digits = text.utf8.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }
+        return !digits.isEmpty && text.utf8.count - digits.count <= 1
+            && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     private static func entry(_ node: YAMLNode, file: String, depth: Int, _ diagnostics: inout [Diagnostic]) -> ParamEntry? {
         switch node.content {
         case .scalar(let scalar):
@@ -132,6 +140,12 @@ public struct ParamSet: Sendable {
                 diagnostics.append(Diagnostic(file: file, range: node.range, severity: .error, rule: .invalidValue,
                                               message: "param value \(scalar.text) cannot be passed to a task: JSON has no NaN or infinity",
                                               help: "quote it to pass it as text"))
+                return nil
+            }
+            if case .float = resolved, isIntegerShaped(scalar.text) {
+                diagnostics.append(Diagnostic(file: file, range: node.range, severity: .error, rule: .invalidValue,
+                                              message: "param value \(scalar.text) is out of range for a 64-bit integer",
+                                              help: "quote it to pass it as text, or write it with a decimal point to make it a float"))
                 return nil
             }
             return ParamEntry(value: .scalar(resolved), file: file, range: node.range)

@@ -209,7 +209,10 @@ struct ContractsBuilder {
         var fileMembers: [(key: String, entry: ParamEntry)] = []
         if let paramsFile = spec.paramsFile {
             let path = SpecPaths.join(SpecPaths.directory(of: spec.file), paramsFile.value)
-            if let text = files.read(path) {
+            if PathEscape.escapes(paramsFile.value) {
+                // Never read: the `path-escape` check reports it.
+                paramsIncomplete = true
+            } else if let text = files.read(path) {
                 let document = YAMLParser.parse(text, file: path)
                 paramDiagnostics += document.diagnostics
                 // A duplicate key still leaves every value readable; broken YAML does not.
