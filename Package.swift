@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
 // Sluice: a declarative pipeline compiler. One library target per compiler stage;
 // the `sluice` executable only wires them. Dependencies point one way:
-//   SluiceDiagnostics, SluicePlan, SluiceColumnar  (leaves)
+//   SluiceText                                     (leaf: byte-level lines, BOM; everyone may import it)
+//   SluicePlan, SluiceColumnar                     (leaves)
+//   SluiceDiagnostics -> SluiceText
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
@@ -29,24 +31,25 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        .target(name: "SluiceDiagnostics"),
+        .target(name: "SluiceText"),
+        .target(name: "SluiceDiagnostics", dependencies: ["SluiceText"]),
         .target(name: "SluicePlan"),
         .target(name: "SluiceColumnar"),
-        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics"]),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceText"]),
         .target(
             name: "SluiceCompiler",
-            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceText", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
-        .target(name: "SluiceExport", dependencies: ["SluicePlan"]),
+        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceText"]),
         .target(
             name: "SluiceExecutor",
-            dependencies: ["SluicePlan", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceText", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport",
+                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +60,7 @@ let package = Package(
         ),
         // Helpers several test targets share (a seeded random generator).
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "SluiceTextTests", dependencies: ["SluiceText"]),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),

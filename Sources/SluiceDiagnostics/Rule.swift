@@ -14,6 +14,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case unknownOutput = "unknown-output"
     case notUpstream = "not-upstream"
     case badReference = "bad-reference"
+    case dollarTemplate = "dollar-template"
     case foreachNotList = "foreach-not-list"
     case typeMismatch = "type-mismatch"
     case invalidType = "invalid-type"
@@ -30,13 +31,14 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case unreachableTask = "unreachable-task"
     case secretInPlainText = "secret-in-plain-text"
     case pathEscape = "path-escape"
+    case missingDeps = "missing-deps"
     case unusedSuppression = "unused-suppression"
 
     public var id: String { rawValue }
 
     public var defaultSeverity: Severity {
         switch self {
-        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .secretInPlainText, .unusedSuppression:
+        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .secretInPlainText, .unusedSuppression, .missingDeps:
             .warning
         default:
             .error
@@ -58,6 +60,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .unknownOutput: "a `{{ task.output }}` reference names an output the task does not declare"
         case .notUpstream: "a referenced output's task is not a transitive upstream"
         case .badReference: "a malformed `{{ }}` reference or an unknown root"
+        case .dollarTemplate: "`${{ ... }}`, GitHub Actions' syntax: the `$` is not part of a reference"
         case .foreachNotList: "`foreach` is an inline value or refers to a non-list"
         case .typeMismatch: "an `inputs` expectation disagrees with the producer's declared type"
         case .invalidType: "an output type that does not parse"
@@ -74,6 +77,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output, `deps` or `params_file` path that leaves the workspace"
+        case .missingDeps: "a `deps` entry that names no existing file or directory, or a glob"
         case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
         }
     }

@@ -56,14 +56,20 @@ extension RuleDoc {
                     deps: [../shared/extract.py]
 
                 """)],
-            fixed: [File("daily_sales.yaml", """
-                pipeline: daily_sales
-                tasks:
-                  extract:
-                    run: python3 scripts/extract.py
-                    deps: [scripts/extract.py]
+            fixed: [
+                File("daily_sales.yaml", """
+                    pipeline: daily_sales
+                    tasks:
+                      extract:
+                        run: python3 scripts/extract.py
+                        deps: [scripts/extract.py]
 
-                """)]),
+                    """),
+                File("scripts/extract.py", """
+                    print("extracting")
+
+                    """),
+            ]),
         RuleDoc(
             .unusedSuppression,
             catches: """

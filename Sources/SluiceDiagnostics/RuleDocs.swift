@@ -1,3 +1,5 @@
+import SluiceText
+
 /// The manual entry of one rule, behind `sluice explain RULE` and
 /// docs/rules.md: what it catches, the production failure it prevents, a
 /// spec that makes it fire and the same spec fixed. A test lints every
@@ -40,7 +42,7 @@ extension RuleDoc {
     /// in files by the part of the spec they check; a test fails when a rule
     /// has no entry or two.
     public static let catalogue: [RuleDoc] = {
-        let entries = structureDocs + dependencyDocs + settingsDocs + contractDocs + branchDocs + hygieneDocs
+        let entries = structureDocs + dependencyDocs + settingsDocs + contractDocs + branchDocs + hygieneDocs + runTimeDocs
         let order = Dictionary(uniqueKeysWithValues: Rule.allCases.enumerated().map { ($0.element, $0.offset) })
         return entries.sorted { (order[$0.rule] ?? .max) < (order[$1.rule] ?? .max) }
     }()
@@ -66,7 +68,7 @@ extension RuleDoc {
     public static func paragraphs(_ prose: String) -> [String] {
         var paragraphs: [String] = []
         var current: [Substring] = []
-        for line in prose.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.split(prose) {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if words.isEmpty {
                 if !current.isEmpty { paragraphs.append(current.joined(separator: " ")) }

@@ -1,5 +1,6 @@
 import Foundation
 import SluicePlan
+import SluiceText
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -173,7 +174,7 @@ final class CacheStore: @unchecked Sendable {
         packLock.unlock()
         if let packed { return packed }
         guard shardIsDirectory(key), let bytes = CacheFiles.readSmall(entryPath(key) + "/manifest.jsonl") else { return nil }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = TextLines.split(String(decoding: bytes, as: UTF8.self))
         // Three parts: two lines and the empty rest after the final newline. Anything else is torn.
         guard lines.count == 3, lines[2].isEmpty else { return nil }
         return (lines[0], lines[1])
@@ -194,7 +195,7 @@ final class CacheStore: @unchecked Sendable {
     /// Keys are read at a fixed place, so loading a pack costs no JSON parsing.
     static func packEntries(_ path: String) -> [(String, Substring, Substring)] {
         guard let bytes = CacheFiles.readSmall(path) else { return [] }
-        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = TextLines.split(String(decoding: bytes, as: UTF8.self))
         _ = lines.popLast()  // the empty rest after the last newline (or a torn line)
         let prefix = "{\"version\":\(CacheManifest.formatVersion),\"key\":\""
         var entries: [(String, Substring, Substring)] = []

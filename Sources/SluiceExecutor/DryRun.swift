@@ -1,4 +1,5 @@
 import SluicePlan
+import SluiceText
 
 /// `sluice run --dry-run`: what would run, in start order, with each command
 /// rendered as far as it can be before the run (params, items and indexes
@@ -46,7 +47,7 @@ public enum DryRun {
                                             index: task.isMapped ? i : nil,
                                             output: { reference throws(RenderError) in (.string("<\(reference.task).\(reference.output)>"), .string) })
                 let command = task.run.map { (try? TemplateRenderer.shellCommand($0, context)) ?? "<cannot render>" } ?? ""
-                lines.append("  $ " + command.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n    "))
+                lines.append("  $ " + TextLines.split(command).joined(separator: "\n    "))
             }
             if items.count > 3 { lines.append("  … and \(items.count - 3) more") }
         }

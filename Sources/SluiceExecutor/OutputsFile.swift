@@ -1,4 +1,5 @@
 import SluicePlan
+import SluiceText
 
 /// A task broke the output protocol; the attempt fails with this message.
 struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -8,7 +9,7 @@ struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Reads the file named by `SLUICE_OUTPUTS` (DESIGN.md "Task output
-/// protocol"): `name=value` lines, `name<<DELIM` … `DELIM` blocks, or one
+/// protocol"): `name=value` lines (LF or CRLF), `name<<DELIM` … `DELIM` blocks, or one
 /// JSON object. Line values are read by their declared type; JSON values are
 /// checked against it. A later line for the same name wins, as in GitHub
 /// Actions' `$GITHUB_OUTPUT`.
@@ -49,9 +50,8 @@ enum OutputsFile {
     private static func parseLines(_ text: String, declared: [String: ValueType], artifacts: Set<String>,
                                    masker: SecretMasker) throws(OutputError) -> [String: JSON] {
         var values: [String: JSON] = [:]
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // Cut on bytes: a task on Windows tooling (or Python's text mode there) writes CRLF.
+        let lines = TextLines.split(text)
         var i = 0
         while i < lines.count {
             let line = lines[i]

@@ -1,4 +1,5 @@
 import SluicePlan
+import SluiceText
 
 /// A run as its journal tells it: the executor builds one while it runs (for
 /// `tasks.arrow` and the summary) and `show`/`runs` rebuild it by replaying
@@ -156,7 +157,7 @@ extension RunRecord {
     public static func replay(_ text: String) throws(ExecutorError) -> RunRecord {
         var record = RunRecord()
         var sawStart = false
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = TextLines.split(text)
         // A crash can tear the last line: only records a newline closed count.
         if let last = lines.popLast(), !last.isEmpty { record.tornTail = true }
         for line in lines where !line.isEmpty {

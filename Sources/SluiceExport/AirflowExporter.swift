@@ -1,4 +1,5 @@
 import SluicePlan
+import SluiceText
 
 /// One file the exporter writes into the DAGs folder.
 public struct ExportedFile: Equatable, Sendable {
@@ -156,7 +157,7 @@ public struct AirflowExporter: Sendable {
     }
 
     static func firstLine(_ text: String) -> String {
-        String(text.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
+        String(TextLines.nonEmpty(text).first ?? "")
     }
 }
 

@@ -162,6 +162,10 @@ public struct TemplateScanner {
     private static func forEachExpression(_ scalars: ScanText, errors: inout [LiteralError],
                                           _ body: (_ start: Int, _ end: Int, Expression) -> Void) {
         var i = 0
+        // Built at the first unclosed `{{`: from then on every `{{` finds its
+        // close by lookup. Without it each unclosed `{{` scanned to the end of
+        // its line, and a line of 16,000 of them took minutes.
+        var closes: ClosingBraces?
         while i < scalars.count {
             i = scalars.index(ofASCII: UInt8(ascii: "{"), from: i)
             guard i < scalars.count else { break }
@@ -169,21 +173,12 @@ public struct TemplateScanner {
                 i += 1
                 continue
             }
-            // Find the closing braces; a `{{` inside a string literal does not end it.
-            var j = i + 2, quote: Unicode.Scalar? = nil, close: Int? = nil
-            while j < scalars.count {
-                let s = scalars[safe: j]
-                if let q = quote {
-                    if s == q { quote = nil }
-                } else if s == "\"" || s == "'" {
-                    quote = s
-                } else if s == "}", scalars[safe: j + 1] == "}" {
-                    close = j
-                    break
-                } else if s == "\n" {
-                    break
-                }
-                j += 1
+            let close: Int?
+            if let closes {
+                close = closes.close(from: i + 2)
+            } else {
+                close = closingBraces(scalars, from: i + 2)
+                if close == nil { closes = ClosingBraces(scalars) }
             }
             guard let close else {
                 errors.append(LiteralError(message: "\"{{\" is never closed by \"}}\"", offset: i, length: 2))
@@ -195,6 +190,66 @@ public struct TemplateScanner {
             case .failure(let error): errors.append(error)
             }
             i = close + 2
+        }
+    }
+
+    /// Where the `}}` closing an expression whose text starts at `from`
+    /// lies: a `{{` or `}}` inside a string literal does not count, and
+    /// outside one the expression ends at the line.
+    static func closingBraces(_ scalars: ScanText, from: Int) -> Int? {
+        var j = from, quote: Unicode.Scalar? = nil
+        while j < scalars.count {
+            let s = scalars[safe: j]
+            if let q = quote {
+                if s == q { quote = nil }
+            } else if s == "\"" || s == "'" {
+                quote = s
+            } else if s == "}", scalars[safe: j + 1] == "}" {
+                return j
+            } else if s == "\n" {
+                return nil
+            }
+            j += 1
+        }
+        return nil
+    }
+
+    /// `closingBraces(from:)` for every start at once, in one pass from the
+    /// end: linear in the text, however many `{{` are left open.
+    struct ClosingBraces {
+        /// The close for a scan starting at each position outside quotes; -1 for none.
+        private var closeFrom: [Int]
+
+        init(_ scalars: ScanText) {
+            let count = scalars.count
+            var closeFrom = [Int](repeating: -1, count: count + 2)
+            // The next `"` / `'` at or after the position being filled in.
+            var nextDouble = -1, nextSingle = -1
+            var p = count - 1
+            while p >= 0 {
+                let s = scalars[safe: p]
+                if s == "\"" {
+                    // A string literal runs to the next quote of its kind; the scan goes on after it.
+                    closeFrom[p] = nextDouble >= 0 ? closeFrom[nextDouble + 1] : -1
+                    nextDouble = p
+                } else if s == "'" {
+                    closeFrom[p] = nextSingle >= 0 ? closeFrom[nextSingle + 1] : -1
+                    nextSingle = p
+                } else if s == "}", scalars[safe: p + 1] == "}" {
+                    closeFrom[p] = p
+                } else if s == "\n" {
+                    closeFrom[p] = -1
+                } else {
+                    closeFrom[p] = closeFrom[p + 1]
+                }
+                p -= 1
+            }
+            self.closeFrom = closeFrom
+        }
+
+        func close(from start: Int) -> Int? {
+            guard start >= 0, start < closeFrom.count, closeFrom[start] >= 0 else { return nil }
+            return closeFrom[start]
         }
     }
 

@@ -29,6 +29,7 @@ public enum WorkspacePaths {
         let normalized = depsEntry(entry)
         if normalized.hasPrefix("/") { return normalized }
         if normalized == "." { return workspace }
+        if workspace == "." { return normalized }
         return workspace.hasSuffix("/") ? workspace + normalized : workspace + "/" + normalized
     }
 

@@ -1,4 +1,5 @@
 import SluiceDiagnostics
+import SluiceText
 
 /// Maps a position inside a scalar's *value* back to the source, so a
 /// diagnostic can underline the bad part of a string (a cron field, a
@@ -16,7 +17,15 @@ public struct ScalarPositions: Sendable {
 
     /// The source range of `length` scalars starting `offset` scalars into the value.
     public func range(offset: Int, length: Int) -> SourceRange {
-        guard let anchor = lineStarts.last(where: { $0.valueOffset <= offset }) else { return node.range }
+        // Binary search (value offsets grow line by line): a block with many
+        // diagnostics must not walk its lines once per diagnostic.
+        var low = 0, high = lineStarts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if lineStarts[middle].valueOffset <= offset { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return node.range }
+        let anchor = lineStarts[low - 1]
         let column = anchor.column + (offset - anchor.valueOffset)
         let start = SourceLocation(line: anchor.line, column: column)
         return SourceRange(start: start, end: SourceLocation(line: anchor.line, column: column + max(length, 0)))
@@ -45,7 +54,7 @@ public struct ScalarPositions: Sendable {
         var result: [(line: Int, column: Int, valueOffset: Int)] = []
         var offset = 0
         var sourceLine = firstLine
-        for valueLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for valueLine in TextLines.split(text) {
             guard let line = source.line(sourceLine) else { break }
             if !valueLine.isEmpty {
                 // Literal content is verbatim after the block's indentation.

@@ -24,11 +24,41 @@ struct FuzzFiles: ProjectFiles {
     }
 }
 
+/// Lint time per input byte, bounded (issue 26.7): linting and rendering
+/// must stay linear in the input. Quadratic paths were found by hand (a line
+/// of unclosed `{{`, thousands of misspelt `needs`, a run of suppression
+/// comments: minutes at 32 KB); this property catches the next one. The
+/// budget is generous, for sanitizer builds on loaded machines: a fixed
+/// second plus 50 µs a byte (five times that in a debug build). A quadratic
+/// path over an 8 KB input of the kind above (the regression corpus holds
+/// three) costs tens of seconds in a debug build.
+enum LintTimeBudget {
+    static let fixed: Duration = .seconds(1)
+    static let perByte: Duration = .microseconds(50)
+
+    /// Unoptimised builds (the plain replay the regression tests run) are
+    /// several times slower per byte; the budget allows for it.
+    #if DEBUG
+    static let slowdown = 5
+    #else
+    static let slowdown = 1
+    #endif
+
+    static func check(_ elapsed: Duration, bytes: Int) {
+        let budget = (fixed + perByte * bytes) * slowdown
+        guard elapsed > budget else { return }
+        fatalError("lint took \(elapsed) for \(bytes) bytes (budget \(budget)): a path that is not linear in the input")
+    }
+}
+
 func fuzzSpec(_ bytes: UnsafeBufferPointer<UInt8>) {
     let text = String(decoding: bytes, as: UTF8.self)
     let files = FuzzFiles(text: text)
+    let clock = ContinuousClock()
+    let started = clock.now
     let lint = Linter.lint([SpecSource(path: FuzzFiles.specPath, text: text)], files: files)
     _ = TextRenderer(useColor: true).render(lint.diagnostics) { files.read($0) }
+    LintTimeBudget.check(clock.now - started, bytes: bytes.count)
     _ = JSONRenderer().render(lint.diagnostics, files: lint.fileCount)
     _ = SARIFRenderer(toolVersion: "fuzz").render(lint.diagnostics)
     _ = GitHubRenderer().render(lint.diagnostics)

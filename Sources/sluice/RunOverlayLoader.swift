@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGraph
 import SluicePlan
+import SluiceText
 
 /// Reads a run's journal into the overlay `sluice graph --run` colours the
 /// graph by. The journal is `<workspace>/.sluice/runs/<pipeline>/<run_id>/journal.jsonl`,
@@ -105,7 +106,7 @@ struct JournalReplay {
     /// events and states are ignored, so a newer executor's extra events do
     /// not break an older `sluice graph`.
     mutating func read(_ text: String, path: String, warn: (String) -> Void) throws(RunOverlayLoader.Failure) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = TextLines.split(text)
         let lastContent = lines.lastIndex { !$0.allSatisfy(\.isWhitespace) }
         for (number, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
             guard let event = try? JSON.parse(String(line)), let kind = event["event"]?.stringValue else {

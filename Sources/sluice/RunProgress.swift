@@ -1,5 +1,6 @@
 import Foundation
 import SluiceExecutor
+import SluiceText
 
 /// Progress of `sluice run` on the terminal. Piped (or `TERM=dumb`): one line
 /// per state change. On a terminal: failures, retries and finished tasks
@@ -263,7 +264,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         let size = (try? handle.seekToEnd()) ?? 0
         try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
         let data = (try? handle.readToEnd()) ?? Data()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map { String($0.prefix(200)) }
+        let lines = TextLines.nonEmpty(String(decoding: data, as: UTF8.self)).map { String($0.prefix(200)) }
         return Array(lines.suffix(count))
     }
 

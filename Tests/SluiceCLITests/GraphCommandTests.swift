@@ -159,6 +159,9 @@ struct GraphCommandRunTests {
         let dir = try CLI.temporaryDirectory()
         let spec = CLI.packageRoot.appendingPathComponent("pipelines/ohlcv_ingest.yaml")
         try FileManager.default.copyItem(at: spec, to: dir.appendingPathComponent("ohlcv_ingest.yaml"))
+        // The scripts its `deps` name, or lint (run by graph) warns `missing-deps` on stderr.
+        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("pipelines/scripts"),
+                                         to: dir.appendingPathComponent("scripts"))
         try journal(dir, "20261121T060000Z-aaaa", """
             {"event":"run_started","run_id":"20261121T060000Z-aaaa","pipeline":"ohlcv_ingest","time":"2026-11-21T06:00:00Z","parent_run_id":null}
             {"event":"task","task":"fetch_ohlcv","map_index":null,"try":1,"state":"cached","time":"2026-11-21T06:00:01Z"}

@@ -55,6 +55,10 @@ struct FilesIn: ProjectFiles {
     func yamlFiles(in directory: String) -> [String] {
         DiskFiles().yamlFiles(in: SpecPaths.join(folder, directory)).map { SpecPaths.relative($0, from: folder) }
     }
+
+    func exists(_ path: String) -> Bool {
+        DiskFiles().exists(SpecPaths.join(folder, path))
+    }
 }
 
 /// Compact, stable rendering of diagnostics for golden files.

@@ -29,7 +29,7 @@ struct BadReference: Check {
                 sink.emit(.badReference, at: context.range(of: reference, segments: 0, 1),
                           "unknown reference root \(quoted(root)) \(place)",
                           notes: ["a reference starts with params, item, index, run or the name of a task"],
-                          help: didYouMean(root, among: Self.roots + context.graph.names))
+                          help: didYouMean(root, among: context.spellings.index("roots") { Self.roots + context.graph.names }))
             case .bareRoot(let root):
                 sink.emit(.badReference, at: context.range(of: reference),
                           "\(written) \(place) names no value", help: "name one param: {{ \(root).section.key }}")

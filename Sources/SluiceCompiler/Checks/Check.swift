@@ -1,3 +1,4 @@
+import Foundation
 import SluiceDiagnostics
 import SluiceSpec
 
@@ -18,21 +19,28 @@ public struct CheckContext: Sendable {
     /// time); it is a view of the contracts' references, which hold them in
     /// this order, since copying them meant megabytes of fresh memory.
     public let allReferences: AllReferences
+    /// The files the spec names (`deps`), read as the lint reads them.
+    public let files: any ProjectFiles
+    /// Where pieces of scalars sit in the source, worked out once per scalar.
+    let locators = SourceLocatorCache()
+    /// Did-you-mean indexes, built once per spec for the name lists asked about often.
+    let spellings = SpellingCache()
 
     public init(spec: PipelineSpec, graph: TaskGraph, project: Project, contracts: PipelineContracts, flow: BranchFlow,
-                pipelines: PipelineIndex) {
+                pipelines: PipelineIndex, files: any ProjectFiles = DiskFiles()) {
         self.spec = spec
         self.graph = graph
         self.project = project
         self.contracts = contracts
         self.flow = flow
         self.pipelines = pipelines
+        self.files = files
         self.allReferences = AllReferences(contracts.references)
     }
 
     /// The source range of `length` scalars `offset` into a scalar's value.
     public func locate(_ node: YAMLNode, offset: Int, length: Int) -> SourceRange {
-        SourceLocator(node: node, source: spec.source).range(offset: offset, length: length)
+        locators.locator(for: node, in: spec.source).range(offset: offset, length: length)
     }
 }
 
@@ -60,7 +68,7 @@ public protocol Check: Sendable {
 public enum CheckRegistry {
     public static let perSpec: [any Check] = [
         UnknownTask(), SelfDependency(), DependencyCycle(), InvalidDuration(), InvalidCron(),
-        UnknownPool(), InvalidTriggerRule(), PathEscape(), SecretInPlainText(),
+        UnknownPool(), InvalidTriggerRule(), PathEscape(), MissingDeps(), SecretInPlainText(), DollarTemplate(),
         // Data contracts.
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
         BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
@@ -70,4 +78,31 @@ public enum CheckRegistry {
 /// `help:` text for a misspelt name.
 func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String? {
     Spelling.suggestion(for: word, among: candidates).map { "did you mean \"\($0)\"?" }
+}
+
+/// `help:` text for a misspelt name, among names indexed once (a spec can
+/// misspell thousands of task names; each question must not cost a pass
+/// over every task).
+func didYouMean(_ word: String, among index: SpellingIndex) -> String? {
+    index.suggestion(for: word).map { "did you mean \"\($0)\"?" }
+}
+
+/// `SpellingIndex`es by name list, made on first use and shared by the checks of one spec.
+final class SpellingCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var indexes: [String: SpellingIndex] = [:]
+
+    func index(_ key: String, _ names: () -> [String]) -> SpellingIndex {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = indexes[key] { return known }
+        let made = SpellingIndex(names())
+        indexes[key] = made
+        return made
+    }
+}
+
+extension CheckContext {
+    /// The task names of the pipeline, indexed for did-you-mean.
+    var taskNameSpelling: SpellingIndex { spellings.index("tasks") { graph.names } }
 }

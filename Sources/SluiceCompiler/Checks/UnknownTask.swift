@@ -11,7 +11,7 @@ struct UnknownTask: Check {
                 if resolved.task == nil {
                     sink.emit(.unknownTask, at: need.range,
                               "task \"\(tasks[t].name.value)\" needs \"\(need.value)\", which is not a task of pipeline \"\(pipeline)\"",
-                              help: didYouMean(need.value, among: context.graph.names))
+                              help: didYouMean(need.value, among: context.taskNameSpelling))
                 } else if resolved.isRepeat {
                     sink.emit(.invalidValue, at: need.range, "task \"\(tasks[t].name.value)\" lists \"\(need.value)\" twice in \"needs\"",
                               help: "remove the second entry")
@@ -21,7 +21,7 @@ struct UnknownTask: Check {
             for choice in choices where context.graph.index[choice.value] == nil {
                 sink.emit(.unknownTask, at: choice.range,
                           "branch task \"\(tasks[t].name.value)\" chooses \"\(choice.value)\", which is not a task of pipeline \"\(pipeline)\"",
-                          help: didYouMean(choice.value, among: context.graph.names))
+                          help: didYouMean(choice.value, among: context.taskNameSpelling))
             }
         }
     }

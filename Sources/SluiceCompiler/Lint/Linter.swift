@@ -38,7 +38,8 @@ public enum Linter {
             let contracts = PipelineContracts.build(spec, graph: graph, files: files)
             diagnostics += contracts.paramDiagnostics
             let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
-            let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines)
+            let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines,
+                                       files: files)
             for check in CheckRegistry.perSpec { check.check(context, into: &sink) }
             diagnostics += sink.diagnostics
             checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))

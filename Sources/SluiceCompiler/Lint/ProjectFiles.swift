@@ -1,5 +1,6 @@
 import Foundation
 import SluicePlan
+import SluiceText
 
 /// The files a spec refers to beyond itself: its `params_file`, and the
 /// pipeline specs beside it that a `trigger` may name. Behind a protocol so
@@ -9,6 +10,13 @@ public protocol ProjectFiles: Sendable {
     func read(_ path: String) -> String?
     /// The `*.yaml` / `*.yml` files directly in `directory` (not below it), sorted.
     func yamlFiles(in directory: String) -> [String]
+    /// Whether a file or directory is at `path` (a `deps` entry may name either).
+    func exists(_ path: String) -> Bool
+}
+
+extension ProjectFiles {
+    /// Files served from memory have no directories: a path exists when it reads.
+    public func exists(_ path: String) -> Bool { read(path) != nil }
 }
 
 /// The real file system.
@@ -19,7 +27,11 @@ public struct DiskFiles: ProjectFiles {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        return TextLines.droppingByteOrderMark(String(decoding: data, as: UTF8.self))
+    }
+
+    public func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path.isEmpty ? "." : path)
     }
 
     public func yamlFiles(in directory: String) -> [String] {
@@ -36,6 +48,13 @@ public struct DiskFiles: ProjectFiles {
 public enum SpecPaths {
     /// The directory part of `path`, "" for a bare file name.
     public static func directory(of path: String) -> String { WorkspacePaths.directory(of: path) }
+
+    /// A path a spec names (a `deps` entry, `env_file`), as seen from where
+    /// the spec's own path is: relative to the spec's directory. Lowering and
+    /// lint resolve through this one function, so they agree on every path.
+    public static func fromSpec(_ specFile: String, _ path: String) -> String {
+        join(directory(of: specFile), path)
+    }
 
     public static func join(_ directory: String, _ path: String) -> String {
         if path.hasPrefix("/") || directory.isEmpty || directory == "." { return normalize(path) }

@@ -1,4 +1,5 @@
 import SluiceDiagnostics
+import SluiceText
 
 /// Renders the rule manual (`sluice explain`, docs/rules.md). The failing
 /// examples are linted on the spot and their real diagnostics shown, so the
@@ -88,7 +89,12 @@ public enum RuleManual {
     }
 
     private static func exampleMarkdown(_ title: String, _ files: [RuleDoc.File]) -> String {
-        files.map { "\(title), `\($0.path)`:\n\n```yaml\n\($0.text)```\n\n" }.joined()
+        files.map { "\(title), `\($0.path)`:\n\n```\(fence($0.path))\n\($0.text)```\n\n" }.joined()
+    }
+
+    /// The code fence's language: most example files are specs; some are the scripts they name.
+    private static func fence(_ path: String) -> String {
+        path.hasSuffix(".py") ? "python" : "yaml"
     }
 
     private static func silencing(_ rule: Rule) -> String {
@@ -101,7 +107,7 @@ public enum RuleManual {
 
     private static func indent(_ text: String, by count: Int) -> String {
         let prefix = String(repeating: " ", count: count)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0)
+        return TextLines.split(text).dropLast(text.hasSuffix("\n") ? 1 : 0)
             .map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n") + "\n"
     }
 
@@ -125,6 +131,15 @@ private struct ExampleFiles: ProjectFiles {
     func read(_ path: String) -> String? {
         let wanted = SpecPaths.normalize(path)
         return files.first { SpecPaths.normalize($0.path) == wanted }?.text
+    }
+
+    /// A file of the example, or a directory holding one.
+    func exists(_ path: String) -> Bool {
+        let wanted = SpecPaths.normalize(path)
+        return files.contains { file in
+            let normalized = SpecPaths.normalize(file.path)
+            return normalized == wanted || wanted == "." || normalized.hasPrefix(wanted + "/")
+        }
     }
 
     func yamlFiles(in directory: String) -> [String] {

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceText
 #if canImport(Glibc)
 import Glibc
 #else
@@ -31,13 +32,15 @@ public enum SpecDiscovery {
         return sources
     }
 
+    /// The file's text without a byte order mark (libyaml would skip it, but
+    /// the line excerpts of diagnostics and the `pipeline:` probe would not).
     public static func read(_ path: String) throws(Failure) -> String {
-        if let text = readRegularFile(path) { return text }
+        if let text = readRegularFile(path) { return TextLines.droppingByteOrderMark(text) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "\(path): cannot be read")
         }
         // Invalid UTF-8 is kept (repaired) so the YAML parser reports where it is.
-        return String(decoding: data, as: UTF8.self)
+        return TextLines.droppingByteOrderMark(String(decoding: data, as: UTF8.self))
     }
 
     /// A regular file read straight into a `String`'s storage: a large spec
@@ -95,10 +98,11 @@ public enum SpecDiscovery {
         return files.sorted()
     }
 
-    /// A line that starts with the key `pipeline` (bare or quoted) and a colon.
+    /// A line that starts with the key `pipeline` (bare or quoted) and a
+    /// colon. Lines are cut on bytes, so a CRLF file is read line by line too.
     static func declaresPipeline(_ text: String) -> Bool {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            var rest = Substring(line)
+        for line in TextLines.split(TextLines.droppingByteOrderMark(text)) {
+            var rest = line
             for quote in ["\"", "'"] where rest.hasPrefix(quote) { rest = rest.dropFirst() }
             guard rest.hasPrefix("pipeline") else { continue }
             rest = rest.dropFirst("pipeline".count)

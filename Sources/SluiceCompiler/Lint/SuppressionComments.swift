@@ -47,7 +47,7 @@ enum SuppressionScanner {
                 from = hash + 1
                 guard let listStart = directive(at: hash, in: bytes) else { continue }
                 let line = lines.line(containing: hash)
-                parse(line: line, hash: hash, listStart: listStart, bytes: bytes, lines: lines, file: file, into: &scan)
+                parse(line: line, hash: hash, listStart: listStart, bytes: bytes, lines: &lines, file: file, into: &scan)
                 from = max(from, line.end)
             }
             return scan
@@ -73,7 +73,7 @@ enum SuppressionScanner {
     /// Reads one directive. A `#` inside a word (`a#sluice:`) does not start
     /// a YAML comment, so it is not a directive and is left alone.
     private static func parse(line: LineCounter.Line, hash: Int, listStart: Int, bytes: UnsafeBufferPointer<UInt8>,
-                              lines: LineCounter, file: String, into scan: inout SuppressionScan) {
+                              lines: inout LineCounter, file: String, into scan: inout SuppressionScan) {
         guard hash == line.start || isBlank(bytes[hash - 1]) else { return }
         let alone = (line.start..<hash).allSatisfy { isBlank(bytes[$0]) }
         let location = { (offset: Int) in SourceLocation(line: line.number, column: line.column(of: offset, in: bytes), offset: offset) }
@@ -155,6 +155,10 @@ struct LineCounter {
     private var scanned = 0
     private var number = 1
     private var lineStart = 0
+    /// The last `nextCodeLine` answer and the line it was asked after. A run
+    /// of comment lines (100,000 suppressions in a row) shares one answer,
+    /// so finding it costs one walk, not one walk per comment.
+    private var lastNextCode: (after: Int, found: Int?)?
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -172,8 +176,17 @@ struct LineCounter {
         return Line(number: number, start: lineStart, end: Self.end(of: lineStart, in: bytes))
     }
 
-    /// The number of the first line after `line` that is neither blank nor a comment.
-    func nextCodeLine(after line: Line, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// The number of the first line after `line` that is neither blank nor a
+    /// comment. Lines are asked for in increasing order; an earlier answer
+    /// that lies beyond `line` is still the answer.
+    mutating func nextCodeLine(after line: Line, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        if let last = lastNextCode, last.after <= line.number, (last.found ?? .max) > line.number { return last.found }
+        let found = searchNextCodeLine(after: line, in: bytes)
+        lastNextCode = (line.number, found)
+        return found
+    }
+
+    private func searchNextCodeLine(after line: Line, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var number = line.number, start = line.end + 1
         while start < bytes.count {
             number += 1

@@ -52,7 +52,7 @@ struct Lowering {
         let specDirectory = SpecPaths.directory(of: spec.file)
         let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
         func fromSpecDirectory(_ path: String) -> String {
-            SpecPaths.relative(SpecPaths.join(specDirectory, path), from: workspace)
+            SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
         }
         let params = try ParamOverride.apply(paramOverrides, to: checked.contracts.params.json)
         let digest = SHA256.hash(data: Array(sourceText.utf8)).map { byte in

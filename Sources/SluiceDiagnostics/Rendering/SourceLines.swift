@@ -2,33 +2,35 @@
 /// file never re-scans it. Lines break where libyaml breaks them (`\n`, `\r\n`,
 /// `\r`, NEL, LS, PS), so line numbers agree with the front end's marks.
 struct SourceLines {
-    private let scalars: String.UnicodeScalarView
-    private var lines: [Range<String.UnicodeScalarView.Index>] = []
+    /// The file's scalars, held once: a line is handed out as a slice, so a
+    /// long line with thousands of diagnostics is not copied for each.
+    private let scalars: [Unicode.Scalar]
+    private var lines: [Range<Int>] = []
 
     init(_ text: String) {
-        scalars = text.unicodeScalars
-        var start = scalars.startIndex, index = scalars.startIndex
-        while index < scalars.endIndex {
+        scalars = Array(text.unicodeScalars)
+        var start = 0, index = 0
+        while index < scalars.count {
             let scalar = scalars[index]
-            let next = scalars.index(after: index)
+            let next = index + 1
             guard Self.isBreak(scalar) else { index = next; continue }
             lines.append(start..<index)
             // `\r\n` is one break, not two.
-            if scalar == "\r", next < scalars.endIndex, scalars[next] == "\n" {
-                index = scalars.index(after: next)
+            if scalar == "\r", next < scalars.count, scalars[next] == "\n" {
+                index = next + 1
             } else {
                 index = next
             }
             start = index
         }
-        lines.append(start..<scalars.endIndex)
+        lines.append(start..<scalars.count)
     }
 
     /// The scalars of 1-based line `number`, without its line break; nil
     /// when the file has no such line.
-    func line(_ number: Int) -> [Unicode.Scalar]? {
+    func line(_ number: Int) -> ArraySlice<Unicode.Scalar>? {
         guard number >= 1, number <= lines.count else { return nil }
-        return Array(scalars[lines[number - 1]])
+        return scalars[lines[number - 1]]
     }
 
     private static func isBreak(_ scalar: Unicode.Scalar) -> Bool {
@@ -44,7 +46,7 @@ struct SourceLines {
 struct SourceCache {
     private var files: [String: SourceLines?] = [:]
 
-    mutating func line(_ number: Int, of file: String, source: (String) -> String?) -> [Unicode.Scalar]? {
+    mutating func line(_ number: Int, of file: String, source: (String) -> String?) -> ArraySlice<Unicode.Scalar>? {
         if let cached = files[file] { return cached?.line(number) }
         let lines = source(file).map(SourceLines.init)
         files[file] = .some(lines)
@@ -74,6 +76,9 @@ enum TerminalText {
     }
 
     static func width(_ scalar: Unicode.Scalar) -> Int {
+        // ASCII (nearly every character of a spec) without a property lookup:
+        // every ASCII character takes one cell (controls are shown as U+FFFD).
+        if scalar.isASCII { return 1 }
         if isUnsafe(scalar) { return 1 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
@@ -83,6 +88,8 @@ enum TerminalText {
     }
 
     private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        // The ASCII controls are C0 and DEL; no other ASCII character is unsafe.
+        if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
         switch scalar.value {
         case 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069: return true
         default: return scalar.properties.generalCategory == .control

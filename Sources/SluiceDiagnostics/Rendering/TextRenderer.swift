@@ -44,7 +44,7 @@ public struct TextRenderer: Sendable {
         paint(summary.line, ANSI.bold) + "\n"
     }
 
-    private func block(_ diagnostic: Diagnostic, sourceLine: [Unicode.Scalar]?) -> String {
+    private func block(_ diagnostic: Diagnostic, sourceLine: ArraySlice<Unicode.Scalar>?) -> String {
         let gutter = String(repeating: " ", count: String(max(1, diagnostic.range.start.line)).count)
         var out = header(diagnostic)
         if let sourceLine {
@@ -69,11 +69,20 @@ public struct TextRenderer: Sendable {
             + paint(": " + TerminalText.sanitized(diagnostic.message), ANSI.bold) + "\n"
     }
 
-    private func snippet(_ line: [Unicode.Scalar], diagnostic: Diagnostic, gutter: String) -> String {
-        let layout = LineLayout(line, tabWidth: tabWidth)
+    /// Scalars of a long line shown before the underlined part, and the
+    /// most of the underlined part itself shown, when a line is cut.
+    static let contextBefore = 60, longestUnderline = 160, contextAfter = 60
+
+    private func snippet(_ sourceLine: ArraySlice<Unicode.Scalar>, diagnostic: Diagnostic, gutter: String) -> String {
         let range = diagnostic.range
-        let first = min(max(range.start.column - 1, 0), line.count)
-        let last = range.end.line == range.start.line ? min(max(range.end.column - 1, first), line.count) : line.count
+        let count = sourceLine.count
+        let firstInLine = min(max(range.start.column - 1, 0), count)
+        let lastInLine = range.end.line == range.start.line ? min(max(range.end.column - 1, firstInLine), count) : count
+        // A long line is shown cut around the underlined part, marked with
+        // "…": printing all of a 100 KB line for each of its diagnostics made
+        // the report grow with the square of the line.
+        let (line, first, last) = Self.window(sourceLine, first: firstInLine, last: lastInLine)
+        let layout = LineLayout(line, tabWidth: tabWidth)
         let from = layout.cells[first], width = max(1, layout.cells[last] - from)
         let bar = paint(gutter + " |", ANSI.gutter)
         let number = paint("\(range.start.line) |", ANSI.gutter)
@@ -81,6 +90,23 @@ public struct TextRenderer: Sendable {
             + number + (layout.text.isEmpty ? "" : " " + layout.text) + "\n"
             + bar + " " + String(repeating: " ", count: from)
             + paint(String(repeating: "^", count: width), ANSI.severity(diagnostic.severity)) + "\n"
+    }
+
+    /// The part of `line` to print, and the underlined columns in it.
+    static func window(_ line: ArraySlice<Unicode.Scalar>, first: Int, last: Int) -> (line: [Unicode.Scalar], first: Int, last: Int) {
+        let limit = contextBefore + longestUnderline + contextAfter
+        guard line.count > limit else { return (Array(line), first, last) }
+        let shownLast = min(last, first + longestUnderline)
+        let from = max(0, first - contextBefore), to = min(line.count, max(shownLast, first + 1) + contextAfter)
+        let base = line.startIndex
+        var cut = Array(line[(base + from)..<(base + to)])
+        var shift = -from
+        if from > 0 {
+            cut.insert("…", at: 0)
+            shift += 1
+        }
+        if to < line.count { cut.append("…") }
+        return (cut, first + shift, shownLast + shift)
     }
 
     /// `   = note: text` / `   = help: text`.

@@ -1,0 +1,41 @@
+import SluiceDiagnostics
+import SluiceSpec
+
+/// `dollar-template`: `${{ params.x }}`, GitHub Actions' expression syntax.
+/// Sluice references have no `$`: the `{{ }}` is substituted and the `$`
+/// stays in the command, so the shell sees `$` glued to the quoted value
+/// (`$'eu'`, which bash reads as `eu` and dash as `$eu`), never what was meant.
+struct DollarTemplate: Check {
+    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+        // References of one scalar are consecutive; each scalar's text is read once.
+        var dollarsOfHolder: (holder: ObjectIdentifier, offsets: Set<Int>)?
+        for (task, reference) in context.allReferences {
+            let holder = ObjectIdentifier(reference.holder)
+            if dollarsOfHolder?.holder != holder {
+                dollarsOfHolder = (holder, Self.dollarBraceOffsets(reference.node.scalar?.text ?? ""))
+            }
+            // The `$` sits right before the reference's `{{` (scanned offsets count Unicode scalars).
+            guard reference.scanned.offset > 0, dollarsOfHolder?.offsets.contains(reference.scanned.offset - 1) == true else { continue }
+            let written = "{{ \(reference.scanned.dotted) }}"
+            sink.emit(.dollarTemplate, at: context.locate(reference.node, offset: reference.scanned.offset - 1, length: reference.scanned.length + 1),
+                      "\"$\(written)\" \(context.place(reference, task: task)) is GitHub Actions syntax: the \"$\" is not part of a Sluice reference",
+                      notes: ["the \"$\" stays in the command, glued to the substituted value"],
+                      help: "write \(written); for a literal \"$\" before the value, write {{ \"$\" }}\(written)")
+        }
+    }
+
+    /// Offsets (in Unicode scalars) of every `$` followed by `{{`.
+    static func dollarBraceOffsets(_ text: String) -> Set<Int> {
+        var offsets = Set<Int>()
+        var previous: [Unicode.Scalar] = []
+        var offset = 0
+        // A window of the last two scalars: `$` two back, then `{`, `{`.
+        for scalar in text.unicodeScalars {
+            if scalar == "{", previous.count == 2, previous[0] == "$", previous[1] == "{" { offsets.insert(offset - 2) }
+            previous.append(scalar)
+            if previous.count > 2 { previous.removeFirst() }
+            offset += 1
+        }
+        return offsets
+    }
+}

@@ -1,0 +1,39 @@
+import SluiceDiagnostics
+import SluicePlan
+import SluiceSpec
+
+/// `missing-deps`: a `deps` entry that names nothing on disk, or a glob.
+/// The executor hashes each `deps` path into the task's cache key; a path
+/// that does not exist always hashes as "missing", so editing the file it
+/// was meant to name never re-runs the task. Globs are not expanded: `*.py`
+/// is a file literally named `*.py`. Paths resolve as the executor hashes
+/// them (`WorkspacePaths.depsFile`: relative to the workspace, the spec's
+/// directory or its `workdir`).
+struct MissingDeps: Check {
+    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+        let tasks = context.spec.tasks
+        let workspace = WorkspacePaths.workspace(specFile: context.spec.file, workdir: context.spec.workdir?.value)
+        for t in tasks.indices {
+            // A path outside the workspace is already a `path-escape` error.
+            for dep in tasks[t].deps where !PathEscape.escapes(dep.value) {
+                let task = tasks[t].name.value
+                if Self.isGlob(dep.value) {
+                    sink.emit(.missingDeps, at: dep.range, "\"deps\" of task \"\(task)\" names \"\(dep.value)\", a glob; deps are paths and globs are not expanded",
+                              notes: ["a directory in deps stands for every file below it"],
+                              help: "list the files, or name the directory that holds them")
+                    continue
+                }
+                let resolved = WorkspacePaths.depsFile(dep.value, inWorkspace: workspace)
+                guard !context.files.exists(resolved) else { continue }
+                sink.emit(.missingDeps, at: dep.range, "\"deps\" of task \"\(task)\" names \"\(dep.value)\", which does not exist (looked for \"\(resolved)\")",
+                          notes: ["deps are relative to the workspace (the directory the task runs in: the spec's directory, or its workdir); a missing file is hashed as \"missing\", so editing the file meant here never re-runs the task"],
+                          help: "fix the path, or remove the entry")
+            }
+        }
+    }
+
+    /// `*`, `?` or `[`: what a shell or `glob(3)` would expand.
+    static func isGlob(_ path: String) -> Bool {
+        path.unicodeScalars.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+    }
+}

@@ -1,0 +1,80 @@
+// Manual entries for the rules about specs that parse and check, and then do
+// something else at run time than they say: habits from other tools
+// (`${{ }}`), and `deps` that name nothing.
+
+extension RuleDoc {
+    static let runTimeDocs: [RuleDoc] = [
+        RuleDoc(
+            .dollarTemplate,
+            catches: """
+                A reference written `${{ params.x }}`, as GitHub Actions writes expressions. Sluice \
+                references are `{{ params.x }}`, with no `$`.
+                """,
+            why: """
+                The `{{ }}` part is a valid reference, so the spec used to lint clean and plan; the `$` \
+                stayed in the command as literal text, glued to the quoted value. The shell then reads \
+                `$'eu'` (bash turns it into `eu` by ANSI-C quoting, dash passes `$eu` or expands \
+                nothing), and the task runs with an argument nobody wrote. When a literal `$` before \
+                the value is really meant, write it as quoted text: `{{ "$" }}{{ params.x }}`.
+                """,
+            failing: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                params:
+                  region: eu
+                tasks:
+                  extract:
+                    run: python3 extract.py --region ${{ params.region }}
+
+                """)],
+            fixed: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                params:
+                  region: eu
+                tasks:
+                  extract:
+                    run: python3 extract.py --region {{ params.region }}
+
+                """)]),
+        RuleDoc(
+            .missingDeps,
+            catches: """
+                A `deps` entry that names no existing file or directory, or that is a glob (`*`, `?`, \
+                `[`). Paths are relative to the workspace (the spec's directory, or its \
+                `workdir`), as the executor hashes them.
+                """,
+            why: """
+                `deps` are hashed into the task's cache key, so that editing the script re-runs the \
+                task. A misspelt path, a path relative to the wrong directory, or a glob (which is not \
+                expanded) names nothing, hashes as "missing" on every run, and the task is served from \
+                the cache after every edit of the file it was meant to name: a stale result with exit 0.
+                """,
+            failing: [
+                File("daily_sales.yaml", """
+                    pipeline: daily_sales
+                    tasks:
+                      extract:
+                        run: python3 scripts/extract.py
+                        deps: [scripts/extarct.py, scripts/*.sql]
+
+                    """),
+                File("scripts/extract.py", """
+                    print("extracting")
+
+                    """),
+            ],
+            fixed: [
+                File("daily_sales.yaml", """
+                    pipeline: daily_sales
+                    tasks:
+                      extract:
+                        run: python3 scripts/extract.py
+                        deps: [scripts/extract.py, scripts]
+
+                    """),
+                File("scripts/extract.py", """
+                    print("extracting")
+
+                    """),
+            ]),
+    ]
+}
