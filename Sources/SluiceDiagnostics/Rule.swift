@@ -30,6 +30,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case unreachableTask = "unreachable-task"
     case secretInPlainText = "secret-in-plain-text"
     case pathEscape = "path-escape"
+    case unsafeReference = "unsafe-reference"
     case unusedSuppression = "unused-suppression"
 
     public var id: String { rawValue }
@@ -74,6 +75,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output or `deps` path that leaves the workspace"
+        case .unsafeReference: "a `{{ }}` in `run` where the shell could read its value as code"
         case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
         }
     }

@@ -60,7 +60,7 @@ public protocol Check: Sendable {
 public enum CheckRegistry {
     public static let perSpec: [any Check] = [
         UnknownTask(), SelfDependency(), DependencyCycle(), InvalidDuration(), InvalidCron(),
-        UnknownPool(), InvalidTriggerRule(), PathEscape(), SecretInPlainText(),
+        UnknownPool(), InvalidTriggerRule(), PathEscape(), SecretInPlainText(), UnsafeReference(),
         // Data contracts.
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
         BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
