@@ -61,6 +61,10 @@ struct ShellFuzzTests {
         Piece(text: "X=\"$( (printf '%s.' \"@\") )\"; \(dump) \"${X%.}\"", expected: { [joined($0)] }),
         Piece(text: "X=$(printf '%s.' '@'); \(dump) \"${X%.}\"", expected: { [joined($0)] }, values: .textOnly),
         Piece(text: "if true; then \(dump) @; fi", expected: { words($0) }),
+        Piece(text: "X=\"$(printf '%s.' \"a@b\")\"; \(dump) \"${X%.}\"", expected: { ["a" + joined($0) + "b"] }),
+        Piece(text: "case x in x) \(dump) @;; esac", expected: { words($0) }),
+        Piece(text: "cat <<EOF >/dev/null; \(dump) @\nbody ' \" $(( 1 << 2 ))\nEOF", expected: { words($0) }, endsLine: true),
+        Piece(text: "\(dump) \"$(echo \")\")\"@", expected: { v in glued(")", v, "") }, values: .textOnly),
         Piece(text: "\(dump) @ >&1 2>/dev/null", expected: { words($0) }),
         Piece(text: ": # a comment @ ( ' \"", expected: { _ in [] }, endsLine: true),
         Piece(text: "\(dump) $(( @ + 1 ))", expected: { v in if case .int(let n) = v { ["\(n + 1)"] } else { [] } }, values: .intOnly),
@@ -90,7 +94,7 @@ struct ShellFuzzTests {
         "cat >/dev/null <<-EOF\n\tbody\n\tEOF\n",
         ": \"$(( 1 << 2 ))\"", ": `echo x`", ": \"${HOME:-x}\" ${#HOME}", "case a in a) : ;; esac",
         "(: )", ": 'it''s' \"a\\\"b\" \\' \\\"", "# a comment with ' and \" and ( and `\n", "true && :",
-        "for i in 1 2; do :; done", ": \"$(: \")\")\"", ": $( (:) )", "X=$((3 + 4)); : \"$X\"", ": \"`: \\\"x\\\"`\"",
+        "for i in 1 2; do :; done", "sh -c ':' >/dev/null", "eval ':'", ": \"$(: \")\")\"", ": $( (:) )", "X=$((3 + 4)); : \"$X\"", ": \"`: \\\"x\\\"`\"",
     ]
 
     static let atoms: [String] = [
