@@ -20,7 +20,7 @@ extension ValueRendering {
         case .arithmetic:
             // Digits and a sign: nothing an arithmetic expression could run.
             guard case .int = value else {
-                throw RenderError("sits inside $(( )) and is not an integer (it is \(value.kindDescription)); there the shell evaluates it as an expression")
+                throw RenderError("sits in arithmetic ($(( )), (( )), let, [[ -eq ]], declare -i) and is not an integer (it is \(value.kindDescription)); there the shell evaluates it as an expression")
             }
             return value.compact()
         case .unsafe(let spot):

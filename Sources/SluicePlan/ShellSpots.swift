@@ -9,13 +9,16 @@
 /// - `word`: outside quotes (a plain word, an assignment's value);
 /// - `singleQuoted`, `doubleQuoted`: inside `'…'` or `"…"`;
 /// - `comment`: after `#`;
-/// - `arithmetic`: inside `$(( ))`, for an integer value only.
+/// - `arithmetic`: inside `$(( ))` (and bash's `(( ))`, `let`, `[[ ]]`,
+///   `declare -i`), for an integer value only.
 ///
 /// Everything else is unsafe: backquotes (the shell strips a level of
 /// backslashes before parsing them), here-document bodies (a value equal to
 /// the delimiter ends them), `${…}`, arithmetic for anything but an integer,
 /// a reference glued to a `$` or a backslash, the arguments of `eval` and
-/// `sh -c`, anything after a construct this scanner does not follow (a
+/// `sh -c`, a variable name for `read`, `unset`, `printf -v`, `declare`,
+/// `local` or `export` (bash evaluates its subscript), anything after a
+/// construct this scanner does not follow (a
 /// `case` pattern inside parentheses, `$'…'`, quotes inside `$(( ))`), and
 /// every reference of a command whose quoting does not balance.
 public enum ShellSpot: Equatable, Sendable {
@@ -23,9 +26,10 @@ public enum ShellSpot: Equatable, Sendable {
     case singleQuoted
     case doubleQuoted
     case comment
-    /// Inside `$(( ))` (or bash's `(( ))`): the shell evaluates the text as an
-    /// expression (and bash runs the commands in an array subscript), so
-    /// only an integer may go there.
+    /// Arithmetic: inside `$(( ))`, or bash's `(( ))`, `let`, `[[ ]]` and
+    /// `declare -i`. The shell evaluates the text as an expression, where
+    /// quotes protect nothing (dash runs a `$( )` in it, bash the commands in
+    /// an array subscript), so only an integer may go there.
     case arithmetic
     /// Not on the allow-list; the text says where it is, for messages.
     case unsafe(String)
@@ -92,6 +96,13 @@ struct ShellScanner {
         var program: String?
         /// The command (or one around it) hands its arguments to a shell again.
         var evaluates = false
+        /// bash evaluates the arguments as arithmetic: `let`, `[[ ]]`, `declare -i`.
+        var integerOnly = false
+        /// The arguments name variables, whose subscripts bash evaluates:
+        /// `read`, `unset`, `printf -v` …
+        var namesVariables = false
+        /// `declare`, `local`, `export` …: an argument without `=` is a name.
+        var declares = false
         /// `evaluates` of the command around this one, when it was opened.
         var inherited = false
         /// The current word's unquoted literal characters.
@@ -103,6 +114,9 @@ struct ShellScanner {
         static let prefixes: Set<String> = ["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
                                             "command", "exec", "builtin", "nohup", "env"]
         static let shells: Set<String> = ["sh", "bash", "dash", "ksh", "zsh", "ash", "mksh", "yash", "busybox"]
+        static let arithmetic: Set<String> = ["let", "[["]
+        static let naming: Set<String> = ["read", "unset", "mapfile", "readarray", "getopts"]
+        static let declaring: Set<String> = ["declare", "typeset", "local", "export", "readonly"]
 
         init(inherited: Bool = false) { self.inherited = inherited }
 
@@ -115,14 +129,21 @@ struct ShellScanner {
             }
             guard inWord else { return nil }
             if let program {
-                // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
                 let name = program.split(separator: "/").last.map(String.init) ?? program
-                if Self.shells.contains(name), wordIsLiteral, word.hasPrefix("-"), !word.hasPrefix("--"), word.contains("c") {
-                    evaluates = true
-                }
+                let option = wordIsLiteral && word.hasPrefix("-") && !word.hasPrefix("--")
+                // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
+                if Self.shells.contains(name), option, word.contains("c") { evaluates = true }
+                if Self.declaring.contains(name), option, word.contains("i") { integerOnly = true }
+                if name == "printf", wordIsLiteral, word == "-v" { namesVariables = true }
             } else if !word.contains("="), !(wordIsLiteral && Self.prefixes.contains(word)) {
                 program = wordIsLiteral ? word : ""
-                if (word.split(separator: "/").last.map(String.init) ?? word) == "eval", wordIsLiteral { evaluates = true }
+                let name = word.split(separator: "/").last.map(String.init) ?? word
+                if wordIsLiteral {
+                    evaluates = name == "eval"
+                    integerOnly = Self.arithmetic.contains(name)
+                    namesVariables = Self.naming.contains(name)
+                    declares = Self.declaring.contains(name)
+                }
             }
             return wordIsLiteral ? word : nil
         }
@@ -131,6 +152,9 @@ struct ShellScanner {
             _ = endWord()
             program = nil
             evaluates = false
+            integerOnly = false
+            namesVariables = false
+            declares = false
         }
     }
 
@@ -165,8 +189,17 @@ struct ShellScanner {
         if arithmetics > 0 { return .arithmetic }
         // A comment is never evaluated, whatever command it follows.
         if inComment { return .comment }
-        if let command = commands.last, command.evaluates || command.inherited {
-            return .unsafe("in a command that evaluates its arguments as shell code again (eval, sh -c)")
+        if let command = commands.last {
+            if command.evaluates || command.inherited {
+                return .unsafe("in a command that evaluates its arguments as shell code again (eval, sh -c)")
+            }
+            if command.namesVariables {
+                return .unsafe("in a command whose arguments name variables (read, unset, printf -v …), where bash evaluates a subscript")
+            }
+            if command.integerOnly { return .arithmetic }
+            if command.declares, !command.word.contains("=") {
+                return .unsafe("as a variable name in declare, local or export, where bash evaluates a subscript")
+            }
         }
         if inSingle { return .singleQuoted }
         if case .double? = stack.last { return .doubleQuoted }
@@ -318,6 +351,8 @@ struct ShellScanner {
             let candidate = stripTabs ? String(finished.drop { $0 == "\t" }) : finished
             if !hadValue && candidate == delimiter {
                 pop()
+                // The line after the body starts a command, like any line.
+                atWordStart = true
                 startPendingHereDocument()
             }
         case .double?, .backtick?, .arithmetic?, .brace?:

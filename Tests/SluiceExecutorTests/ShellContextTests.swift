@@ -21,6 +21,9 @@ private let spots: [(String, @Sendable (String) -> String)] = [
     ("x=@; printf '%s' \"$x\"", { $0 }),
     ("printf '%s' \"`echo a`\" @", { "a" + $0 }),
     ("case a in a) printf '%s' @;; esac", { $0 }),
+    ("cat <<EOF\nx\nEOF\n# it's a comment after a here-document\nprintf '%s' @", { "x\n" + $0 }),
+    ("export V=@; printf '%s' \"$V\"", { $0 }),
+    ("[ @ = x ] || printf '%s' @", { $0 }),
 ]
 
 private func command(_ spot: String, value: JSON) throws(RenderError) -> String {
@@ -66,6 +69,14 @@ func hostileValuesStayDataWherever(_ index: Int) throws {
     ("echo \"@", "does not balance"),
     ("echo @ \"$(echo", "does not balance"),
     ("echo $(( $(echo \")\") + @ ))", "$(( ))"),
+    // bash evaluates arithmetic and variable subscripts in these, quotes or not.
+    ("cat <<EOF\nx\nEOF\n(( X = @ ))", "$(( ))"),
+    ("let @", "$(( ))"),
+    ("[[ @ -eq 1 ]]", "$(( ))"),
+    ("declare -i n=@", "$(( ))"),
+    ("read @", "name variables"),
+    ("printf -v @ %s 1", "name variables"),
+    ("export @", "variable name"),
 ])
 func unsafeSpotsAreRefused(_ spot: String, _ why: String) {
     do {

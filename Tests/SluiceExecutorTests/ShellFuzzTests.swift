@@ -85,6 +85,10 @@ struct ShellFuzzTests {
         Piece(text: "\(dump) \\@", unsafe: true),
         Piece(text: "\(dump) \"$@\"", unsafe: true),
         Piece(text: "(( X = @ )); :", unsafe: true, values: .textOnly),
+        Piece(text: "let @", unsafe: true, values: .textOnly),
+        Piece(text: "[[ @ -eq 1 ]]", unsafe: true, values: .textOnly),
+        Piece(text: "read @ </dev/null", unsafe: true),
+        Piece(text: "export @", unsafe: true),
     ]
 
     /// No reference, no output: the constructs around which the scanner must keep its place.

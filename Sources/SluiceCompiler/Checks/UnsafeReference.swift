@@ -43,8 +43,8 @@ struct UnsafeReference: Check {
                 case .arithmetic:
                     guard let kind = Self.nonInteger(reference.resolution) else { continue }
                     sink.emit(.unsafeReference, at: context.range(of: reference),
-                              "\(written) \(place) sits inside $(( )) and is \(kind): the shell evaluates that text as an expression, where quotes do not protect it (dash runs a $( ) in it, bash the commands in an array subscript)",
-                              notes: ["only an integer (an int output or param, {{ index }}) may go inside $(( ))"],
+                              "\(written) \(place) sits in arithmetic ($(( )), (( )), let, [[ -eq ]], declare -i) and is \(kind): the shell evaluates that text as an expression, where quotes do not protect it (dash runs a $( ) in it, bash the commands in an array subscript)",
+                              notes: ["only an integer (an int output or param, {{ index }}) may go into arithmetic"],
                               help: fix + ", after checking it is a number: case $\(variable) in ''|*[!0-9]*) exit 1;; esac")
                 default:
                     continue
