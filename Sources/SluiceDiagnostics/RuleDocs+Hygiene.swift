@@ -68,10 +68,12 @@ extension RuleDoc {
             catches: """
                 A `{{ }}` reference in `run` outside the spots where Sluice can prove the shell reads the \
                 value as data. A value may go outside quotes (a word, an assignment's value), inside \
-                `'…'` or `"…"`, in a comment, or, when it is an integer, inside `$(( ))`, with nothing \
-                but `$( )` and `( )` around it. Everything else fires: backquotes, a here-document body, \
-                `${…}`, arithmetic on anything but an integer, a reference right after `$` or a \
-                backslash, the arguments of `eval` or `sh -c`, anything after a construct the check does \
+                `'…'` or `"…"`, in a comment, or, when it is an integer, in arithmetic (`$(( ))`, and \
+                bash's `(( ))`, `let`, `[[ ]]`, `declare -i`), with nothing but `$( )` and `( )` around \
+                it. Everything else fires: backquotes, a here-document body, `${…}`, arithmetic on \
+                anything but an integer, a reference right after `$` or a backslash, the arguments of \
+                `eval` or `sh -c`, a variable name for `read`, `unset`, `printf -v`, `declare`, `local` \
+                or `export`, anything after a construct the check does \
                 not follow (a `case` pattern inside parentheses, `$'…'`, quotes inside `$(( ))`), and \
                 every reference of a command whose quotes or parentheses do not balance.
 

@@ -53,7 +53,7 @@ struct UnsafeReference: Check {
         }
     }
 
-    static let allowList = "a value goes only outside quotes, inside '…' or \"…\", in a comment, or as an integer inside $(( )), "
+    static let allowList = "a value goes only outside quotes, inside '…' or \"…\", in a comment, or as an integer in arithmetic, "
         + "with nothing but $( ) and ( ) around it"
 
     /// What a reference is, when it may not be an integer; nil when it surely is one.
