@@ -32,6 +32,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case secretInPlainText = "secret-in-plain-text"
     case pathEscape = "path-escape"
     case missingDeps = "missing-deps"
+    case unsafeReference = "unsafe-reference"
     case unusedSuppression = "unused-suppression"
 
     public var id: String { rawValue }
@@ -78,6 +79,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output, `deps` or `params_file` path that leaves the workspace"
         case .missingDeps: "a `deps` entry that names no existing file or directory, or a glob"
+        case .unsafeReference: "a `{{ }}` in `run` where the shell could read its value as code"
         case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
         }
     }

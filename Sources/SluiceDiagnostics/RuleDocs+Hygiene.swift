@@ -71,6 +71,60 @@ extension RuleDoc {
                     """),
             ]),
         RuleDoc(
+            .unsafeReference,
+            catches: """
+                A `{{ }}` reference in `run` outside the spots where Sluice can prove the shell reads the \
+                value as data. A value may go outside quotes (a word, an assignment's value), inside \
+                `'…'` or `"…"`, in a comment, or, when it is an integer, in arithmetic (`$(( ))`, and \
+                bash's `(( ))`, `let`, `[[ ]]`, `declare -i`), with nothing but `$( )` and `( )` around \
+                it. Everything else fires: backquotes, a here-document body, `${…}`, arithmetic on \
+                anything but an integer, a reference right after `$` or a backslash, the arguments of \
+                `eval` or `sh -c`, a variable name for `read`, `unset`, `printf -v`, `declare`, `local` \
+                or `export`, anything after a construct the check does \
+                not follow (a `case` pattern inside parentheses, `$'…'`, quotes inside `$(( ))`), and \
+                every reference of a command whose quotes or parentheses do not balance.
+
+                `sluice run` on a plan that was never linted (a hand-written `plan.json`, `sluice \
+                task-run`) refuses the same spots: the attempt fails, naming the reference, before any \
+                process starts.
+                """,
+            why: """
+                Params and upstream outputs are data from outside the spec: a `--param` typed by a user, \
+                a string an upstream task read from the web. Quoted for a spot the quoting does not \
+                model, such a value runs as code: inside backquotes the shell strips the backslashes \
+                that made `$(...)` harmless, a value equal to a here-document's delimiter ends the \
+                document and the next line runs, and inside `$(( ))` quotes protect nothing: dash runs a \
+                `$( )` in the value, bash the commands in an array subscript. \
+                An environment variable never needs quoting of this kind: `"$NAME"` is one word \
+                wherever it stands.
+                """,
+            failing: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                params:
+                  region: emea
+                tasks:
+                  report:
+                    run: |
+                      cat <<EOF > report.md
+                      Sales for {{ params.region }}
+                      EOF
+
+                """)],
+            fixed: [File("daily_sales.yaml", """
+                pipeline: daily_sales
+                params:
+                  region: emea
+                tasks:
+                  report:
+                    env:
+                      REGION: "{{ params.region }}"
+                    run: |
+                      cat <<EOF > report.md
+                      Sales for $REGION
+                      EOF
+
+                """)]),
+        RuleDoc(
             .unusedSuppression,
             catches: """
                 A `# sluice: ignore[rule-id]` comment that silences nothing on its line (or, alone on a \

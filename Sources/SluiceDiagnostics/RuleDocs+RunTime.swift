@@ -15,7 +15,7 @@ extension RuleDoc {
                 stayed in the command as literal text, glued to the quoted value. The shell then reads \
                 `$'eu'` (bash turns it into `eu` by ANSI-C quoting, dash passes `$eu` or expands \
                 nothing), and the task runs with an argument nobody wrote. When a literal `$` before \
-                the value is really meant, write it as quoted text: `{{ "$" }}{{ params.x }}`.
+                the value is really meant, quote it in `run` (`'$'{{ params.x }}`: a bare `$` there would start an expansion) and write `{{ "$" }}{{ params.x }}` in `env`.
                 """,
             failing: [File("daily_sales.yaml", """
                 pipeline: daily_sales

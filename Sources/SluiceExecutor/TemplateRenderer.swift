@@ -23,17 +23,31 @@ struct RenderContext {
 /// plain text for `env`.
 enum TemplateRenderer {
     static func shellCommand(_ template: Template, _ context: RenderContext) throws(RenderError) -> String {
+        // Every spot is judged from the command's text before any value is
+        // looked at: a command with an unsafe spot never runs, whatever its values.
+        let spots = ShellSpots.classify(ShellSpots.texts(of: template))
+        let references = template.references
+        for (reference, spot) in zip(references, spots) {
+            guard case .unsafe(let place) = spot else { continue }
+            throw RenderError("unsafe reference \(reference.written) in \"run\": it sits \(place); a value there could run as shell code. "
+                              + "Pass it through env: and use \"$NAME\" in the command")
+        }
         var out = ""
-        var scanner = ShellScanner()
+        var index = 0
         for segment in template.segments {
             switch segment {
             case .text(let text):
                 out += text
-                scanner.feed(text)
             case .reference(let reference):
                 let (value, type) = try resolve(reference, context)
-                out += try ValueRendering.render(value, type: type, in: scanner.context)
-                scanner.valueInserted()
+                let spot = index < spots.count ? spots[index] : .unsafe("where the command's text could not be judged")
+                index += 1
+                do {
+                    out += try ValueRendering.render(value, type: type, in: spot)
+                } catch {
+                    throw RenderError("unsafe reference \(reference.written) in \"run\": it \(error.message). "
+                                      + "Pass it through env: and use \"$NAME\" in the command, after checking it is a number")
+                }
             }
         }
         // A NUL would cut the C string handed to /bin/sh short, and with it a quoted word.

@@ -1,8 +1,9 @@
 import SluicePlan
 
-/// How substituted values become text. Inside `run` every value is a quoted
-/// shell word (DESIGN.md: "a value can never inject shell syntax"); inside an
-/// `env` value there is no shell, so the text goes in as it is.
+/// How substituted values become text. Inside `run` every value is quoted
+/// for its spot, and only spots of `ShellSpots`' allow-list take a value, so
+/// the shell reads it as data; inside an `env` value there is no shell, so
+/// the text goes in as it is.
 enum ValueRendering {
     /// One single-quoted shell word. Inside single quotes nothing is special
     /// except the quote itself, which is closed, escaped and reopened: `'\''`.

@@ -34,7 +34,7 @@ struct LintCatchesRunTimeTests {
             params: { region: eu }
             tasks:
               a:
-                run: python3 x.py --price {{ "$" }}{{ params.region }}
+                run: python3 x.py --price '$'{{ params.region }}
 
             """])
         #expect(escaped.status == 0, "\(escaped.stdout)")

@@ -13,18 +13,20 @@ private let spots: [(String, @Sendable (String) -> String)] = [
     (#"printf '%s' "pre @ post""#, { "pre \($0) post" }),
     ("printf '%s' 'pre@post'", { "pre\($0)post" }),
     (#"printf '%s' "$(printf '%s' @)""#, { $0 }),
-    ("printf '%s' \"`printf '%s' @`\"", { $0 }),
-    ("cat <<EOF\n@\nEOF", { $0 + "\n" }),
-    ("cat <<-'EOF'\n\tline @\n\tEOF", { "line \($0)\n" }),
-    // Unquoted, the substitution's output is split into words: spaces go, nothing runs.
-    ("printf '%s' `printf '%s' @`", { $0.replacingOccurrences(of: " ", with: "") }),
     ("cat <<EOF; printf '%s' @\nbody\nEOF", { "body\n" + $0 }),
+    ("cat <<EOF\n$(( 1 << 2 )) `echo x` 'q\nEOF\nprintf '%s' @", { "4 x 'q\n" + $0 }),
     ("# a comment @\nprintf '%s' @", { $0 }),
     (#"printf '%s' "$((1 + 2))" @"#, { "3" + $0 }),
     ("(printf '%s' @)", { $0 }),
+    ("x=@; printf '%s' \"$x\"", { $0 }),
+    ("printf '%s' \"`echo a`\" @", { "a" + $0 }),
+    ("case a in a) printf '%s' @;; esac", { $0 }),
+    ("cat <<EOF\nx\nEOF\n# it's a comment after a here-document\nprintf '%s' @", { "x\n" + $0 }),
+    ("export V=@; printf '%s' \"$V\"", { $0 }),
+    ("[ @ = x ] || printf '%s' @", { $0 }),
 ]
 
-private func command(_ spot: String, value: JSON) throws -> String {
+private func command(_ spot: String, value: JSON) throws(RenderError) -> String {
     var segments: [Template.Segment] = []
     let parts = spot.components(separatedBy: "@")
     for (i, part) in parts.enumerated() {
@@ -48,28 +50,70 @@ func hostileValuesStayDataWherever(_ index: Int) throws {
     #expect(left.isEmpty, "\(spot.debugDescription) ran something: \(left)")
 }
 
-@Test func unjudgeableSpotsAreRefused() {
-    #expect(throws: RenderError.self) { try command(#"printf '%s' "${X:-@}""#, value: .string("v")) }
-    #expect(throws: RenderError.self) { try command("cat <<@\nx\n", value: .string("v")) }
-    #expect(throws: RenderError.self) { try command("cat <<EOF\n@\nEOF", value: .string("a\nEOF\ntouch x")) }
+/// Every spot off the allow-list is refused before any value is looked at,
+/// with a message naming the reference and saying where it sits.
+@Test(arguments: [
+    (#"printf '%s' "${X:-@}""#, "inside ${…}"),
+    ("cat <<@\nx\n", "delimiter"),
+    ("cat <<EOF\n@\nEOF", "here-document body"),
+    ("cat <<-'EOF'\n\tline @\n\tEOF", "here-document body"),
+    ("printf '%s' \"`printf '%s' @`\"", "inside `…`"),
+    ("printf '%s' `printf '%s' @`", "inside `…`"),
+    (#"echo "$(case a in a) echo @;; esac)""#, "case pattern"),
+    ("echo $(( @ + 0 ))", "integer"),
+    ("eval \"echo @\"", "evaluates"),
+    ("bash -ec \"echo @\"", "evaluates"),
+    ("echo $'@'", "$'…'"),
+    ("echo \\@", "backslash"),
+    ("echo \"$@\"", "\"$\""),
+    ("echo \"@", "does not balance"),
+    ("echo @ \"$(echo", "does not balance"),
+    ("echo $(( $(echo \")\") + @ ))", "$(( ))"),
+    // bash evaluates arithmetic and variable subscripts in these, quotes or not.
+    ("cat <<EOF\nx\nEOF\n(( X = @ ))", "$(( ))"),
+    ("let @", "$(( ))"),
+    ("[[ @ -eq 1 ]]", "$(( ))"),
+    ("declare -i n=@", "$(( ))"),
+    ("read @", "name variables"),
+    ("printf -v @ %s 1", "name variables"),
+    ("export @", "variable name"),
+])
+func unsafeSpotsAreRefused(_ spot: String, _ why: String) {
+    do {
+        let rendered = try command(spot, value: .string("v"))
+        Issue.record("\(spot.debugDescription) rendered as \(rendered.debugDescription)")
+    } catch {
+        #expect(error.message.contains("{{ params.v }}"), "\(error.message)")
+        #expect(error.message.contains(why), "\(error.message)")
+    }
 }
 
-@Test func contextsFollowTheShellGrammar() {
-    func context(after text: String) -> ShellContext {
-        var scanner = ShellScanner()
-        scanner.feed(text)
-        return scanner.context
+@Test func anIntegerMayGoIntoArithmeticAndNothingElse() throws {
+    #expect(try command("echo $(( @ * 2 ))", value: .int(-21)) == "echo $(( -21 * 2 ))")
+    #expect(throws: RenderError.self) { try command("echo $(( @ * 2 ))", value: .string("3")) }
+    #expect(throws: RenderError.self) { try command("echo $(( @ * 2 ))", value: .double(2)) }
+}
+
+@Test func spotsFollowTheShellGrammar() {
+    func spot(after text: String) -> ShellSpot {
+        ShellSpots.classify([text, ""]).first ?? .unsafe("none")
     }
-    #expect(context(after: "echo ") == .plain)
-    #expect(context(after: "echo \"a") == .doubleQuoted)
-    #expect(context(after: "echo \"a\\\"") == .doubleQuoted, "an escaped quote does not close")
-    #expect(context(after: "echo 'a\"") == .singleQuoted)
-    #expect(context(after: "echo \"$(echo ") == .plain)
-    #expect(context(after: "echo \"$(echo \")\" ") == .plain, "the quote inside $( ) is its own string")
-    #expect(context(after: "echo \"$(echo \")\")") == .doubleQuoted)
-    #expect(context(after: "cat <<X\nline\nX\necho ") == .plain)
-    #expect(context(after: "cat <<X\nline ") == .hereDocument(delimiter: "X", expanding: true))
-    #expect(context(after: "echo a#b ") == .plain, "# inside a word is not a comment")
-    #expect(context(after: "echo a #b ") == .comment)
-    #expect(context(after: "x=$(( 1 << 2 )); echo ") == .plain, "a shift is not a here-document")
+    #expect(spot(after: "echo ") == .word)
+    #expect(spot(after: "echo \"a") == .unsafe("in a command whose quoting does not balance (it ends inside \"…\")"),
+            "the text after the reference must close what the text before opened")
+    #expect(ShellSpots.classify(["echo \"a", "\""]) == [.doubleQuoted])
+    #expect(ShellSpots.classify(["echo \"a\\\"", "\""]) == [.doubleQuoted], "an escaped quote does not close")
+    #expect(ShellSpots.classify(["echo 'a\"", "'"]) == [.singleQuoted])
+    #expect(ShellSpots.classify(["echo \"$(echo ", ")\""]) == [.word])
+    #expect(ShellSpots.classify(["echo \"$(echo \")\" ", ")\""]) == [.word], "the quote inside $( ) is its own string")
+    #expect(ShellSpots.classify(["echo \"$(echo \")\")", "\""]) == [.doubleQuoted])
+    #expect(spot(after: "cat <<X\nline\nX\necho ") == .word)
+    #expect(ShellSpots.classify(["cat <<X\nline ", "\nX"]).first?.isUnsafe == true)
+    #expect(spot(after: "echo a#b ") == .word, "# inside a word is not a comment")
+    #expect(spot(after: "echo a #b ") == .comment)
+    #expect(spot(after: "x=$(( 1 << 2 )); echo ") == .word, "a shift is not a here-document")
+    #expect(ShellSpots.classify(["echo $(( ", " ))"]) == [.arithmetic])
+    #expect(spot(after: "echo `echo a` ") == .word, "after backquotes close, a word is a word again")
+    #expect(spot(after: "echo eval ") == .word, "eval as an argument evaluates nothing")
+    #expect(spot(after: "python3 -c 'print(1)' ") == .word, "only shells read -c as code")
 }

@@ -68,7 +68,7 @@ public protocol Check: Sendable {
 public enum CheckRegistry {
     public static let perSpec: [any Check] = [
         UnknownTask(), SelfDependency(), DependencyCycle(), InvalidDuration(), InvalidCron(),
-        UnknownPool(), InvalidTriggerRule(), PathEscape(), MissingDeps(), SecretInPlainText(), DollarTemplate(),
+        UnknownPool(), InvalidTriggerRule(), PathEscape(), MissingDeps(), SecretInPlainText(), DollarTemplate(), UnsafeReference(),
         // Data contracts.
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
         BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),

@@ -20,8 +20,16 @@ struct DollarTemplate: Check {
             sink.emit(.dollarTemplate, at: context.locate(reference.node, offset: reference.scanned.offset - 1, length: reference.scanned.length + 1),
                       "\"$\(written)\" \(context.place(reference, task: task)) is GitHub Actions syntax: the \"$\" is not part of a Sluice reference",
                       notes: ["the \"$\" stays in the command, glued to the substituted value"],
-                      help: "write \(written); for a literal \"$\" before the value, write {{ \"$\" }}\(written)")
+                      help: "write \(written); for a literal \"$\" before the value, write \(Self.literalDollar(before: written, inRun: reference.site == .run))")
         }
+    }
+
+    /// A `$` the shell keeps as text in `run` is a quoted one (`'$'`): a bare
+    /// `$` glued to the substituted value would start an expansion, which
+    /// `unsafe-reference` refuses. Elsewhere nothing expands, and `{{ "$" }}`
+    /// writes the `$` in a way this rule does not mistake for the habit.
+    static func literalDollar(before written: String, inRun: Bool) -> String {
+        inRun ? "'$'" + written : "{{ \"$\" }}" + written
     }
 
     /// Offsets (in Unicode scalars) of every `$` followed by `{{`.

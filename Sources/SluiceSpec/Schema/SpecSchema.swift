@@ -140,7 +140,7 @@ public struct SpecSchema: Sendable {
 
     var taskProperties: [String: OrderedJSON] {
         settingsProperties.merging([
-            "run": Self.ref("text", "The shell command (/bin/sh -c), run in the workspace. {{ }} references are substituted shell-quoted. A task with neither run nor trigger is an empty task."),
+            "run": Self.ref("text", "The shell command (/bin/sh -c), run in the workspace. {{ }} references are substituted, quoted for their spot in the command; a reference where that cannot be proved safe (backquotes, a here-document body, ${…}, eval, sh -c …) is the unsafe-reference error. A task with neither run nor trigger is an empty task."),
             "needs": Self.list(of: "taskName", "Tasks that must finish first (per trigger_rule). A list, or one name.", uniqueItems: true),
             "foreach": ["description": "Run one map instance per item of a list, given as a reference such as params.tickers (never an inline list); {{ item }} and {{ index }} name the current one.", "type": "string", "minLength": 1],
             "outputs": Self.map("Declared outputs, by name: a type, or an object with type, path and description.",

@@ -1,0 +1,516 @@
+/// Where a `{{ }}` reference sits in a `run` command (a `/bin/sh -c` script),
+/// judged from the literal text around it. Sluice substitutes a value only
+/// into a spot of a small allow-list whose quoting it models exactly; every
+/// other spot is `unsafe`, which lint reports (`unsafe-reference`) and the
+/// executor refuses, so no value is ever read as shell code.
+///
+/// The allow-list, each spot with every enclosing construct a `$( )` or
+/// `( )` (or the top level):
+/// - `word`: outside quotes (a plain word, an assignment's value);
+/// - `singleQuoted`, `doubleQuoted`: inside `'…'` or `"…"`;
+/// - `comment`: after `#`;
+/// - `arithmetic`: inside `$(( ))` (and bash's `(( ))`, `let`, `[[ ]]`,
+///   `declare -i`), for an integer value only.
+///
+/// Everything else is unsafe: backquotes (the shell strips a level of
+/// backslashes before parsing them), here-document bodies (a value equal to
+/// the delimiter ends them), `${…}`, arithmetic for anything but an integer,
+/// a reference glued to a `$` or a backslash, the arguments of `eval` and
+/// `sh -c`, a variable name for `read`, `unset`, `printf -v`, `declare`,
+/// `local` or `export` (bash evaluates its subscript), anything after a
+/// construct this scanner does not follow (a
+/// `case` pattern inside parentheses, `$'…'`, quotes inside `$(( ))`), and
+/// every reference of a command whose quoting does not balance.
+public enum ShellSpot: Equatable, Sendable {
+    case word
+    case singleQuoted
+    case doubleQuoted
+    case comment
+    /// Arithmetic: inside `$(( ))`, or bash's `(( ))`, `let`, `[[ ]]` and
+    /// `declare -i`. The shell evaluates the text as an expression, where
+    /// quotes protect nothing (dash runs a `$( )` in it, bash the commands in
+    /// an array subscript), so only an integer may go there.
+    case arithmetic
+    /// Not on the allow-list; the text says where it is, for messages.
+    case unsafe(String)
+
+    public var isUnsafe: Bool { if case .unsafe = self { true } else { false } }
+}
+
+public enum ShellSpots {
+    /// The spot of each reference of a command made of `texts` with one
+    /// reference between each two (so `texts.count - 1` references).
+    public static func classify(_ texts: [String]) -> [ShellSpot] {
+        guard texts.count > 1 else { return [] }
+        var scanner = ShellScanner()
+        var spots: [ShellSpot] = []
+        spots.reserveCapacity(texts.count - 1)
+        for (i, text) in texts.enumerated() {
+            scanner.feed(text)
+            guard i < texts.count - 1 else { break }
+            spots.append(scanner.spot)
+            scanner.valueInserted()
+        }
+        if let open = scanner.finish() {
+            let reason = "in a command whose quoting does not balance (it ends \(open))"
+            spots = spots.map { $0.isUnsafe ? $0 : .unsafe(reason) }
+        }
+        return spots
+    }
+
+    /// The literal texts around the references of `template`, for `classify`.
+    public static func texts(of template: Template) -> [String] {
+        var texts = [""]
+        for segment in template.segments {
+            switch segment {
+            case .text(let text): texts[texts.count - 1] += text
+            case .reference: texts.append("")
+            }
+        }
+        return texts
+    }
+}
+
+/// A small POSIX sh lexer that follows quoting, command substitution,
+/// arithmetic, comments and here-documents through the literal text of a
+/// `run`, far enough to say which `ShellSpot` a reference falls in. Where it
+/// meets something it does not follow, it stops judging (`lost`): every
+/// later spot is unsafe.
+struct ShellScanner {
+    private enum Frame: Equatable {
+        /// Outside quotes: the top level, or inside `$( )` (`substitution`);
+        /// `depth` counts the `( )` open inside it.
+        case plain(depth: Int, substitution: Bool)
+        case double
+        case backtick
+        case hereDocument(delimiter: String, expanding: Bool, stripTabs: Bool)
+        case arithmetic(depth: Int)
+        case brace(depth: Int)
+    }
+
+    /// The simple command being read in a `plain` or `backtick` frame,
+    /// word by word: enough to see `eval`, `sh -c` and `case`.
+    private struct Command {
+        /// The program: the first word that is not an assignment or a
+        /// reserved word; "" when it is not literal text.
+        var program: String?
+        /// The command (or one around it) hands its arguments to a shell again.
+        var evaluates = false
+        /// bash evaluates the arguments as arithmetic: `let`, `[[ ]]`, `declare -i`.
+        var integerOnly = false
+        /// The arguments name variables, whose subscripts bash evaluates:
+        /// `read`, `unset`, `printf -v` …
+        var namesVariables = false
+        /// `declare`, `local`, `export` …: an argument without `=` is a name.
+        var declares = false
+        /// `evaluates` of the command around this one, when it was opened.
+        var inherited = false
+        /// The current word's unquoted literal characters.
+        var word = ""
+        /// The word holds nothing but unquoted literal characters.
+        var wordIsLiteral = true
+        var inWord = false
+
+        static let prefixes: Set<String> = ["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
+                                            "command", "exec", "builtin", "nohup", "env"]
+        static let shells: Set<String> = ["sh", "bash", "dash", "ksh", "zsh", "ash", "mksh", "yash", "busybox"]
+        static let arithmetic: Set<String> = ["let", "[["]
+        static let naming: Set<String> = ["read", "unset", "mapfile", "readarray", "getopts"]
+        static let declaring: Set<String> = ["declare", "typeset", "local", "export", "readonly"]
+
+        init(inherited: Bool = false) { self.inherited = inherited }
+
+        /// The current word ends; returns it when it is literal text.
+        mutating func endWord() -> String? {
+            defer {
+                word = ""
+                wordIsLiteral = true
+                inWord = false
+            }
+            guard inWord else { return nil }
+            if let program {
+                let name = program.split(separator: "/").last.map(String.init) ?? program
+                let option = wordIsLiteral && word.hasPrefix("-") && !word.hasPrefix("--")
+                // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
+                if Self.shells.contains(name), option, word.contains("c") { evaluates = true }
+                if Self.declaring.contains(name), option, word.contains("i") { integerOnly = true }
+                if name == "printf", wordIsLiteral, word == "-v" { namesVariables = true }
+            } else if !word.contains("="), !(wordIsLiteral && Self.prefixes.contains(word)) {
+                program = wordIsLiteral ? word : ""
+                let name = word.split(separator: "/").last.map(String.init) ?? word
+                if wordIsLiteral {
+                    evaluates = name == "eval"
+                    integerOnly = Self.arithmetic.contains(name)
+                    namesVariables = Self.naming.contains(name)
+                    declares = Self.declaring.contains(name)
+                }
+            }
+            return wordIsLiteral ? word : nil
+        }
+
+        mutating func endCommand() {
+            _ = endWord()
+            program = nil
+            evaluates = false
+            integerOnly = false
+            namesVariables = false
+            declares = false
+        }
+    }
+
+    private var stack: [Frame] = [.plain(depth: 0, substitution: false)]
+    /// How many frames of each kind `stack` holds, so a spot is judged
+    /// without walking it.
+    private var backticks = 0, hereDocuments = 0, braces = 0, arithmetics = 0
+    /// One per `plain` or `backtick` frame in `stack`, innermost last.
+    private var commands: [Command] = [Command()]
+    private var inSingle = false
+    private var inComment = false
+    private var escaped = false
+    private var atWordStart = true
+    /// The last character read was an unescaped `$` outside single quotes.
+    private var afterDollar = false
+    private var pending: [Frame] = []
+    /// The current here-document line so far, to spot the closing delimiter.
+    private var line = ""
+    private var lineHasValue = false
+    /// Why the scanner stopped following the text; from there on no spot is safe.
+    private(set) var lost: String?
+
+    var spot: ShellSpot {
+        if let lost { return .unsafe(lost) }
+        if escaped { return .unsafe("right after a backslash, which would escape the value's first character") }
+        if afterDollar { return .unsafe("right after a \"$\", which would read the value's first character as an expansion") }
+        if backticks > 0 {
+            return .unsafe("inside `…` command substitution, where the shell removes a level of backslashes before parsing the value")
+        }
+        if hereDocuments > 0 { return .unsafe("in a here-document body, which a value holding the delimiter line would end early") }
+        if braces > 0 { return .unsafe("inside ${…}") }
+        if arithmetics > 0 { return .arithmetic }
+        // A comment is never evaluated, whatever command it follows.
+        if inComment { return .comment }
+        if let command = commands.last {
+            if command.evaluates || command.inherited {
+                return .unsafe("in a command that evaluates its arguments as shell code again (eval, sh -c)")
+            }
+            if command.namesVariables {
+                return .unsafe("in a command whose arguments name variables (read, unset, printf -v …), where bash evaluates a subscript")
+            }
+            if command.integerOnly { return .arithmetic }
+            if command.declares, !command.word.contains("=") {
+                return .unsafe("as a variable name in declare, local or export, where bash evaluates a subscript")
+            }
+        }
+        if inSingle { return .singleQuoted }
+        if case .double? = stack.last { return .doubleQuoted }
+        return .word
+    }
+
+    /// A value went in at the current spot.
+    mutating func valueInserted() {
+        atWordStart = false
+        lineHasValue = true
+        afterDollar = false
+        if !inSingle, !inComment, case .plain? = stack.last, !commands.isEmpty {
+            commands[commands.count - 1].inWord = true
+            commands[commands.count - 1].wordIsLiteral = false
+        }
+    }
+
+    /// The end of the command: nil when everything opened was closed, else
+    /// where the text was left (for a message).
+    mutating func finish() -> String? {
+        feed("\n")
+        if let lost { return lost }
+        if inSingle { return "inside '…'" }
+        if escaped { return "with a backslash" }
+        if !pending.isEmpty { return "before a here-document's body" }
+        guard stack.count == 1, case .plain(0, false)? = stack.last else {
+            switch stack.last {
+            case .double?: return "inside \"…\""
+            case .backtick?: return "inside `…`"
+            case .hereDocument?: return "inside a here-document"
+            case .arithmetic?: return "inside $(( ))"
+            case .brace?: return "inside ${…}"
+            default: return "inside ( )"
+            }
+        }
+        return nil
+    }
+
+    mutating func feed(_ text: String) {
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            let next: Unicode.Scalar? = i + 1 < scalars.count ? scalars[i + 1] : nil
+            i += 1
+            let wasAfterDollar = afterDollar
+            afterDollar = false
+            if c == "\n" {
+                newline()
+                continue
+            }
+            line.unicodeScalars.append(c)
+            if escaped { escaped = false; continue }
+            if inSingle { if c == "'" { inSingle = false }; continue }
+            if inComment { continue }
+            switch stack.last {
+            case .double?:
+                switch c {
+                case "\\": escaped = true
+                case "\"": pop()
+                case "`": push(.backtick)
+                case "$": i = dollar(next, scalars, i)
+                default: break
+                }
+            case .arithmetic(let depth)?:
+                switch c {
+                case "(": stack[stack.count - 1] = .arithmetic(depth: depth + 1)
+                case ")":
+                    if depth > 0 {
+                        stack[stack.count - 1] = .arithmetic(depth: depth - 1)
+                    } else {
+                        pop()
+                        if next == ")" { i += 1 }
+                    }
+                case "$": i = dollar(next, scalars, i)
+                case "'", "\"", "\\", "`": lose("after a quote, backslash or backquote inside $(( )), which this check does not follow")
+                default: break
+                }
+            case .brace(let depth)?:
+                switch c {
+                case "{": stack[stack.count - 1] = .brace(depth: depth + 1)
+                case "}": if depth > 0 { stack[stack.count - 1] = .brace(depth: depth - 1) } else { pop() }
+                case "'", "\"", "\\", "`", "$": lose("after a quote, backslash or expansion inside ${…}, which this check does not follow")
+                default: break
+                }
+            case .hereDocument(_, let expanding, _)?:
+                guard expanding else { break }
+                switch c {
+                case "\\": escaped = true
+                case "`": push(.backtick)
+                case "$": i = dollar(next, scalars, i)
+                default: break
+                }
+            default:
+                i = plain(c, next, scalars, i, afterDollar: wasAfterDollar)
+            }
+        }
+    }
+
+    private mutating func lose(_ why: String) {
+        if lost == nil { lost = why }
+    }
+
+    private mutating func push(_ frame: Frame) {
+        stack.append(frame)
+        switch frame {
+        case .plain, .backtick:
+            let around = commands.last.map { $0.evaluates || $0.inherited } ?? false
+            commands.append(Command(inherited: around))
+            if case .backtick = frame { backticks += 1 }
+        case .hereDocument: hereDocuments += 1
+        case .brace: braces += 1
+        case .arithmetic: arithmetics += 1
+        case .double: break
+        }
+    }
+
+    private mutating func pop() {
+        guard stack.count > 1, let frame = stack.popLast() else { return }
+        switch frame {
+        case .plain, .backtick:
+            if commands.count > 1 { commands.removeLast() }
+            if case .backtick = frame { backticks -= 1 }
+        case .hereDocument: hereDocuments -= 1
+        case .brace: braces -= 1
+        case .arithmetic: arithmetics -= 1
+        case .double: break
+        }
+    }
+
+    /// The end of a line: closes a comment, ends a here-document on its
+    /// delimiter line, or starts the here-documents the line announced.
+    private mutating func newline() {
+        let finished = line
+        let hadValue = lineHasValue
+        line = ""
+        lineHasValue = false
+        if escaped { escaped = false; return }
+        if inSingle { return }
+        if inComment {
+            inComment = false
+            atWordStart = true
+            endCommand()
+            startPendingHereDocument()
+            return
+        }
+        switch stack.last {
+        case .hereDocument(let delimiter, _, let stripTabs)?:
+            let candidate = stripTabs ? String(finished.drop { $0 == "\t" }) : finished
+            if !hadValue && candidate == delimiter {
+                pop()
+                // The line after the body starts a command, like any line.
+                atWordStart = true
+                startPendingHereDocument()
+            }
+        case .double?, .backtick?, .arithmetic?, .brace?:
+            break
+        default:
+            atWordStart = true
+            endCommand()
+            startPendingHereDocument()
+        }
+    }
+
+    private mutating func endCommand() {
+        guard !commands.isEmpty else { return }
+        noteWordEnd()
+        commands[commands.count - 1].endCommand()
+    }
+
+    /// The current word ends; `case` inside parentheses makes the scanner
+    /// lose track, since a pattern's `)` does not close anything.
+    private mutating func noteWordEnd() {
+        guard !commands.isEmpty else { return }
+        let ended = commands[commands.count - 1].endWord()
+        if ended == "case", isNested {
+            lose("after a case pattern inside $( ) or ( ), whose \")\" this check does not follow")
+        }
+    }
+
+    private var isNested: Bool {
+        stack.count > 1 || stack.last != .plain(depth: 0, substitution: false)
+    }
+
+    /// One character outside quotes; returns the index to go on from.
+    private mutating func plain(_ c: Unicode.Scalar, _ next: Unicode.Scalar?, _ scalars: [Unicode.Scalar], _ i: Int,
+                                afterDollar wasAfterDollar: Bool) -> Int {
+        let wasWordStart = atWordStart
+        let separates = c == " " || c == "\t" || ";&|()<>".unicodeScalars.contains(c)
+        atWordStart = separates
+        if separates {
+            if ";&|()".unicodeScalars.contains(c) { endCommand() } else { noteWordEnd() }
+        } else if !commands.isEmpty {
+            commands[commands.count - 1].inWord = true
+            if c == "\\" || c == "'" || c == "\"" || c == "`" || c == "$" {
+                commands[commands.count - 1].wordIsLiteral = false
+            } else {
+                commands[commands.count - 1].word.unicodeScalars.append(c)
+            }
+        }
+        switch c {
+        case "\\": escaped = true
+        case "'":
+            if wasAfterDollar { lose("after $'…' quoting, which this check does not follow") }
+            inSingle = true
+        case "\"": push(.double)
+        case "`":
+            if case .backtick? = stack.last { pop() } else { push(.backtick) }
+        case "#" where wasWordStart: inComment = true
+        case "$":
+            return dollar(next, scalars, i)
+        case "(":
+            if next == "(", wasWordStart {
+                // bash's `(( ))` arithmetic command (in dash, two subshells): judged as arithmetic.
+                push(.arithmetic(depth: 0))
+                return i + 1
+            }
+            if case .plain(let depth, let substitution)? = stack.last { stack[stack.count - 1] = .plain(depth: depth + 1, substitution: substitution) }
+        case ")":
+            if case .plain(let depth, let substitution)? = stack.last {
+                if depth > 0 { stack[stack.count - 1] = .plain(depth: depth - 1, substitution: substitution) } else if substitution { pop() }
+            }
+        case "<" where next == "<":
+            return hereDocumentOperator(scalars, i + 1)
+        default: break
+        }
+        return i
+    }
+
+    /// After `$`: `$(` opens a command substitution, `$((` arithmetic, `${` a
+    /// parameter expansion; anything else is remembered for the next character.
+    private mutating func dollar(_ next: Unicode.Scalar?, _ scalars: [Unicode.Scalar], _ i: Int) -> Int {
+        switch next {
+        case "("?:
+            if i + 1 < scalars.count, scalars[i + 1] == "(" {
+                push(.arithmetic(depth: 0))
+                line.unicodeScalars.append(contentsOf: "((".unicodeScalars)
+                return i + 2
+            }
+            push(.plain(depth: 0, substitution: true))
+        case "{"?:
+            push(.brace(depth: 0))
+        case "["?:
+            lose("after bash's $[ ] arithmetic, which this check does not follow")
+            return i
+        default:
+            afterDollar = true
+            return i
+        }
+        line.unicodeScalars.append(next ?? " ")
+        return i + 1
+    }
+
+    /// After `<<`: reads `-`, blanks and the delimiter word, quoted or not.
+    private mutating func hereDocumentOperator(_ s: [Unicode.Scalar], _ start: Int) -> Int {
+        var i = start
+        guard i >= s.count || s[i] != "<" else { return i + 1 }
+        var stripTabs = false
+        if i < s.count, s[i] == "-" { stripTabs = true; i += 1 }
+        while i < s.count, s[i] == " " || s[i] == "\t" { i += 1 }
+        var word = ""
+        var quoted = false
+        var quote: Unicode.Scalar? = nil
+        while i < s.count {
+            let c = s[i]
+            if let q = quote {
+                if c == q { quote = nil } else { word.unicodeScalars.append(c) }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                quoted = true
+            } else if c == "\\" {
+                quoted = true
+                if i + 1 < s.count { i += 1; word.unicodeScalars.append(s[i]) }
+            } else if c == " " || c == "\t" || c == "\n" || ";&|()<>".unicodeScalars.contains(c) {
+                break
+            } else if c == "$" || c == "`" {
+                lose("after a here-document delimiter with an expansion in it, which this check does not follow")
+                word.unicodeScalars.append(c)
+            } else {
+                word.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        // A delimiter that is a reference, or ends the text, cannot be read.
+        if word.isEmpty || i >= s.count || quote != nil {
+            lose("after a here-document whose delimiter is not literal text")
+        }
+        pending.append(.hereDocument(delimiter: word, expanding: !quoted, stripTabs: stripTabs))
+        atWordStart = false
+        if !commands.isEmpty { commands[commands.count - 1].inWord = false }
+        return i
+    }
+
+    private mutating func startPendingHereDocument() {
+        guard !pending.isEmpty else { return }
+        push(pending.removeFirst())
+    }
+}
+
+extension Reference {
+    /// The reference as a spec writes it: `{{ params.a.b }}`, `{{ task.output }}`.
+    public var written: String {
+        let path: String
+        switch self {
+        case .param(let keys): path = (["params"] + keys).joined(separator: ".")
+        case .output(let output): path = output.task + "." + output.output
+        case .item: path = "item"
+        case .index: path = "index"
+        case .runID: path = "run.id"
+        case .runDate: path = "run.date"
+        }
+        return "{{ \(path) }}"
+    }
+}
