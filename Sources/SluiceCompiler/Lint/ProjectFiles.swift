@@ -1,4 +1,5 @@
 import Foundation
+import SluiceColumnar
 
 /// The files a spec refers to beyond itself: its `params_file`, and the
 /// pipeline specs beside it that a `trigger` may name. Behind a protocol so
@@ -8,17 +9,34 @@ public protocol ProjectFiles: Sendable {
     func read(_ path: String) -> String?
     /// The `*.yaml` / `*.yml` files directly in `directory` (not below it), sorted.
     func yamlFiles(in directory: String) -> [String]
+    /// Why `read(path)` gives nil, as a message naming the path
+    /// (`x.yaml: no such file or directory`); nil when not known.
+    func whyUnreadable(_ path: String) -> String?
 }
 
-/// The real file system.
+extension ProjectFiles {
+    public func whyUnreadable(_ path: String) -> String? { nil }
+}
+
+/// The real file system. Only regular files are read (symlinks to them
+/// followed), opened without blocking: a FIFO or a device is unreadable,
+/// never a hang.
 public struct DiskFiles: ProjectFiles {
     public init() {}
 
     public func read(_ path: String) -> String? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        guard let bytes = try? RegularFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func whyUnreadable(_ path: String) -> String? {
+        do throws(FileSystemError) {
+            let opened = try RegularFile.openForReading(path)
+            close(opened.descriptor)
+            return nil
+        } catch {
+            return "\(path): \(error.reason)"
+        }
     }
 
     public func yamlFiles(in directory: String) -> [String] {
