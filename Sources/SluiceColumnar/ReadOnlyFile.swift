@@ -72,6 +72,8 @@ public enum RegularFile {
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else {
             close(descriptor)
+            // A directory has its own errno text ("is a directory"); the other kinds need words.
+            if kind == S_IFDIR { throw FileSystemError(path: path, action: "read", errno: EISDIR) }
             throw FileSystemError(path: path, action: "read", problem: describe(kind))
         }
         let status = fcntl(descriptor, F_GETFL)
@@ -117,7 +119,6 @@ public enum RegularFile {
 
     static func describe(_ kind: mode_t) -> String {
         switch kind {
-        case S_IFDIR: return "is a directory"
         case S_IFIFO: return "is a FIFO (named pipe), not a regular file"
         case S_IFCHR: return "is a character device, not a regular file"
         case S_IFBLK: return "is a block device, not a regular file"
