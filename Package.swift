@@ -6,6 +6,7 @@
 //   SluiceDiagnostics -> SluiceText
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
+//                      + SluiceColumnar for its one safe file reader (RegularFile)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
 //   SluiceExecutor  -> SluicePlan, SluiceColumnar                  (plan -> a local run)
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceText"]),
         .target(
             name: "SluiceCompiler",
-            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceText", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceText", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
         .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceText"]),
@@ -58,10 +59,10 @@ let package = Package(
             name: "sluice-fuzz",
             dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceSpec", "SluiceColumnar"]
         ),
-        // Helpers several test targets share (a seeded random generator).
+        // Helpers several test targets share (a seeded random generator, the cross-checkers).
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceTextTests", dependencies: ["SluiceText"]),
-        .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics"]),
+        .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
         .testTarget(
@@ -73,6 +74,6 @@ let package = Package(
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -14,14 +14,29 @@ import Darwin
 /// Temporary files orphaned by a killed writer are removed by the next write
 /// to the same target.
 public enum AtomicFile {
+    /// What a write does when its target exists and is not a regular file.
+    public enum SpecialTarget: Sendable {
+        /// Replace it like any file. For the records Sluice owns: a symlink
+        /// or FIFO planted there is replaced, never followed or written into.
+        case replace
+        /// Write into it, never replace it: for a path a user named (`-o
+        /// FILE`). A device, FIFO or socket is opened and written (no
+        /// temporary file, no rename: replacing `/dev/null` would break the
+        /// whole machine); a symlink stays a symlink and its target gets the
+        /// content, atomically when the target is a regular file.
+        case writeThrough
+    }
+
     /// Streams content into `path`. The file is committed only if `body`
-    /// returns normally; if it throws, nothing at `path` changes.
+    /// returns normally; if it throws, nothing at `path` changes (written
+    /// through a special target, what was already written stays written).
     @discardableResult
     public static func withWriter<Result>(
         to path: String,
+        specialTarget: SpecialTarget = .replace,
         _ body: (AtomicFileWriter) throws -> Result
     ) throws -> Result {
-        let writer = try AtomicFileWriter(target: path)
+        let writer = try AtomicFileWriter(target: path, specialTarget: specialTarget)
         do {
             let result = try body(writer)
             try writer.commit()
@@ -32,8 +47,8 @@ public enum AtomicFile {
         }
     }
 
-    public static func write(_ bytes: some Sequence<UInt8>, to path: String) throws {
-        try withWriter(to: path) { writer in
+    public static func write(_ bytes: some Sequence<UInt8>, to path: String, specialTarget: SpecialTarget = .replace) throws {
+        try withWriter(to: path, specialTarget: specialTarget) { writer in
             let wroteContiguously: Void? = try bytes.withContiguousStorageIfAvailable {
                 try writer.write(UnsafeRawBufferPointer($0))
             }
@@ -41,34 +56,84 @@ public enum AtomicFile {
         }
     }
 
-    public static func write(_ data: Data, to path: String) throws {
-        try withWriter(to: path) { try $0.write(data) }
+    public static func write(_ data: Data, to path: String, specialTarget: SpecialTarget = .replace) throws {
+        try withWriter(to: path, specialTarget: specialTarget) { try $0.write(data) }
     }
 
-    public static func write(_ text: String, to path: String) throws {
-        try withWriter(to: path) { try $0.write(text) }
+    public static func write(_ text: String, to path: String, specialTarget: SpecialTarget = .replace) throws {
+        try withWriter(to: path, specialTarget: specialTarget) { try $0.write(text) }
     }
 }
 
-/// The open temporary file behind `AtomicFile.withWriter`. Writes are
-/// buffered; nothing is visible at the target until the closure returns.
+/// The open temporary file behind `AtomicFile.withWriter` (or, for a target
+/// written through, the target itself). Writes are buffered; nothing is
+/// visible at a replaced target until the closure returns.
 public final class AtomicFileWriter: ByteSink {
-    /// The path that will be replaced on commit.
+    /// The path the caller named.
     public let targetPath: String
-    /// The temporary file being written, beside the target.
+    /// The file being written: a temporary file beside the file it will
+    /// replace, or the target itself when it is written through.
     public let temporaryPath: String
     public private(set) var bytesWritten = 0
 
+    /// What the rename replaces: the target, or the regular file a symlinked target points to.
+    private let replacedPath: String
+    /// A special target opened and written in place: no rename, nothing to unlink.
+    private let writesThrough: Bool
     private var descriptor: Int32
     private var buffer: [UInt8] = []
     private static let bufferCapacity = 1 << 20
 
-    init(target: String) throws {
+    init(target: String, specialTarget: AtomicFile.SpecialTarget = .replace) throws {
         targetPath = target
-        let location = TemporaryFileLocation(target: target)
+        var replaced = target
+        if specialTarget == .writeThrough {
+            switch Self.existingKind(of: target) {
+            case .regularOrMissing:
+                break
+            case .symlinkToRegularFile(let resolved):
+                replaced = resolved
+            case .special:
+                let opened = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+                guard opened >= 0 else { throw FileSystemError(path: target, action: "open", errno: errno) }
+                descriptor = opened
+                temporaryPath = target
+                replacedPath = target
+                writesThrough = true
+                return
+            }
+        }
+        replacedPath = replaced
+        writesThrough = false
+        let location = TemporaryFileLocation(target: replaced)
         location.removeOrphans()
-        (descriptor, temporaryPath) = try location.createLockedFile()
+        let created = try location.createLockedFile()
+        (descriptor, temporaryPath) = (created.descriptor, created.path)
         buffer.reserveCapacity(Self.bufferCapacity)
+    }
+
+    private enum ExistingKind {
+        case regularOrMissing
+        case symlinkToRegularFile(String)
+        /// A device, FIFO, socket, directory, or a symlink to one (or dangling).
+        case special
+    }
+
+    private static func existingKind(of target: String) -> ExistingKind {
+        var info = stat()
+        guard lstat(target, &info) == 0 else { return .regularOrMissing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return .regularOrMissing
+        case S_IFLNK:
+            guard let resolved = realpath(target, nil) else { return .special }
+            defer { free(resolved) }
+            var pointed = stat()
+            guard stat(resolved, &pointed) == 0, (pointed.st_mode & S_IFMT) == S_IFREG else { return .special }
+            return .symlinkToRegularFile(String(cString: resolved))
+        default:
+            return .special
+        }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -82,15 +147,22 @@ public final class AtomicFileWriter: ByteSink {
         }
     }
 
-    /// fsync, rename over the target, fsync the directory.
+    /// fsync, rename over the target, fsync the directory. Written through:
+    /// the last bytes, then close (a device or FIFO has nothing to sync).
     func commit() throws {
         try flush()
+        if writesThrough {
+            let closing = descriptor
+            descriptor = -1
+            guard close(closing) == 0 else { throw failure("close", targetPath) }
+            return
+        }
         guard fsync(descriptor) == 0 else { throw failure("flush to disk", temporaryPath) }
         let closing = descriptor
         descriptor = -1
         guard close(closing) == 0 else { throw failure("close", temporaryPath) }
-        guard rename(temporaryPath, targetPath) == 0 else { throw failure("replace", targetPath) }
-        try TemporaryFileLocation.syncDirectory(of: targetPath)
+        guard rename(temporaryPath, replacedPath) == 0 else { throw failure("replace", replacedPath) }
+        try TemporaryFileLocation.syncDirectory(of: replacedPath)
     }
 
     /// Closes and removes the temporary file; the target is left as it was.
@@ -99,7 +171,7 @@ public final class AtomicFileWriter: ByteSink {
             close(descriptor)
             descriptor = -1
         }
-        unlink(temporaryPath)
+        if !writesThrough { unlink(temporaryPath) }
     }
 
     private func flush() throws {

@@ -10,15 +10,15 @@ protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
-/// Reads a file front to back with `read(2)`.
+/// Reads a regular file front to back with `read(2)`.
 final class FileByteSource: ByteSource {
     let path: String
     private let descriptor: Int32
 
-    init(path: String) throws {
+    /// `followingSymlinks: false` for a path a task wrote (a staging file).
+    init(path: String, followingSymlinks: Bool = true) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemError(path: path, action: "open", errno: errno) }
+        descriptor = try RegularFile.openForReading(path, followingSymlinks: followingSymlinks).descriptor
     }
 
     deinit {

@@ -10,17 +10,36 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
     public let path: String
     /// What was attempted, as a verb phrase: "write", "create a temporary file for".
     public let action: String
+    /// 0 when the failure is not the system's (`problem` then says what it is).
     public let errno: Int32
+    /// What is wrong when no `errno` says it, e.g. "is a FIFO (named pipe), not a regular file".
+    public let problem: String?
 
     public init(path: String, action: String, errno: Int32) {
         self.path = path
         self.action = action
         self.errno = errno
+        problem = nil
+    }
+
+    public init(path: String, action: String, problem: String) {
+        self.path = path
+        self.action = action
+        errno = 0
+        self.problem = problem
+    }
+
+    /// The same failure under another name for the file, such as the
+    /// `$SLUICE_OUTPUTS` a task knows instead of the staging path behind it.
+    public func naming(_ path: String) -> FileSystemError {
+        if let problem { return FileSystemError(path: path, action: action, problem: problem) }
+        return FileSystemError(path: path, action: action, errno: errno)
     }
 
     /// The C library's text for `errno` ("no space left on device"), lowercased
-    /// to fit the project's message style.
+    /// to fit the project's message style, or the `problem`.
     public var reason: String {
+        if let problem { return problem }
         guard let text = strerror(errno) else { return "error \(errno)" }
         let message = String(cString: text)
         guard let first = message.first else { return message }

@@ -16,18 +16,20 @@ public enum TableIngest {
         }
     }
 
-    /// Reads `inputPath` and atomically writes the Arrow file `outputPath`.
-    /// Returns the number of rows written.
+    /// Reads `inputPath` (a regular file; with `followingSymlinks: false`
+    /// not a symlink either) and atomically writes the Arrow file
+    /// `outputPath`. Returns the number of rows written.
     @discardableResult
     public static func ingest(
         from inputPath: String,
         format: InputFormat? = nil,
         schema: TableSchema,
         to outputPath: String,
-        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch,
+        followingSymlinks: Bool = true
     ) throws -> Int {
         try checkSchema(schema)
-        let source = try FileByteSource(path: inputPath)
+        let source = try FileByteSource(path: inputPath, followingSymlinks: followingSymlinks)
         return try AtomicFile.withWriter(to: outputPath) { file in
             let writer = try ArrowWriter(sink: file, schema: schema)
             var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: writer)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SluiceColumnar
 import SluicePlan
 
 /// One input of a task instance's cache key. The manifest of a cache entry
@@ -86,11 +87,11 @@ struct CacheKey: Equatable, Sendable {
     static let displayLimit = 200
 }
 
-/// The SHA-256 of a file's content, streamed.
+/// The SHA-256 of a file's content, streamed. Nil for anything but a
+/// regular file: a FIFO would block and `/dev/zero` never ends.
 enum FileDigest {
     static func sha256(path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard let fd = try? RegularFile.openForReading(path).descriptor else { return nil }
         defer { close(fd) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 17)

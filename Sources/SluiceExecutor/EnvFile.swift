@@ -1,5 +1,6 @@
 import Foundation
 import SluiceText
+import SluiceColumnar
 
 /// The plan's `env_file`: `KEY=VALUE` lines, as docker compose and
 /// python-dotenv read them. LF and CRLF line endings and a leading byte order
@@ -14,11 +15,13 @@ enum EnvFile {
     }
 
     static func load(path: String) throws(Failure) -> [(String, String)] {
-        guard FileManager.default.fileExists(atPath: path) else {
+        let data: [UInt8]
+        do throws(FileSystemError) {
+            data = try RegularFile.read(path)
+        } catch where error.errno == ENOENT {
             throw Failure(description: "env_file \(path) does not exist (the plan's env_file is read from the workspace at run time)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(description: "cannot read env_file \(path)")
+        } catch {
+            throw Failure(description: "cannot read env_file \(path): \(error.reason)")
         }
         return try parse(String(decoding: data, as: UTF8.self), name: path)
     }

@@ -74,8 +74,17 @@ struct OutputCollector {
         for output in task.outputs where !output.type.isArtifact { declared[output.name] = output.type }
         if task.branch != nil, declared[OutputsFile.branchOutput] == nil { declared[OutputsFile.branchOutput] = .json }
         let artifacts = Set(task.outputs.filter { $0.type.isArtifact }.map(\.name))
-        let file = RunFiles.readFile(relativePrefix + "outputs", relativeTo: runDirectory)
-        if file != nil { RunFiles.remove(relativePrefix + "outputs", relativeTo: runDirectory) }
+        let file: [UInt8]?
+        do throws(FileSystemError) {
+            // The task wrote this path: a symlink is not followed, a FIFO or device is refused, the size is bounded.
+            file = try RegularFile.read(relativePrefix + "outputs", relativeTo: runDirectory, followingSymlinks: false,
+                                        limit: OutputsFile.sizeLimit)
+            RunFiles.remove(relativePrefix + "outputs", relativeTo: runDirectory)
+        } catch where error.errno == ENOENT {
+            file = nil
+        } catch {
+            throw OutputError(error.naming("$SLUICE_OUTPUTS").description)
+        }
         let text = file.map { String(decoding: $0, as: UTF8.self) } ?? ""
         let values = try OutputsFile.parse(text, declared: declared, artifacts: artifacts, masker: masker)
         if let bytes = file, let offset = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
@@ -109,7 +118,8 @@ struct OutputCollector {
         }
         let target = place.pinned(name + ".arrow")
         do {
-            try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target)
+            try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target,
+                                   followingSymlinks: false)
         } catch {
             // Cells and header names are masked before the message quotes and shortens them.
             let described = (error as? IngestError)?.description(redacting: { masker.mask($0) }) ?? String(describing: error)
@@ -120,9 +130,9 @@ struct OutputCollector {
     }
 
     /// JSON lines start with `{`; a CSV header starts with a column name.
+    /// Anything but a regular file is CSV here: the ingest then refuses it.
     static func sniffFormat(_ path: String) -> TableIngest.InputFormat {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .csv }
+        guard let fd = try? RegularFile.openForReading(path, followingSymlinks: false).descriptor else { return .csv }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = read(fd, &buffer, buffer.count)
@@ -145,9 +155,16 @@ struct OutputCollector {
             target = place.pinned(output.name)
             recorded = place.path + "/" + output.name
         }
+        // Only a regular file is moved into place: a symlink could point anywhere, a FIFO would block its readers.
+        let fd: Int32
+        do throws(FileSystemError) {
+            fd = try RegularFile.openForReading(staged, followingSymlinks: false).descriptor
+        } catch {
+            throw OutputError("file output \"\(output.name)\": \(error.naming(variable))")
+        }
         // Content first, then the rename, then the directory: a reader sees the old file or the whole new one.
-        let fd = open(staged, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        _ = fsync(fd)
+        close(fd)
         guard rename(staged, target) == 0 else {
             throw OutputError("file output \"\(output.name)\": cannot move it to \(recorded): \(SystemCalls.errorText())")
         }

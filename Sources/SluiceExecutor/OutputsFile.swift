@@ -14,6 +14,11 @@ struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
 /// checked against it. A later line for the same name wins, as in GitHub
 /// Actions' `$GITHUB_OUTPUT`.
 enum OutputsFile {
+    /// The most `$SLUICE_OUTPUTS` may hold (docs/executor.md, "Output
+    /// protocol"): it is read whole, and scalar values are small by nature
+    /// (one argument of a downstream command is at most 128 KiB on Linux).
+    static let sizeLimit = 16 << 20
+
     /// The output a branch task writes: one choice, or a JSON list of choices.
     /// In the line form a bare word is the choice itself (`branch=retrain`).
     static let branchOutput = "branch"

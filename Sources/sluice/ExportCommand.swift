@@ -66,7 +66,7 @@ struct ExportAirflowCommand: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             for file in files {
-                try AtomicFile.write(file.contents, to: output + "/" + file.name)
+                try AtomicFile.write(file.contents, to: output + "/" + file.name, specialTarget: .writeThrough)
             }
         } catch {
             throw failUsageOrIO("\(output): \(error)")

@@ -110,7 +110,7 @@ struct GraphCommand: ParsableCommand {
             return
         }
         do {
-            try AtomicFile.write(data, to: output)
+            try AtomicFile.write(data, to: output, specialTarget: .writeThrough)
         } catch {
             throw failUsageOrIO("cannot write \(output): \(error)")
         }

@@ -37,7 +37,7 @@ struct PlanCommand: ParsableCommand {
             return
         }
         do {
-            try AtomicFile.write(text, to: output)
+            try AtomicFile.write(text, to: output, specialTarget: .writeThrough)
         } catch {
             throw failUsageOrIO("\(output): \(error)")
         }

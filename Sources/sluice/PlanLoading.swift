@@ -12,7 +12,8 @@ enum PlanLoading {
     /// `--param` exits 2. Warnings print and do not stop.
     static func load(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto) throws -> Plan {
         if path.hasSuffix(".json") {
-            guard let text = DiskFiles().read(path) else { throw failUsageOrIO("\(path): cannot be read") }
+            let files = DiskFiles()
+            guard let text = files.read(path) else { throw failUsageOrIO(files.whyUnreadable(path) ?? "\(path): cannot be read") }
             do {
                 let plan = try Plan(jsonText: text)
                 // Ids become file names and environment variables: a hand-edited one must not be a path.

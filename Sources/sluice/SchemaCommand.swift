@@ -36,7 +36,7 @@ struct SchemaCommand: ParsableCommand {
         }
         do {
             // Atomic, so an editor watching the file never reads half a schema.
-            try AtomicFile.write(text, to: output)
+            try AtomicFile.write(text, to: output, specialTarget: .writeThrough)
         } catch {
             throw failUsageOrIO("cannot write \(output): \(error)")
         }

@@ -15,7 +15,7 @@ import Testing
 
             """
     }
-    spec += "  join:\n    needs: [t0, t1, t2, t3, t4, t5]\n    run: echo \"n={{ t5.rows }}\" > /dev/null\n"
+    spec += "  join:\n    needs: [t0, t1, t2, t3, t4, t5]\n    run: echo \"n={{ t5.rows }}\" > join.txt\n"
     try workspace.write("twins.yaml", spec)
     let one = try workspace.start("twins.yaml"), two = try workspace.start("twins.yaml")
     one.waitUntilExit()

@@ -21,7 +21,7 @@ private let chain = """
           rows: "table(x: int64, w: string)"
       last:
         needs: [table]
-        run: echo last >> ran.log; sluice cat {{ table.rows }} --format csv > /dev/null
+        run: echo last >> ran.log; sluice cat {{ table.rows }} --format csv > last.csv
       side:
         run: echo side >> ran.log; echo "word={{ params.b.word }}" >> "$SLUICE_OUTPUTS"
         outputs: { word: string }

@@ -18,13 +18,19 @@ enum CLI {
         var stderr: String
         /// True when the process died of a signal (a trap, a crash).
         var crashed: Bool
+        /// True when the process outlived its `timeout` and was killed: a hang.
+        var timedOut = false
     }
 
-    static func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
-        try execute(binary, arguments, cwd: cwd ?? packageRoot, environment: environment)
+    /// `timeout`: seconds after which the process gets SIGKILL, so a test of
+    /// something that used to hang fails instead of hanging.
+    static func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:],
+                    timeout: TimeInterval? = nil) throws -> Outcome {
+        try execute(binary, arguments, cwd: cwd ?? packageRoot, environment: environment, timeout: timeout)
     }
 
-    static func execute(_ executable: URL, _ arguments: [String], cwd: URL, environment: [String: String] = [:], stdin: Data? = nil) throws -> Outcome {
+    static func execute(_ executable: URL, _ arguments: [String], cwd: URL, environment: [String: String] = [:], stdin: Data? = nil,
+                        timeout: TimeInterval? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -35,16 +41,40 @@ enum CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        let killed = KillSwitch()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if killed.fireUnlessFinished() { kill(pid, SIGKILL) }
+            }
+        }
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         // Read before waiting so a large output cannot fill the pipe and block.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        killed.finish()
         return Outcome(status: process.terminationStatus,
                        stdout: String(decoding: stdout, as: UTF8.self),
                        stderr: String(decoding: stderr, as: UTF8.self),
-                       crashed: process.terminationReason == .uncaughtSignal)
+                       crashed: process.terminationReason == .uncaughtSignal && !killed.fired,
+                       timedOut: killed.fired)
+    }
+
+    /// Whether the timeout killed the process; never fires after it ended.
+    final class KillSwitch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        private var ended = false
+        var fired: Bool { lock.withLock { value } }
+        func fireUnlessFinished() -> Bool {
+            lock.withLock {
+                if !ended { value = true }
+                return value
+            }
+        }
+        func finish() { lock.withLock { ended = true } }
     }
 
     /// The venv Python with pyarrow and jsonschema (scripts/bootstrap makes it).

@@ -4,8 +4,10 @@ import SluiceTestSupport
 import Testing
 
 /// Cross-checks with an independent implementation: files we write are
-/// verified by shared/arrow/verify_arrow.py (pyarrow, full validation, every
-/// cell compared), and files pyarrow writes are read by our reader. Missing
+/// verified by pyarrow (full validation, every cell compared: with
+/// ../shared/arrow/verify_arrow.py when it is beside the package, else with
+/// the project's scripts/verify-arrow), and files pyarrow writes are read by
+/// our reader. Missing
 /// python or pyarrow fails these tests; it never skips them.
 @Suite(.serialized)
 struct PyArrowInteropTests {

