@@ -26,7 +26,7 @@ import Testing
     /// A hung step fails its case instead of hanging the suite.
     static let stepTimeout: TimeInterval = 30
     static var binary: URL {
-        ProcessInfo.processInfo.environment["SLUICE_BINARY"].map { URL(fileURLWithPath: $0) } ?? CLI.binary
+        ProcessInfo.processInfo.environment["SLUICE_BINARY"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) } ?? CLI.binary
     }
 
     /// One line of a case's `steps`:

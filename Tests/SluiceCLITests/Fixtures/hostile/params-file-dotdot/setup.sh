@@ -3,4 +3,4 @@
 [ "$(dirname "$CANARY")" = "$(dirname "$(pwd -P)")" ] || { echo "canary and workspace are not siblings" >&2; exit 1; }
 printf "token: '%s'\n" "$HOSTILE_SECRET" > "$CANARY/params.yaml"
 sed -i "s|@OUTSIDE@|../$(basename "$CANARY")|" spec.yaml
-grep -q "params_file: \.\./" spec.yaml
+grep -q "params_file: \"\.\./" spec.yaml
