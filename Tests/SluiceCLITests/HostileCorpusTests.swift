@@ -6,21 +6,59 @@ import Testing
 /// canary directory outside it. A case is
 ///
 /// - `spec.yaml`: the pipeline (it may declare `secrets: [HOSTILE_SECRET]`);
+/// - `secret` (optional): the case's own secret, instead of `secret` below;
 /// - `setup.sh` (optional): run with `sh` in the workspace before anything
 ///   else, to plant files (it may add bait to `$CANARY`, which is snapshotted after it);
-/// - `steps` (optional): one `sluice` command line per line, words split on
-///   spaces, `{secret}` replaced by the secret (default: `run spec.yaml`).
+/// - `steps` (optional): one step per line (default: `run spec.yaml`), see `Step`.
 ///
 /// Every step gets `HOSTILE_SECRET` (the secret) and `CANARY` in its
-/// environment. Whatever the steps exit with, no step may crash, no canary may
-/// change, appear or go, and no form of the secret may be found under the
-/// workspace (the spec and setup script aside) or in anything a step printed.
+/// environment. No step may crash or run past `stepTimeout`, a step that says
+/// its exit status must exit with it, no canary may change, appear or go, and
+/// no trace of the secret may be found under the workspace (the spec aside) or
+/// in anything a sluice step printed. `SLUICE_BINARY` names another `sluice`
+/// to run the corpus against (an older build, to see a case fail).
 @Suite struct HostileCorpusTests {
     static let root = CLI.packageRoot.appendingPathComponent("Tests/SluiceCLITests/Fixtures/hostile")
     static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
         .filter { !$0.hasPrefix(".") && $0 != "README.md" }.sorted()
     /// A quote and a backslash make the JSON-escaped form differ from the raw one.
     static let secret = #"h0stile"S3cret\Value-7f3a9c21"#
+    /// A hung step fails its case instead of hanging the suite.
+    static let stepTimeout: TimeInterval = 30
+    static var binary: URL {
+        ProcessInfo.processInfo.environment["SLUICE_BINARY"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) } ?? CLI.binary
+    }
+
+    /// One line of a case's `steps`:
+    /// - `ARGS...`: a `sluice` command line, words split on spaces, `{secret}` replaced by the secret;
+    /// - `exit N: ARGS...`: the same, and it must exit with status N;
+    /// - `ARGS... > PATH`: the same with its standard output going to PATH (`/dev/full`, or a
+    ///   file in the workspace for a later `!` step to check), not captured;
+    /// - `! COMMAND`: a shell command (`sh -c`) in the workspace, the attacker's move between
+    ///   sluice steps (edit a plan, damage a record, check a file); it must exit 0.
+    enum Step {
+        case sluice(arguments: [String], status: Int32?, stdout: String?)
+        case shell(String)
+
+        init(_ line: String, secret: String) {
+            if line.hasPrefix("!") {
+                self = .shell(String(line.dropFirst()))
+                return
+            }
+            var words = line.split(separator: " ").map(String.init)
+            var status: Int32?
+            if words.count >= 2, words[0] == "exit", words[1].hasSuffix(":"), let number = Int32(words[1].dropLast()) {
+                status = number
+                words.removeFirst(2)
+            }
+            var stdout: String?
+            if words.count >= 2, words[words.count - 2] == ">" {
+                stdout = words.removeLast()
+                words.removeLast()
+            }
+            self = .sluice(arguments: words.map { $0.replacingOccurrences(of: "{secret}", with: secret) }, status: status, stdout: stdout)
+        }
+    }
 
     @Test func theCorpusIsThere() {
         #expect(Self.cases.count >= 5, "cases under \(Self.root.path): \(Self.cases)")
@@ -29,12 +67,13 @@ import Testing
     @Test(arguments: cases)
     func hostileCaseLeavesCanariesAndSecretsAlone(_ name: String) throws {
         let folder = Self.root.appendingPathComponent(name)
+        let secret = try Self.secret(of: folder)
         let workspace = try RunWorkspace()
         defer { workspace.cleanUp() }
         let canary = try CLI.temporaryDirectory().resolvingSymlinksInPath()
         defer { try? FileManager.default.removeItem(at: canary) }
         try plantCanaries(canary)
-        let environment = ["HOSTILE_SECRET": Self.secret, "CANARY": canary.path, "SLUICE_KILL_GRACE_MS": "300", "NO_COLOR": "1"]
+        let environment = ["HOSTILE_SECRET": secret, "CANARY": canary.path, "SLUICE_KILL_GRACE_MS": "300", "NO_COLOR": "1"]
         let spec = try String(contentsOf: folder.appendingPathComponent("spec.yaml"), encoding: .utf8)
         try workspace.write("spec.yaml", spec)
         let setup = folder.appendingPathComponent("setup.sh")
@@ -44,27 +83,46 @@ import Testing
         }
         let before = try CanarySnapshot(canary)
         var printed = ""
-        for step in try steps(folder) {
-            let arguments = step.split(separator: " ").map { $0.replacingOccurrences(of: "{secret}", with: Self.secret) }
-            let outcome = try CLI.run(arguments, cwd: workspace.url, environment: environment)
-            #expect(!outcome.crashed, "\(name): sluice \(step) crashed: \(outcome.stderr)")
-            printed += outcome.stdout + outcome.stderr
+        for line in try steps(folder) {
+            switch Step(line, secret: secret) {
+            case let .shell(command):
+                let outcome = try CLI.execute(URL(fileURLWithPath: "/bin/sh"), ["-c", command], cwd: workspace.url,
+                                              environment: environment, timeout: Self.stepTimeout)
+                #expect(outcome.status == 0 && !outcome.crashed, "\(name): `\(line)` failed: \(outcome.stdout)\(outcome.stderr)")
+            case let .sluice(arguments, status, stdoutPath):
+                let destination = try stdoutPath.map { path in
+                    let target = path.hasPrefix("/") ? path : workspace.path + "/" + path
+                    if !FileManager.default.fileExists(atPath: target) { FileManager.default.createFile(atPath: target, contents: nil) }
+                    guard let handle = FileHandle(forWritingAtPath: target) else { throw TestFailure("\(name): cannot open \(target)") }
+                    return handle
+                }
+                let outcome = try CLI.execute(Self.binary, arguments, cwd: workspace.url, environment: environment,
+                                              stdout: destination, timeout: Self.stepTimeout)
+                try destination?.close()
+                #expect(!outcome.crashed, "\(name): sluice \(line) crashed: \(outcome.stderr)")
+                #expect(!outcome.timedOut, "\(name): sluice \(line) still ran after \(Self.stepTimeout) s")
+                if let status {
+                    #expect(outcome.status == status, "\(name): sluice \(line) exited \(outcome.status): \(outcome.stdout)\(outcome.stderr)")
+                }
+                printed += outcome.stdout + outcome.stderr
+            }
         }
         let after = try CanarySnapshot(canary)
         #expect(after.differences(from: before).isEmpty, "\(name): canaries outside the workspace changed: \(after.differences(from: before))")
-        for form in Self.secretForms {
-            #expect(!printed.contains(form), "\(name): the secret (as \(form)) was printed")
-        }
-        for file in secretBearingFiles(workspace.url, excluding: ["spec.yaml"]) {
+        let traces = SecretFormsTests.traces(of: secret)
+        let shown = traces.filter { printed.contains($0) }.sorted()
+        #expect(shown.isEmpty, "\(name): the secret was printed as \(shown.prefix(3))")
+        for file in secretBearingFiles(workspace.url, traces: traces, excluding: ["spec.yaml"]) {
             Issue.record("\(name): the secret is in \(file)")
         }
     }
 
-    /// The raw secret and the forms Sluice could derive from it: JSON-escaped,
-    /// and its first 10 characters in each.
-    static var secretForms: [String] {
-        let escaped = secret.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return [secret, escaped, String(secret.prefix(10)), String(escaped.prefix(11))]
+    /// The case's `secret` file (its last newline dropped), or the corpus's secret.
+    static func secret(of folder: URL) throws -> String {
+        let file = folder.appendingPathComponent("secret")
+        guard FileManager.default.fileExists(atPath: file.path) else { return secret }
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     private func steps(_ folder: URL) throws -> [String] {
@@ -82,9 +140,9 @@ import Testing
         }
     }
 
-    /// Files under the workspace holding any form of the secret (symlinks are not followed).
-    private func secretBearingFiles(_ root: URL, excluding: Set<String>) -> [String] {
-        let forms = Self.secretForms.map { Data($0.utf8) }
+    /// Files under the workspace holding any trace of the secret (symlinks are not followed).
+    private func secretBearingFiles(_ root: URL, traces: Set<String>, excluding: Set<String>) -> [String] {
+        let forms = traces.map { Data($0.utf8) }
         var found: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
         while let relative = walker.nextObject() as? String {

@@ -29,15 +29,16 @@ enum CLI {
         try execute(binary, arguments, cwd: cwd ?? packageRoot, environment: environment, timeout: timeout)
     }
 
+    /// `stdout`: where its standard output goes instead of being captured (e.g. `/dev/full`).
     static func execute(_ executable: URL, _ arguments: [String], cwd: URL, environment: [String: String] = [:], stdin: Data? = nil,
-                        timeout: TimeInterval? = nil) throws -> Outcome {
+                        stdout destination: FileHandle? = nil, timeout: TimeInterval? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = cwd
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
+        process.standardOutput = destination ?? out
         process.standardError = err
         process.standardInput = input
         try process.run()
@@ -51,7 +52,7 @@ enum CLI {
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         // Read before waiting so a large output cannot fill the pipe and block.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stdout = destination == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         killed.finish()
