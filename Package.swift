@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Sluice: a declarative pipeline compiler. One library target per compiler stage;
 // the `sluice` executable only wires them. Dependencies point one way:
-//   SluiceDiagnostics, SluicePlan, SluiceColumnar  (leaves)
+//   SluiceDiagnostics, SluicePlan  (leaves)
+//   SluiceColumnar  -> CLZ4, CZstd                                 (Arrow tables)
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
@@ -31,7 +32,10 @@ let package = Package(
         ),
         .target(name: "SluiceDiagnostics"),
         .target(name: "SluicePlan"),
-        .target(name: "SluiceColumnar"),
+        // Arrow's lz4-frame and zstd body compression, from Debian's libraries.
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "SluiceColumnar", dependencies: ["CLZ4", "CZstd"]),
         .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics"]),
         .target(
             name: "SluiceCompiler",
