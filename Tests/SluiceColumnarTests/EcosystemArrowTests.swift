@@ -1,5 +1,6 @@
 import Foundation
 @testable import SluiceColumnar
+import SluiceTestSupport
 import Testing
 
 /// Arrow files as pyarrow, pandas and polars write them (compressed, with
@@ -57,6 +58,33 @@ struct EcosystemArrowTests {
         let result = try runProcess(binary, ["cat", path, "--format", "json"])
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(writer): \(result.stderr)")
+    }
+
+    /// Damaged compressed bodies, dictionary batches and views are errors,
+    /// never a trap: random byte flips in the fuzz seeds (files as pyarrow,
+    /// pandas and polars write them), each read to the last cell.
+    @Test func flippedBytesInEcosystemFilesNeverCrash() throws {
+        let seeds = PackagePaths.root + "/Tests/SluiceCLITests/Fixtures/fuzz/arrow"
+        let names = try FileManager.default.contentsOfDirectory(atPath: seeds).filter { $0.contains(".arrow") }.sorted()
+        #expect(names.count >= 8, "the arrow seeds have gone missing")
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        var generator = SeededGenerator(seed: 20)
+        var errors = 0
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seeds + "/" + name)))
+            _ = try readRows(seeds + "/" + name)  // the seed itself reads
+            for _ in 0..<300 {
+                var damaged = bytes
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+                let path = directory.file("damaged.arrow")
+                try Data(damaged).write(to: URL(fileURLWithPath: path))
+                do { _ = try readRows(path) } catch is ArrowFormatError { errors += 1 }
+            }
+        }
+        #expect(errors > 0, "no flip was noticed: the test reads nothing")
     }
 
     /// Writes the test files, and checks `sluice cat` output against pyarrow.
