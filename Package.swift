@@ -2,7 +2,8 @@
 // Sluice: a declarative pipeline compiler. One library target per compiler stage;
 // the `sluice` executable only wires them. Dependencies point one way:
 //   SluiceText                                     (leaf: byte-level lines, BOM; everyone may import it)
-//   SluicePlan, SluiceColumnar                     (leaves)
+//   SluicePlan                                     (leaf)
+//   SluiceColumnar  -> CLZ4, CZstd                 (Arrow tables; lz4 and zstd from Debian's libraries)
 //   SluiceDiagnostics -> SluiceText
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
@@ -35,7 +36,10 @@ let package = Package(
         .target(name: "SluiceText"),
         .target(name: "SluiceDiagnostics", dependencies: ["SluiceText"]),
         .target(name: "SluicePlan"),
-        .target(name: "SluiceColumnar"),
+        // Arrow's lz4-frame and zstd body compression, from Debian's libraries.
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "SluiceColumnar", dependencies: ["CLZ4", "CZstd"]),
         .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceText"]),
         .target(
             name: "SluiceCompiler",

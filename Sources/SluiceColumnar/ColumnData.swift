@@ -138,3 +138,30 @@ extension ColumnData {
         count += 1
     }
 }
+
+// MARK: - Copying between columns (dictionary expansion)
+
+extension ColumnData {
+    /// Appends `source`'s value at `row`; both columns have the same type.
+    mutating func append(row: Int, of source: ColumnData) {
+        guard !source.isNull(at: row) else {
+            appendNull()
+            return
+        }
+        switch type {
+        case .int64, .timestamp: appendInt64(source.int64Values[row])
+        case .float64: appendFloat64(source.float64Values[row])
+        case .date: appendInt32(source.int32Values[row])
+        case .bool: appendBool(source.boolValues[row])
+        case .string:
+            markValid()
+            stringBytes.append(contentsOf: source.stringBytes(at: row))
+            stringOffsets.append(Int32(truncatingIfNeeded: stringBytes.count))
+        }
+    }
+
+    /// Appends every value of `other` (a dictionary delta).
+    mutating func append(contentsOf other: ColumnData) {
+        for row in 0..<other.count { append(row: row, of: other) }
+    }
+}

@@ -4,6 +4,8 @@
 //          plan's JSON round trip (SpecTarget.swift)
 //   table  a task's CSV or JSON-lines table through ingest and an Arrow
 //          write/read round trip (TableTarget.swift)
+//   arrow  any bytes through the Arrow reader: compressed bodies, dictionary
+//          batches, view buffers, every accepted type (ArrowTarget.swift)
 //
 // Built two ways by scripts/fuzz:
 // - with `-DFUZZING -sanitize=fuzzer,address`: `main` hands the process to
@@ -11,7 +13,7 @@
 //   inputs; SLUICE_FUZZ_TARGET names the target. (SwiftPM links executables
 //   with their own `main`, so libFuzzer's is not used: its driver is.)
 // - plainly, as every `swift build` does: `main` replays files,
-//   `sluice-fuzz spec|table FILE...`, so a crash the fuzzer found re-runs
+//   `sluice-fuzz spec|table|arrow FILE...`, so a crash the fuzzer found re-runs
 //   without libFuzzer (the regression tests do exactly that).
 #if canImport(Glibc)
 import Glibc
@@ -20,11 +22,13 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case spec
     case table
+    case arrow
 
     func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
         case .spec: fuzzSpec(input)
         case .table: fuzzTable(input)
+        case .arrow: fuzzArrow(input)
         }
     }
 
@@ -75,7 +79,7 @@ enum ReplayInputs {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
-            complain("usage: sluice-fuzz spec|table FILE...")
+            complain("usage: sluice-fuzz spec|table|arrow FILE...")
             exit(2)
         }
         for path in arguments.dropFirst() {
@@ -86,6 +90,7 @@ enum ReplayInputs {
             data.withUnsafeBytes { target.run($0.bindMemory(to: UInt8.self)) }
         }
         if target == .table { unlink(tableScratchPath) }
+        if target == .arrow { unlink(arrowScratchPath) }
     }
 }
 #endif

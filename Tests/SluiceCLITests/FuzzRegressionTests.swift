@@ -12,7 +12,7 @@ import Testing
         CLI.binary.deletingLastPathComponent().appendingPathComponent("sluice-fuzz")
     }
 
-    @Test(arguments: ["spec", "table"])
+    @Test(arguments: ["spec", "table", "arrow"])
     func fixturesReplayCleanly(target: String) throws {
         let directory = Self.fixtures.appendingPathComponent(target)
         let inputs = try FileManager.default.contentsOfDirectory(atPath: directory.path)
