@@ -26,8 +26,9 @@ public struct CatOptions: Sendable {
 /// The logic behind `sluice cat`: reads a table batch by batch and prints
 /// it, so even a huge table prints in constant memory. The file may be Arrow
 /// IPC, CSV or JSON lines, told apart by content as staged task outputs are
-/// (`TableIngest.InputFormat.detect`); CSV and JSON lines get the schema
-/// `TextTableSchema` infers. Parquet is refused.
+/// (`TableIngest.InputFormat.detect`), except that a file named `.arrow`,
+/// `.arrows`, `.feather` or `.ipc` is always read as Arrow; CSV and JSON
+/// lines get the schema `TextTableSchema` infers. Parquet is refused.
 public enum TablePrinter {
     public static func print(path: String, options: CatOptions, to output: TextOutput) throws {
         let reader = try openTable(path)
@@ -41,7 +42,9 @@ public enum TablePrinter {
 
     private static func openTable(_ path: String) throws -> any RecordBatchReader {
         let format = try TableIngest.InputFormat.detect(path: path)
-        if format == .arrow { return try ArrowReader.open(path: path) }
+        // A file named as Arrow that is not: say it is no readable Arrow file rather than print it as CSV.
+        let namedArrow = [".arrow", ".arrows", ".feather", ".ipc"].contains { path.lowercased().hasSuffix($0) }
+        if format == .arrow || namedArrow { return try ArrowReader.open(path: path) }
         return try TextTableReader(path: path, format: format)
     }
 

@@ -137,9 +137,9 @@ func aTableWrittenByALibraryRoundTripsThroughATask(_ writer: RoundTripCase) thro
 @Test func catPrintsCSVAsStringsAndJSONLinesWithTheFirstObjectsTypes() throws {
     let workspace = try RunWorkspace()
     defer { workspace.cleanUp() }
-    // Named .arrow on purpose: the content decides, not the name.
-    try workspace.write("t.arrow", "id,name\n1,ünï\n,\"\"\n")
-    let csv = try CLI.run(["cat", "t.arrow", "--format", "json"], cwd: workspace.url)
+    // Named .txt on purpose: the content decides (a file named .arrow is always read as Arrow).
+    try workspace.write("t.txt", "id,name\n1,ünï\n,\"\"\n")
+    let csv = try CLI.run(["cat", "t.txt", "--format", "json"], cwd: workspace.url)
     #expect(csv.status == 0, "\(csv.stderr)")
     #expect(csv.stdout == "{\"id\":\"1\",\"name\":\"ünï\"}\n{\"id\":null,\"name\":\"\"}\n", "\(csv.stdout)")
     try workspace.write("t.jsonl", "\n{\"n\": 1, \"x\": 1.5, \"ok\": true, \"s\": \"a\"}\n{\"n\": null, \"x\": 2, \"ok\": false, \"s\": null}\n")
@@ -194,4 +194,19 @@ func aTableWrittenByALibraryRoundTripsThroughATask(_ writer: RoundTripCase) thro
     let again = try workspace.run("deps.yaml")
     #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
     #expect(workspace.read("ran.log") == "ran\nran\n", "a change inside the linked directory is a cache miss: \(again.stdout)")
+}
+
+@Test func aStagedArrowTableThatIsASymlinkIsRefused() throws {
+    let python = try CLI.python().path
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("w.py", """
+        import pyarrow as pa, pyarrow.feather, os
+        pyarrow.feather.write_feather(pa.table({"id": [1]}), "elsewhere.arrow", compression="uncompressed")
+        os.symlink(os.path.abspath("elsewhere.arrow"), os.environ["SLUICE_TABLE_T"])
+        """)
+    try workspace.write("tables.yaml", tableSpec("'\(python)' w.py", columns: "id: int64"))
+    let run = try workspace.run("tables.yaml")
+    #expect(run.status != 0)
+    #expect(run.stdout.contains("is a symbolic link (not followed: write the file itself)"), "\(run.stdout)\(run.stderr)")
 }
