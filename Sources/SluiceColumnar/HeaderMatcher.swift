@@ -2,11 +2,12 @@
 /// every missing, unexpected or repeated column.
 struct HeaderMatcher {
     let file: String
-    let line: Int
+    /// Nil for an Arrow file, whose column names have no line.
+    let line: Int?
     let schema: TableSchema
     var row: Int?
 
-    init(file: String, line: Int, schema: TableSchema, row: Int? = nil) {
+    init(file: String, line: Int?, schema: TableSchema, row: Int? = nil) {
         self.file = file
         self.line = line
         self.schema = schema

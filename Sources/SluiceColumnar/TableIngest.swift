@@ -1,18 +1,27 @@
-/// Converts a task's CSV or JSON-lines output into an Arrow file checked
-/// against the declared table schema. Input is streamed in chunks and the
+/// Converts a task's CSV, JSON-lines or Arrow IPC output into Sluice's
+/// canonical Arrow file, checked against the declared table schema. Input is streamed in chunks and the
 /// output in record batches, so memory does not grow with the file. On any
 /// error nothing is written: the output path keeps what it had.
 public enum TableIngest {
-    /// The text formats a task may write a table in.
+    /// The formats a task may write a table in.
     public enum InputFormat: String, Sendable, CaseIterable {
         case csv
         case jsonLines = "jsonl"
+        /// Arrow IPC, file or stream, in whatever the reader accepts.
+        case arrow
 
-        /// `.jsonl`, `.ndjson` and `.json` are JSON lines; anything else is CSV.
+        /// By name: `.jsonl`, `.ndjson` and `.json` are JSON lines, `.arrow`,
+        /// `.feather` and `.ipc` Arrow; anything else is CSV. (Staged task
+        /// outputs are detected by content instead: `detect(path:)`.)
         public init(path: String) {
             let lowered = path.lowercased()
-            let isJSON = [".jsonl", ".ndjson", ".json"].contains { lowered.hasSuffix($0) }
-            self = isJSON ? .jsonLines : .csv
+            if [".jsonl", ".ndjson", ".json"].contains(where: { lowered.hasSuffix($0) }) {
+                self = .jsonLines
+            } else if [".arrow", ".feather", ".ipc"].contains(where: { lowered.hasSuffix($0) }) {
+                self = .arrow
+            } else {
+                self = .csv
+            }
         }
     }
 
@@ -29,11 +38,25 @@ public enum TableIngest {
         followingSymlinks: Bool = true
     ) throws -> Int {
         try checkSchema(schema)
+        let format = format ?? InputFormat(path: inputPath)
+        if format == .arrow {
+            // Batch by batch, as they come: the input's batching is kept.
+            return try AtomicFile.withWriter(to: outputPath) { file in
+                let writer = try ArrowWriter(sink: file, schema: schema)
+                var rows = 0
+                try ArrowIngest(path: inputPath, schema: schema, followingSymlinks: followingSymlinks).run { batch in
+                    try writer.write(batch)
+                    rows += batch.rowCount
+                }
+                try writer.finish()
+                return rows
+            }
+        }
         let source = try FileByteSource(path: inputPath, followingSymlinks: followingSymlinks)
         return try AtomicFile.withWriter(to: outputPath) { file in
             let writer = try ArrowWriter(sink: file, schema: schema)
             var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: writer)
-            try run(source, name: inputPath, format: format ?? InputFormat(path: inputPath), schema: schema, into: &batches)
+            try run(source, name: inputPath, format: format, schema: schema, into: &batches)
             try batches.flush()
             try writer.finish()
             return batches.totalRows
@@ -49,9 +72,10 @@ public enum TableIngest {
         _ body: @escaping (RecordBatch) throws -> Void
     ) throws {
         try checkSchema(schema)
+        let format = format ?? InputFormat(path: inputPath)
+        if format == .arrow { return try ArrowIngest(path: inputPath, schema: schema, followingSymlinks: true).run(body) }
         let source = try FileByteSource(path: inputPath)
-        try collect(source, name: inputPath, format: format ?? InputFormat(path: inputPath),
-                    schema: schema, rowsPerBatch: rowsPerBatch, body)
+        try collect(source, name: inputPath, format: format, schema: schema, rowsPerBatch: rowsPerBatch, body)
     }
 
     /// Parses text held in memory; `name` stands in for the file in errors.
@@ -90,6 +114,7 @@ public enum TableIngest {
         switch format {
         case .csv: try CSVIngest(file: name, schema: schema).run(input: input, into: &batches)
         case .jsonLines: try JSONLinesIngest(file: name, schema: schema).run(input: input, into: &batches)
+        case .arrow: throw ColumnarUsageError("an Arrow table is read from a file (TableIngest.ingest or readBatches), not from memory")
         }
     }
 

@@ -23,17 +23,29 @@ public struct CatOptions: Sendable {
     }
 }
 
-/// The logic behind `sluice cat`: reads an Arrow file batch by batch and
-/// prints it, so even a huge table prints in constant memory.
+/// The logic behind `sluice cat`: reads a table batch by batch and prints
+/// it, so even a huge table prints in constant memory. The file may be Arrow
+/// IPC, CSV or JSON lines, told apart by content as staged task outputs are
+/// (`TableIngest.InputFormat.detect`), except that a file named `.arrow`,
+/// `.arrows`, `.feather` or `.ipc` is always read as Arrow; CSV and JSON
+/// lines get the schema `TextTableSchema` infers. Parquet is refused.
 public enum TablePrinter {
     public static func print(path: String, options: CatOptions, to output: TextOutput) throws {
-        let reader = try ArrowReader.open(path: path)
+        let reader = try openTable(path)
         if options.schemaOnly {
             try output.write(schemaText(reader.schema, format: options.format))
         } else {
             try printRows(reader, options: options, to: output)
         }
         try output.flush()
+    }
+
+    private static func openTable(_ path: String) throws -> any RecordBatchReader {
+        let format = try TableIngest.InputFormat.detect(path: path)
+        // A file named as Arrow that is not: say it is no readable Arrow file rather than print it as CSV.
+        let namedArrow = [".arrow", ".arrows", ".feather", ".ipc"].contains { path.lowercased().hasSuffix($0) }
+        if format == .arrow || namedArrow { return try ArrowReader.open(path: path) }
+        return try TextTableReader(path: path, format: format)
     }
 
     static func schemaText(_ schema: TableSchema, format: CatFormat) -> String {
@@ -117,4 +129,22 @@ final class JSONRowSink: RowSink {
     }
 
     func end(rowsPrinted: Int, cutShort: Bool) throws {}
+}
+
+/// A CSV or JSON-lines file read through ingest with an inferred schema.
+/// Ingest pushes batches; this keeps the ones not printed yet, which with
+/// `readBatches`' push model means the whole file's batches (cat of a text
+/// file is for looking at it; a large one belongs in a task).
+final class TextTableReader: RecordBatchReader {
+    let schema: TableSchema
+    private var pending: [RecordBatch] = []
+
+    init(path: String, format: TableIngest.InputFormat) throws {
+        schema = try TextTableSchema.infer(path: path, format: format)
+        var batches: [RecordBatch] = []
+        try TableIngest.readBatches(from: path, format: format, schema: schema) { batches.append($0) }
+        pending = batches.reversed()
+    }
+
+    func nextBatch() throws -> RecordBatch? { pending.popLast() }
 }

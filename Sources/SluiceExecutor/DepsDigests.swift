@@ -35,7 +35,8 @@ final class DepsDigests {
         if let known = thisRun[absolute] { return known }
         var info = stat()
         let result: String
-        if lstat(absolute, &info) != 0 && stat(absolute, &info) != 0 {
+        // Follow a symlink (a dep may be a linked directory, as the examples' scripts/sluice_task); lstat only tells a dangling one.
+        if stat(absolute, &info) != 0 && lstat(absolute, &info) != 0 {
             result = "missing"
         } else if (info.st_mode & S_IFMT) == S_IFDIR {
             result = directoryDigest(absolute)
@@ -47,11 +48,13 @@ final class DepsDigests {
     }
 
     private func directoryDigest(_ path: String) -> String {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return "unreadable" }
+        // Foundation does not descend into a symlinked root: walk where it leads (file names stay relative).
+        let root = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return "unreadable" }
         var lines: [String] = []
         while let relative = walker.nextObject() as? String {
             var info = stat()
-            let full = path + "/" + relative
+            let full = root + "/" + relative
             guard stat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             lines.append(relative + "\u{0}" + fileDigest(full))
         }

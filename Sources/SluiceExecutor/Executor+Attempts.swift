@@ -165,6 +165,8 @@ extension Executor {
         environment.append("SLUICE_MAP_INDEX=" + (ref.mapIndex.map(String.init) ?? ""))
         environment.append("SLUICE_TRY=\(attempt)")
         environment.append("SLUICE_WORKSPACE=" + workspace)
+        // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
+        if let item = context.item { environment.append("SLUICE_ITEM=" + item.compact()) }
         for (name, value) in OutputCollector.stagingVariables(task, prefix: prefix) { environment.append(name + "=" + value) }
         // `logs/NAME` as journaled; opened in the logs directory the executor holds.
         return ProcessRequest(command: command, environment: environment, workingDirectory: workspace,

@@ -118,7 +118,7 @@ struct OutputCollector {
         }
         let target = place.pinned(name + ".arrow")
         do {
-            try TableIngest.ingest(from: staged, format: Self.sniffFormat(staged), schema: TableSchema(columns: schemaColumns), to: target,
+            try TableIngest.ingest(from: staged, format: .detect(path: staged, followingSymlinks: false), schema: TableSchema(columns: schemaColumns), to: target,
                                    followingSymlinks: false)
         } catch {
             // Cells and header names are masked before the message quotes and shortens them.
@@ -127,20 +127,6 @@ struct OutputCollector {
             throw OutputError("table output \"\(name)\": \(message)")
         }
         return place.path + "/" + name + ".arrow"
-    }
-
-    /// JSON lines start with `{`; a CSV header starts with a column name.
-    /// Anything but a regular file is CSV here: the ingest then refuses it.
-    static func sniffFormat(_ path: String) -> TableIngest.InputFormat {
-        guard let fd = try? RegularFile.openForReading(path, followingSymlinks: false).descriptor else { return .csv }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return .csv }
-        var i = 0
-        if n >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { i = 3 }
-        while i < n, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[i]) { i += 1 }
-        return i < n && buffer[i] == UInt8(ascii: "{") ? .jsonLines : .csv
     }
 
     private func placeFile(_ output: PlanOutput, in place: RecordDirectory) throws(OutputError) -> String {

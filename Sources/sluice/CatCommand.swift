@@ -2,19 +2,22 @@ import ArgumentParser
 import Foundation
 import SluiceColumnar
 
-/// `sluice cat FILE.arrow`: print an Arrow IPC file. Wiring only; the
+/// `sluice cat FILE`: print an Arrow IPC, CSV or JSON-lines table. Wiring only; the
 /// printing lives in `SluiceColumnar.TablePrinter`.
 struct CatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cat",
-        abstract: "Print an Arrow IPC table.",
+        abstract: "Print a table (Arrow IPC, CSV or JSON lines).",
         discussion: """
             Prints an aligned table on a terminal and CSV when piped. \
-            `--format csv` output re-ingests to an identical Arrow file.
+            `--format csv` output re-ingests to an identical Arrow file. \
+            The format is told by content: Arrow IPC (file or stream), JSON lines \
+            (first byte `{`; types from the first object), else CSV (every column a string). \
+            Parquet is refused.
             """
     )
 
-    @Argument(help: "An Arrow IPC file (.arrow, Feather V2) or stream.")
+    @Argument(help: "An Arrow IPC file (.arrow, Feather V2) or stream, a CSV file or a JSON-lines file.")
     var file: String
 
     @Option(help: "table, csv or json (JSON lines). Default: table on a terminal, csv otherwise.")

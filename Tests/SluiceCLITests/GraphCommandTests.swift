@@ -162,6 +162,10 @@ struct GraphCommandRunTests {
         // The scripts its `deps` name, or lint (run by graph) warns `missing-deps` on stderr.
         try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("pipelines/scripts"),
                                          to: dir.appendingPathComponent("scripts"))
+        // scripts/sluice_task links to Sources/python: the copy carries the package itself.
+        let package = dir.appendingPathComponent("scripts/sluice_task")
+        try FileManager.default.removeItem(at: package)
+        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("Sources/python/sluice_task"), to: package)
         try journal(dir, "20261121T060000Z-aaaa", """
             {"event":"run_started","run_id":"20261121T060000Z-aaaa","pipeline":"ohlcv_ingest","time":"2026-11-21T06:00:00Z","parent_run_id":null}
             {"event":"task","task":"fetch_ohlcv","map_index":null,"try":1,"state":"cached","time":"2026-11-21T06:00:01Z"}

@@ -215,6 +215,10 @@ private func ranSinceLast(_ workspace: RunWorkspace) -> [String] {
     for item in ["demand_forecast.yaml", "params", "scripts"] {
         try FileManager.default.copyItem(at: examples.appendingPathComponent(item), to: workspace.url.appendingPathComponent(item))
     }
+    // scripts/sluice_task links to the package in Sources/python: a copied workspace carries the package itself.
+    let package = workspace.url.appendingPathComponent("scripts/sluice_task")
+    try FileManager.default.removeItem(at: package)
+    try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("Sources/python/sluice_task"), to: package)
     let first = try workspace.run("demand_forecast.yaml")
     #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
     let all: Set<String> = ["ingest", "prepare_clean", "validate_clean", "train_backtest_select", "register_champion", "forecast_publish"]

@@ -10,7 +10,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
-from sluice_io import fail, log, parse_ts, write_table
+from sluice_task import fail, log, parse_ts, write_table
 
 BASE_MW = {"north": 5200.0, "south": 3800.0, "coast": 2600.0}
 

@@ -5,7 +5,7 @@ import statistics
 from collections import defaultdict
 from datetime import timedelta
 
-from sluice_io import fail, log, parse_ts, read_table, set_output, to_float, write_table
+from sluice_task import fail, log, parse_ts, read_table, set_output, to_float, write_table
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -20,7 +20,7 @@ def main() -> None:
 
     by_region: dict[str, dict] = defaultdict(dict)
     duplicates = 0
-    for i, row in enumerate(read_table(args.raw), start=2):
+    for i, row in enumerate(read_table(args.raw, as_="rows"), start=2):
         try:
             ts, mw = parse_ts(row["ts"]), to_float(row["load_mw"])
         except (KeyError, ValueError) as exc:

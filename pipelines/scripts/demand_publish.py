@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from forecast_models import MODELS
-from sluice_io import fail, log, parse_ts, read_table, set_output, to_float, write_table
+from sluice_task import fail, log, parse_ts, read_table, set_output, to_float, write_table
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
         fail(f"--horizon-hours must be between 1 and 336 (got {args.horizon_hours})")
 
     series = defaultdict(list)
-    for row in read_table(args.clean):
+    for row in read_table(args.clean, as_="rows"):
         if row["region"] in args.regions:
             series[row["region"]].append((parse_ts(row["ts"]), to_float(row["load_mw"])))
 

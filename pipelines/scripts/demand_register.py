@@ -8,7 +8,7 @@ import argparse
 import hashlib
 import json
 
-from sluice_io import fail, file_output_path, log, set_output
+from sluice_task import fail, file_output_path, log, set_output
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import argparse
 from collections import defaultdict
 
 from forecast_models import MODELS, SEASON, rmse
-from sluice_io import fail, log, parse_ts, read_table, set_output, to_float, write_table
+from sluice_task import fail, log, parse_ts, read_table, set_output, to_float, write_table
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
         fail("--folds and --fold-hours must be positive")
 
     series = defaultdict(list)
-    for row in read_table(args.clean):
+    for row in read_table(args.clean, as_="rows"):
         if row["region"] in args.regions:
             series[row["region"]].append((parse_ts(row["ts"]), to_float(row["load_mw"])))
 

@@ -6,7 +6,7 @@ import sys
 from collections import defaultdict
 from datetime import timedelta
 
-from sluice_io import fail, file_output_path, log, parse_ts, read_table, set_output, to_bool, to_float
+from sluice_task import fail, file_output_path, log, parse_ts, read_table, set_output, to_bool, to_float
 
 HOUR = timedelta(hours=1)
 
@@ -22,7 +22,7 @@ def main() -> None:
     ap.add_argument("--spikes-removed", type=int, required=True, help="as reported by prepare_clean")
     args = ap.parse_args()
 
-    rows = read_table(args.clean)
+    rows = read_table(args.clean, as_="rows")
     problems: list[str] = []
     series = defaultdict(list)
     filled_in_table = 0

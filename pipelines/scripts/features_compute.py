@@ -10,7 +10,7 @@ import os
 import random
 from datetime import timedelta
 
-from sluice_io import fail, log, parse_date, write_table
+from sluice_task import fail, log, parse_date, write_table
 
 COLUMNS = ["date", "symbol", "close", "ret_1d", "sma_fast", "sma_slow", "sma_ratio", "vol", "rsi"]
 

@@ -3,7 +3,7 @@
 import argparse
 from collections import defaultdict
 
-from sluice_io import fail, log, read_tables, set_output, to_float, write_table
+from sluice_task import fail, log, read_tables, set_output, to_float, write_table
 
 COLUMNS = ["date", "symbol", "ret_1d", "sma_ratio", "vol", "rsi", "momentum_rank", "vol_rank"]
 
@@ -16,7 +16,7 @@ def main() -> None:
 
     by_date = defaultdict(list)
     symbols = set()
-    for r in read_tables(args.features):
+    for r in read_tables(args.features, as_="rows"):
         by_date[r["date"]].append(r)
         symbols.add(r["symbol"])
     if not by_date:

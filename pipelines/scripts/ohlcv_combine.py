@@ -6,7 +6,7 @@ params.tickers): one table path and one row count per ticker.
 
 import argparse
 
-from sluice_io import fail, log, read_table, write_table
+from sluice_task import fail, log, read_table, write_table
 
 COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume"]
 
@@ -23,7 +23,7 @@ def main() -> None:
 
     combined, problems = [], []
     for ticker, path, expected in zip(args.tickers, args.bars, args.rows):
-        rows = read_table(path)
+        rows = read_table(path, as_="rows")
         if len(rows) != expected:
             problems.append(f"{ticker}: fetch reported {expected} rows, table has {len(rows)}")
         wrong = {r["ticker"] for r in rows} - {ticker}

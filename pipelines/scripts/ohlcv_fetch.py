@@ -12,7 +12,7 @@ import random
 import sys
 from datetime import date, timedelta
 
-from sluice_io import fail, log, parse_date, set_output, try_number, write_table
+from sluice_task import fail, log, parse_date, set_output, try_number, write_table
 
 ANCHOR = date(2024, 1, 1)  # the walk starts here, so a given day's bar never changes
 

@@ -4,7 +4,7 @@ import argparse
 import math
 from collections import defaultdict
 
-from sluice_io import fail, file_output_path, log, read_table, set_output, write_table
+from sluice_task import fail, file_output_path, log, read_table, set_output, write_table
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     args = ap.parse_args()
 
     by_ticker = defaultdict(list)
-    for r in read_table(args.ohlcv):
+    for r in read_table(args.ohlcv, as_="rows"):
         by_ticker[r["ticker"]].append(r)
     if not by_ticker:
         fail("the combined table is empty", code=1)

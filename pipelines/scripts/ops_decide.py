@@ -2,7 +2,7 @@
 
 import argparse
 
-from sluice_io import log, set_output
+from sluice_task import log, set_output
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 import argparse
 import math
 
-from sluice_io import fail, log, read_table, set_output, to_float
+from sluice_task import fail, log, read_table, set_output, to_float
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     args = ap.parse_args()
 
     errors = []
-    for i, r in enumerate(read_table(args.scored), start=2):
+    for i, r in enumerate(read_table(args.scored, as_="rows"), start=2):
         a, p = to_float(r["actual_gwh"]), to_float(r["predicted_gwh"])
         if a is None or p is None:
             fail(f"{args.scored}: row {i} has a null actual or prediction", code=1)

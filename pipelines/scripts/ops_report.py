@@ -2,7 +2,7 @@
 
 import argparse
 
-from sluice_io import file_output_path, log, set_output
+from sluice_task import file_output_path, log, set_output
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import math
 import random
 from datetime import timedelta
 
-from sluice_io import fail, log, parse_date, write_table
+from sluice_task import fail, log, parse_date, write_table
 
 
 def main() -> None:

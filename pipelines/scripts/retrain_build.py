@@ -5,7 +5,7 @@ import math
 import random
 from datetime import timedelta
 
-from sluice_io import fail, log, parse_date, write_table
+from sluice_task import fail, log, parse_date, write_table
 
 COLUMNS = ["date", "target", "lag_1", "lag_7", "weekend", "season_sin", "season_cos"]
 

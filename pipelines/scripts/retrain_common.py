@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sluice_io import to_bool, to_float
+from sluice_task import to_bool, to_float
 
 FEATURES = ["lag_1", "lag_7", "weekend", "season_sin", "season_cos"]
 

@@ -1,7 +1,7 @@
 """decide_promotion: branch to `promote` or `keep_current`."""
 
 from retrain_common import promotion_from_args
-from sluice_io import log, set_output
+from sluice_task import log, set_output
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import json
 import math
 
 from retrain_common import FEATURES, features
-from sluice_io import fail, log, read_table, set_output, to_float
+from sluice_task import fail, log, read_table, set_output, to_float
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     except (OSError, ValueError, KeyError) as exc:
         fail(f"cannot load model {args.model}: {exc}")
 
-    holdout = sorted(read_table(args.training), key=lambda r: r["date"])[-args.holdout_days:]
+    holdout = sorted(read_table(args.training, as_="rows"), key=lambda r: r["date"])[-args.holdout_days:]
     cand_se = curr_se = 0.0
     for r in holdout:
         y = to_float(r["target"])

@@ -1,7 +1,7 @@
 """notify: one summary line for the team, whichever branch ran."""
 
 from retrain_common import promotion_from_args
-from sluice_io import log, set_output
+from sluice_task import log, set_output
 
 
 def main() -> None:

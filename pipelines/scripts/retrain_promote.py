@@ -4,7 +4,7 @@ import argparse
 import hashlib
 import json
 
-from sluice_io import file_output_path, log
+from sluice_task import file_output_path, log
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import argparse
 import json
 
 from retrain_common import FEATURES, features, ridge_fit
-from sluice_io import fail, file_output_path, log, read_table, to_float
+from sluice_task import fail, file_output_path, log, read_table, to_float
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, required=True, help="ridge penalty")
     args = ap.parse_args()
 
-    rows = sorted(read_table(args.training), key=lambda r: r["date"])
+    rows = sorted(read_table(args.training, as_="rows"), key=lambda r: r["date"])
     if len(rows) <= args.holdout_days + 30:
         fail(f"{len(rows)} rows leave too little to train on with a {args.holdout_days}-day holdout")
     train = rows[:-args.holdout_days]
