@@ -26,7 +26,7 @@ private func outputTable(_ workspace: RunWorkspace) throws -> String {
     return try #require(shown.outputs("make")["t"] as? String)
 }
 
-/// The library writers of the acceptance list, and the ones the reader on this branch cannot read yet.
+/// The library writers of the acceptance list (issue 20): each writes the same table as that library does by default or when asked.
 enum RoundTripCase: String, CaseIterable, CustomStringConvertible {
     case pandasFeatherDefault = "pandas_feather_default"
     case pandasUncompressed = "pandas_uncompressed"
@@ -38,15 +38,6 @@ enum RoundTripCase: String, CaseIterable, CustomStringConvertible {
     case pyarrowFile = "pyarrow_file"
 
     var description: String { rawValue }
-
-    /// Compression (lz4, zstd), large_string and string_view: the extended Arrow reader (issue 20 item 1) reads these.
-    /// Once it is merged, each passing case reports "known issue not recorded": remove it here.
-    var waitsForReader: Bool {
-        switch self {
-        case .pyarrowStream, .pyarrowFile: false
-        default: true
-        }
-    }
 }
 
 @Test(arguments: RoundTripCase.allCases)
@@ -55,18 +46,11 @@ func aTableWrittenByALibraryRoundTripsThroughATask(_ writer: RoundTripCase) thro
     let workspace = try RunWorkspace()
     defer { workspace.cleanUp() }
     try workspace.write("tables.yaml", tableSpec("'\(python)' '\(fixtures)/roundtrip.py' write \(writer.rawValue) \"$SLUICE_TABLE_T\""))
-    let check = {
-        let run = try workspace.run("tables.yaml")
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        guard run.status == 0 else { return }
-        let compared = try CLI.execute(URL(fileURLWithPath: python), ["\(fixtures)/roundtrip.py", "check", try outputTable(workspace)], cwd: workspace.url)
-        #expect(compared.status == 0 && compared.stdout == "equal\n", "\(compared.stdout)\(compared.stderr)")
-    }
-    if writer.waitsForReader {
-        try withKnownIssue("waits for the extended Arrow reader (arrowread)") { try check() }
-    } else {
-        try check()
-    }
+    let run = try workspace.run("tables.yaml")
+    #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+    guard run.status == 0 else { return }
+    let compared = try CLI.execute(URL(fileURLWithPath: python), ["\(fixtures)/roundtrip.py", "check", try outputTable(workspace)], cwd: workspace.url)
+    #expect(compared.status == 0 && compared.stdout == "equal\n", "\(compared.stdout)\(compared.stderr)")
 }
 
 @Test func anArrowTableIsCheckedByNameAndStoredInTheDeclaredOrder() throws {
