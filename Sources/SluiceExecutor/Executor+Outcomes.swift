@@ -7,7 +7,7 @@ extension Executor {
 
     /// The process and its group are gone: the attempt judges itself, the run records it.
     func finalize(_ ref: InstanceRef) {
-        guard let state = active.removeValue(forKey: ref), let process = state.process else { return }
+        guard let process = active[ref]?.process, let state = active.removeValue(forKey: ref) else { return }
         if let handle = process.handle { byHandle[handle.id] = nil }
         conclude(ref, state, outcome: process.finish(interrupted: cancelling))
     }
