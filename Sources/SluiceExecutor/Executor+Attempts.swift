@@ -1,34 +1,32 @@
 import Foundation
 import SluicePlan
 
-/// One attempt in flight: a process, or a child run for a trigger task.
+/// One attempt in flight: a command task's process (`AttemptRunner`), or a
+/// child run for a trigger task.
 struct ActiveAttempt {
     var attempt: Int
     var start: Int64
-    var handle: ProcessHandle?
     var log: String?
-    var stagingPrefix: String
-    var relativePrefix = ""
-    var exit: ProcessStatus?
-    /// The timeout fired: SIGTERM went to the group.
-    var timedOut = false
-    /// SIGTERM went to the group (a timeout, stragglers after the leader
-    /// exited, or cancellation); SIGKILL follows after the grace period.
-    var terminating = false
-    var killed = false
-    var lingerDelay: Int64 = 5_000_000
     /// When the process was reaped (the attempt's recorded end).
     var end: Int64?
+    /// A command task's attempt, from its rendered command to its outcome.
+    var process: AttemptRunner?
+    /// The deadline of the loop's pending timer for `process`; a timer at any other time is stale.
+    var wakeAt: Int64?
+    // A trigger task's child run.
     var child: Executor?
     var childOutcome: (RunState, String?)?
+    /// The trigger task's timeout fired: the child run was asked to stop.
+    var timedOut = false
+    var terminating = false
+
+    var exitCode: Int32? { process?.exitCode }
 }
 
 /// A process ready to start, its `running` line journaled but maybe not yet on disk.
 struct PendingStart {
     var ref: InstanceRef
     var state: ActiveAttempt
-    var request: ProcessRequest
-    var timeoutMilliseconds: Int64?
 }
 
 extension Executor {
@@ -65,29 +63,22 @@ extension Executor {
     }
 
     private func startProcess(_ ref: InstanceRef, attempt: Int, task: PlanTask) {
-        let key = key(ref)
-        let logName = RunDirectory.logName(key, attempt: attempt)
-        let prefix = directory.stagingPrefix(key, attempt: attempt)
+        let process = AttemptRunner(AttemptRunner.Setup(task: task, key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
+                                                        environment: taskEnvironment, records: records,
+                                                        killGraceNanoseconds: options.killGraceNanoseconds), clock: clock.clock)
         let start = clock.now()
-        emit(ref, attempt: attempt, state: .running, log: logName, time: start)
-        // The task gets `prefix` (the path it can see); the executor reads through its own staging descriptor.
-        let namePrefix = RunDirectory.stagingNamePrefix(key, attempt: attempt)
-        var state = ActiveAttempt(attempt: attempt, start: start, log: logName, stagingPrefix: records.staging.pinned(namePrefix))
-        state.relativePrefix = namePrefix
+        emit(ref, attempt: attempt, state: .running, log: process.logName, time: start)
+        let state = ActiveAttempt(attempt: attempt, start: start, log: process.logName, process: process)
         if let replaced = records.replacedDirectory() {
             conclude(ref, state, outcome: .failure("\(replaced) is no longer the directory sluice made (a task replaced or moved it): "
                                                    + "the attempt does not start", exitCode: nil, retry: false))
             return
         }
-        let request: ProcessRequest
-        do {
-            request = try processRequest(ref, key: key, attempt: attempt, task: task, logPath: logName, prefix: prefix)
-        } catch {
-            // Rendering is deterministic: a retry would fail the same way.
-            conclude(ref, state, outcome: .failure(error.message, exitCode: nil, retry: false))
+        if let failed = process.prepare(renderContext(ref)) {
+            conclude(ref, state, outcome: failed)
             return
         }
-        pendingStarts.append(PendingStart(ref: ref, state: state, request: request, timeoutMilliseconds: task.timeoutMilliseconds))
+        pendingStarts.append(PendingStart(ref: ref, state: state))
     }
 
     /// Starts the processes `launch` prepared once their `running` lines are
@@ -101,8 +92,7 @@ extension Executor {
         let journaled = journalIsDurable()
         for start in starts {
             guard journaled else {
-                conclude(start.ref, start.state, outcome: .failure("not started: the journal cannot be written", exitCode: nil, retry: false),
-                         interrupted: true)
+                conclude(start.ref, start.state, outcome: .interrupted("not started: the journal cannot be written", exitCode: nil))
                 continue
             }
             spawn(start)
@@ -110,19 +100,14 @@ extension Executor {
     }
 
     private func spawn(_ start: PendingStart) {
-        var state = start.state
-        do {
-            let handle = try runner.start(start.request)
-            state.handle = handle
-            byHandle[handle.id] = start.ref
-        } catch {
-            conclude(start.ref, state, outcome: .failure(error.description, exitCode: nil, retry: true))
+        guard let process = start.state.process else { return }
+        if let failed = process.start(on: runner) {
+            conclude(start.ref, start.state, outcome: failed)
             return
         }
-        active[start.ref] = state
-        if let timeout = start.timeoutMilliseconds, timeout > 0 {
-            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .timeout, ref: start.ref, attempt: state.attempt))
-        }
+        if let handle = process.handle { byHandle[handle.id] = start.ref }
+        active[start.ref] = start.state
+        scheduleWake(start.ref)
     }
 
     /// Waits until everything journaled so far is on disk. When the journal
@@ -141,37 +126,16 @@ extension Executor {
         }
     }
 
-    // Internal, with `context`, for SingleAttempt (sluice task-run): it passes the values it was handed.
-    func processRequest(_ ref: InstanceRef, key: InstanceKey, attempt: Int, task: PlanTask, logPath: String,
-                        prefix: String, context given: RenderContext? = nil) throws(RenderError) -> ProcessRequest {
-        let context = given ?? renderContext(ref)
-        guard let template = task.run else { throw RenderError("task \"\(task.id)\" has no run") }
-        let command = try TemplateRenderer.shellCommand(template, context)
-        var taskEnv: [(String, String)] = []
-        for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
-        var environment = baseEnvironment
-        var path = basePath
-        if !taskEnv.isEmpty {
-            let names = Set(taskEnv.map(\.0))
-            environment.removeAll { entry in entry.split(separator: "=", maxSplits: 1).first.map { names.contains(String($0)) } ?? false }
-            for (name, value) in taskEnv where name != "PATH" { environment.append("\(name)=\(value)") }
-            if let custom = taskEnv.last(where: { $0.0 == "PATH" })?.1 {
-                path = (options.toolDirectory.map { $0 + ":" } ?? "") + custom
-            }
-        }
-        environment.append("PATH=" + path)
-        environment.append("SLUICE_RUN_ID=" + runID)
-        environment.append("SLUICE_TASK=" + task.id)
-        environment.append("SLUICE_MAP_INDEX=" + (ref.mapIndex.map(String.init) ?? ""))
-        environment.append("SLUICE_TRY=\(attempt)")
-        environment.append("SLUICE_WORKSPACE=" + workspace)
-        // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
-        if let item = context.item { environment.append("SLUICE_ITEM=" + item.compact()) }
-        for (name, value) in OutputCollector.stagingVariables(task, prefix: prefix) { environment.append(name + "=" + value) }
-        // `logs/NAME` as journaled; opened in the logs directory the executor holds.
-        return ProcessRequest(command: command, environment: environment, workingDirectory: workspace,
-                              logPath: (logPath as NSString).lastPathComponent, logDirectory: records.logs.fd, masker: masker)
+    /// The environment every task starts from (`TaskEnvironment`): read once, before the run directory exists.
+    func prepareEnvironment() throws(ExecutorError) {
+        taskEnvironment = try TaskEnvironment(plan: plan, workspace: workspace, inheriting: options.environment,
+                                              toolDirectory: options.toolDirectory)
     }
+
+    /// Masks the secrets' values in everything the run records or shows.
+    var masker: SecretMasker { taskEnvironment.masker }
+    /// Secrets the plan names that have no value anywhere.
+    var unsetSecrets: [String] { taskEnvironment.unsetSecrets }
 
     func renderContext(_ ref: InstanceRef) -> RenderContext {
         let item = ref.mapIndex.flatMap { index in items[ref.task].flatMap { index < $0.count ? $0[index] : nil } }
@@ -184,31 +148,38 @@ extension Executor {
     /// Notes an exit. Returns the instance when its whole group is gone (the
     /// caller finalizes it after starting what the freed slot allows).
     func processExited(_ exit: ProcessExit) -> InstanceRef? {
-        guard let ref = byHandle[exit.handle.id], var state = active[ref] else { return nil }
-        state.exit = exit.status
-        if state.killed || !runner.groupAlive(exit.handle) {
-            state.end = clock.now()
-            active[ref] = state
-            scheduler.releaseSlot(ref)
-            return ref
+        guard let ref = byHandle[exit.handle.id], var state = active[ref], let process = state.process else { return nil }
+        guard process.processExited(exit.status) == .ended else {
+            scheduleWake(ref)
+            return nil
         }
+        state.end = clock.now()
         active[ref] = state
-        // The leader is gone but something it started lives on: no process of
-        // a task may outlive it, so the group gets SIGTERM, then SIGKILL.
-        terminate(ref)
-        timers.push(Timer(deadline: clock.mono() + state.lingerDelay, kind: .linger, ref: ref, attempt: state.attempt))
-        return nil
+        scheduler.releaseSlot(ref)
+        return ref
     }
 
-    /// SIGTERM to the attempt's group now, SIGKILL after the grace period.
+    /// SIGTERM to the attempt's group now, SIGKILL after the grace period (a child run: asked to stop).
     func terminate(_ ref: InstanceRef) {
-        guard var state = active[ref], !state.terminating else { return }
+        guard var state = active[ref] else { return }
+        if let process = state.process {
+            process.stop()
+            scheduleWake(ref)
+            return
+        }
+        guard !state.terminating else { return }
         state.terminating = true
         active[ref] = state
-        if let child = state.child { child.cancel(); return }
-        guard let handle = state.handle else { return }
-        runner.signalGroup(handle, SIGTERM)
-        timers.push(Timer(deadline: clock.mono() + options.killGraceNanoseconds, kind: .kill, ref: ref, attempt: state.attempt))
+        state.child?.cancel()
+    }
+
+    /// Keeps one timer of the loop at the attempt's next deadline (its timeout, SIGKILL, another look at its group).
+    func scheduleWake(_ ref: InstanceRef) {
+        guard var state = active[ref], let deadline = state.process?.nextDeadline else { return }
+        if let pending = state.wakeAt, pending <= deadline { return }
+        state.wakeAt = deadline
+        active[ref] = state
+        timers.push(Timer(deadline: deadline, kind: .attempt, ref: ref, attempt: state.attempt))
     }
 
     func fireTimers() {
@@ -227,26 +198,16 @@ extension Executor {
         }
         guard var state = active[timer.ref], state.attempt == timer.attempt else { return }
         switch timer.kind {
-        case .timeout:
-            guard state.exit == nil || state.child != nil, state.childOutcome == nil else { return }
+        case .attempt:
+            guard let process = state.process, state.wakeAt == timer.deadline else { return }
+            state.wakeAt = nil
+            active[timer.ref] = state
+            if process.tick() == .ended { finalize(timer.ref) } else { scheduleWake(timer.ref) }
+        case .childTimeout:
+            guard state.childOutcome == nil else { return }
             state.timedOut = true
             active[timer.ref] = state
             terminate(timer.ref)
-        case .kill:
-            guard let handle = state.handle, !state.killed else { return }
-            state.killed = true
-            active[timer.ref] = state
-            runner.signalGroup(handle, SIGKILL)
-            if state.exit != nil { finalize(timer.ref) }
-        case .linger:
-            guard let handle = state.handle, state.exit != nil else { return }
-            if !runner.groupAlive(handle) {
-                finalize(timer.ref)
-            } else {
-                state.lingerDelay = min(state.lingerDelay * 2, 200_000_000)
-                active[timer.ref] = state
-                timers.push(Timer(deadline: clock.mono() + state.lingerDelay, kind: .linger, ref: timer.ref, attempt: state.attempt))
-            }
         case .retry:
             break
         }

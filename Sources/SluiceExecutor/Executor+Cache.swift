@@ -227,10 +227,7 @@ extension Executor {
     }
 
     /// An instance's outputs in declaration order, a branch task's `branch` last.
-    func orderedOutputs(_ task: PlanTask, _ values: [String: JSON]) -> JSON {
-        .object(task.outputs.map(\.name).compactMap { name in values[name].map { (name, $0) } }
-                + (values[OutputsFile.branchOutput].map { task.output("branch") == nil ? [("branch", $0)] : [] } ?? []))
-    }
+    func orderedOutputs(_ task: PlanTask, _ values: [String: JSON]) -> JSON { OutputCollector.ordered(task, values) }
 
     // MARK: - Publishing
 

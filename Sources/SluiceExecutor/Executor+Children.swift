@@ -108,13 +108,9 @@ extension Executor {
         beginCancel()
         guard !killing else { return }
         killing = true
-        for (ref, var state) in active {
+        for state in active.values {
             if let child = state.child { child.kill(); continue }
-            guard let handle = state.handle, !state.killed else { continue }
-            state.killed = true
-            state.terminating = true
-            active[ref] = state
-            runner.signalGroup(handle, SIGKILL)
+            state.process?.killNow()
         }
     }
 
@@ -131,9 +127,9 @@ extension Executor {
         let task = graph.tasks[ref.task]
         let start = clock.now()
         emit(ref, attempt: attempt, state: .running, time: start)
-        let state = ActiveAttempt(attempt: attempt, start: start, stagingPrefix: "")
+        let state = ActiveAttempt(attempt: attempt, start: start)
         guard journalIsDurable() else {
-            conclude(ref, state, outcome: .failure("not started: the journal cannot be written", exitCode: nil, retry: false), interrupted: true)
+            conclude(ref, state, outcome: .interrupted("not started: the journal cannot be written", exitCode: nil))
             return
         }
         guard let trigger = task.trigger else {
@@ -147,7 +143,7 @@ extension Executor {
         }
         active[ref] = state
         if let timeout = task.timeoutMilliseconds, timeout > 0 {
-            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .timeout, ref: ref, attempt: attempt))
+            timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .childTimeout, ref: ref, attempt: attempt))
         }
         let specPath = trigger.spec.hasPrefix("/") ? trigger.spec : workspace + "/" + trigger.spec
         var childOptions = RunOptions(environment: options.environment, toolDirectory: options.toolDirectory)
@@ -207,12 +203,12 @@ extension Executor {
     private func finishChild(_ ref: InstanceRef) {
         guard let state = active.removeValue(forKey: ref), let (runState, message) = state.childOutcome else { return }
         if cancelling {
-            conclude(ref, state, outcome: .failure(message ?? "interrupted", exitCode: nil, retry: false), interrupted: true)
+            conclude(ref, state, outcome: .interrupted(message ?? AttemptOutcome.interruptedMessage, exitCode: nil))
             return
         }
         if state.timedOut {
-            let limit = Duration.milliseconds(graph.tasks[ref.task].timeoutMilliseconds ?? 0)
-            conclude(ref, state, outcome: .failure("timed out after \(Self.describe(limit)); the child run was interrupted", exitCode: nil, retry: true))
+            let limit = graph.tasks[ref.task].timeoutMilliseconds ?? 0
+            conclude(ref, state, outcome: .failure(AttemptOutcome.childTimedOut(afterMilliseconds: limit), exitCode: nil, retry: true))
             return
         }
         switch runState {

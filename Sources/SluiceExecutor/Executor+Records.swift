@@ -37,28 +37,6 @@ extension Executor {
                                                    taskCount: plan.tasks.count, unsetSecrets: unsetSecrets))
     }
 
-    /// The inherited environment, `env_file` entries the environment does not
-    /// already set (dotenv's rule), and the secrets' values for masking.
-    func prepareEnvironment() throws(ExecutorError) {  // internal: SingleAttempt reuses it
-        var environment = options.environment
-        if let envFile = plan.envFile {
-            let path = envFile.hasPrefix("/") ? envFile : workspace + "/" + envFile
-            let entries: [(String, String)]
-            do { entries = try EnvFile.load(path: path) } catch { throw ExecutorError(error.description) }
-            for (name, value) in entries where environment[name] == nil { environment[name] = value }
-        }
-        var secretValues: [String] = []
-        for name in plan.secrets {
-            if let value = environment[name], !value.isEmpty { secretValues.append(value) } else { unsetSecrets.append(name) }
-        }
-        masker = SecretMasker(values: secretValues)
-        basePath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        if let tools = options.toolDirectory { basePath = tools + ":" + basePath }
-        baseEnvironment = environment.filter { $0.key != "PATH" && !$0.key.hasPrefix("SLUICE_") }
-            .sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)" }
-    }
-
     /// Writes `tasks.arrow`, journals `run_finished` and waits until the journal is on disk.
     func finish() throws(ExecutorError) -> RunResult {
         let state: RunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)

@@ -26,10 +26,8 @@ public final class Executor: @unchecked Sendable {
     var record = RunRecord()
     var runID = ""
     var runDate = ""
-    var masker = SecretMasker(values: [])
-    var baseEnvironment: [String] = []
-    var basePath = ""
-    var unsetSecrets: [String] = []
+    /// What every task's environment starts from, and the secrets' masker (`prepareEnvironment`).
+    var taskEnvironment = TaskEnvironment()
 
     /// Attempts counted per instance (retries add one each).
     var tries: [InstanceRef: Int] = [:]
@@ -74,18 +72,27 @@ public final class Executor: @unchecked Sendable {
         self.plan = plan
         self.options = options
         self.services = services
-        do { graph = try RunGraph(plan) } catch { throw ExecutorError("invalid plan: \(error.message)") }
-        try Self.checkNames(plan)
-        let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
-        guard let resolved = RunFiles.realPath(path) else {
-            throw ExecutorError("the workspace \(plan.workspace) does not exist (plans name it relative to the directory sluice plan ran in)")
-        }
-        workspace = resolved
+        let checked = try Self.checked(plan)
+        graph = checked.graph
+        workspace = checked.workspace
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         maxActive = max(1, options.maxActive ?? plan.maxActiveTasks ?? cores)
         scheduler = Scheduler(graph: graph, maxActive: maxActive)
         clock = RunClock(services.clock)
         forced = try Self.forcedTasks(graph, options.cache)
+    }
+
+    /// The plan's graph and its workspace (real path), once the plan is
+    /// known to be runnable: `sluice run` and `sluice task-run` check it alike.
+    static func checked(_ plan: Plan) throws(ExecutorError) -> (graph: RunGraph, workspace: String) {
+        let graph: RunGraph
+        do { graph = try RunGraph(plan) } catch { throw ExecutorError("invalid plan: \(error.message)") }
+        try checkNames(plan)
+        let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
+        guard let resolved = RunFiles.realPath(path) else {
+            throw ExecutorError("the workspace \(plan.workspace) does not exist (plans name it relative to the directory sluice plan ran in)")
+        }
+        return (graph, resolved)
     }
 
     /// `--force`: every task; `--force-task T`: T and everything downstream of it.
@@ -269,10 +276,11 @@ public final class Executor: @unchecked Sendable {
     }
 }
 
-/// A deadline in the loop: a retry to requeue, a timeout to enforce, a
-/// SIGKILL after the grace period, or another look at a lingering group.
+/// A deadline in the loop: a retry to requeue, a trigger task's timeout, or
+/// an attempt's next deadline (`AttemptRunner.nextDeadline`: its timeout,
+/// SIGKILL after the grace period, another look at a lingering group).
 struct Timer: Comparable, Sendable {
-    enum Kind: Int, Sendable { case retry, timeout, kill, linger }
+    enum Kind: Int, Sendable { case retry, childTimeout, attempt }
     var deadline: Int64
     var kind: Kind
     var ref: InstanceRef

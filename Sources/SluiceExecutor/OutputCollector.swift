@@ -36,6 +36,13 @@ struct OutputCollector {
         return variables
     }
 
+    /// An instance's outputs in declaration order, a branch task's undeclared
+    /// `branch` last: as `outputs.json`, the journal and `task-run` show them.
+    static func ordered(_ task: PlanTask, _ values: [String: JSON]) -> JSON {
+        let branch = values[OutputsFile.branchOutput] != nil && task.output(OutputsFile.branchOutput) == nil ? [OutputsFile.branchOutput] : []
+        return .object((task.outputs.map(\.name) + branch).compactMap { name in values[name].map { (name, $0) } })
+    }
+
     /// The outputs as downstream tasks see them (tables and files as absolute paths).
     func collect() throws(OutputError) -> [String: JSON] {
         var values = try scalarOutputs()
@@ -186,9 +193,7 @@ struct OutputCollector {
     }
 
     private func writeRecord(_ values: [String: JSON], in place: RecordDirectory) throws(OutputError) {
-        let ordered = (task.outputs.map(\.name) + (values[OutputsFile.branchOutput] != nil && task.output(OutputsFile.branchOutput) == nil ? [OutputsFile.branchOutput] : []))
-            .compactMap { name in values[name].map { (name, $0) } }
-        let text = masker.mask(JSON.object(ordered)).pretty()
+        let text = masker.mask(Self.ordered(task, values)).pretty()
         do { try place.writeAtomically(text, to: "outputs.json") } catch { throw OutputError(error.message) }
     }
 }

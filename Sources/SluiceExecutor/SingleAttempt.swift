@@ -89,22 +89,25 @@ public struct SingleAttemptResult: Sendable {
     }
 }
 
-/// One attempt of one task instance, run by the executor's own code:
-/// rendering and shell quoting (`TemplateRenderer`), the environment
-/// (`Executor.prepareEnvironment` and `processRequest`: inherited variables,
-/// `env_file`, `env`, secrets, the tool directory first on PATH, `SLUICE_*`),
-/// the process group, masking pipe and pidfd wait (`PosixProcessRunner`), the
-/// output protocol (`OutputCollector`: typed scalars, tables to Arrow, files
-/// moved) and branch checks (`Executor.applyBranch`). What a local run keeps
-/// in memory comes from the request instead, and nothing is journaled or
+/// One attempt of one task instance, run by the same `AttemptRunner` as
+/// every attempt of `sluice run`: rendering and shell quoting, the
+/// environment (`TaskEnvironment`: inherited variables, `env_file`, secrets,
+/// the tool directory first on PATH; then `env` and `SLUICE_*`), the process
+/// group, its timeout and kill, the output protocol (`OutputCollector`) and
+/// branch checks, and the outcome's wording. What a local run keeps in
+/// memory comes from the request instead, and nothing is journaled or
 /// retried. Records go to `<workspace>/.sluice/airflow/<pipeline>/<run_id>/`
 /// (`logs/`, `outputs/`, `staging/`, laid out as in a run directory).
 public final class SingleAttempt: @unchecked Sendable {
     public let request: SingleAttemptRequest
     /// The records directory of the run, absolute.
     public let directory: String
-    private let executor: Executor
+    private let plan: Plan
+    private let graph: RunGraph
+    /// The workspace as a local run resolves it (symlinks too).
+    private let workspace: String
     private let taskIndex: Int
+    private let upstreamValues: [String: JSON]
     private let lock = NSLock()
     private var cancelled = false
     private var runner: PosixProcessRunner?
@@ -123,14 +126,15 @@ public final class SingleAttempt: @unchecked Sendable {
         }
         guard Self.isDate(request.runDate) else { throw ExecutorError("run date \(SecretMasker.noSecrets.quoted(request.runDate)) is not YYYY-MM-DD") }
         guard request.attempt >= 1 else { throw ExecutorError("the try number must be at least 1, not \(request.attempt)") }
-        var options = RunOptions(environment: request.environment, toolDirectory: request.toolDirectory)
-        options.killGraceNanoseconds = request.killGraceNanoseconds
-        executor = try Executor(plan: plan, options: options, services: RunServices())
-        guard let index = executor.graph.index[request.task] else {
+        let checked = try Executor.checked(plan)
+        graph = checked.graph
+        workspace = checked.workspace
+        self.plan = plan
+        guard let index = graph.index[request.task] else {
             throw ExecutorError("task \"\(request.task)\" is not in pipeline \"\(plan.pipeline)\"")
         }
         taskIndex = index
-        let task = executor.graph.tasks[index]
+        let task = graph.tasks[index]
         if task.kind == .trigger {
             throw ExecutorError("task \"\(task.id)\" is a trigger task: the scheduler starts pipeline \"\(task.trigger?.pipeline ?? "")\" itself (Airflow: TriggerDagRunOperator)")
         }
@@ -141,22 +145,19 @@ public final class SingleAttempt: @unchecked Sendable {
             throw ExecutorError("task \"\(task.id)\" is not a foreach task: it takes no --map-index or --item")
         }
         self.request = request
-        // The workspace as the executor resolved it (symlinks too), as a local run's records use it.
-        directory = executor.workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
-        var checked: [String: JSON] = [:]
+        directory = workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
+        var values: [String: JSON] = [:]
         for reference in task.reads.outputs {
             let key = reference.task + "." + reference.output
             guard let value = request.upstream[key] else { continue }
-            checked[key] = try Self.checkUpstream(value, key: key, reference: reference, graph: executor.graph)
+            values[key] = try Self.checkUpstream(value, key: key, reference: reference, graph: graph)
         }
         let known = Set(task.reads.outputs.map { $0.task + "." + $0.output })
         if let stray = request.upstream.keys.sorted().first(where: { !known.contains($0) }) {
             throw ExecutorError("--upstream names \"\(stray)\", which task \"\(task.id)\" does not read (it reads \(known.sorted().map { "\"\($0)\"" }.joined(separator: ", ").ifEmpty("nothing")))")
         }
-        upstreamValues = checked
+        upstreamValues = values
     }
-
-    private var upstreamValues: [String: JSON]
 
     /// Asks a running attempt to stop: SIGTERM to its process group, SIGKILL
     /// after the grace period; the attempt fails as interrupted. Safe from any thread.
@@ -178,92 +179,58 @@ public final class SingleAttempt: @unchecked Sendable {
     /// as it is written to the attempt's log. Throws only for problems of
     /// sluice itself (records that cannot be written, a missing env_file).
     public func run(log: ((ArraySlice<UInt8>) -> Void)? = nil) throws(ExecutorError) -> SingleAttemptResult {
-        let task = executor.graph.tasks[taskIndex]
-        let ref = InstanceRef(task: taskIndex, mapIndex: request.mapIndex)
-        let key = InstanceKey(task: task.id, mapIndex: request.mapIndex)
-        executor.runID = request.runID
-        executor.runDate = request.runDate
-        try executor.prepareEnvironment()
-        let unset = executor.unsetSecrets
-        func result(_ state: TaskState, outputs: JSON = .object([]), _ message: String? = nil, exitCode: Int32? = nil,
-                    log: String? = nil) -> SingleAttemptResult {
-            SingleAttemptResult(task: task.id, mapIndex: request.mapIndex, state: state, outputs: executor.masker.mask(outputs),
-                                message: message.map { executor.masker.mask($0) }, exitCode: exitCode, log: log, unsetSecrets: unset)
+        let task = graph.tasks[taskIndex]
+        let environment = try TaskEnvironment(plan: plan, workspace: workspace, inheriting: request.environment,
+                                              toolDirectory: request.toolDirectory)
+        // `ran`: the attempt, once its process started (its log and exit code).
+        func result(_ outcome: AttemptOutcome, ran attempt: AttemptRunner? = nil) -> SingleAttemptResult {
+            let masker = environment.masker
+            var result = SingleAttemptResult(task: task.id, mapIndex: request.mapIndex, state: .failed, outputs: .object([]),
+                                             message: outcome.message.map { masker.mask($0) }, exitCode: nil,
+                                             log: attempt.map { directory + "/" + $0.logName },
+                                             unsetSecrets: environment.unsetSecrets)
+            switch outcome {
+            case .success(let values):
+                result.state = .success
+                result.outputs = masker.mask(OutputCollector.ordered(task, values))
+                result.exitCode = attempt?.exitCode
+            case .failure(_, let exitCode, _), .interrupted(_, let exitCode):
+                result.exitCode = exitCode
+            }
+            return result
         }
         // Nothing runs for a task with neither `run` nor `trigger`, as in a local run.
-        if task.kind == .empty { return result(.success) }
+        if task.kind == .empty { return result(.success([:])) }
 
-        let records = try RunRecordDirectories.open(".sluice/airflow/" + executor.plan.pipeline + "/" + request.runID,
-                                                    below: executor.workspace)
-        Self.ignoreRecords(executor.workspace)
-        executor.records = records
-
-        let logName = RunDirectory.logName(key, attempt: request.attempt)
-        let namePrefix = RunDirectory.stagingNamePrefix(key, attempt: request.attempt)
-        let collector = OutputCollector(task: task, key: key, stagingPrefix: records.staging.pinned(namePrefix), relativePrefix: namePrefix,
-                                        runDirectory: records.staging.fd, records: records,
-                                        workspace: executor.workspace, masker: executor.masker)
-        let processRequest: ProcessRequest
-        do {
-            processRequest = try executor.processRequest(ref, key: key, attempt: request.attempt, task: task, logPath: logName,
-                                                         prefix: directory + "/staging/" + namePrefix, context: renderContext())
-        } catch {
-            return result(.failed, error.message)
-        }
+        let records = try RunRecordDirectories.open(".sluice/airflow/" + plan.pipeline + "/" + request.runID, below: workspace)
+        Self.ignoreRecords(workspace)
+        let key = InstanceKey(task: task.id, mapIndex: request.mapIndex)
+        let attempt = AttemptRunner(AttemptRunner.Setup(task: task, key: key, attempt: request.attempt, runID: request.runID,
+                                                        workspace: workspace, environment: environment, records: records,
+                                                        killGraceNanoseconds: request.killGraceNanoseconds), clock: SystemClock())
+        if let failed = attempt.prepare(renderContext()) { return result(failed) }
         let runner: PosixProcessRunner
         do { runner = try PosixProcessRunner() } catch { throw ExecutorError(error.description) }
         lock.lock()
         self.runner = runner
         lock.unlock()
-        let handle: ProcessHandle
-        do { handle = try runner.start(processRequest) } catch { return result(.failed, error.description) }
-        let logPath = directory + "/" + logName
-        let follower = LogFollower(path: records.logs.pinned((logName as NSString).lastPathComponent), sink: log)
-        let ended = watch(handle, runner: runner, timeoutMilliseconds: task.timeoutMilliseconds, follower: follower)
-        runner.release(handle)
+        if let failed = attempt.start(on: runner) { return result(failed) }
+        // The task's output reaches the caller's log as it is written: looked at every 200 ms.
+        let follower = LogFollower(path: records.logs.pinned((attempt.logName as NSString).lastPathComponent), sink: log)
+        let interrupted = attempt.runAlone(pollEvery: 200_000_000) {
+            follower.poll()
+            return isCancelled
+        }
+        let outcome = attempt.finish(interrupted: interrupted)
         follower.drain()
-
-        let exitCode = ended.status.flatMap(Executor.exitCode)
-        if ended.interrupted {
-            collector.removeStaging()
-            return result(.failed, "interrupted", exitCode: exitCode, log: logPath)
-        }
-        if ended.timedOut {
-            collector.removeStaging()
-            let limit = Duration.milliseconds(task.timeoutMilliseconds ?? 0)
-            return result(.failed, "timed out after \(Executor.describe(limit)) (\(ended.killed ? "SIGKILL" : "SIGTERM") to its process group)",
-                          exitCode: exitCode, log: logPath)
-        }
-        switch ended.status {
-        case .exited(0)?:
-            let values: [String: JSON]
-            do { values = try collector.collect() } catch {
-                collector.removeStaging()
-                return result(.failed, error.message, exitCode: 0, log: logPath)
-            }
-            if task.branch != nil, let problem = executor.applyBranch(ref, values) {
-                return result(.failed, problem, exitCode: 0, log: logPath)
-            }
-            let ordered = JSON.object(task.outputs.map(\.name).compactMap { name in values[name].map { (name, $0) } }
-                                      + (values[OutputsFile.branchOutput].map { task.output("branch") == nil ? [("branch", $0)] : [] } ?? []))
-            return result(.success, outputs: ordered, exitCode: 0, log: logPath)
-        case .exited(let code)?:
-            collector.removeStaging()
-            return result(.failed, "exit code \(code)", exitCode: code, log: logPath)
-        case .signaled(let signal)?:
-            collector.removeStaging()
-            return result(.failed, "killed by signal \(signal)\(Executor.signalName(signal).map { " (\($0))" } ?? "")", log: logPath)
-        case nil:
-            collector.removeStaging()
-            return result(.failed, "the process was lost", log: logPath)
-        }
+        return result(outcome, ran: attempt)
     }
 
     /// Values as a local run would have them: the request's instead of the run's memory.
     private func renderContext() -> RenderContext {
-        let graph = executor.graph
+        let graph = graph
         let values = upstreamValues
-        return RenderContext(params: executor.plan.params, runID: request.runID, runDate: request.runDate, item: request.item,
+        return RenderContext(params: plan.params, runID: request.runID, runDate: request.runDate, item: request.item,
                              index: request.mapIndex, output: { reference throws(RenderError) in
             let type = try Self.downstreamType(reference, graph: graph)
             guard let value = values[reference.task + "." + reference.output] else {
@@ -271,72 +238,6 @@ public final class SingleAttempt: @unchecked Sendable {
             }
             return (value, type)
         })
-    }
-
-    // MARK: - Watching the process
-
-    private struct Ended {
-        var status: ProcessStatus?
-        var timedOut = false
-        var killed = false
-        var interrupted = false
-    }
-
-    /// The executor's rules for one attempt, in a straight loop instead of
-    /// its timers: the timeout (while the leader lives) sends SIGTERM to the
-    /// group, SIGKILL follows after the grace period; when the leader exits
-    /// but something it started lives on, the group gets the same, and the
-    /// attempt ends only when no live process of it is left.
-    private func watch(_ handle: ProcessHandle, runner: PosixProcessRunner, timeoutMilliseconds: Int64?,
-                       follower: LogFollower) -> Ended {
-        let clock = SystemClock()
-        let start = clock.monotonicNanoseconds()
-        let deadline = timeoutMilliseconds.flatMap { $0 > 0 ? start + $0 * 1_000_000 : nil }
-        let followEvery: Int64 = 200_000_000
-        var ended = Ended()
-        var terminating = false
-        var killAt: Int64?
-        var lingerAt: Int64?
-        var lingerDelay: Int64 = 5_000_000
-        func terminate(_ now: Int64) {
-            guard !terminating else { return }
-            terminating = true
-            runner.signalGroup(handle, SIGTERM)
-            killAt = now + request.killGraceNanoseconds
-        }
-        while true {
-            var now = clock.monotonicNanoseconds()
-            var wake = now + followEvery
-            if ended.status == nil, !terminating, let deadline { wake = min(wake, deadline) }
-            if let killAt, !ended.killed { wake = min(wake, killAt) }
-            if let lingerAt { wake = min(wake, lingerAt) }
-            for exit in runner.wait(timeoutNanoseconds: max(0, wake - now)) where exit.handle == handle { ended.status = exit.status }
-            follower.poll()
-            now = clock.monotonicNanoseconds()
-            if isCancelled, !ended.interrupted {
-                ended.interrupted = true
-                terminate(now)
-            }
-            if ended.status == nil, !terminating, let deadline, now >= deadline {
-                ended.timedOut = true
-                terminate(now)
-            }
-            if let killAt, !ended.killed, now >= killAt {
-                ended.killed = true
-                runner.signalGroup(handle, SIGKILL)
-                if ended.status != nil { return ended }
-            }
-            guard ended.status != nil else { continue }
-            if ended.killed || !runner.groupAlive(handle) { return ended }
-            if lingerAt == nil {
-                // The leader is gone but its group is not: no process of a task may outlive it.
-                terminate(now)
-                lingerAt = now + lingerDelay
-            } else if let at = lingerAt, now >= at {
-                lingerDelay = min(lingerDelay * 2, 200_000_000)
-                lingerAt = now + lingerDelay
-            }
-        }
     }
 
     // MARK: - Checks

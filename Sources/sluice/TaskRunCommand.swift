@@ -6,8 +6,9 @@ import SluicePlan
 /// `sluice task-run PLAN --task ID ...`: one attempt of one task instance,
 /// for another scheduler (every task of a DAG from `sluice export airflow`
 /// calls it). Wiring only: the attempt is `SluiceExecutor.SingleAttempt`,
-/// the executor's own rendering, environment, process group, timeout and
-/// output protocol.
+/// which runs it through the `AttemptRunner` every attempt of `sluice run`
+/// goes through (rendering, environment, process group, timeout and kill,
+/// output protocol, the outcome's words).
 struct TaskRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task-run",

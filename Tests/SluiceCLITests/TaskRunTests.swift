@@ -154,6 +154,48 @@ struct TaskRunTests {
         #expect(!Self.alive(pid), "the background sleep outlived its task")
     }
 
+    /// `sluice run` and `sluice task-run` run attempts through one `AttemptRunner`:
+    /// the same failing attempt ends with the same words in the run's journal
+    /// and in task-run's line.
+    @Test func runAndTaskRunSayTheSameAboutTheSameFailure() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("same.yaml", """
+            pipeline: same_words
+            tasks:
+              slow:
+                timeout: 1s
+                run: sleep 30
+              quiet:
+                run: "true"
+                outputs:
+                  n: int
+              broken:
+                run: exit 4
+
+            """)
+        #expect(try CLI.run(["plan", "same.yaml", "-o", "same.plan.json"], cwd: workspace.url).status == 0)
+        let local = try workspace.run("same.yaml")
+        #expect(local.status == 1, "\(local.stderr)")
+        let runID = try #require(try workspace.show().runID)
+        let journaled = try workspace.journal(runID, pipeline: "same_words").filter { $0["state"] as? String == "failed" }
+        let expected = [
+            "slow": "timed out after 1s (SIGTERM to its process group)",
+            "quiet": #"the task did not write output "n" to $SLUICE_OUTPUTS"#,
+            "broken": "exit code 4",
+        ]
+        for (task, message) in expected {
+            let inRun = journaled.first { $0["task"] as? String == task }?["message"] as? String
+            let remote = try CLI.run(["task-run", "same.plan.json", "--task", task, "--workspace", workspace.path, "--run-id", "remote1"],
+                                     cwd: workspace.url, environment: ["SLUICE_KILL_GRACE_MS": "300"])
+            let last = remote.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            let line = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any]
+            #expect(remote.status == 1, "\(task): \(remote.stderr)")
+            #expect(inRun == message, "\(task) in sluice run: \(inRun ?? "no message")")
+            #expect(line?["message"] as? String == inRun, "\(task) in task-run: \(last)")
+        }
+    }
+
     /// Running, not a zombie (an init that does not reap would keep the dead process listed).
     static func alive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return kill(pid, 0) == 0 }
