@@ -20,7 +20,7 @@ struct ActiveAttempt {
     /// When the process was reaped (the attempt's recorded end).
     var end: Int64?
     var child: Executor?
-    var childOutcome: (RunState, String?)?
+    var childOutcome: (PipelineRunState, String?)?
 }
 
 /// A process ready to start, its `running` line journaled but maybe not yet on disk.

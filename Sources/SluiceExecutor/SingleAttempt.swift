@@ -142,7 +142,7 @@ public final class SingleAttempt: @unchecked Sendable {
         }
         self.request = request
         // The workspace as the executor resolved it (symlinks too), as a local run's records use it.
-        directory = executor.workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
+        directory = executor.runStore.airflowRunPath(pipeline: plan.pipeline, runID: request.runID)
         var checked: [String: JSON] = [:]
         for reference in task.reads.outputs {
             let key = reference.task + "." + reference.output
@@ -193,9 +193,7 @@ public final class SingleAttempt: @unchecked Sendable {
         // Nothing runs for a task with neither `run` nor `trigger`, as in a local run.
         if task.kind == .empty { return result(.success) }
 
-        let records = try RunRecordDirectories.open(".sluice/airflow/" + executor.plan.pipeline + "/" + request.runID,
-                                                    below: executor.workspace)
-        Self.ignoreRecords(executor.workspace)
+        let records = try executor.runStore.openAirflowRecords(pipeline: executor.plan.pipeline, runID: request.runID)
         executor.records = records
 
         let logName = RunDirectory.logName(key, attempt: request.attempt)
@@ -218,7 +216,7 @@ public final class SingleAttempt: @unchecked Sendable {
         let handle: ProcessHandle
         do { handle = try runner.start(processRequest) } catch { return result(.failed, error.description) }
         let logPath = directory + "/" + logName
-        let follower = LogFollower(path: records.logs.pinned((logName as NSString).lastPathComponent), sink: log)
+        let follower = LogFollower(in: records.logs, name: (logName as NSString).lastPathComponent, sink: log)
         let ended = watch(handle, runner: runner, timeoutMilliseconds: task.timeoutMilliseconds, follower: follower)
         runner.release(handle)
         follower.drain()
@@ -396,27 +394,22 @@ public final class SingleAttempt: @unchecked Sendable {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
         return b.enumerated().allSatisfy { i, c in i == 4 || i == 7 || (c >= 48 && c <= 57) }
     }
-
-    /// Run records are not source: `.sluice/` gets the same `.gitignore` a local run writes.
-    private static func ignoreRecords(_ workspace: String) {
-        let ignore = workspace + "/.sluice/.gitignore"
-        if !FileManager.default.fileExists(atPath: ignore) {
-            try? "# Created by sluice: run records, logs and outputs stay out of version control.\n*\n"
-                .write(toFile: ignore, atomically: true, encoding: .utf8)
-        }
-    }
 }
 
 /// Copies what the task appends to its log (already masked) to a sink as it
 /// arrives, so a remote scheduler's task log shows it while the task runs.
+/// The log is opened from the held `logs/` directory, never through a
+/// symlink the task may have put in its place.
 private final class LogFollower {
-    private let path: String
+    private let logs: RecordDirectory
+    private let name: String
     private let sink: ((ArraySlice<UInt8>) -> Void)?
     private var fd: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 65_536)
 
-    init(path: String, sink: ((ArraySlice<UInt8>) -> Void)?) {
-        self.path = path
+    init(in logs: RecordDirectory, name: String, sink: ((ArraySlice<UInt8>) -> Void)?) {
+        self.logs = logs
+        self.name = name
         self.sink = sink
     }
 
@@ -425,7 +418,7 @@ private final class LogFollower {
     func poll() {
         guard let sink else { return }
         if fd < 0 {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            fd = logs.openFile(name)
             guard fd >= 0 else { return }
         }
         while true {
