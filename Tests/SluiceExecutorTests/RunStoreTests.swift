@@ -100,4 +100,29 @@ import Testing
         #expect(table.names().sorted() == ["outputs.json", "rows.arrow"])
         #expect(records.staging.names().isEmpty)
     }
+
+    /// A memo a task planted as a symlink (to a file it wrote, claiming a
+    /// digest for a `deps` file) is not read: the file is hashed.
+    @Test func aSymlinkedDepsMemoIsNotRead() throws {
+        let workspace = try TemporaryDirectory(), outside = try TemporaryDirectory()
+        defer { workspace.cleanUp(); outside.cleanUp() }
+        let dep = workspace.path + "/input.csv"
+        try Data("a,b\n".utf8).write(to: URL(fileURLWithPath: dep))
+        var info = stat()
+        #expect(stat(dep, &info) == 0)
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let planted = JSON.object([("version", .int(1)), ("files", .object([(dep, .object([
+            ("dev", .int(Int64(bitPattern: UInt64(info.st_dev)))), ("ino", .int(Int64(bitPattern: UInt64(info.st_ino)))),
+            ("size", .int(Int64(info.st_size))), ("mtime_ns", .int(mtime)), ("hashed_ns", .int(mtime + 10_000_000_000)),
+            ("sha256", .string("planted")),
+        ]))]))])
+        try Data(planted.compact().utf8).write(to: URL(fileURLWithPath: outside.path + "/deps.json"))
+        let cache = try RunStore(workspace: workspace.path).openCache(create: true)
+        // The memo as a regular file is trusted (the same content): the check below is about the link.
+        try Data(planted.compact().utf8).write(to: URL(fileURLWithPath: cache.path + "/deps.json"))
+        #expect(DepsDigests(in: cache).digest(dep) == "planted")
+        try FileManager.default.removeItem(atPath: cache.path + "/deps.json")
+        try FileManager.default.createSymbolicLink(atPath: cache.path + "/deps.json", withDestinationPath: outside.path + "/deps.json")
+        #expect(DepsDigests(in: cache).digest(dep) == FileDigest.sha256(path: dep))
+    }
 }
