@@ -5,6 +5,32 @@ import Glibc
 import Darwin
 #endif
 
+/// The one spelling of Sluice's temporary files, `.<name>.sluice-tmp-<pid>-<random>`
+/// beside the file they will become: atomic writes (`AtomicFile`) and the
+/// executor's unsynced writes and copies use it, and `RunStore` sweeps
+/// whatever an interrupted run left by it. Hidden, and never ending in the
+/// target's own extension, so no reader takes one for a record.
+public enum TemporaryFileName {
+    static let marker = ".sluice-tmp-"
+
+    /// The prefix of every temporary file for `name`: `.<name>.sluice-tmp-`.
+    static func prefix(for name: String) -> String { "." + name + marker }
+
+    /// A fresh temporary path beside `target` (same directory, so the final rename never crosses a file system).
+    public static func besides(_ target: String) -> String {
+        let slash = target.lastIndex(of: "/")
+        let directory = slash.map { String(target[..<$0]) + "/" } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        return directory + prefix(for: name) + uniqueSuffix()
+    }
+
+    /// `<pid>-<random>`: the pid tells a sweeper whether the writer still lives.
+    static func uniqueSuffix() -> String { "\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// Whether a file name is one of these temporary files.
+    public static func isTemporary(_ name: String) -> Bool { name.hasPrefix(".") && name.contains(marker) }
+}
+
 /// Where the temporary files for one target live and how they are named:
 /// `.<name>.sluice-tmp-<pid>-<random>` in the target's own directory, so the
 /// final rename never crosses a file system.
@@ -19,13 +45,13 @@ struct TemporaryFileLocation {
     init(target: String) {
         let url = URL(fileURLWithPath: target)
         directory = url.deletingLastPathComponent().path
-        prefix = "." + url.lastPathComponent + ".sluice-tmp-"
+        prefix = TemporaryFileName.prefix(for: url.lastPathComponent)
     }
 
     /// Creates a fresh temporary file, locked for as long as it stays open.
     func createLockedFile() throws -> (descriptor: Int32, path: String) {
         while true {
-            let path = directory + "/" + prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let path = directory + "/" + prefix + TemporaryFileName.uniqueSuffix()
             let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if descriptor < 0 {
                 if errno == EEXIST || errno == EINTR { continue }

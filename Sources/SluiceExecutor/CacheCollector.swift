@@ -29,10 +29,11 @@ public enum CacheCollector {
     }
 
     public static func collect(workspace: String, keep: Int) throws(ExecutorError) -> Report {
-        guard let root = RunFiles.realPath(workspace) else { throw ExecutorError("the workspace \(workspace) does not exist") }
-        let store = CacheStore(workspace: root)
+        guard let runStore = RunStore.at(workspace) else { throw ExecutorError("the workspace \(workspace) does not exist") }
+        let root = runStore.workspace
+        let store = CacheStore(runStore)
         guard RunFiles.exists(store.root) else { return Report() }
-        let cache = try RecordDirectory.open(".sluice/cache", below: root, create: false)
+        let cache = try runStore.openCache(create: false)
         let fd = openat(cache.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot open \(store.lockPath): \(SystemCalls.errorText())") }
         defer { close(fd) }
@@ -40,7 +41,7 @@ public enum CacheCollector {
             throw ExecutorError("a run is using the cache of \(root) (it holds \(store.lockPath)); run sluice cache gc when no run is active")
         }
         var report = Report()
-        let referenced = referencedKeys(root, keep: keep, report: &report)
+        let referenced = referencedKeys(runStore, keep: keep, report: &report)
         for part in ["entries", "packs", "tmp"] where cache.kind(of: part) == S_IFLNK { cache.remove(part) }  // a planted link, not ours
         let entries = try? cache.subdirectory("entries", create: false)
         for shard in (entries?.names() ?? []).sorted() {
@@ -88,15 +89,15 @@ public enum CacheCollector {
     }
 
     /// Keys used by the newest `keep` runs of each pipeline.
-    private static func referencedKeys(_ workspace: String, keep: Int, report: inout Report) -> Set<String> {
+    private static func referencedKeys(_ store: RunStore, keep: Int, report: inout Report) -> Set<String> {
         var keys = Set<String>()
         var perPipeline: [String: Int] = [:]
-        for entry in RunCatalog(workspaces: [workspace]).entries() {
-            let pipeline = entry.directory.pipeline
+        for run in store.runs() {
+            let pipeline = run.pipeline
             guard perPipeline[pipeline, default: 0] < keep else { continue }
             perPipeline[pipeline, default: 0] += 1
             report.runsRead += 1
-            guard let record = try? RunCatalog.load(entry) else { continue }
+            guard let record = try? store.record(of: run) else { continue }
             for instance in record.instances { if let key = instance.cacheKey { keys.insert(key) } }
         }
         report.pipelines = perPipeline.count

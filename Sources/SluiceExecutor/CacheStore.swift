@@ -1,4 +1,5 @@
 import Foundation
+import SluiceColumnar
 import SluicePlan
 import SluiceText
 #if canImport(Glibc)
@@ -116,8 +117,9 @@ struct CacheManifest: Sendable {
     }
 }
 
-/// `<workspace>/.sluice/cache/`: the entries, the cache-wide lock, the
-/// temporary directories entries are built in, and the deps digest memo.
+/// `<workspace>/.sluice/cache/` (`RunStore` places it): the entries, the
+/// cache-wide lock, the temporary directories entries are built in, and the
+/// deps digest memo.
 ///
 /// ```
 /// cache/lock                      runs hold it shared, `sluice cache gc` exclusively
@@ -129,15 +131,15 @@ struct CacheManifest: Sendable {
 /// ```
 final class CacheStore: @unchecked Sendable {
     let root: String
-    private let workspace: String
+    private let store: RunStore
     private var lockFD: Int32 = -1
     /// `cache/`, `entries/` and `tmp/`, opened without following symlinks by
     /// `lockShared()` (a run): its paths then go through them (`RecordDirectory.pinned`).
     private var held: (cache: RecordDirectory, entries: RecordDirectory, temporary: RecordDirectory)?
 
-    init(workspace: String) {
-        self.workspace = workspace
-        root = workspace + "/.sluice/cache"
+    init(_ store: RunStore) {
+        self.store = store
+        root = store.cacheRoot
     }
 
     var entriesRoot: String { held?.entries.pinnedPath ?? root + "/entries" }
@@ -225,7 +227,7 @@ final class CacheStore: @unchecked Sendable {
     /// Held shared for the whole run, so `sluice cache gc` never removes an
     /// entry a run is reading or writing. Waits while a gc holds it.
     func lockShared() throws(ExecutorError) {
-        let cache = try RecordDirectory.open(".sluice/cache", below: workspace, create: true)
+        let cache = try store.openCache(create: true)
         held = (cache, try cache.subdirectory("entries", create: true), try cache.subdirectory("tmp", create: true))
         let fd = openat(cache.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot open \(lockPath): \(SystemCalls.errorText())") }
@@ -234,6 +236,10 @@ final class CacheStore: @unchecked Sendable {
         }
         lockFD = fd
     }
+
+    /// The deps digest memo (`deps.json`), read and written in the held cache
+    /// directory, never through a symlink; nil before `lockShared()`.
+    func depsDigests() -> DepsDigests? { held.map { DepsDigests(in: $0.cache) } }
 
     func unlock() {
         guard lockFD >= 0 else { return }
@@ -379,7 +385,7 @@ enum CacheFiles {
     static func linkOrCopy(_ source: String, to target: String, copy: Bool) -> String? {
         if !copy, link(source, target) == 0 { return nil }
         if !copy, errno == EEXIST { return "cannot link \(source) to \(target): it exists" }
-        let partial = target + ".part-\(getpid())"
+        let partial = TemporaryFileName.besides(target)
         unlink(partial)
         do {
             try FileManager.default.copyItem(atPath: source, toPath: partial)
@@ -421,7 +427,7 @@ enum CacheFiles {
     /// Replaces a file by rename, without fsync: for memos and records that a
     /// crash may lose but must never leave half-written.
     static func writeQuietly(_ text: String, to path: String) {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temporary = TemporaryFileName.besides(path)
         guard writeNew(text, to: temporary), rename(temporary, path) == 0 else { unlink(temporary); return }
     }
 

@@ -21,13 +21,14 @@ final class DepsDigests {
         var digest: String
     }
 
-    private let memoPath: String
+    /// `.sluice/cache`, held open: the memo is read and replaced there, never through a symlink.
+    private let directory: RecordDirectory
     private var loaded = false
     private var memo: [String: Memo] = [:]
     private var thisRun: [String: String] = [:]
     private var dirty = false
 
-    init(cacheRoot: String) { memoPath = cacheRoot + "/deps.json" }
+    init(in cache: RecordDirectory) { directory = cache }
 
     /// The digest of a file (or of a directory's files, recursively), or
     /// `missing` when it does not exist.
@@ -83,7 +84,7 @@ final class DepsDigests {
     private func load() {
         guard !loaded else { return }
         loaded = true
-        guard let bytes = RunFiles.readFile(memoPath), let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)),
+        guard let bytes = directory.read(RunStore.Layout.depsMemo), let json = try? JSON.parse(String(decoding: bytes, as: UTF8.self)),
               json["version"]?.intValue == 1, let files = json["files"]?.objectValue else { return }
         for (path, entry) in files {
             guard let device = entry["dev"]?.intValue, let inode = entry["ino"]?.intValue, let size = entry["size"]?.intValue,
@@ -103,6 +104,7 @@ final class DepsDigests {
                             ("size", .int(m.size)), ("mtime_ns", .int(m.mtime)), ("hashed_ns", .int(m.hashed)),
                             ("sha256", .string(m.digest))]))
         }
-        CacheFiles.writeQuietly(JSON.object([("version", .int(1)), ("files", .object(files))]).compact(), to: memoPath)
+        CacheFiles.writeQuietly(JSON.object([("version", .int(1)), ("files", .object(files))]).compact(),
+                                to: directory.pinned(RunStore.Layout.depsMemo))
     }
 }

@@ -15,7 +15,7 @@ struct ActiveAttempt {
     var wakeAt: Int64?
     // A trigger task's child run.
     var child: Executor?
-    var childOutcome: (RunState, String?)?
+    var childOutcome: (PipelineRunState, String?)?
     /// The trigger task's timeout fired: the child run was asked to stop.
     var timedOut = false
     var terminating = false

@@ -7,7 +7,7 @@ enum MailboxMessage: @unchecked Sendable {
     case kill
     case childStarted(InstanceRef, attempt: Int, executor: Executor)
     case childRunID(InstanceRef, attempt: Int, runID: String, pipeline: String, workspace: String, recorded: JournalAck)
-    case childFinished(InstanceRef, attempt: Int, state: RunState, message: String?)
+    case childFinished(InstanceRef, attempt: Int, state: PipelineRunState, message: String?)
 }
 
 /// The parent's answer to a child run that announced its run id: nil once
@@ -177,7 +177,7 @@ extension Executor {
 
     private static func runChild(specPath: String, expected: String, options: RunOptions, services: RunServices,
                                  onExecutor: (Executor) -> Void,
-                                 onRunID: @escaping @Sendable (String, String, String) throws(ExecutorError) -> Void) -> (RunState, String?) {
+                                 onRunID: @escaping @Sendable (String, String, String) throws(ExecutorError) -> Void) -> (PipelineRunState, String?) {
         let plan: Plan
         do { plan = try services.loadChildPlan(specPath) } catch {
             return (.failed, "cannot build the plan of \(specPath): \(error)")

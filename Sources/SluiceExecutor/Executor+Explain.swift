@@ -89,11 +89,12 @@ extension Executor {
 
     static func loadPreviousKeys(workspace: String, pipeline: String, except: String) -> [InstanceKey: (key: String, runID: String)] {
         var found: [InstanceKey: (key: String, runID: String)] = [:]
-        let runs = RunCatalog(workspaces: [workspace]).entries(pipeline: pipeline).filter { $0.directory.runID != except }
-        for entry in runs.prefix(explainRunLimit) {
-            guard let record = try? RunCatalog.load(entry) else { continue }
+        let store = RunStore(workspace: workspace)
+        let runs = store.runs(pipeline: pipeline).filter { $0.runID != except }
+        for run in runs.prefix(explainRunLimit) {
+            guard let record = try? store.record(of: run) else { continue }
             for instance in record.instances where found[instance.key] == nil {
-                if let key = instance.cacheKey { found[instance.key] = (key, entry.directory.runID) }
+                if let key = instance.cacheKey { found[instance.key] = (key, run.runID) }
             }
         }
         return found

@@ -3,25 +3,28 @@ import SluiceColumnar
 import SluicePlan
 
 extension Executor {
+    /// The workspace's records (`.sluice/`).
+    var runStore: RunStore { RunStore(workspace: workspace) }
+
     /// Reads the environment and secrets, creates the run directory, the
     /// journal and `plan.json`, and journals `run_started`.
     func prepare() throws(ExecutorError) {
         try prepareEnvironment()
         do { runner = try services.makeRunner() } catch { throw ExecutorError(error.description) }
         if options.cache.enabled {
-            let store = CacheStore(workspace: workspace)
-            try store.lockShared()
-            cache = store
-            depsDigests = DepsDigests(cacheRoot: store.root)
+            let cacheStore = CacheStore(runStore)
+            try cacheStore.lockShared()
+            cache = cacheStore
+            depsDigests = cacheStore.depsDigests()
             publisher = CachePublisher()
         }
         if let resume = options.resumeRunID {
             try prepareResume(resume)
             return
         }
-        directory = try RunDirectory.create(workspace: workspace, pipeline: plan.pipeline, clock: clock)
+        directory = try runStore.createRun(pipeline: plan.pipeline, clock: clock)
         runID = directory.runID
-        records = try RunRecordDirectories.open(directory)
+        records = try runStore.openRecords(directory)
         try onRunID?(runID, plan.pipeline, workspace)
         let start = clock.now()
         runDate = Timestamp.date(start)
@@ -39,9 +42,9 @@ extension Executor {
 
     /// Writes `tasks.arrow`, journals `run_finished` and waits until the journal is on disk.
     func finish() throws(ExecutorError) -> RunResult {
-        let state: RunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
+        let state: PipelineRunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
         var problems: [String] = []
-        do { try TasksTable.write(record, to: records.run.pinned("tasks.arrow")) } catch {
+        do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable)) } catch {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
         }
         if let problem = planWriter?.wait() { problems.append(problem) }
@@ -108,8 +111,8 @@ final class PlanRecordWriter: @unchecked Sendable {
         let recorded = masked
         let thread = Thread { [self] in
             var failure: String?
-            do { try PlanRecordWriter.write(recorded, to: directory.pinned("plan.json")) } catch {
-                failure = directory.readable(writeFailure(directory.path + "/plan.json", error))
+            do { try PlanRecordWriter.write(recorded, to: directory.pinned(RunStore.Layout.plan)) } catch {
+                failure = directory.readable(writeFailure(directory.path + "/" + RunStore.Layout.plan, error))
             }
             done.lock()
             problem = failure

@@ -11,22 +11,21 @@ import Darwin
 /// `cached` keep their outputs; failed, interrupted and never-started ones
 /// run (mapped instances one by one); a torn last journal line is dropped.
 extension Executor {
-    /// Finds the run to resume: an id of this pipeline in this workspace, or `latest`.
-    static func findRun(_ id: String, workspace: String, pipeline: String) throws(ExecutorError) -> RunDirectory {
-        let catalog = RunCatalog(workspaces: [workspace])
+    /// Finds the run to resume: an id of this pipeline in this workspace, or
+    /// `latest` (the newest run of the pipeline, `RunStore.latest(among:)`).
+    static func findRun(_ id: String, in store: RunStore, pipeline: String) throws(ExecutorError) -> RunDirectory {
         if id == "latest" {
-            guard let newest = catalog.entries(pipeline: pipeline).first else {
-                throw ExecutorError("--resume latest: pipeline \(pipeline) has no run in \(workspace)/.sluice/runs")
+            guard let newest = store.latest(pipeline: pipeline) else {
+                throw ExecutorError("--resume latest: pipeline \(pipeline) has no run in \(store.runsRoot)")
             }
-            return newest.directory
+            return newest
         }
         guard !id.contains("/"), !id.hasPrefix(".") else { throw ExecutorError("--resume \(id): not a run id") }
-        let directory = RunDirectory(workspace: workspace, pipeline: pipeline, runID: id)
-        if RunFiles.exists(directory.journal) { return directory }
-        if let other = catalog.find(id) {
-            throw ExecutorError("--resume \(id): that is a run of pipeline \(other.directory.pipeline), not \(pipeline)")
+        if let found = store.find(id, pipeline: pipeline) { return found }
+        if let other = store.runs().first(where: { $0.runID == id }) {
+            throw ExecutorError("--resume \(id): that is a run of pipeline \(other.pipeline), not \(pipeline)")
         }
-        throw ExecutorError("--resume \(id): no run with that id in \(workspace)/.sluice/runs/\(pipeline)")
+        throw ExecutorError("--resume \(id): no run with that id in \(store.runsRoot)/\(pipeline)")
     }
 
     /// A run `--resume` would continue, as it was started.
@@ -46,21 +45,13 @@ extension Executor {
     /// spec changed since (its SHA-256 differs from the journal's).
     public static func findResumable(_ plan: Plan, runID: String) throws(ExecutorError) -> ResumableRun {
         let path = plan.workspace.hasPrefix("/") ? plan.workspace : FileManager.default.currentDirectoryPath + "/" + plan.workspace
-        guard let workspace = RunFiles.realPath(path) else { throw ExecutorError("the workspace \(plan.workspace) does not exist") }
-        let directory = try findRun(runID, workspace: workspace, pipeline: plan.pipeline)
-        guard let bytes = RunFiles.readFile(directory.journal) else { throw ExecutorError("cannot read \(directory.journal)") }
-        let record = try RunRecord.replay(String(decoding: bytes, as: UTF8.self))
+        guard let store = RunStore.at(path) else { throw ExecutorError("the workspace \(plan.workspace) does not exist") }
+        let directory = try findRun(runID, in: store, pipeline: plan.pipeline)
+        let record = try store.record(of: directory)
         try checkSameSpec(plan, record, directory)
         var resumed = plan
-        if let stored = storedParams(directory) { resumed.params = restoringMasked(stored, given: plan.params) }
+        if let stored = store.storedPlan(of: directory)?.params { resumed.params = restoringMasked(stored, given: plan.params) }
         return ResumableRun(runID: directory.runID, plan: resumed, flags: record.flags, succeeded: record.finishedState == .success)
-    }
-
-    /// The params in the run's `plan.json`, read without following a symlink.
-    static func storedParams(_ directory: RunDirectory) -> JSON? {
-        guard let run = try? RecordDirectory.open(directory.relativePath, below: directory.workspace, create: false),
-              let bytes = run.read("plan.json") else { return nil }
-        return (try? Plan(jsonText: String(decoding: bytes, as: UTF8.self)))?.params
     }
 
     /// `stored`, with every string that holds the mask replaced by the value at the same place in `given`.
@@ -100,7 +91,7 @@ extension Executor {
 
     /// A secret given as a `--param` is stored masked: the resume must be given it again (and its variable set).
     func checkSecretParams(_ found: RunDirectory) throws(ExecutorError) {
-        guard let stored = Self.storedParams(found), stored.compact().contains(SecretMasker.mask),
+        guard let stored = runStore.storedPlan(of: found)?.params, stored.compact().contains(SecretMasker.mask),
               let name = Self.firstMaskedDifference(masker.mask(plan.params), stored) else { return }
         let variables = plan.secrets.joined(separator: ", ")
         throw ExecutorError("cannot resume run \(found.runID): param \(name) held a secret value, which plan.json keeps masked; "
@@ -117,10 +108,10 @@ extension Executor {
     /// Reopens the run directory, replays the journal, sweeps what the crash
     /// left behind, and journals `run_resumed`.
     func prepareResume(_ id: String) throws(ExecutorError) {
-        let found = try Self.findRun(id, workspace: workspace, pipeline: plan.pipeline)
+        let found = try Self.findRun(id, in: runStore, pipeline: plan.pipeline)
         // Every component opened without following a symlink, before anything is read.
-        let run = try RecordDirectory.open(found.relativePath, below: workspace, create: false)
-        guard let bytes = run.read("journal.jsonl") else { throw ExecutorError("cannot read \(found.journal)") }
+        let run = try runStore.openRun(found)
+        let bytes = try runStore.journalBytes(found)
         guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
             throw ExecutorError("cannot resume run \(found.runID): \(found.journal) holds no whole record")
         }
@@ -128,7 +119,7 @@ extension Executor {
         if whole < bytes.count {
             notes.append("dropped the torn last line of \(found.journal) (\(bytes.count - whole) bytes): the crash cut it short")
         }
-        var replayed = try RunRecord.replay(String(decoding: bytes[0..<whole], as: UTF8.self))
+        var replayed = try RunRecord.replay(String(decoding: bytes[0..<whole], as: UTF8.self), file: found.journal)
         replayed.tornTail = false
         try Self.checkSameSpec(plan, replayed, found)
         try checkSecretParams(found)
@@ -146,7 +137,7 @@ extension Executor {
         let now = clock.now()
         appendJournal(.runResumed(time: now, pid: getpid()))
         keepFinishedInstances(time: now)
-        if records.run.kind(of: "plan.json") == nil { planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker) }
+        if records.run.kind(of: RunStore.Layout.plan) == nil { planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker) }
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: now,
                                                    taskCount: plan.tasks.count, unsetSecrets: unsetSecrets))
@@ -208,16 +199,13 @@ extension Executor {
     }
 
     /// Staging files of attempts the crash cut short, and temporary files of
-    /// interrupted atomic writes (`.x.arrow.sluice-tmp-…`, never `*.arrow`).
-    /// A task may have replaced `logs/`, `outputs/` or `staging/` with a
-    /// symlink: the link is removed (never what it points to) and the directory made anew.
+    /// interrupted writes (`RunStore.sweepInterruptedWrites`). A task may have
+    /// replaced `logs/`, `outputs/` or `staging/` with a symlink: the link is
+    /// removed (never what it points to) and the directory made anew.
     private func sweepRunDirectory(_ run: RecordDirectory) throws(ExecutorError) {
         for name in ["logs", "outputs", "staging"] where run.kind(of: name) == S_IFLNK { run.remove(name) }
-        records = try RunRecordDirectories.open(directory)
-        for name in records.staging.names() { records.staging.removeTree(name) }
-        records.run.forEachFile { parent, name in
-            if name.contains(".sluice-tmp-") || name.contains(".tmp-") || name.contains(".part-") { parent.remove(name) }
-        }
+        records = try runStore.openRecords(directory)
+        RunStore.sweepInterruptedWrites(records)
     }
 
     /// The child runs a run's trigger tasks started (journaled `child_run`
@@ -230,9 +218,8 @@ extension Executor {
         while let child = queue.popLast() {
             guard seen.insert(child.childRunID).inserted, !child.childRunID.contains("/"), !child.pipeline.contains("/") else { continue }
             found.append(child.childRunID)
-            let directory = RunDirectory(workspace: child.workspace, pipeline: child.pipeline, runID: child.childRunID)
-            guard let bytes = RunFiles.readFile(directory.journal),
-                  let childRecord = try? RunRecord.replay(String(decoding: bytes, as: UTF8.self)) else { continue }
+            let store = RunStore(workspace: child.workspace)
+            guard let childRecord = try? store.record(of: store.run(pipeline: child.pipeline, id: child.childRunID)) else { continue }
             queue.append(contentsOf: childRecord.childRuns)
         }
         return found

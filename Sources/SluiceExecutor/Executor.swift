@@ -114,7 +114,7 @@ public final class Executor: @unchecked Sendable {
     }
 
     /// Names become directory and variable names: a hand-written plan must not smuggle a path in.
-    private static func checkNames(_ plan: Plan) throws(ExecutorError) {
+    static func checkNames(_ plan: Plan) throws(ExecutorError) {  // internal: RunStore checks a stored plan.json too
         guard isIdentifier(plan.pipeline, allowDash: false) else { throw ExecutorError("invalid plan: pipeline id \"\(plan.pipeline)\" is not a name") }
         for task in plan.tasks {
             guard isIdentifier(task.id, allowDash: true) else { throw ExecutorError("invalid plan: task id \"\(task.id)\" is not a name") }

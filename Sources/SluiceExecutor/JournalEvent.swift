@@ -7,11 +7,15 @@ public enum JournalEvent: Equatable, Sendable {
     case mapped(task: String, count: Int, time: Int64)
     case task(TaskEvent)
     case childRun(ChildRun)
-    case runFinished(state: RunState, time: Int64)
+    case runFinished(state: PipelineRunState, time: Int64)
     /// `--resume` continues the run: events after it belong to the resumed run.
     case runResumed(time: Int64, pid: Int32)
 
+    /// The version written in `run_started`; `RunRecord.readableJournalVersions` is what is read.
     public static let formatVersion: Int64 = 1
+
+    /// The `event` names of this format; a line of another kind is ignored by readers.
+    static let kinds: Set<String> = ["run_started", "mapped", "task", "child_run", "run_finished", "run_resumed"]
 
     public struct RunStarted: Equatable, Sendable {
         public var runID: String
@@ -143,13 +147,13 @@ public enum JournalEvent: Equatable, Sendable {
     }
 
     /// Reads one journal line back; nil for a line this reader does not know
-    /// (a torn last line after a crash, or an event of a later version).
+    /// (an event of another kind, or one without the fields it needs).
     public init?(json: JSON) {
         guard let event = json["event"]?.stringValue, let time = json["time"]?.stringValue.flatMap(Timestamp.parse) else { return nil }
         switch event {
         case "run_started":
+            // Its `version` is checked by the reader (`RunRecord.replay`) before this line is decoded.
             guard let runID = json["run_id"]?.stringValue, let pipeline = json["pipeline"]?.stringValue else { return nil }
-            if let version = json["version"]?.intValue, version > Self.formatVersion { return nil }
             self = .runStarted(RunStarted(runID: runID, pipeline: pipeline, time: time, parentRunID: json["parent_run_id"]?.stringValue,
                                           sourceSHA256: json["source_sha256"]?.stringValue ?? "", workspace: json["workspace"]?.stringValue ?? "",
                                           pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0),
@@ -157,7 +161,7 @@ public enum JournalEvent: Equatable, Sendable {
                                                           forceTasks: json["force_tasks"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                                           noCache: json["no_cache"]?.boolValue ?? false)))
         case "mapped":
-            guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue else { return nil }
+            guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue, count >= 0 else { return nil }
             self = .mapped(task: task, count: Int(count), time: time)
         case "task":
             guard let task = json["task"]?.stringValue, let state = json["state"]?.stringValue.flatMap(TaskState.init(rawValue:)) else { return nil }
@@ -172,7 +176,7 @@ public enum JournalEvent: Equatable, Sendable {
             self = .childRun(ChildRun(task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, childRunID: child, time: time,
                                       pipeline: json["pipeline"]?.stringValue ?? "", workspace: json["workspace"]?.stringValue ?? ""))
         case "run_finished":
-            guard let state = json["state"]?.stringValue.flatMap(RunState.init(rawValue:)) else { return nil }
+            guard let state = json["state"]?.stringValue.flatMap(PipelineRunState.init(rawValue:)) else { return nil }
             self = .runFinished(state: state, time: time)
         case "run_resumed":
             self = .runResumed(time: time, pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0))

@@ -150,8 +150,40 @@ final class RecordDirectory: @unchecked Sendable {
 
     /// A regular file read whole (at most `limit` bytes), never through a symlink.
     func read(_ name: String, limit: Int = .max) -> [UInt8]? {
-        guard kind(of: name) == S_IFREG else { return nil }
-        return RunFiles.readFile(pinned(name), limit: limit)
+        let fd = openFile(name)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return RunFiles.readWhole(fd, limit: limit)
+    }
+
+    /// The first `maxBytes` bytes (or fewer) of a regular file, never through a symlink.
+    func readHead(_ name: String, maxBytes: Int) -> [UInt8]? {
+        let fd = openFile(name)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: maxBytes)
+        var count = 0
+        while count < maxBytes {
+            let n = bytes.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress.map { $0 + count }, maxBytes - count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            count += n
+        }
+        return Array(bytes[..<count])
+    }
+
+    /// A regular file in this directory opened for reading, never through a
+    /// symlink (`O_NOFOLLOW`) and never a FIFO or device (checked on the open
+    /// descriptor, so nothing can swap it in between); -1 otherwise. The caller closes it.
+    func openFile(_ name: String) -> Int32 {
+        let fd = openat(self.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return -1 }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return -1
+        }
+        return fd
     }
 
     /// Replaces `name` atomically (AtomicFile in this very directory); errors name the directory's own path.
@@ -163,17 +195,15 @@ final class RecordDirectory: @unchecked Sendable {
 /// `open(2)` of a directory, out of reach of `RecordDirectory.open`'s name.
 private func openDirectory(_ path: String) -> Int32 { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
 
+/// `read(2)`, out of reach of `RecordDirectory.read`'s name.
+private func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+
 /// The directories of one run, held open from its creation (or resume) to its end.
 struct RunRecordDirectories: Sendable {
     let run: RecordDirectory
     let logs: RecordDirectory
     let outputs: RecordDirectory
     let staging: RecordDirectory
-
-    /// `<workspace>/.sluice/runs/<pipeline>/<run_id>` and its three subdirectories, made if missing.
-    static func open(_ directory: RunDirectory) throws(ExecutorError) -> RunRecordDirectories {
-        try open(directory.relativePath, below: directory.workspace)
-    }
 
     /// A records directory `relative` below the workspace and its three subdirectories, made if missing.
     static func open(_ relative: String, below workspace: String) throws(ExecutorError) -> RunRecordDirectories {

@@ -1,36 +1,28 @@
 import Foundation
 import SluicePlan
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// The recorded runs under one or more workspaces, for `sluice runs` and
-/// `sluice show`. Reads only: `journal.jsonl` (the truth) and `plan.json`.
+/// The recorded runs of one or more workspaces, for `sluice runs`, `sluice
+/// show` and `sluice cache gc`: each workspace's `RunStore`, merged in the
+/// store's order, with the store's `latest`.
 public struct RunCatalog {
-    /// A run found on disk, not yet read in full.
-    public struct Entry: Sendable {
-        public var directory: RunDirectory
-        /// From the run id (which starts with the start time); sorts by time.
-        public var sortKey: String { directory.runID }
-    }
+    public let stores: [RunStore]
 
-    public let workspaces: [String]
+    public var workspaces: [String] { stores.map(\.workspace) }
 
     public init(workspaces: [String]) {
         var seen = Set<String>()
-        self.workspaces = workspaces.compactMap { RunFiles.realPath($0) }.filter { seen.insert($0).inserted }
+        stores = workspaces.compactMap { RunFiles.realPath($0) }.filter { seen.insert($0).inserted }.map(RunStore.init(workspace:))
     }
 
     /// Directories that hold `.sluice/runs`: `start` and its parents (as git
     /// finds `.git`), then its subdirectories two levels down (where the
     /// example specs put their workspace), hidden and build directories skipped.
     public static func discoverWorkspaces(from start: String) -> [String] {
+        func hasRuns(_ directory: String) -> Bool { RunFiles.exists(RunStore(workspace: directory).runsRoot) }
         var found: [String] = []
         var directory = RunFiles.realPath(start) ?? start
         while true {
-            if RunFiles.exists(RunDirectory.runsRoot(directory)) { found.append(directory) }
+            if hasRuns(directory) { found.append(directory) }
             let parent = (directory as NSString).deletingLastPathComponent
             if parent == directory || parent.isEmpty { break }
             directory = parent
@@ -44,7 +36,7 @@ public struct RunCatalog {
                     let path = dir + "/" + name
                     var isDirectory: ObjCBool = false
                     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-                    if RunFiles.exists(RunDirectory.runsRoot(path)) { found.append(path) }
+                    if hasRuns(path) { found.append(path) }
                     next.append(path)
                 }
             }
@@ -53,74 +45,36 @@ public struct RunCatalog {
         return found
     }
 
-    /// Every run, newest first; `pipeline` narrows to one pipeline.
-    public func entries(pipeline: String? = nil) -> [Entry] {
-        var entries: [Entry] = []
-        for workspace in workspaces {
-            let root = RunDirectory.runsRoot(workspace)
-            let pipelines = pipeline.map { [$0] } ?? ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
-            for name in pipelines where !name.hasPrefix(".") {
-                let runs = (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + name)) ?? []
-                for run in runs where !run.hasPrefix(".") {
-                    let directory = RunDirectory(workspace: workspace, pipeline: name, runID: run)
-                    if RunFiles.exists(directory.journal) { entries.append(Entry(directory: directory)) }
-                }
-            }
-        }
-        return entries.sorted { $0.sortKey > $1.sortKey }
+    /// Every run, newest first (`RunStore.newestFirst`); `pipeline` narrows to one pipeline.
+    public func runs(pipeline: String? = nil) -> [RunDirectory] {
+        RunStore.newestFirst(stores.flatMap { $0.runs(pipeline: pipeline) })
     }
 
-    /// The run with this id, or the newest for `latest`.
-    public func find(_ id: String) -> Entry? {
-        if id == "latest" { return entries().first { Self.isTopLevel($0) } ?? entries().first }
-        return entries().first { $0.directory.runID == id }
+    /// The run with this id, or `latest` (`RunStore.latest(among:)`) over every pipeline.
+    public func find(_ id: String) -> RunDirectory? {
+        if id == "latest" { return RunStore.latest(among: runs()) }
+        return runs().first { $0.runID == id }
     }
 
-    /// `latest` means the newest run asked for, not a child run it started.
-    private static func isTopLevel(_ entry: Entry) -> Bool {
-        guard let head = RunFiles.readFile(entry.directory.journal).map({ $0.prefix { $0 != UInt8(ascii: "\n") } }),
-              let json = try? JSON.parse(String(decoding: head, as: UTF8.self)) else { return true }
-        return json["parent_run_id"]?.isNull ?? true
+    /// The run replayed from its journal (the one reader).
+    public func record(of run: RunDirectory) throws(ExecutorError) -> RunRecord {
+        try RunStore(workspace: run.workspace).record(of: run)
     }
 
-    /// Replays the run's journal.
-    public static func load(_ entry: Entry) throws(ExecutorError) -> RunRecord {
-        guard let bytes = RunFiles.readFile(entry.directory.journal) else {
-            throw ExecutorError("cannot read \(entry.directory.journal)")
-        }
-        return try RunRecord.replay(String(decoding: bytes, as: UTF8.self))
+    /// The task order of the run's plan (for listing instances), if a sound plan was kept.
+    public func taskOrder(of run: RunDirectory) -> [String] {
+        RunStore(workspace: run.workspace).storedPlan(of: run)?.tasks.map(\.id) ?? []
     }
 
-    /// The task order of the run's plan (for listing instances), if the plan was kept.
-    public static func taskOrder(_ entry: Entry) -> [String] {
-        guard let bytes = RunFiles.readFile(entry.directory.plan),
-              let plan = try? Plan(jsonText: String(decoding: bytes, as: UTF8.self)) else { return [] }
-        return plan.tasks.map(\.id)
-    }
-
-    /// Whether the run's executor still holds its journal's lock: true while
-    /// it runs, false once it ended or died (the kernel drops the lock), so a
-    /// reused pid cannot fool it.
-    public static func isLive(_ entry: Entry) -> Bool {
-        let fd = open(entry.directory.journal, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
-            _ = flock(fd, LOCK_UN)
-            return false
-        }
-        return errno == EWOULDBLOCK
-    }
-
-    /// The run's state, asking the lock only when the journal has no end.
-    public static func state(_ record: RunRecord, _ entry: Entry) -> RunState {
-        record.finishedState ?? record.state(writerAlive: isLive(entry))
+    /// The run's state, asking the journal's lock only when the journal has no end.
+    public func state(of record: RunRecord, _ run: RunDirectory) -> PipelineRunState {
+        RunStore(workspace: run.workspace).state(of: record, run)
     }
 }
 
 /// `sluice show --format json` (DESIGN.md, stable): exactly these keys.
 public enum ShowReport {
-    public static func json(_ record: RunRecord, state: RunState, directory: RunDirectory, taskOrder: [String]) -> JSON {
+    public static func json(_ record: RunRecord, state: PipelineRunState, directory: RunDirectory, taskOrder: [String]) -> JSON {
         let tasks: [JSON] = record.orderedInstances(taskOrder: taskOrder).map { instance in
             let attempts: [JSON] = instance.attempts.map { attempt in
                 .object([

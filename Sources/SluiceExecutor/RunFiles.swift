@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Where one run keeps its records (docs/executor.md "The run directory"):
-/// `<workspace>/.sluice/runs/<pipeline>/<run_id>/`.
+/// `<workspace>/.sluice/runs/<pipeline>/<run_id>/`, as `RunStore` lays it out.
 public struct RunDirectory: Sendable {
     public let workspace: String
     public let pipeline: String
@@ -18,17 +18,15 @@ public struct RunDirectory: Sendable {
         self.workspace = workspace
         self.pipeline = pipeline
         self.runID = runID
-        self.path = RunDirectory.runsRoot(workspace) + "/" + pipeline + "/" + runID
+        self.path = workspace + "/" + RunStore.runRelativePath(pipeline: pipeline, runID: runID)
     }
 
-    public static func runsRoot(_ workspace: String) -> String { workspace + "/.sluice/runs" }
-
     /// The run directory relative to the workspace.
-    var relativePath: String { ".sluice/runs/" + pipeline + "/" + runID }
+    var relativePath: String { RunStore.runRelativePath(pipeline: pipeline, runID: runID) }
 
-    public var journal: String { path + "/journal.jsonl" }
-    public var plan: String { path + "/plan.json" }
-    public var tasksTable: String { path + "/tasks.arrow" }
+    public var journal: String { path + "/" + RunStore.Layout.journal }
+    public var plan: String { path + "/" + RunStore.Layout.plan }
+    public var tasksTable: String { path + "/" + RunStore.Layout.tasksTable }
 
     /// `logs/fetch.2.try1.log`, relative to the run directory (as the journal records it).
     static func logName(_ key: InstanceKey, attempt: Int) -> String {
@@ -45,35 +43,6 @@ public struct RunDirectory: Sendable {
     /// The staging prefix within `staging/`: `fetch.2.try1.`.
     static func stagingNamePrefix(_ key: InstanceKey, attempt: Int) -> String {
         "\(key.fileStem).try\(attempt)."
-    }
-
-    /// Makes a fresh run directory (its `logs/`, `outputs/` and `staging/`
-    /// come with `RunRecordDirectories.open`); a new id is drawn if two runs collide.
-    static func create(workspace: String, pipeline: String, clock: RunClock) throws(ExecutorError) -> RunDirectory {
-        let sluice = workspace + "/.sluice"
-        // Opened component by component: a symlinked `.sluice` or `runs/<pipeline>` is refused, not followed.
-        let runs = try RecordDirectory.open(".sluice/runs/" + pipeline, below: workspace, create: true)
-        let ignore = sluice + "/.gitignore"
-        if !FileManager.default.fileExists(atPath: ignore) {
-            // Run records are not source: keep them out of version control.
-            try? "# Created by sluice: run records, logs and outputs stay out of version control.\n*\n"
-                .write(toFile: ignore, atomically: true, encoding: .utf8)
-        }
-        for _ in 0..<16 {
-            let id = RunDirectory.newRunID(clock.now())
-            let directory = RunDirectory(workspace: workspace, pipeline: pipeline, runID: id)
-            if mkdirat(runs.fd, id, 0o755) == 0 { return directory }
-            guard errno == EEXIST else { throw ExecutorError("cannot create \(directory.path): \(SystemCalls.errorText())") }
-        }
-        throw ExecutorError("cannot find a free run id under \(runsRoot(workspace))/\(pipeline)")
-    }
-
-    /// `20261121T060000.123Z-3f9a1c`: sorts by time; the random suffix keeps
-    /// simultaneous runs apart (and `mkdir` settles any remaining tie).
-    static func newRunID(_ micros: Int64) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let suffix = String(generator.next() & 0xFF_FFFF, radix: 16)
-        return Timestamp.compact(micros) + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
     }
 }
 
@@ -101,6 +70,11 @@ enum RunFiles {
         let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return readWhole(fd, limit: limit)
+    }
+
+    /// The whole of an open file, as `readFile` reads it.
+    static func readWhole(_ fd: Int32, limit: Int = .max) -> [UInt8]? {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_size <= limit else { return nil }
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 4096))

@@ -46,7 +46,7 @@ public struct InstanceChange: Sendable {
 public struct RunResult: Sendable {
     public var runID: String
     public var pipeline: String
-    public var state: RunState
+    public var state: PipelineRunState
     public var directory: RunDirectory
     public var record: RunRecord
     public var depth: Int

@@ -1,9 +1,9 @@
 import SluicePlan
-import SluiceText
 
 /// A run as its journal tells it: the executor builds one while it runs (for
-/// `tasks.arrow` and the summary) and `show`/`runs` rebuild it by replaying
-/// `journal.jsonl`, so both see exactly the same thing.
+/// `tasks.arrow` and the summary) and every reader rebuilds it by replaying
+/// `journal.jsonl` (`RunRecord.replay` in RunStore.swift, the one reader), so
+/// both see exactly the same thing.
 public struct RunRecord: Sendable {
     public var runID = ""
     public var pipeline = ""
@@ -16,9 +16,11 @@ public struct RunRecord: Sendable {
     public var flags = JournalEvent.RunFlags()
     public var end: Int64?
     /// From `run_finished`; nil while running or after a crash.
-    public var finishedState: RunState?
+    public var finishedState: PipelineRunState?
     /// The journal ended in a torn line (a crash mid-write), which was left out.
     public var tornTail = false
+    /// Lines (1-based) that are not journal events this sluice can read, skipped by `replay`.
+    public var unreadableLines: [Int] = []
     public var childRuns: [JournalEvent.ChildRun] = []
     public var mappedCounts: [String: Int] = [:]
     public private(set) var instances: [InstanceRecord] = []
@@ -136,7 +138,7 @@ public struct RunRecord: Sendable {
 
     /// The run's state: from `run_finished`, else running while its writer
     /// holds the journal's lock, else interrupted (it died without finishing).
-    public func state(writerAlive: Bool) -> RunState {
+    public func state(writerAlive: Bool) -> PipelineRunState {
         if let finishedState { return finishedState }
         return writerAlive ? .running : .interrupted
     }
@@ -148,28 +150,5 @@ public struct RunRecord: Sendable {
         var counts: [TaskState: Int] = [:]
         for instance in instances { counts[instance.state, default: 0] += 1 }
         return counts
-    }
-}
-
-extension RunRecord {
-    /// Replays a journal's text. Lines that do not parse (a torn last line)
-    /// are skipped; a journal of a newer format is refused.
-    public static func replay(_ text: String) throws(ExecutorError) -> RunRecord {
-        var record = RunRecord()
-        var sawStart = false
-        var lines = TextLines.split(text)
-        // A crash can tear the last line: only records a newline closed count.
-        if let last = lines.popLast(), !last.isEmpty { record.tornTail = true }
-        for line in lines where !line.isEmpty {
-            guard let json = try? JSON.parse(String(line)) else { continue }
-            if json["event"]?.stringValue == "run_started", let version = json["version"]?.intValue, version > JournalEvent.formatVersion {
-                throw ExecutorError("journal format version \(version) is newer than this sluice reads (\(JournalEvent.formatVersion))")
-            }
-            guard let event = JournalEvent(json: json) else { continue }
-            if case .runStarted = event { sawStart = true }
-            record.apply(event)
-        }
-        guard sawStart else { throw ExecutorError("the journal has no run_started event") }
-        return record
     }
 }

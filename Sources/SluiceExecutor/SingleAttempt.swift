@@ -145,7 +145,8 @@ public final class SingleAttempt: @unchecked Sendable {
             throw ExecutorError("task \"\(task.id)\" is not a foreach task: it takes no --map-index or --item")
         }
         self.request = request
-        directory = workspace + "/.sluice/airflow/" + plan.pipeline + "/" + request.runID
+        // The workspace as the executor resolved it (symlinks too), as a local run's records use it.
+        directory = RunStore(workspace: workspace).airflowRunPath(pipeline: plan.pipeline, runID: request.runID)
         var values: [String: JSON] = [:]
         for reference in task.reads.outputs {
             let key = reference.task + "." + reference.output
@@ -202,8 +203,8 @@ public final class SingleAttempt: @unchecked Sendable {
         // Nothing runs for a task with neither `run` nor `trigger`, as in a local run.
         if task.kind == .empty { return result(.success([:])) }
 
-        let records = try RunRecordDirectories.open(".sluice/airflow/" + plan.pipeline + "/" + request.runID, below: workspace)
-        Self.ignoreRecords(workspace)
+        let store = RunStore(workspace: workspace)
+        let records = try store.openAirflowRecords(pipeline: plan.pipeline, runID: request.runID)
         let key = InstanceKey(task: task.id, mapIndex: request.mapIndex)
         let attempt = AttemptRunner(AttemptRunner.Setup(task: task, key: key, attempt: request.attempt, runID: request.runID,
                                                         workspace: workspace, environment: environment, records: records,
@@ -216,7 +217,7 @@ public final class SingleAttempt: @unchecked Sendable {
         lock.unlock()
         if let failed = attempt.start(on: runner) { return result(failed) }
         // The task's output reaches the caller's log as it is written: looked at every 200 ms.
-        let follower = LogFollower(path: records.logs.pinned((attempt.logName as NSString).lastPathComponent), sink: log)
+        let follower = LogFollower(in: records.logs, name: (attempt.logName as NSString).lastPathComponent, sink: log)
         let interrupted = attempt.runAlone(pollEvery: 200_000_000) {
             follower.poll()
             return isCancelled
@@ -297,27 +298,22 @@ public final class SingleAttempt: @unchecked Sendable {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
         return b.enumerated().allSatisfy { i, c in i == 4 || i == 7 || (c >= 48 && c <= 57) }
     }
-
-    /// Run records are not source: `.sluice/` gets the same `.gitignore` a local run writes.
-    private static func ignoreRecords(_ workspace: String) {
-        let ignore = workspace + "/.sluice/.gitignore"
-        if !FileManager.default.fileExists(atPath: ignore) {
-            try? "# Created by sluice: run records, logs and outputs stay out of version control.\n*\n"
-                .write(toFile: ignore, atomically: true, encoding: .utf8)
-        }
-    }
 }
 
 /// Copies what the task appends to its log (already masked) to a sink as it
 /// arrives, so a remote scheduler's task log shows it while the task runs.
+/// The log is opened from the held `logs/` directory, never through a
+/// symlink the task may have put in its place.
 private final class LogFollower {
-    private let path: String
+    private let logs: RecordDirectory
+    private let name: String
     private let sink: ((ArraySlice<UInt8>) -> Void)?
     private var fd: Int32 = -1
     private var buffer = [UInt8](repeating: 0, count: 65_536)
 
-    init(path: String, sink: ((ArraySlice<UInt8>) -> Void)?) {
-        self.path = path
+    init(in logs: RecordDirectory, name: String, sink: ((ArraySlice<UInt8>) -> Void)?) {
+        self.logs = logs
+        self.name = name
         self.sink = sink
     }
 
@@ -326,7 +322,7 @@ private final class LogFollower {
     func poll() {
         guard let sink else { return }
         if fd < 0 {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            fd = logs.openFile(name)
             guard fd >= 0 else { return }
         }
         while true {

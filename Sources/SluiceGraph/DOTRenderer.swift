@@ -110,7 +110,7 @@ struct DOTWriter {
         if let status { attributes.append("fillcolor=\"\(StatePalette.fill(status.state))\"") }
         var tooltip = node.task.description ?? node.task.id
         if let status {
-            tooltip += "\nstate: " + status.state.label + (status.progress.map { " (\($0) done)" } ?? "")
+            tooltip += "\nstate: " + StatePalette.label(status.state) + (status.progress.map { " (\($0) done)" } ?? "")
         }
         attributes.append("tooltip=" + Self.label(tooltip))
         return attributes

@@ -108,7 +108,7 @@ struct MermaidWriter {
 
     /// classDefs for the states and a legend subgraph showing each colour.
     private mutating func writeStates() {
-        for state in RunState.allCases {
+        for state in StatePalette.drawn {
             out += "  classDef \(Self.className(state)) fill:\(StatePalette.fill(state)),stroke:#444444,color:#000000\n"
         }
         // Mermaid flowcharts have no title: a single pipeline's run is named
@@ -124,7 +124,7 @@ struct MermaidWriter {
     }
 
     /// `upstream_failed` and friends: class names are identifiers too.
-    static func className(_ state: RunState) -> String { "state_" + state.rawValue }
+    static func className(_ state: TaskState?) -> String { "state_" + StatePalette.name(state) }
 
     /// `[A-Za-z0-9_]` only; anything else becomes `_` (the label keeps the
     /// real name). Empty names still give a usable id.

@@ -1,42 +1,22 @@
-/// A task's state in one run, as the graph colours it: the executor's states
-/// (DESIGN.md "Run semantics"), `interrupted` (Ctrl-C, journaled for
-/// `--resume`), and `notRun` for a task the journal never mentions. SluiceGraph
-/// depends only on SluicePlan, so it names the states itself instead of
-/// importing the executor; the CLI maps journal strings onto these.
-public enum RunState: String, Sendable, CaseIterable {
-    case success, failed, running, queued
-    case upstreamFailed = "upstream_failed"
-    case skipped, cached, interrupted
-    case notRun = "not_run"
+import SluicePlan
 
-    /// How the state reads in a legend, a tooltip or an ASCII box.
-    public var label: String { self == .notRun ? "not run" : rawValue }
-
-    /// Finished for good: nothing more will happen to this instance in this run.
-    var isTerminal: Bool {
-        switch self {
-        case .success, .failed, .upstreamFailed, .skipped, .cached, .interrupted: true
-        case .running, .queued, .notRun: false
-        }
-    }
-}
-
-/// What the graph shows for one task: its state, and for a mapped (`foreach`)
-/// task how many of its instances are done out of how many.
+/// What the graph shows for one task: its state (`TaskState`, the
+/// executor's; nil for a task the run has not reached, drawn "not run"), and
+/// for a mapped (`foreach`) task how many of its instances are done out of how many.
 public struct TaskRunStatus: Equatable, Sendable {
-    public var state: RunState
+    public var state: TaskState?
     /// Mapped tasks only: instances that finished well (success or cached).
     public var done: Int?
     /// Mapped tasks only: the instance count, when the run expanded the task.
     public var total: Int?
 
-    public init(state: RunState, done: Int? = nil, total: Int? = nil) {
+    public init(state: TaskState?, done: Int? = nil, total: Int? = nil) {
         self.state = state
         self.done = done
         self.total = total
     }
 
-    public static let notRun = TaskRunStatus(state: .notRun)
+    public static let notRun = TaskRunStatus(state: nil)
 
     /// `3/5` for a mapped task the run expanded, else nil.
     var progress: String? {
@@ -53,23 +33,23 @@ public struct TaskRunStatus: Equatable, Sendable {
     ///   - expected: the instance count of the `mapped` event, when there was one.
     ///   - taskLevel: the last state journaled for the task as a whole
     ///     (map index null), e.g. `upstream_failed` before it could expand.
-    public static func mapped(instances: [RunState], expected: Int?, taskLevel: RunState?) -> TaskRunStatus {
+    public static func mapped(instances: [TaskState], expected: Int?, taskLevel: TaskState?) -> TaskRunStatus {
         let total = max(expected ?? instances.count, instances.count)
         let done = instances.filter { $0 == .success || $0 == .cached }.count
         guard !instances.isEmpty else {
             // A foreach over an empty list skips the task (DESIGN.md).
-            let state = taskLevel ?? (expected == 0 ? .skipped : .notRun)
+            let state = taskLevel ?? (expected == 0 ? .skipped : nil)
             return TaskRunStatus(state: state, done: expected == nil ? nil : 0, total: expected)
         }
         return TaskRunStatus(state: folded(instances, total: total), done: done, total: total)
     }
 
-    private static func folded(_ instances: [RunState], total: Int) -> RunState {
-        for urgent in [RunState.failed, .interrupted, .running, .upstreamFailed, .queued] where instances.contains(urgent) {
+    private static func folded(_ instances: [TaskState], total: Int) -> TaskState {
+        for urgent in [TaskState.failed, .interrupted, .running, .upstreamFailed, .queued] where instances.contains(urgent) {
             return urgent
         }
         // Some instances finished and the rest have not started yet: in progress.
-        if instances.count < total || instances.contains(.notRun) { return .running }
+        if instances.count < total { return .running }
         if instances.allSatisfy({ $0 == .skipped }) { return .skipped }
         if instances.allSatisfy({ $0 == .cached }) { return .cached }
         return .success
@@ -100,12 +80,12 @@ public struct RunOverlay: Equatable, Sendable {
 /// The fill colours of the states, shared by DOT and Mermaid so both
 /// drawings of a run agree. Light fills keep black text readable.
 enum StatePalette {
-    static func fill(_ state: RunState) -> String {
+    static func fill(_ state: TaskState?) -> String {
         switch state {
         case .success: "#8fd694"
         case .failed: "#f28b82"
         case .running: "#fde047"
-        case .queued, .notRun: "#ffffff"
+        case .queued, nil: "#ffffff"
         case .upstreamFailed: "#f9a857"
         case .skipped: "#d3d3d3"
         case .cached: "#8ab4f8"
@@ -114,8 +94,17 @@ enum StatePalette {
     }
 
     /// Legend rows: queued and not run share white, so they share a row.
-    static let legend: [(label: String, state: RunState)] = [
+    static let legend: [(label: String, state: TaskState?)] = [
         ("success", .success), ("failed", .failed), ("running", .running), ("upstream_failed", .upstreamFailed),
-        ("skipped", .skipped), ("cached", .cached), ("interrupted", .interrupted), ("queued / not run", .notRun),
+        ("skipped", .skipped), ("cached", .cached), ("interrupted", .interrupted), ("queued / not run", nil),
     ]
+
+    /// Every state the drawings colour, in the order Mermaid declares their classes.
+    static let drawn: [TaskState?] = [.success, .failed, .running, .queued, .upstreamFailed, .skipped, .cached, .interrupted, nil]
+
+    /// `not_run` for a task the run has not reached, else the journal's name.
+    static func name(_ state: TaskState?) -> String { state?.rawValue ?? "not_run" }
+
+    /// How a state reads in a legend, a tooltip or an ASCII box.
+    static func label(_ state: TaskState?) -> String { state?.rawValue ?? "not run" }
 }

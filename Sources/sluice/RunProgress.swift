@@ -1,5 +1,6 @@
 import Foundation
 import SluiceExecutor
+import SluicePlan
 import SluiceText
 
 /// Progress of `sluice run` on the terminal. Piped (or `TERM=dumb`): one line

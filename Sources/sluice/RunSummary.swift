@@ -1,5 +1,6 @@
 import Foundation
 import SluiceExecutor
+import SluicePlan
 
 /// The table printed when a run ends (and by `sluice show`): one row per
 /// task, mapped tasks folded into one row, then the run's verdict. Runs with

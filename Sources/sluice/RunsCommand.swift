@@ -30,20 +30,24 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         let catalog = RunCatalog(workspaces: workspace.map { [$0] } ?? RunCatalog.discoverWorkspaces(from: "."))
-        let entries = catalog.entries(pipeline: pipeline).prefix(max(0, limit))
-        var rows: [(RunCatalog.Entry, RunRecord, RunState)] = []
-        for entry in entries {
-            guard let record = try? RunCatalog.load(entry) else { continue }
-            rows.append((entry, record, RunCatalog.state(record, entry)))
+        var rows: [(RunDirectory, RunRecord, PipelineRunState)] = []
+        for run in catalog.runs(pipeline: pipeline).prefix(max(0, limit)) {
+            do {
+                let record = try catalog.record(of: run)
+                rows.append((run, record, catalog.state(of: record, run)))
+            } catch {
+                // Listed without it, but not silently: `show` of the same run says the same.
+                writeErr("warning: left out run \(run.runID): \(error.message)\n")
+            }
         }
         switch format {
         case .json:
-            let runs: [JSON] = rows.map { entry, record, state in
+            let runs: [JSON] = rows.map { run, record, state in
                 .object([
                     ("run_id", .string(record.runID)), ("pipeline", .string(record.pipeline)), ("state", .string(state.rawValue)),
                     ("start", .string(Timestamp.iso(record.start))), ("end", record.end.map { .string(Timestamp.iso($0)) } ?? .null),
                     ("parent_run_id", record.parentRunID.map(JSON.string) ?? .null),
-                    ("workspace", .string(entry.directory.workspace)), ("directory", .string(entry.directory.path)),
+                    ("workspace", .string(run.workspace)), ("directory", .string(run.path)),
                 ])
             }
             writeOut(JSON.object([("version", .int(1)), ("runs", .array(runs))]).pretty())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceExecutor
+import SluicePlan
 
 /// `sluice show RUN_ID|latest`: one recorded run, replayed from its journal.
 struct ShowCommand: ParsableCommand {
@@ -8,7 +9,7 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Show one run: task states, attempts, outputs and logs.",
         discussion: """
-            RUN_ID may be `latest`, the newest run (not counting child runs). Runs are looked up in \
+            RUN_ID may be `latest`, the newest run (not counting a child run whose parent is here too). Runs are looked up in \
             the workspaces found from the current directory (it, its parents, and its subdirectories \
             two levels down), or in --workspace. `--format json` is a stable shape (docs/executor.md).
             """
@@ -30,27 +31,27 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let catalog = RunCatalog(workspaces: workspace.map { [$0] } ?? RunCatalog.discoverWorkspaces(from: "."))
-        guard let entry = catalog.find(runID) else {
+        guard let run = catalog.find(runID) else {
             let places = catalog.workspaces.isEmpty ? "no .sluice/runs found from here" : "looked in " + catalog.workspaces.map(RunProgress.relative).joined(separator: ", ")
             throw failUsageOrIO(runID == "latest" ? "no runs recorded (\(places))" : "no run \(runID) (\(places))")
         }
         let record: RunRecord
-        do { record = try RunCatalog.load(entry) } catch { throw failUsageOrIO(error.message) }
-        let state = RunCatalog.state(record, entry)
-        let order = RunCatalog.taskOrder(entry)
+        do { record = try catalog.record(of: run) } catch { throw failUsageOrIO(error.message) }
+        let state = catalog.state(of: record, run)
+        let order = catalog.taskOrder(of: run)
         switch format {
         case .json:
-            writeOut(ShowReport.json(record, state: state, directory: entry.directory, taskOrder: order).pretty())
+            writeOut(ShowReport.json(record, state: state, directory: run, taskOrder: order).pretty())
         case .table:
-            writeOut(Self.table(record, state: state, entry: entry, order: order, color: color.enabled()))
+            writeOut(Self.table(record, state: state, run: run, order: order, color: color.enabled()))
         }
     }
 
-    static func table(_ record: RunRecord, state: RunState, entry: RunCatalog.Entry, order: [String], color: Bool) -> String {
+    static func table(_ record: RunRecord, state: PipelineRunState, run: RunDirectory, order: [String], color: Bool) -> String {
         var text = "run \(record.runID) of \(record.pipeline): \(state.rawValue)\n"
         let took = record.end.map { " (took \(RunProgress.seconds($0 - record.start)))" } ?? ""
         text += "started \(Timestamp.iso(record.start))\(took)\n"
-        text += "records \(RunProgress.relative(entry.directory.path))\n"
+        text += "records \(RunProgress.relative(run.path))\n"
         if let parent = record.parentRunID { text += "triggered by \(parent)\n" }
         for child in record.childRuns { text += "child run \(child.childRunID) (\(child.pipeline)) from task \(child.task)\n" }
         text += "\n" + RunSummary.table(record, taskOrder: order, color: color)
@@ -71,7 +72,7 @@ struct ShowCommand: ParsableCommand {
             for instance in failed.prefix(20) {
                 let last = instance.attempts.last
                 text += "  \(instance.key) (try \(last?.attempt ?? 0)): \(instance.message ?? last?.message ?? "failed")\n"
-                if let log = last?.log { text += "    log: \(RunProgress.relative(entry.directory.path + "/" + log))\n" }
+                if let log = last?.log { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
             }
         }
         return text

@@ -170,17 +170,18 @@ struct GraphCommandRunTests {
             {"event":"run_started","run_id":"20261121T060000Z-aaaa","pipeline":"ohlcv_ingest","time":"2026-11-21T06:00:00Z","parent_run_id":null}
             {"event":"task","task":"fetch_ohlcv","map_index":null,"try":1,"state":"cached","time":"2026-11-21T06:00:01Z"}
             {"event":"run_finished","state":"success","time":"2026-11-21T06:00:02Z"}
+
             """)
-        // Started later in the same second: fraction digits must not confuse "latest".
+        // Its id names the same second as the run above; ids are compared as times, then as text.
         try journal(dir, "20261121T060000Z-bbbb", """
             {"event":"run_started","run_id":"20261121T060000Z-bbbb","pipeline":"ohlcv_ingest","time":"2026-11-21T06:00:00.5Z","parent_run_id":null}
             {"event":"mapped","task":"fetch_ohlcv","count":5,"time":"2026-11-21T06:00:01Z"}
-            {"event":"task","task":"fetch_ohlcv","map_index":0,"try":1,"state":"success","time":"…"}
-            {"event":"task","task":"fetch_ohlcv","map_index":1,"try":1,"state":"running","time":"…"}
-            {"event":"task","task":"fetch_ohlcv","map_index":1,"try":1,"state":"failed","time":"…","exit_code":3}
-            {"event":"task","task":"fetch_ohlcv","map_index":2,"try":1,"state":"cached","time":"…","cache_hit":true}
-            {"event":"task","task":"fetch_ohlcv","map_index":3,"try":1,"state":"running","time":"…"}
-            {"event":"task","task":"combine_bars","map_index":null,"try":1,"state":"queued","time":"…"}
+            {"event":"task","task":"fetch_ohlcv","map_index":0,"try":1,"state":"success","time":"2026-11-21T06:00:02Z"}
+            {"event":"task","task":"fetch_ohlcv","map_index":1,"try":1,"state":"running","time":"2026-11-21T06:00:02Z"}
+            {"event":"task","task":"fetch_ohlcv","map_index":1,"try":1,"state":"failed","time":"2026-11-21T06:00:03Z","exit_code":3}
+            {"event":"task","task":"fetch_ohlcv","map_index":2,"try":1,"state":"cached","time":"2026-11-21T06:00:03Z","cache_hit":true}
+            {"event":"task","task":"fetch_ohlcv","map_index":3,"try":1,"state":"running","time":"2026-11-21T06:00:03Z"}
+            {"event":"task","task":"combine_bars","map_index":null,"try":1,"state":"queued","time":"2026-11-21T06:00:04Z"}
             {"event":"task","task":"combine_bars","map_index":null,"try":1,"stat
             """)
         return dir
@@ -229,7 +230,7 @@ struct GraphCommandRunTests {
         try Self.journal(dir, "20261122T000000Z-cccc", """
             {"event":"run_started","run_id":"20261122T000000Z-cccc","pipeline":"ohlcv_ingest","time":"2026-11-22T00:00:00Z"}
             not json at all
-            {"event":"task","task":"summarize","map_index":null,"try":1,"state":"skipped","time":"…"}
+            {"event":"task","task":"summarize","map_index":null,"try":1,"state":"skipped","time":"2026-11-22T00:00:01Z"}
             {"event":"something_new","task":"summarize"}
 
             """)
@@ -246,7 +247,7 @@ struct GraphCommandRunTests {
 
             """)
         let outcome = try CLI.run(["graph", "ohlcv_ingest.yaml", "--run", "latest"], cwd: dir)
-        #expect(outcome.status == 2 && outcome.stderr.contains("journal version 2 is not supported"))
+        #expect(outcome.status == 2 && outcome.stderr.contains("journal format version 2 is not one this sluice reads"), "\(outcome.stderr)")
     }
 }
 

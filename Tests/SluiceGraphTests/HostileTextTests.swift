@@ -32,7 +32,7 @@ struct HostileTextTests {
 
     static let overlay = RunOverlay(runID: "run\"id\\\n<b>}", runState: "fail\"ed",
                                     tasks: Dictionary(uniqueKeysWithValues: hostile.enumerated().map { i, name in
-                                        (name, TaskRunStatus(state: RunState.allCases[i % RunState.allCases.count], done: i % 3, total: 3))
+                                        (name, TaskRunStatus(state: StatePalette.drawn[i % StatePalette.drawn.count], done: i % 3, total: 3))
                                     }))
 
     @Test(arguments: [false, true])

@@ -1,3 +1,4 @@
+import SluicePlan
 import Testing
 @testable import SluiceGraph
 
@@ -5,7 +6,7 @@ import Testing
 struct RunOverlayTests {
     @Test(arguments: [
         // (instances, expected count, task-level state) -> (state, done, total)
-        ([RunState](), nil as Int?, nil as RunState?, RunState.notRun, nil as Int?, nil as Int?),
+        ([TaskState](), nil as Int?, nil as TaskState?, nil as TaskState?, nil as Int?, nil as Int?),
         ([], 0, nil, .skipped, 0, 0),
         ([], 5, .upstreamFailed, .upstreamFailed, 0, 5),
         ([.success, .success, .cached], 3, nil, .success, 3, 3),
@@ -17,7 +18,7 @@ struct RunOverlayTests {
         ([.success, .success], 5, nil, .running, 2, 5),
         ([.success, .success, .success], 2, nil, .success, 3, 3),
     ])
-    func mappedStatus(instances: [RunState], expected: Int?, taskLevel: RunState?, state: RunState, done: Int?, total: Int?) {
+    func mappedStatus(instances: [TaskState], expected: Int?, taskLevel: TaskState?, state: TaskState?, done: Int?, total: Int?) {
         let status = TaskRunStatus.mapped(instances: instances, expected: expected, taskLevel: taskLevel)
         #expect(status == TaskRunStatus(state: state, done: done, total: total))
     }

@@ -1,26 +1,3 @@
-/// Task-instance states (DESIGN.md "Run semantics"), with the names the
-/// journal, `show` and `graph --run` use.
-public enum TaskState: String, Sendable, CaseIterable {
-    case queued, running, success, failed
-    case upstreamFailed = "upstream_failed"
-    case skipped, cached
-    /// The run was stopped (Ctrl-C, a trigger task's timeout) while this ran.
-    case interrupted
-
-    /// A state no later event of the same attempt can change.
-    public var isTerminal: Bool {
-        switch self {
-        case .queued, .running: false
-        case .success, .failed, .upstreamFailed, .skipped, .cached, .interrupted: true
-        }
-    }
-}
-
-/// The overall state of a run.
-public enum RunState: String, Sendable, CaseIterable {
-    case running, success, failed, interrupted
-}
-
 /// One task instance: a task and, for a `foreach` task, its map index.
 /// Mapped tasks that never expanded (skipped, upstream failed) are recorded
 /// with a nil map index, as Airflow does.
