@@ -1,6 +1,6 @@
 import Foundation
 import SluicePlan
-import SluiceText
+import SluiceBasics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

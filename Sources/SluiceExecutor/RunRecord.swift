@@ -1,5 +1,5 @@
 import SluicePlan
-import SluiceText
+import SluiceBasics
 
 /// A run as its journal tells it: the executor builds one while it runs (for
 /// `tasks.arrow` and the summary) and `show`/`runs` rebuild it by replaying

@@ -1,7 +1,7 @@
 import Foundation
 import SluiceGraph
 import SluicePlan
-import SluiceText
+import SluiceBasics
 
 /// Reads a run's journal into the overlay `sluice graph --run` colours the
 /// graph by. The journal is `<workspace>/.sluice/runs/<pipeline>/<run_id>/journal.jsonl`,

@@ -1,6 +1,6 @@
 import Foundation
 import SluiceExecutor
-import SluiceText
+import SluiceBasics
 
 /// Progress of `sluice run` on the terminal. Piped (or `TERM=dumb`): one line
 /// per state change. On a terminal: failures, retries and finished tasks
