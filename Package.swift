@@ -1,10 +1,12 @@
 // swift-tools-version:6.0
 // Sluice: a declarative pipeline compiler. One library target per compiler stage;
 // the `sluice` executable only wires them. Dependencies point one way:
-//   SluiceText                                     (leaf: byte-level lines, BOM; everyone may import it)
-//   SluicePlan                                     (leaf)
-//   SluiceColumnar  -> CLZ4, CZstd                 (Arrow tables; lz4 and zstd from Debian's libraries)
-//   SluiceDiagnostics -> SluiceText
+//   SluiceBasics                                   (leaf: the facts every stage shares, one copy each: byte-level
+//                                                   lines and BOM, JSON value/writer/parser and string escaping,
+//                                                   the civil calendar, topological order, what a name is)
+//   SluicePlan      -> SluiceBasics
+//   SluiceColumnar  -> SluiceBasics, CLZ4, CZstd   (Arrow tables; lz4 and zstd from Debian's libraries)
+//   SluiceDiagnostics -> SluiceBasics
 //   SluiceSpec      -> CYAML, SluiceDiagnostics
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //                      + SluiceColumnar for its one safe file reader (RegularFile)
@@ -33,28 +35,28 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        .target(name: "SluiceText"),
-        .target(name: "SluiceDiagnostics", dependencies: ["SluiceText"]),
-        .target(name: "SluicePlan"),
+        .target(name: "SluiceBasics"),
+        .target(name: "SluiceDiagnostics", dependencies: ["SluiceBasics"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceBasics"]),
         // Arrow's lz4-frame and zstd body compression, from Debian's libraries.
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "SluiceColumnar", dependencies: ["CLZ4", "CZstd"]),
-        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceText"]),
+        .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"]),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"]),
         .target(
             name: "SluiceCompiler",
-            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceText", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
-        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceText"]),
+        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"]),
         .target(
             name: "SluiceExecutor",
-            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceText", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceText",
+                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +67,7 @@ let package = Package(
         ),
         // Helpers several test targets share (a seeded random generator, the cross-checkers).
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "SluiceTextTests", dependencies: ["SluiceText"]),
+        .testTarget(name: "SluiceBasicsTests", dependencies: ["SluiceBasics"]),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
@@ -74,7 +76,7 @@ let package = Package(
             dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar", "SluiceBasics", "SluiceTestSupport"]),
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 
 /// How cells are spelled in each `sluice cat` format.
 enum CellText {
@@ -26,26 +27,8 @@ enum CellText {
         case .int64(let v): return String(v)
         case .bool(let v): return v ? "true" : "false"
         case .float64(let v) where v.isFinite: return ValueFormatter.float(v)
-        default: return jsonString(ValueFormatter.text(value) ?? "")
+        default: return JSONString.quoted(ValueFormatter.text(value) ?? "")
         }
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// A table cell: one line, control characters shown as escapes.

@@ -1,3 +1,5 @@
+import SluiceBasics
+
 /// A JSON value as found on a line, before it meets a column type. String
 /// and number tokens refer to bytes of the line (strings already unescaped).
 enum JSONToken {
@@ -98,55 +100,21 @@ struct JSONLineParser {
         throw JSONSyntaxError(problem: "a string is never closed")
     }
 
-    /// The bytes an escape stands for (the backslash already consumed).
+    /// The bytes an escape stands for (the backslash already consumed),
+    /// read by `JSONString.unescape`, the one reader of JSON escapes.
     private mutating func escapeSequence() throws -> [UInt8] {
-        guard let letter = peek else { throw JSONSyntaxError(problem: "a string is never closed") }
-        index += 1
-        switch letter {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return [letter]
-        case UInt8(ascii: "b"): return [0x08]
-        case UInt8(ascii: "f"): return [0x0C]
-        case UInt8(ascii: "n"): return [0x0A]
-        case UInt8(ascii: "r"): return [0x0D]
-        case UInt8(ascii: "t"): return [0x09]
-        case UInt8(ascii: "u"): return Array(String(try unicodeEscape()).utf8)
-        default: throw JSONSyntaxError(problem: "an invalid escape sequence in a string")
+        let scalar: Unicode.Scalar
+        do {
+            scalar = try JSONString.unescape(UnsafeBufferPointer(bytes), at: &index, end: end)
+        } catch {
+            switch error {
+            case .truncated: throw JSONSyntaxError(problem: "a string is never closed")
+            case .unknownLetter: throw JSONSyntaxError(problem: "an invalid escape sequence in a string")
+            case .shortUnicode, .invalidHexDigit, .loneSurrogate, .badSurrogatePair, .notAScalar:
+                throw JSONSyntaxError(problem: "an invalid \\u escape in a string")
+            }
         }
-    }
-
-    /// `\uXXXX`, combining a surrogate pair when one follows.
-    private mutating func unicodeEscape() throws -> Unicode.Scalar {
-        let high = try hexQuad()
-        if (0xD800...0xDBFF).contains(high) {
-            guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")) else { throw invalidEscape }
-            let low = try hexQuad()
-            guard (0xDC00...0xDFFF).contains(low),
-                  let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) else { throw invalidEscape }
-            return scalar
-        }
-        guard let scalar = Unicode.Scalar(high) else { throw invalidEscape }
-        return scalar
-    }
-
-    private var invalidEscape: JSONSyntaxError { JSONSyntaxError(problem: "an invalid \\u escape in a string") }
-
-    private mutating func hexQuad() throws -> UInt32 {
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let byte = peek, let digit = Self.hexValue(byte) else { throw invalidEscape }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
+        return scalar.isASCII ? [UInt8(scalar.value)] : Array(String(scalar).utf8)
     }
 
     private var peek: UInt8? { index < end ? bytes[index] : nil }

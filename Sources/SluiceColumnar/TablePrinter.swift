@@ -1,3 +1,4 @@
+import SluiceBasics
 /// The output formats of `sluice cat`.
 public enum CatFormat: String, CaseIterable, Sendable {
     /// Aligned columns for people (the default on a terminal).
@@ -50,7 +51,7 @@ public enum TablePrinter {
 
     static func schemaText(_ schema: TableSchema, format: CatFormat) -> String {
         guard format == .json else { return schema.description + "\n" }
-        let columns = schema.columns.map { "{\"name\":\(CellText.jsonString($0.name)),\"type\":\"\($0.type)\"}" }
+        let columns = schema.columns.map { "{\"name\":\(JSONString.quoted($0.name)),\"type\":\"\($0.type)\"}" }
         return "{\"columns\":[" + columns.joined(separator: ",") + "]}\n"
     }
 
@@ -120,7 +121,7 @@ final class JSONRowSink: RowSink {
     }
 
     func begin(_ schema: TableSchema) throws {
-        keys = schema.names.map { CellText.jsonString($0) + ":" }
+        keys = schema.names.map { JSONString.quoted($0) + ":" }
     }
 
     func row(_ values: [ColumnValue]) throws {

@@ -1,3 +1,5 @@
+import SluiceBasics
+
 /// A forward reader over ASCII date/time text. Every accessor checks bounds
 /// and returns nil instead of trapping.
 struct TextCursor {
@@ -19,9 +21,9 @@ struct TextCursor {
               let month = digits(min: 2, max: 2), take("-"),
               let day = digits(min: 2, max: 2),
               (1...12).contains(month),
-              (1...CivilTime.daysInMonth(year: sign * year, month: month)).contains(day)
+              (1...CivilCalendar.daysInMonth(year: sign * year, month: month)).contains(day)
         else { return nil }
-        return CivilTime.days(year: sign * year, month: month, day: day)
+        return CivilCalendar.days(year: sign * year, month: month, day: day)
     }
 
     /// `DATE[(T|t|space)HH:MM[:SS[(.|,)fraction]]][Z|z|±HH[:]MM|±HH]` →
@@ -36,13 +38,13 @@ struct TextCursor {
             (secondsInDay, fraction) = time
         }
         guard let offsetSeconds = zoneOffset() else { return nil }
-        let rest = (secondsInDay - offsetSeconds) * CivilTime.microsecondsPerSecond + fraction
+        let rest = (secondsInDay - offsetSeconds) * CivilCalendar.microsecondsPerSecond + fraction
         // Before 1970, shift one day into `rest` so the earliest instants
         // (down to Int64.min) do not overflow in the multiplication.
         let wholeDays = days < 0 ? days + 1 : days
-        let (dayMicros, overflow) = wholeDays.multipliedReportingOverflow(by: CivilTime.microsecondsPerDay)
+        let (dayMicros, overflow) = wholeDays.multipliedReportingOverflow(by: CivilCalendar.microsecondsPerDay)
         guard !overflow else { return nil }
-        let (total, overflow2) = dayMicros.addingReportingOverflow(days < 0 ? rest - CivilTime.microsecondsPerDay : rest)
+        let (total, overflow2) = dayMicros.addingReportingOverflow(days < 0 ? rest - CivilCalendar.microsecondsPerDay : rest)
         return overflow2 ? nil : total
     }
 

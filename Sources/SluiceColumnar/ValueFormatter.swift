@@ -1,3 +1,5 @@
+import SluiceBasics
+
 /// Text forms of values, chosen so that parsing them back with `ValueParser`
 /// gives the identical value: this is what makes `sluice cat --format csv`
 /// re-ingest to the same Arrow file.
@@ -25,17 +27,15 @@ enum ValueFormatter {
 
     /// `YYYY-MM-DD`; years outside 0...9999 get a sign, as ISO 8601 allows.
     static func date(days: Int64) -> String {
-        let (year, month, day) = CivilTime.date(fromDays: days)
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
         return year4(year) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, with `.ffffff` when there are microseconds.
     static func timestamp(microseconds: Int64) -> String {
-        let days = CivilTime.floorDivide(microseconds, CivilTime.microsecondsPerDay)
-        var inDay = microseconds % CivilTime.microsecondsPerDay  // not `- days * perDay`: that overflows at Int64.min
-        if inDay < 0 { inDay += CivilTime.microsecondsPerDay }
-        let seconds = inDay / CivilTime.microsecondsPerSecond
-        let fraction = inDay % CivilTime.microsecondsPerSecond
+        let (days, inDay) = CivilCalendar.split(microseconds: microseconds)
+        let seconds = inDay / CivilCalendar.microsecondsPerSecond
+        let fraction = inDay % CivilCalendar.microsecondsPerSecond
         var text = date(days: days) + "T" + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2)
         text += ":" + pad(seconds % 60, 2)
         if fraction != 0 { text += "." + pad(fraction, 6) }

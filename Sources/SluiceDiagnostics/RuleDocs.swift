@@ -1,4 +1,4 @@
-import SluiceText
+import SluiceBasics
 
 /// The manual entry of one rule, behind `sluice explain RULE` and
 /// docs/rules.md: what it catches, the production failure it prevents, a

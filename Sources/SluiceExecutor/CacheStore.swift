@@ -1,7 +1,7 @@
 import Foundation
 import SluiceColumnar
 import SluicePlan
-import SluiceText
+import SluiceBasics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

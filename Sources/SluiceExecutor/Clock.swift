@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SluiceBasics
 
 /// Time as the executor sees it; tests substitute a fake that only moves when told.
 public protocol Clock: AnyObject, Sendable {
@@ -51,8 +52,8 @@ struct RunClock: Sendable {
 public enum Timestamp {
     /// `2026-11-21T06:00:00.123Z` (milliseconds, truncated: truncation keeps order).
     public static func iso(_ micros: Int64) -> String {
-        let (days, micro) = floorDivide(micros, 86_400_000_000)
-        let (y, m, d) = civil(fromDays: days)
+        let (days, micro) = CivilCalendar.split(microseconds: micros)
+        let (y, m, d) = CivilCalendar.date(fromDays: days)
         let seconds = micro / 1_000_000
         let millis = (micro % 1_000_000) / 1000
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
@@ -60,14 +61,14 @@ public enum Timestamp {
 
     /// `2026-11-21`, the value of `{{ run.date }}`.
     public static func date(_ micros: Int64) -> String {
-        let (y, m, d) = civil(fromDays: floorDivide(micros, 86_400_000_000).0)
+        let (y, m, d) = CivilCalendar.date(fromDays: CivilCalendar.split(microseconds: micros).days)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 
     /// `20261121T060000.123Z`, the time part of a run id (sorts as it reads).
     public static func compact(_ micros: Int64) -> String {
-        let (days, micro) = floorDivide(micros, 86_400_000_000)
-        let (y, m, d) = civil(fromDays: days)
+        let (days, micro) = CivilCalendar.split(microseconds: micros)
+        let (y, m, d) = CivilCalendar.date(fromDays: days)
         let seconds = micro / 1_000_000
         let millis = (micro % 1_000_000) / 1000
         return "\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))T\(pad(seconds / 3600, 2))\(pad(seconds / 60 % 60, 2))\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
@@ -95,39 +96,12 @@ public enum Timestamp {
             fraction = f
             for _ in digits..<6 { fraction *= 10 }
         }
-        let days = daysFromCivil(y, mo, d)
+        let days = CivilCalendar.days(year: y, month: mo, day: d)
         return ((days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000) + fraction
-    }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let q = a / b, r = a % b
-        return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
-
-    /// Howard Hinnant's days → civil date (proleptic Gregorian).
-    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    private static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -1,5 +1,5 @@
 import SluicePlan
-import SluiceText
+import SluiceBasics
 
 /// `sluice run --dry-run`: what would run, in start order, with each command
 /// rendered as far as it can be before the run (params, items and indexes

@@ -1,5 +1,5 @@
 import Foundation
-import SluiceText
+import SluiceBasics
 import SluiceColumnar
 
 /// The plan's `env_file`: `KEY=VALUE` lines, as docker compose and
@@ -36,7 +36,7 @@ enum EnvFile {
                 throw Failure(description: "\(name):\(i + 1): expected KEY=VALUE")
             }
             let key = String(line[..<equals]).trimmingSpaces
-            guard OutputsFile.isName(key) else {
+            guard IdentifierRule.variable.accepts(key) else {
                 throw Failure(description: "\(name):\(i + 1): \"\(key)\" is not a variable name")
             }
             guard let value = value(String(line[line.index(after: equals)...]).trimmingSpaces) else {

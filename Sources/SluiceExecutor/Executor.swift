@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 import SluicePlan
 
 /// Runs one plan on this machine: the event loop around the `Scheduler`.
@@ -115,23 +116,15 @@ public final class Executor: @unchecked Sendable {
 
     /// Names become directory and variable names: a hand-written plan must not smuggle a path in.
     static func checkNames(_ plan: Plan) throws(ExecutorError) {  // internal: RunStore checks a stored plan.json too
-        guard isIdentifier(plan.pipeline, allowDash: false) else { throw ExecutorError("invalid plan: pipeline id \"\(plan.pipeline)\" is not a name") }
+        guard IdentifierRule.pipeline.accepts(plan.pipeline) else { throw ExecutorError("invalid plan: pipeline id \"\(plan.pipeline)\" is not a name") }
         for task in plan.tasks {
-            guard isIdentifier(task.id, allowDash: true) else { throw ExecutorError("invalid plan: task id \"\(task.id)\" is not a name") }
-            for output in task.outputs where !isIdentifier(output.name, allowDash: false) {
+            guard IdentifierRule.task.accepts(task.id) else { throw ExecutorError("invalid plan: task id \"\(task.id)\" is not a name") }
+            for output in task.outputs where !IdentifierRule.variable.accepts(output.name) {
                 throw ExecutorError("invalid plan: output \"\(output.name)\" of task \"\(task.id)\" is not a name")
             }
-            for variable in task.env where !isIdentifier(variable.name, allowDash: false) {
+            for variable in task.env where !IdentifierRule.variable.accepts(variable.name) {
                 throw ExecutorError("invalid plan: env \"\(variable.name)\" of task \"\(task.id)\" is not a variable name")
             }
-        }
-    }
-
-    static func isIdentifier(_ text: String, allowDash: Bool) -> Bool {
-        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 250,
-              first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return text.unicodeScalars.allSatisfy {
-            $0 == "_" || (allowDash && $0 == "-") || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
         }
     }
 

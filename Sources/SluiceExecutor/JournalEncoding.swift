@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 
 /// Compact JSON for journal lines, written straight into bytes: a run writes
@@ -19,17 +20,7 @@ struct JSONLineWriter {
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    mutating func string(_ text: String) {
-        var copy = text
-        let plain = copy.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F } }
-        if plain {
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: text.utf8)
-            bytes.append(UInt8(ascii: "\""))
-        } else {
-            bytes.append(contentsOf: JSON.string(text).compact().utf8)
-        }
-    }
+    mutating func string(_ text: String) { JSONString.write(text, to: &bytes) }
 
     mutating func int<I: BinaryInteger>(_ value: I) { bytes.append(contentsOf: String(value).utf8) }
     mutating func null() { bytes.append(contentsOf: "null".utf8) }

@@ -1,5 +1,5 @@
 import SluicePlan
-import SluiceText
+import SluiceBasics
 
 /// A task broke the output protocol; the attempt fails with this message.
 struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -39,7 +39,7 @@ enum OutputsFile {
         do {
             guard let members = try JSON.parse(text).objectValue else { throw OutputError("") }
             object = members
-        } catch let error as JSONParseError where error.memberKey.map(isName) == true {
+        } catch let error as JSONParseError where error.memberKey.map(IdentifierRule.variable.accepts) == true {
             throw OutputError("output \"\(error.memberKey ?? "")\": \(error) in the JSON object in $SLUICE_OUTPUTS")
         } catch {
             throw OutputError("$SLUICE_OUTPUTS starts with \"{\" but is not one JSON object (\(error))")
@@ -82,7 +82,7 @@ enum OutputsFile {
                 throw OutputError("$SLUICE_OUTPUTS line \(number): expected name=value or name<<DELIMITER, found \(masker.quoted(String(line)))")
             }
             let name = String(line[..<equals])
-            guard isName(name) else {
+            guard IdentifierRule.variable.accepts(name) else {
                 throw OutputError("$SLUICE_OUTPUTS line \(number): \(masker.quoted(name)) is not an output name")
             }
             let type = try declaredType(name, declared: declared, artifacts: artifacts)
@@ -95,7 +95,7 @@ enum OutputsFile {
         guard let range = line.range(of: "<<") else { return nil }
         let name = String(line[..<range.lowerBound])
         let delimiter = line[range.upperBound...]
-        guard isName(name), !delimiter.isEmpty else { return nil }
+        guard IdentifierRule.variable.accepts(name), !delimiter.isEmpty else { return nil }
         return (name, delimiter)
     }
 
@@ -165,11 +165,6 @@ enum OutputsFile {
 
     private static func mismatch(_ name: String, _ type: ValueType, _ text: String, _ masker: SecretMasker) -> OutputError {
         OutputError("output \"\(name)\" is declared \(type), but the task wrote \(masker.quoted(text))")
-    }
-
-    static func isName(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 }
 

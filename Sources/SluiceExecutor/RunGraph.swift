@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 
 /// A plan that failed the executor's own checks (a hand-written plan.json can
@@ -78,20 +79,10 @@ struct RunGraph: Sendable {
     /// Kahn's algorithm; ties go to the earlier task in the plan, so a plan
     /// already in topological order keeps its order.
     private static func topologicalOrder(_ tasks: [PlanTask], upstream: [[Int]], downstream: [[Int]]) throws(PlanValidationError) -> [Int] {
-        var remaining = upstream.map(\.count)
-        var ready = MinHeap<Int>()
-        for (i, n) in remaining.enumerated() where n == 0 { ready.push(i) }
-        var order: [Int] = []
-        order.reserveCapacity(tasks.count)
-        while let task = ready.pop() {
-            order.append(task)
-            for next in downstream[task] {
-                remaining[next] -= 1
-                if remaining[next] == 0 { ready.push(next) }
-            }
-        }
+        let order = TopologicalOrder.sorted(upstream: upstream, downstream: downstream, ready: ReadyHeap(ByIndex()))
         guard order.count == tasks.count else {
-            let stuck = remaining.indices.filter { remaining[$0] > 0 }.map { "\"\(tasks[$0].id)\"" }
+            let placed = Set(order)
+            let stuck = tasks.indices.filter { !placed.contains($0) }.map { "\"\(tasks[$0].id)\"" }
             throw PlanValidationError("the plan's tasks form a cycle (among \(stuck.prefix(5).joined(separator: ", ")))")
         }
         return order

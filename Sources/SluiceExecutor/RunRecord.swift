@@ -1,4 +1,5 @@
 import SluicePlan
+import SluiceBasics
 
 /// A run as its journal tells it: the executor builds one while it runs (for
 /// `tasks.arrow` and the summary) and every reader rebuilds it by replaying

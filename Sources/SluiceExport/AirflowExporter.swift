@@ -1,5 +1,5 @@
 import SluicePlan
-import SluiceText
+import SluiceBasics
 
 /// One file the exporter writes into the DAGs folder.
 public struct ExportedFile: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 
 /// A schedule: 5-field cron (`minute hour day-of-month month day-of-week`,
 /// each a comma list of `*`, `N`, `A-B`, `*/S`, `A-B/S` or `N/S`, with
@@ -96,10 +97,10 @@ public struct CronSchedule: Equatable, Sendable {
         var day = start.day
         var fromMinute = start.hour * 60 + start.minute
         while day < start.day + 146_097 {
-            let (year, month, _) = CivilMinute.civil(fromDays: day)
-            if !has(months, month) {
+            let (year, month, _) = CivilCalendar.date(fromDays: day)
+            if !has(months, Int(month)) {
                 // Skip the whole month rather than testing each of its days.
-                day = CivilMinute.days(year: month == 12 ? year + 1 : year, month: month % 12 + 1, day: 1)
+                day = CivilCalendar.days(year: month == 12 ? year + 1 : year, month: month % 12 + 1, day: 1)
             } else if dayMatches(day), let minuteOfDay = firstMinute(from: fromMinute) {
                 return Date(timeIntervalSince1970: Double(day * 86_400 + Int64(minuteOfDay) * 60))
             } else {
@@ -111,10 +112,9 @@ public struct CronSchedule: Equatable, Sendable {
     }
 
     private func dayMatches(_ day: Int64) -> Bool {
-        let (_, month, dayOfMonth) = CivilMinute.civil(fromDays: day)
-        let weekday = Int(((day % 7) + 11) % 7) // 1970-01-01 (day 0) was a Thursday (4)
-        let dom = has(daysOfMonth, dayOfMonth), dow = has(daysOfWeek, weekday)
-        guard has(months, month) else { return false }
+        let (_, month, dayOfMonth) = CivilCalendar.date(fromDays: day)
+        let dom = has(daysOfMonth, Int(dayOfMonth)), dow = has(daysOfWeek, CivilCalendar.weekday(fromDays: day))
+        guard has(months, Int(month)) else { return false }
         return dayOfMonthIsStar || dayOfWeekIsStar ? dom && dow : dom || dow
     }
 
@@ -265,8 +265,8 @@ struct CronField {
 }
 
 /// A UTC minute as a day number (days since 1970-01-01), hour and minute.
-/// Why not `Calendar`: Howard Hinnant's civil-date formulas are exact, cheap
-/// in a loop, and give the same answer on every platform.
+/// Why not `Calendar`: `CivilCalendar`'s formulas are exact, cheap in a loop,
+/// and give the same answer on every platform.
 struct CivilMinute {
     var day: Int64
     var hour: Int
@@ -281,25 +281,5 @@ struct CivilMinute {
         day = (total - minuteOfDay) / 1440
         hour = Int(minuteOfDay / 60)
         minute = Int(minuteOfDay % 60)
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, Int(doy - (153 * mp + 2) / 5 + 1))
-    }
-
-    static func days(year: Int64, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64(month > 2 ? month - 3 : month + 9)
-        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
-        return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
     }
 }

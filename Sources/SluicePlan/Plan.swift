@@ -1,3 +1,5 @@
+import SluiceBasics
+
 /// The lowered, checked pipeline: what the executor runs, the graph renderers
 /// draw and the Airflow exporter translates. It carries no source positions
 /// and no secret values, and prints to byte-identical JSON for identical input

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import SluiceBasics
 
 /// Splits a templated string (`run`, an `env` value, `foreach`) into literal
 /// text and `{{ ... }}` references, keeping the offset of every reference and
@@ -143,8 +144,7 @@ public struct TemplateScanner {
 
     /// `isNameScalar` for one ASCII byte.
     private static func isNameByte(_ byte: UInt8) -> Bool {
-        let lower = byte | 0x20
-        return (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D
+        IdentifierRule.mayFollow(byte, in: .task)
     }
 
     private static func scanReferences(_ scalars: ScanText) -> (references: [ScannedReference], errors: [LiteralError]) {
@@ -334,8 +334,10 @@ public struct TemplateScanner {
         return .success(.path(ScannedReference(segments: segments, offset: whole.start, length: whole.end - whole.start)))
     }
 
+    /// A reference segment names a task, an output or a param: any byte a
+    /// task name may hold after its first (the widest of the name shapes).
     private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {
-        (c.value >= 0x61 && c.value <= 0x7A) || (c.value >= 0x41 && c.value <= 0x5A) || isDigit(c) || c == "_" || c == "-"
+        c.isASCII && IdentifierRule.mayFollow(UInt8(c.value), in: .task)
     }
 }
 

@@ -1,5 +1,5 @@
 import SluiceDiagnostics
-import SluiceText
+import SluiceBasics
 
 /// Maps a position inside a scalar's *value* back to the source, so a
 /// diagnostic can underline the bad part of a string (a cron field, a

@@ -2,6 +2,7 @@ import Foundation
 import SluiceExecutor
 import SluiceGraph
 import SluicePlan
+import SluiceBasics
 
 /// Reads a run of a plan's pipeline into the overlay `sluice graph --run`
 /// colours the graph by. The run is found and its journal replayed by the

@@ -1,7 +1,7 @@
 import Foundation
 import SluiceExecutor
+import SluiceBasics
 import SluicePlan
-import SluiceText
 
 /// Progress of `sluice run` on the terminal. Piped (or `TERM=dumb`): one line
 /// per state change. On a terminal: failures, retries and finished tasks

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 import SluiceColumnar
 import SluicePlan
 import SluiceSpec

@@ -1,3 +1,4 @@
+import SluiceBasics
 @testable import SluiceColumnar
 import SluiceTestSupport
 
@@ -47,7 +48,7 @@ enum RandomTables {
     static func expectedJSONLines(_ schema: TableSchema, _ rows: [[ColumnValue]]) -> String {
         rows.map { row in
             let members = zip(schema.columns, row).map { column, value in
-                CellText.jsonString(column.name) + ":" + expectedJSON(value)
+                JSONString.quoted(column.name) + ":" + expectedJSON(value)
             }
             return "{" + members.joined(separator: ",") + "}\n"
         }.joined()

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import SluiceBasics
 import SluiceDiagnostics
 import SluicePlan
 import SluiceSpec
@@ -467,21 +468,8 @@ struct ContractsBuilder {
 
     /// Position of each task in a topological order, or nil when there is a cycle.
     func topologicalRank() -> [Int]? {
-        // A closure, not `\.count`: the key path was looked up at run time for every task.
-        var indegree = graph.upstream.map { $0.count }
-        var queue = (0..<graph.count).filter { indegree[$0] == 0 }
-        var rank = [Int](repeating: 0, count: graph.count)
-        var head = 0
-        while head < queue.count {
-            let node = queue[head]
-            rank[node] = head
-            head += 1
-            for down in graph.downstream[node] {
-                indegree[down] -= 1
-                if indegree[down] == 0 { queue.append(down) }
-            }
-        }
-        return queue.count == graph.count ? rank : nil
+        let order = TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyInArrivalOrder())
+        return order.count == graph.count ? TopologicalOrder.positions(of: order) : nil
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import SluicePlan
-import SluiceText
+import SluiceBasics
 import SluiceColumnar
 
 /// The files a spec refers to beyond itself: its `params_file`, and the

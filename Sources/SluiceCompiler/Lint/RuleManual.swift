@@ -1,5 +1,5 @@
 import SluiceDiagnostics
-import SluiceText
+import SluiceBasics
 
 /// Renders the rule manual (`sluice explain`, docs/rules.md). The failing
 /// examples are linted on the spot and their real diagnostics shown, so the

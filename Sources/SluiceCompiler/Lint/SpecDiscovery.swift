@@ -1,5 +1,5 @@
 import Foundation
-import SluiceText
+import SluiceBasics
 import SluiceColumnar
 #if canImport(Glibc)
 import Glibc

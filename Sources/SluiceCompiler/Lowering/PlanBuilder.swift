@@ -1,4 +1,5 @@
 import Crypto
+import SluiceBasics
 import SluiceDiagnostics
 import SluicePlan
 import SluiceSpec
@@ -161,56 +162,6 @@ struct Lowering {
     /// so the order is the same for the same spec whatever the file order.
     func topologicalOrder() -> [Int] {
         let graph = checked.graph
-        var indegree = graph.upstream.map { $0.count }
-        var ready = NameHeap(names: graph.names)
-        for i in 0..<graph.count where indegree[i] == 0 { ready.push(i) }
-        var order: [Int] = []
-        order.reserveCapacity(graph.count)
-        while let next = ready.pop() {
-            order.append(next)
-            for down in graph.downstream[next] {
-                indegree[down] -= 1
-                if indegree[down] == 0 { ready.push(down) }
-            }
-        }
-        return order
-    }
-}
-
-/// A binary min-heap of task indices ordered by task name.
-struct NameHeap {
-    let names: [String]
-    private var items: [Int] = []
-
-    init(names: [String]) { self.names = names }
-
-    private func less(_ a: Int, _ b: Int) -> Bool { names[items[a]] < names[items[b]] }
-
-    mutating func push(_ item: Int) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(child, parent) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Int? {
-        guard let top = items.first else { return nil }
-        items.swapAt(0, items.count - 1)
-        items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < items.count, less(left, smallest) { smallest = left }
-            if right < items.count, less(right, smallest) { smallest = right }
-            if smallest == parent { break }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
+        return TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyHeap(ByKey(graph.names)))
     }
 }

@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 import SluiceSpec
 

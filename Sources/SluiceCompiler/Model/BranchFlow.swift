@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 import SluiceSpec
 
@@ -53,17 +54,7 @@ public struct BranchFlow: Sendable {
     }
 
     static func topologicalOrder(_ graph: TaskGraph) -> [Int]? {
-        var indegree = graph.upstream.map { $0.count }
-        var queue = (0..<graph.count).filter { indegree[$0] == 0 }
-        var head = 0
-        while head < queue.count {
-            let node = queue[head]
-            head += 1
-            for down in graph.downstream[node] {
-                indegree[down] -= 1
-                if indegree[down] == 0 { queue.append(down) }
-            }
-        }
-        return queue.count == graph.count ? queue : nil
+        let order = TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyInArrivalOrder())
+        return order.count == graph.count ? order : nil
     }
 }

@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluiceDiagnostics
 
 /// Kind checks shared by the spec decoder, over nodes of the tape. Each
@@ -181,63 +182,4 @@ struct ValueReader {
     func contains(_ pairs: PairSequence, key name: String) -> Bool {
         pairs.contains { tape.kind($0.key) == .scalar && KeySet.equal(tape.text($0.key), name) }
     }
-}
-
-/// The shapes of names in a spec.
-public struct IdentifierRule: Sendable {
-    enum Shape: Int, CaseIterable, Sendable { case pipeline, task, variable }
-    let shape: Shape
-    public let explanation: String
-    var maxLength = 250
-
-    public func accepts(_ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { accepts(utf8: $0) }
-    }
-
-    func accepts(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let head = bytes.first, bytes.count <= maxLength else { return false }
-        let table = shape.rawValue * 256
-        guard Self.byteClasses[table + Int(head)] & Self.mayStart != 0 else { return false }
-        for byte in bytes.dropFirst() where Self.byteClasses[table + Int(byte)] & Self.mayFollow == 0 { return false }
-        return true
-    }
-
-    /// For each shape (256 entries each), whether a byte may start a name and
-    /// whether it may follow: one lookup per byte, as every task, output and
-    /// env name is checked.
-    private static let byteClasses: [UInt8] = Shape.allCases.flatMap { shape in
-        (0...255).map { UInt8($0) }.map { byte -> UInt8 in
-            let (start, follow): (Bool, Bool)
-            switch shape {
-            case .pipeline:
-                (start, follow) = (isLower(byte), isLower(byte) || isDigit(byte) || byte == UInt8(ascii: "_"))
-            case .task:
-                (start, follow) = (isLetter(byte) || byte == UInt8(ascii: "_"),
-                                   isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-"))
-            case .variable:
-                (start, follow) = (isLetter(byte) || byte == UInt8(ascii: "_"), isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_"))
-            }
-            return (start ? mayStart : 0) | (follow ? mayFollow : 0)
-        }
-    }
-    private static let mayStart: UInt8 = 1
-    private static let mayFollow: UInt8 = 2
-
-    static func isLower(_ c: UInt8) -> Bool { c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") }
-    static func isLetter(_ c: UInt8) -> Bool { isLower(c) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) }
-    static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
-
-    /// Pipeline ids: `[a-z][a-z0-9_]*` (they become Airflow dag ids and directory names).
-    public static let pipeline = IdentifierRule(
-        shape: .pipeline,
-        explanation: "a pipeline id starts with a lowercase letter and holds only lowercase letters, digits and _")
-    /// Task names: `[A-Za-z_][A-Za-z0-9_-]*` (Airflow task ids; usable in `{{ task.output }}`).
-    public static let task = IdentifierRule(
-        shape: .task,
-        explanation: "a task name starts with a letter or _ and holds only letters, digits, _ and -")
-    /// Output, input, env and secret names: `[A-Za-z_][A-Za-z0-9_]*` (they become environment variable names).
-    public static let variable = IdentifierRule(
-        shape: .variable,
-        explanation: "a name starts with a letter or _ and holds only letters, digits and _")
 }

@@ -1,3 +1,5 @@
+import SluiceBasics
+
 /// The JSON Schema (draft 2020-12) of a pipeline spec, so editors (VS Code's
 /// YAML extension, JetBrains) complete keys, show descriptions on hover and
 /// flag a misspelled key as it is typed. `sluice schema` prints it and
@@ -226,16 +228,4 @@ public struct SpecSchema: Sendable {
         let components = ["d", "h", "m", "s", "ms"].map { "(?:\(number)\($0))?" }.joined()
         return "^\\s*(?=[0-9])" + components + "\\s*$"
     }()
-}
-
-extension IdentifierRule {
-    /// The rule as an ECMA-262 pattern (JSON Schema's regex dialect). The
-    /// schema test checks it against `accepts` on sample names.
-    var pattern: String {
-        switch shape {
-        case .pipeline: "^[a-z][a-z0-9_]*$"
-        case .task: "^[A-Za-z_][A-Za-z0-9_-]*$"
-        case .variable: "^[A-Za-z_][A-Za-z0-9_]*$"
-        }
-    }
 }

@@ -1,5 +1,5 @@
 import Testing
-@testable import SluicePlan
+@testable import SluiceBasics
 
 @Suite("JSON")
 struct JSONTests {

@@ -1,4 +1,4 @@
-import SluiceText
+import SluiceBasics
 import Testing
 
 /// The one line splitter every reader of user files uses.
@@ -42,5 +42,17 @@ struct TextLinesTests {
         #expect(TextLines.droppingByteOrderMark("\u{FEFF}pipeline: p") == "pipeline: p")
         #expect(TextLines.droppingByteOrderMark("a\u{FEFF}b") == "a\u{FEFF}b")
         #expect(TextLines.droppingByteOrderMark("") == "")
+    }
+}
+
+/// Line starts and one-line cuts agree with `split`.
+struct TextLineStartsTests {
+    @Test(arguments: ["", "a", "a\n", "a\r\nb\r\n", "x\n\ny", "é\r\n中\n🚀\r", "no newline at all"])
+    func lineStartsCutWhatSplitCuts(_ text: String) {
+        let starts = TextLines.lineStarts(text)
+        let lines = starts.indices.map { i in
+            TextLines.line(of: text, from: starts[i], to: i + 1 < starts.count ? starts[i + 1] - 1 : text.utf8.count)
+        }
+        #expect(lines.map(String.init) == TextLines.split(text).map(String.init))
     }
 }

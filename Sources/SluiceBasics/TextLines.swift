@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Lines of text as files hold them, cut on bytes.
 ///
 /// Swift's `Character` is a grapheme cluster, and `"\r\n"` is ONE
@@ -53,14 +59,27 @@ public enum TextLines {
         return Substring(utf8[start..<end])
     }
 
+    /// The byte offsets where lines start: 0, then one past each `\n`. A
+    /// reader that needs one line at a time (diagnostics quoting a spec
+    /// line) keeps these and cuts with `line(of:from:to:)`.
+    public static func lineStarts(_ text: String) -> [Int] {
+        var starts = [0]
+        for offset in newlineOffsets(text.utf8) { starts.append(offset + 1) }
+        return starts
+    }
+
+    /// The line of `text` from byte offset `start` up to `end` (a `\n`'s
+    /// offset, or the end of the text), without a final `\r`. Both offsets
+    /// come from `lineStarts`, so they sit next to ASCII bytes.
+    public static func line(of text: String, from start: Int, to end: Int) -> Substring {
+        let utf8 = Substring(text).utf8
+        return piece(utf8, from: utf8.index(utf8.startIndex, offsetBy: start), to: utf8.index(utf8.startIndex, offsetBy: end))
+    }
+
     /// Where the `\n` bytes are, found in the contiguous UTF-8 when the
     /// string has it (native strings do), walking the view otherwise.
     private static func newlineIndices(_ utf8: Substring.UTF8View) -> [Substring.UTF8View.Index] {
-        let offsets: [Int] = utf8.withContiguousStorageIfAvailable { bytes in
-            var found: [Int] = []
-            for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { found.append(offset) }
-            return found
-        } ?? utf8.indices.enumerated().compactMap { utf8[$0.element] == UInt8(ascii: "\n") ? $0.offset : nil }
+        let offsets = newlineOffsets(utf8)
         var indices: [Substring.UTF8View.Index] = []
         indices.reserveCapacity(offsets.count)
         var index = utf8.startIndex, at = 0
@@ -70,5 +89,21 @@ public enum TextLines {
             indices.append(index)
         }
         return indices
+    }
+
+    /// Byte offsets of the `\n` bytes, by `memchr` over contiguous UTF-8
+    /// (a 2 MB spec is indexed on every lint).
+    private static func newlineOffsets<View: Collection<UInt8>>(_ utf8: View) -> [Int] {
+        utf8.withContiguousStorageIfAvailable { bytes -> [Int] in
+            var found: [Int] = []
+            guard let base = bytes.baseAddress else { return found }
+            var offset = 0
+            while offset < bytes.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "\n")), bytes.count - offset) {
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                found.append(at)
+                offset = at + 1
+            }
+            return found
+        } ?? utf8.enumerated().compactMap { $0.element == UInt8(ascii: "\n") ? $0.offset : nil }
     }
 }

@@ -1,6 +1,8 @@
 /// A JSON value whose objects keep their members in order, so a plan printed,
 /// parsed and printed again is byte-identical, and params appear in the order
-/// the spec wrote them. Why not Foundation's JSONSerialization: it forgets key
+/// the spec wrote them. The one JSON value, writer (`pretty`, `compact`, with
+/// `JSONString` for strings) and parser of Sluice; the plan, journals, run
+/// records, outputs and the lint formats all use it. Why not Foundation's JSONSerialization: it forgets key
 /// order and cannot tell `1` from `1.0` or `true` on every platform alike.
 public indirect enum JSON: Equatable, Hashable, Sendable {
     case null
@@ -85,7 +87,7 @@ extension JSON {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += JSON.formatDouble(d)
-        case .string(let s): JSON.writeString(s, to: &out)
+        case .string(let s): JSONString.write(s, to: &out)
         case .array(let items):
             guard !items.isEmpty else { out += "[]"; return }
             out += "["
@@ -102,7 +104,7 @@ extension JSON {
             for (i, (key, value)) in members.enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n"; out += String(repeating: " ", count: indent + 2) }
-                JSON.writeString(key, to: &out)
+                JSONString.write(key, to: &out)
                 out += pretty ? ": " : ":"
                 value.write(to: &out, indent: indent + 2, pretty: pretty)
             }
@@ -119,27 +121,6 @@ extension JSON {
         let text = d.description
         if text.contains(".") || text.contains("e") || text.contains("E") { return text }
         return text + ".0"
-    }
-
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 
@@ -275,32 +256,10 @@ private struct JSONParser {
             case UInt8(ascii: "\\"):
                 flush(position)
                 position += 1
-                guard let escape = current else { throw error("unterminated escape") }
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code) {
-                        // A surrogate pair spells one scalar beyond the BMP.
-                        guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") else {
-                            throw error("lone surrogate")
-                        }
-                        position += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("bad surrogate pair") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-                    scalars.append(scalar)
-                default: throw error("invalid escape")
+                do {
+                    scalars.append(try JSONString.unescape(bytes, at: &position, end: bytes.count))
+                } catch {
+                    throw self.error(Self.message(error))
                 }
                 runStart = position
             default:
@@ -311,22 +270,16 @@ private struct JSONParser {
         throw error("unterminated string")
     }
 
-    mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("short \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("invalid hex digit")
-            }
-            value = value * 16 + digit
-            position += 1
+    static func message(_ problem: JSONString.EscapeProblem) -> String {
+        switch problem {
+        case .truncated: "unterminated escape"
+        case .unknownLetter: "invalid escape"
+        case .shortUnicode: "short \\u escape"
+        case .invalidHexDigit: "invalid hex digit"
+        case .loneSurrogate: "lone surrogate"
+        case .badSurrogatePair: "bad surrogate pair"
+        case .notAScalar: "invalid \\u escape"
         }
-        return value
     }
 
     mutating func number() throws(JSONParseError) -> JSON {

@@ -1,0 +1,175 @@
+/// How Sluice writes a string as JSON: the one escaper behind every JSON text
+/// it prints (plans, journals, run records, `lint --format json`, SARIF, the
+/// editor schema, `sluice cat --format json`).
+///
+/// RFC 8259 requires escaping only the quote, the backslash and C0 controls.
+/// Sluice also escapes, as `\uXXXX`:
+/// - DEL (U+007F) and the C1 controls (U+0080–U+009F), so that with C0 they
+///   are all of Unicode's control characters (category Cc): a terminal that
+///   shows a record (`cat journal.jsonl`) acts on them (C1 0x9B starts an
+///   escape sequence on some terminals) instead of showing them;
+/// - LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028, U+2029), which
+///   JavaScript before ES2019 refuses inside strings and line readers such as
+///   Python's `str.splitlines()` take for line ends: a JSON line stays one line.
+/// Everything else, including other non-ASCII text, is written as is (UTF-8).
+/// `"`, `\`, `\n`, `\r` and `\t` take their short forms; other escapes are
+/// `\u` with four lowercase hex digits.
+public enum JSONString {
+    /// Whether `scalar` is written as a `\uXXXX` (or short) escape.
+    @inlinable
+    public static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value < 0x20 || value == 0x22 || value == 0x5C || (value >= 0x7F && value < 0xA0)
+            || value == 0x2028 || value == 0x2029
+    }
+
+    /// `text` as a JSON string literal, quotes included.
+    public static func quoted(_ text: String) -> String {
+        var out = ""
+        write(text, to: &out)
+        return out
+    }
+
+    /// Appends `text` as a JSON string literal, quotes included.
+    public static func write(_ text: String, to out: inout String) {
+        if isPlain(text) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
+        out += "\""
+        for scalar in text.unicodeScalars {
+            if isEscaped(scalar) {
+                out += escape(scalar)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// Appends `text` as a JSON string literal, in UTF-8, to `bytes` (the
+    /// journal writes lines as bytes).
+    public static func write(_ text: String, to bytes: inout [UInt8]) {
+        if isPlain(text) {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            bytes.append(contentsOf: quoted(text).utf8)
+        }
+    }
+
+    /// The escape for one scalar that `isEscaped`.
+    static func escape(_ scalar: Unicode.Scalar) -> String {
+        switch scalar {
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        default:
+            let hex = String(scalar.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+    }
+
+    /// Whether no scalar of `text` is escaped, decided on its UTF-8 bytes
+    /// (most strings: names, paths, types), so they are copied whole.
+    static func isPlain(_ text: String) -> Bool {
+        let answer = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                let byte = bytes[index]
+                if byte < 0x80 {
+                    if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+                } else if byte == 0xC2 {
+                    // U+0080–U+009F are C2 80 … C2 9F.
+                    if index + 1 < count, bytes[index + 1] < 0xA0 { return false }
+                } else if byte == 0xE2 {
+                    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                    if index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] & 0xFE == 0xA8 { return false }
+                }
+                index += 1
+            }
+            return true
+        }
+        return answer ?? !text.unicodeScalars.contains(where: isEscaped)
+    }
+}
+
+// MARK: - Reading escapes
+
+extension JSONString {
+    /// Why a backslash inside a JSON string does not start a valid escape.
+    /// Each parser words these its own way (a plan error, an ingest error).
+    public enum EscapeProblem: Error, Sendable {
+        /// The text ends right after the backslash.
+        case truncated
+        /// Not one of `" \ / b f n r t u`.
+        case unknownLetter
+        /// `\u` with fewer than four characters left.
+        case shortUnicode
+        case invalidHexDigit
+        /// A high surrogate not followed by `\u`.
+        case loneSurrogate
+        /// A high surrogate followed by something other than a low one.
+        case badSurrogatePair
+        /// A low surrogate on its own.
+        case notAScalar
+    }
+
+    /// Reads the escape after a backslash, RFC 8259's rules: `bytes[index]`
+    /// is its letter, and `index` ends past the escape (a surrogate pair is
+    /// one scalar). `end` is where the text ends.
+    @inlinable
+    public static func unescape(_ bytes: UnsafeBufferPointer<UInt8>, at index: inout Int,
+                                end: Int) throws(EscapeProblem) -> Unicode.Scalar {
+        guard index < end else { throw .truncated }
+        let letter = bytes[index]
+        index += 1
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(letter)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            var code = try hex4(bytes, at: &index, end: end)
+            if (0xD800..<0xDC00).contains(code) {
+                guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw .loneSurrogate
+                }
+                index += 2
+                let low = try hex4(bytes, at: &index, end: end)
+                guard (0xDC00..<0xE000).contains(low) else { throw .badSurrogatePair }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let scalar = Unicode.Scalar(code) else { throw .notAScalar }
+            return scalar
+        default: throw .unknownLetter
+        }
+    }
+
+    @inlinable
+    static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, end: Int) throws(EscapeProblem) -> UInt32 {
+        guard index + 4 <= end else { throw .shortUnicode }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw .invalidHexDigit
+            }
+            value = value * 16 + digit
+            index += 1
+        }
+        return value
+    }
+}
