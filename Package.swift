@@ -11,6 +11,7 @@
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
 //   SluiceExecutor  -> SluicePlan, SluiceColumnar                  (plan -> a local run)
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
+//   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -51,10 +52,11 @@ let package = Package(
             name: "SluiceExecutor",
             dependencies: ["SluicePlan", "SluiceColumnar", "SluiceText", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceText",
+                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceLanguageServerTests", dependencies: ["SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluicePlan"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport"], exclude: ["Fixtures"]),
     ]
 )
