@@ -21,6 +21,10 @@ with open(spec, encoding="utf-8") as f:
 last_needs = clean.rindex("    needs: [t")
 broken = clean[:last_needs] + "    needs: [x" + clean[last_needs + len("    needs: [t"):]
 
+# The generator's tasks name `scripts/step.py` in `deps`: give them one, so the spec lints clean.
+os.makedirs(os.path.join(os.path.dirname(os.path.abspath(spec)), "scripts"), exist_ok=True)
+open(os.path.join(os.path.dirname(os.path.abspath(spec)), "scripts", "step.py"), "a").close()
+
 client = LSPClient([sluice, "lsp"], cwd=os.path.dirname(os.path.abspath(spec)))
 client.initialize(os.path.dirname(os.path.abspath(spec)))
 uri = client.open(spec, clean)

@@ -37,10 +37,10 @@ final class OpenDocument {
         self.version = version
     }
 
-    func update(text: String, version: Int64) {
+    func update(text: String, version: Int64, keepingAnalysis: Bool = false) {
         self.text = text
         self.version = version
-        analysis = nil
+        if !keepingAnalysis { analysis = nil }
     }
 
     /// A pipeline spec rather than some other YAML (a params file), by the

@@ -85,8 +85,11 @@ public final class LanguageServer {
             guard let uri = params["textDocument"]?["uri"]?.stringValue, let document = documents[DocumentURI.path(uri)] else { return }
             // Full synchronisation: the last change holds the whole text.
             guard let text = params["contentChanges"]?.arrayValue?.last?["text"]?.stringValue else { return }
-            document.update(text: text, version: params["textDocument"]?["version"]?.intValue ?? 0)
-            changed(document.path)
+            let unchanged = text == document.text
+            document.update(text: text, version: params["textDocument"]?["version"]?.intValue ?? 0, keepingAnalysis: unchanged)
+            // The same text (an undo back to it, a format that changed nothing) is not checked again,
+            // but its diagnostics are published for the new version.
+            if !unchanged { changed(document.path) } else if !stale.contains(document.path) { stale.append(document.path) }
         case "textDocument/didClose":
             guard let uri = params["textDocument"]?["uri"]?.stringValue else { return }
             let path = DocumentURI.path(uri)

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceDiagnostics
 import SluicePlan
 import SluiceSpec
@@ -29,6 +30,7 @@ public struct LSPPosition: Equatable, Sendable {
 /// units for LSP; `é` is one of each but two UTF-8 bytes.
 public struct PositionMap: Sendable {
     public let source: SourceText
+    private let longLines = LongLineOffsets()
 
     public init(_ text: String) {
         source = SourceText(text)
@@ -43,13 +45,18 @@ public struct PositionMap: Sendable {
     public func position(_ location: SourceLocation) -> LSPPosition {
         let line = max(0, location.line - 1)
         let wanted = max(0, location.column - 1)
+        guard let text = source.line(location.line) else { return LSPPosition(line: line, character: wanted) }
+        if text.utf8.count > LongLineOffsets.threshold {
+            // Thousands of diagnostics on one 32 KB line must not walk it once each.
+            let offsets = longLines.offsets(of: location.line, text)
+            let scalars = offsets.count - 1
+            return LSPPosition(line: line, character: offsets[min(wanted, scalars)] + max(0, wanted - scalars))
+        }
         var units = 0, scalars = 0
-        if let text = source.line(location.line) {
-            for scalar in text.unicodeScalars {
-                guard scalars < wanted else { break }
-                units += UTF16.width(scalar)
-                scalars += 1
-            }
+        for scalar in text.unicodeScalars {
+            guard scalars < wanted else { break }
+            units += UTF16.width(scalar)
+            scalars += 1
         }
         return LSPPosition(line: line, character: units + max(0, wanted - scalars))
     }
@@ -83,6 +90,29 @@ public struct PositionMap: Sendable {
 
     func line(_ number: Int) -> String? {
         source.line(number).map(String.init)
+    }
+}
+
+/// Per long line: the UTF-16 offset of every scalar column, made once.
+final class LongLineOffsets: @unchecked Sendable {
+    static let threshold = 512
+    private let lock = NSLock()
+    private var lines: [Int: [Int]] = [:]
+
+    /// `offsets[k]` is the UTF-16 offset of the k-th scalar; the last element is the line's length.
+    func offsets(of number: Int, _ text: Substring) -> [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = lines[number] { return known }
+        var offsets = [0]
+        offsets.reserveCapacity(text.utf8.count + 1)
+        var units = 0
+        for scalar in text.unicodeScalars {
+            units += UTF16.width(scalar)
+            offsets.append(units)
+        }
+        lines[number] = offsets
+        return offsets
     }
 }
 

@@ -222,6 +222,15 @@ class NavigationTests(ServerTest):
         with self.assertRaises(LSPError):
             self.client.request("textDocument/rename", {**self.at(uri, renamed, "needs: [health]", offset=10), "newName": "not a name"})
 
+    def test_rename_keeps_the_quotes_of_a_quoted_name(self):
+        text = ('pipeline: q\ntasks:\n  "load":\n    run: echo\n    outputs: { rows: int }\n'
+                '  report:\n    needs: [\'load\']\n    run: echo {{ load.rows }} "é🚀"\n')
+        uri = self.client.open(self.path("quoted.yaml"), text)
+        self.assertEqual(self.client.wait_diagnostics(uri), [])
+        edit = self.client.request("textDocument/rename", {**self.at(uri, text, "{{ load.rows }}", offset=4), "newName": "fetch"})
+        renamed = apply_edits(text, edit["changes"][uri])
+        self.assertEqual(renamed, text.replace('"load"', '"fetch"').replace("'load'", "'fetch'").replace("{{ load.", "{{ fetch."))
+
     def test_rename_an_output_and_a_param_across_the_params_file(self):
         demand = self.text("demand_forecast.yaml")
         uri = self.client.open(self.path("demand_forecast.yaml"), demand)
@@ -342,6 +351,23 @@ class RobustnessTests(ServerTest):
                 params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
                 for method in ["textDocument/definition", "textDocument/hover", "textDocument/completion", "textDocument/references"]:
                     self.client.request(method, params)
+
+    def test_the_fuzz_corpus_never_stops_the_server(self):
+        """The spec fuzzer's regression inputs (billion laughs, deep nesting ...),
+        checked, then asked about at every line's start and middle."""
+        corpus = os.path.join(REPO, "Tests", "SluiceCLITests", "Fixtures", "fuzz", "spec")
+        for name in sorted(os.listdir(corpus)):
+            with open(os.path.join(corpus, name), encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            path = self.path("fuzz-" + name)
+            uri = self.client.open(path, "pipeline: fuzz\n" + text)
+            self.client.wait_diagnostics(uri)
+            for line, content in list(enumerate(("pipeline: fuzz\n" + text).split("\n")))[:40]:
+                for character in (0, utf16_len(content) // 2, utf16_len(content)):
+                    params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+                    for method in ["textDocument/definition", "textDocument/hover", "textDocument/completion"]:
+                        self.client.request(method, params)
+            self.client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
     def test_broken_messages_get_errors_and_the_server_carries_on(self):
         self.client.send_raw(b"Content-Length: 5\r\n\r\n{oops")
