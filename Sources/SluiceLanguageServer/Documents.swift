@@ -30,22 +30,26 @@ final class OpenDocument {
     private(set) var version: Int64
     var analysis: Analysis?
 
+    /// A pipeline spec rather than some other YAML (a params file), by the
+    /// rule `sluice lint DIR` uses; worked out once per version.
+    private(set) var isSpec: Bool
+
     init(uri: String, text: String, version: Int64) {
         self.uri = uri
         self.path = DocumentURI.path(uri)
         self.text = text
         self.version = version
+        isSpec = SpecDiscovery.declaresPipeline(text)
     }
 
     func update(text: String, version: Int64, keepingAnalysis: Bool = false) {
         self.text = text
         self.version = version
-        if !keepingAnalysis { analysis = nil }
+        if !keepingAnalysis {
+            analysis = nil
+            isSpec = SpecDiscovery.declaresPipeline(text)
+        }
     }
-
-    /// A pipeline spec rather than some other YAML (a params file), by the
-    /// rule `sluice lint DIR` uses.
-    var isSpec: Bool { SpecDiscovery.declaresPipeline(text) }
 }
 
 /// The files the compiler reads while checking an open document: the
