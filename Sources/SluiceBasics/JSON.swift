@@ -240,24 +240,26 @@ private struct JSONParser {
 
     mutating func string() throws(JSONParseError) -> String {
         position += 1
-        var scalars = String.UnicodeScalarView()
+        // UTF-8 gathered and decoded once at the end: appending each run to a
+        // `String.UnicodeScalarView` copied all of it so far, so a long string
+        // with many escapes (a whole document sent by an editor) was quadratic.
+        // Invalid bytes are repaired as before: an escape never continues a sequence.
+        var utf8: [UInt8] = []
         var runStart = position
         func flush(_ end: Int) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self).unicodeScalars)
-            }
+            if end > runStart { utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<end])) }
         }
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
                 flush(position)
                 position += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 flush(position)
                 position += 1
                 do {
-                    scalars.append(try JSONString.unescape(bytes, at: &position, end: bytes.count))
+                    UTF8.encode(try JSONString.unescape(bytes, at: &position, end: bytes.count)) { utf8.append($0) }
                 } catch {
                     throw self.error(Self.message(error))
                 }

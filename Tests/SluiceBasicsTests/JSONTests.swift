@@ -21,6 +21,19 @@ struct JSONTests {
         #expect(value.compact() == #"{"z":1,"a":1.0,"m":-0.5}"#)
     }
 
+    /// A whole document sent as one string (the language server's didChange):
+    /// each escape once copied everything decoded before it, so a 1.1 MB text
+    /// of 100,000 lines took seconds; decoding must stay linear.
+    @Test func aLongStringWithManyEscapesDecodesInLinearTime() throws {
+        let line = "0123456789"
+        let body = String(repeating: line + "\\n", count: 100_000)
+        let clock = ContinuousClock()
+        var parsed: JSON?
+        let elapsed = try clock.measure { parsed = try JSON.parse("\"" + body + "\"") }
+        #expect(parsed?.stringValue == String(repeating: line + "\n", count: 100_000))
+        #expect(elapsed < .seconds(2), "decoding took \(elapsed)")
+    }
+
     @Test func surrogatePairs() throws {
         #expect(try JSON.parse(#""\ud83d\ude00""#) == .string("😀"))
     }

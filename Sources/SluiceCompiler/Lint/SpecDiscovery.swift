@@ -108,7 +108,7 @@ public enum SpecDiscovery {
 
     /// A line that starts with the key `pipeline` (bare or quoted) and a
     /// colon. Lines are cut on bytes, so a CRLF file is read line by line too.
-    static func declaresPipeline(_ text: String) -> Bool {
+    public static func declaresPipeline(_ text: String) -> Bool {
         for line in TextLines.split(TextLines.droppingByteOrderMark(text)) {
             var rest = line
             for quote in ["\"", "'"] where rest.hasPrefix(quote) { rest = rest.dropFirst() }
