@@ -449,8 +449,8 @@ struct ContractsBuilder {
             if let index = outputIndex(producer, name) {
                 // An output whose type does not parse is reported by invalid-type; read it as json meanwhile.
                 type = outputs[producer][index].parsedType ?? .json
-            } else if name == "branch", spec.tasks[producer].branch != nil {
-                type = .string
+            } else if name == BranchOutput.name, spec.tasks[producer].branch != nil {
+                type = BranchOutput.type
             } else {
                 return .failed(.unknownOutput(task: producer, candidates: outputs[producer].map(\.name)))
             }
