@@ -250,7 +250,7 @@ public final class Executor: @unchecked Sendable {
             for i in 0..<count {
                 if let value = outputs[InstanceRef(task: producer, mapIndex: i)]?[reference.output] { values.append(value) }
             }
-            return (.array(values), type)
+            return (reference.read(.array(values)), type)
         }
         guard let value = outputs[InstanceRef(task: producer, mapIndex: nil)]?[reference.output] else {
             let state = scheduler.phase(InstanceRef(task: producer, mapIndex: nil))
@@ -261,7 +261,7 @@ public final class Executor: @unchecked Sendable {
             }
             throw RenderError("\(reference.task).\(reference.output) has no value: \(why)")
         }
-        return (value, type)
+        return (reference.read(value), type)
     }
 
     func key(_ ref: InstanceRef) -> InstanceKey {

@@ -21,7 +21,7 @@ enum OutputsFile {
 
     /// The output a branch task writes: one choice, or a JSON list of choices.
     /// In the line form a bare word is the choice itself (`branch=retrain`).
-    static let branchOutput = "branch"
+    static let branchOutput = BranchOutput.name
 
     /// Values quoted in messages go through `masker` (masked, then shortened).
     static func parse(_ text: String, declared: [String: ValueType], artifacts: Set<String> = [],

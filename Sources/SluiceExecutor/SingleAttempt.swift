@@ -151,7 +151,7 @@ public final class SingleAttempt: @unchecked Sendable {
         for reference in task.reads.outputs {
             let key = reference.task + "." + reference.output
             guard let value = request.upstream[key] else { continue }
-            values[key] = try Self.checkUpstream(value, key: key, reference: reference, graph: graph)
+            values[key] = try Self.checkUpstream(reference.read(value), key: key, reference: reference, graph: graph)
         }
         let known = Set(task.reads.outputs.map { $0.task + "." + $0.output })
         if let stray = request.upstream.keys.sorted().first(where: { !known.contains($0) }) {
@@ -246,7 +246,7 @@ public final class SingleAttempt: @unchecked Sendable {
     /// The type a consumer renders an upstream output by: the one the plan
     /// recorded on the reference, which the compiler checked the consumer
     /// against (a list for a mapped producer; a branch task's implicit
-    /// `branch` is a string), so compiler and executor never type it apart.
+    /// `branch` is `BranchOutput.type`), so compiler and executor never type it apart.
     /// The producer must write that output (declared, or its `branch`).
     static func downstreamType(_ reference: OutputReference, graph: RunGraph) throws(RenderError) -> ValueType {
         guard let producer = graph.index[reference.task], graph.tasks[producer].output(reference.output) != nil

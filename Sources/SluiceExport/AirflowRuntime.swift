@@ -100,7 +100,9 @@ class Plan:
                 value = value[int(key)] if isinstance(value, list) else value[key]
             return list(value)
         reference = source["output"]
-        return list(self._pull(reference, context["ti"]))
+        value = self._pull(reference, context["ti"])
+        # A branch's single choice is a list of one, as sluice reads it.
+        return value if isinstance(value, list) else [value]
 
     def _upstream(self, task: dict, ti) -> dict:
         """The upstream outputs the task reads. One whose task did not succeed

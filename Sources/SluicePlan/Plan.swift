@@ -189,6 +189,39 @@ public struct OutputReference: Hashable, Sendable, Comparable {
     }
 }
 
+extension OutputReference {
+    /// The value this reference reads, from what its producer wrote (for a
+    /// mapped producer, the list of its instances' values). Only a branch's
+    /// output differs: see `BranchOutput.value(_:as:)`.
+    public func read(_ written: JSON) -> JSON {
+        guard output == BranchOutput.name else { return written }
+        guard mapped else { return BranchOutput.value(written, as: type) }
+        guard case .list(let element) = type, case .array(let instances) = written else { return written }
+        return .array(instances.map { BranchOutput.value($0, as: element) })
+    }
+}
+
+/// The output a branch task writes without declaring it: the names of the
+/// tasks it chose, one (`branch=left`) or a JSON list (`branch=["a","b"]`).
+/// One fact for the compiler, which types every reference to it, and for
+/// the executor, which renders by the type the plan records.
+public enum BranchOutput {
+    public static let name = "branch"
+    /// What a downstream task sees: the chosen tasks, one or several, so
+    /// `{{ decide.branch }}` is one shell word per choice and a `foreach`
+    /// may map over it (docs/spec.md, "A branch output is a list downstream").
+    public static let type: ValueType = .list(.string)
+
+    /// One instance's `branch` as written, read as `type`: a single choice,
+    /// where the reference expects the list of choices, is a list of one.
+    /// Any other pairing (a declared `branch: string`, a plan written before
+    /// the branch was a list) is read as written.
+    public static func value(_ written: JSON, as type: ValueType) -> JSON {
+        guard type == Self.type, case .string = written else { return written }
+        return .array([written])
+    }
+}
+
 /// What a `foreach` maps over.
 public enum ForeachSource: Equatable, Sendable {
     /// A list in params, by path.

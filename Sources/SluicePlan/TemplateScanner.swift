@@ -63,17 +63,55 @@ public struct TemplateScanner {
         return Result(pieces: pieces, errors: errors)
     }
 
-    /// Only the references and errors `scan` finds, without building the
-    /// literal text between them: what checking needs of every command.
-    public static func scanReferences(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
+    /// Scans `text` into a `ScannedTemplate`. Never fails: malformed references
+    /// become errors and their text stays literal text.
+    public static func scanTemplate(_ text: String) -> ScannedTemplate {
         var text = text
-        if let common = text.withUTF8(scanPlainReferences) { return (common, []) }
-        return scanReferencesInGeneral(text)
+        if let common = text.withUTF8(plainTemplate) { return common }
+        return scanTemplateInGeneral(text)
     }
 
-    /// Every form of text, every error: what `scanReferences` falls back to.
-    static func scanReferencesInGeneral(_ text: String) -> (references: [ScannedReference], errors: [LiteralError]) {
-        ScanText.with(text) { scanReferences($0) }
+    /// Every form of text, every error: what `scanTemplate` falls back to.
+    static func scanTemplateInGeneral(_ text: String) -> ScannedTemplate {
+        ScanText.with(text) { scanTemplate($0) }
+    }
+
+    /// `scanPlainReferences`' common case with the literal text around the
+    /// references: in ASCII text without `{{ "..." }}`, the source between them.
+    private static func plainTemplate(_ bytes: UnsafeBufferPointer<UInt8>) -> ScannedTemplate? {
+        guard let references = scanPlainReferences(bytes) else { return nil }
+        var texts: [String] = []
+        texts.reserveCapacity(references.count + 1)
+        var start = 0
+        for reference in references {
+            texts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<reference.offset]), as: UTF8.self))
+            start = reference.offset + reference.length
+        }
+        texts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+        return ScannedTemplate(texts: texts, references: references, errors: [])
+    }
+
+    private static func scanTemplate(_ scalars: ScanText) -> ScannedTemplate {
+        var texts: [String] = []
+        var references: [ScannedReference] = []
+        var errors: [LiteralError] = []
+        var literal = ""
+        var runStart = 0
+        forEachExpression(scalars, errors: &errors) { start, end, expression in
+            literal += scalars.slice(runStart, start)
+            switch expression {
+            case .literalText(let value):
+                literal += value
+            case .path(let reference):
+                texts.append(literal)
+                literal = ""
+                references.append(reference)
+            }
+            runStart = end
+        }
+        literal += scalars.slice(runStart, scalars.count)
+        texts.append(literal)
+        return ScannedTemplate(texts: texts, references: references, errors: errors)
     }
 
     /// The common case, read straight from the bytes: ASCII text whose every
@@ -145,15 +183,6 @@ public struct TemplateScanner {
     /// `isNameScalar` for one ASCII byte.
     private static func isNameByte(_ byte: UInt8) -> Bool {
         IdentifierRule.mayFollow(byte, in: .task)
-    }
-
-    private static func scanReferences(_ scalars: ScanText) -> (references: [ScannedReference], errors: [LiteralError]) {
-        var references: [ScannedReference] = []
-        var errors: [LiteralError] = []
-        forEachExpression(scalars, errors: &errors) { _, _, expression in
-            if case .path(let reference) = expression { references.append(reference) }
-        }
-        return (references, errors)
     }
 
     /// Calls `body` with the span (`{{` to `}}`) and meaning of every
@@ -339,6 +368,18 @@ public struct TemplateScanner {
     private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {
         c.isASCII && IdentifierRule.mayFollow(UInt8(c.value), in: .task)
     }
+}
+
+/// A `run` or `env` value scanned once for everything that reads it: its
+/// references, and the literal text before, between and after them (one
+/// more text than references; `{{ "{{" }}` already replaced by its text,
+/// a malformed reference kept as written). Checks classify shell spots
+/// from `texts`, and lowering writes the plan's template from them, so
+/// no reader scans the string again or pairs two scans by order.
+public struct ScannedTemplate: Equatable, Sendable {
+    public var texts: [String]
+    public var references: [ScannedReference]
+    public var errors: [LiteralError]
 }
 
 /// A `{{ a.b.c }}` reference as written, before it is resolved.

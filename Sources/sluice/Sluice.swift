@@ -24,8 +24,7 @@ struct Sluice: ParsableCommand {
         // SIGPIPE would kill sluice mid-way (and orphan a run's tasks).
         // Tasks and tools sluice starts get the default disposition back.
         signal(SIGPIPE, SIG_IGN)
-        // `sluice lint` in its common forms skips ArgumentParser (see `LintJob(fastPath:)`).
-        if let job = LintJob(fastPath: Array(CommandLine.arguments.dropFirst())) {
+        if let job = fastPathJob(Array(CommandLine.arguments.dropFirst())) {
             do {
                 try job.run()
             } catch {
@@ -39,6 +38,13 @@ struct Sluice: ParsableCommand {
         } catch {
             end(withError: error)
         }
+    }
+
+    /// A command line the argv fast path reads (only `sluice lint` has one,
+    /// `LintCommand.fastPath`), or nil for ArgumentParser.
+    static func fastPathJob(_ arguments: [String]) -> LintJob? {
+        guard let name = arguments.first, name == LintCommand.configuration.commandName else { return nil }
+        return LintCommand.fastPath(Array(arguments.dropFirst()))
     }
 
     /// ArgumentParser's `exit(withError:)`, with the message written by

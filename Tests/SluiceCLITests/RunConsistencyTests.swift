@@ -29,6 +29,86 @@ import Testing
     #expect(workspace.read("chosen.txt") == "left")
 }
 
+/// A branch task may choose several tasks (a JSON list); what `{{ decide.branch }}`
+/// is downstream is one fact, `list[string]`, for lint, the plan, `sluice run`
+/// and `sluice task-run` alike: one word per chosen task.
+private let listBranchSpec = """
+    pipeline: list_branch
+    tasks:
+      decide:
+        run: echo 'branch=["left","right"]' >> "$SLUICE_OUTPUTS"
+        branch: [left, right, other]
+      left:
+        needs: decide
+        run: printf '<%s>' {{ decide.branch }} > chosen.txt
+      right:
+        needs: decide
+        run: "true"
+      other:
+        needs: decide
+      each:
+        needs: left
+        foreach: decide.branch
+        run: printf '%s' {{ item }} > "each.{{ index }}.txt"
+
+    """
+
+@Test func aBranchThatChoosesSeveralTasksIsAListDownstream() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("list.yaml", listBranchSpec)
+    let lint = try CLI.run(["lint", "list.yaml", "--format", "json"], cwd: workspace.url)
+    #expect(lint.status == 0, "lint: \(lint.stdout)")
+    let planned = try CLI.run(["plan", "list.yaml"], cwd: workspace.url)
+    let plan = try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any]
+    let left = (plan?["tasks"] as? [[String: Any]])?.first { $0["id"] as? String == "left" }
+    let reads = ((left?["reads"] as? [String: Any])?["outputs"] as? [[String: Any]]) ?? []
+    #expect(reads.map { $0["type"] as? String } == ["list[string]"], "\(planned.stdout)\(planned.stderr)")
+    let outcome = try workspace.run("list.yaml")
+    #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+    #expect(workspace.read("chosen.txt") == "<left><right>")
+    #expect(workspace.read("each.0.txt") == "left" && workspace.read("each.1.txt") == "right")
+    // The record keeps what the task wrote.
+    #expect(try workspace.show().outputs("decide")["branch"] as? [String] == ["left", "right"])
+}
+
+@Test func taskRunSeesABranchAsTheListARunSees() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("list.yaml", listBranchSpec)
+    let planned = try CLI.run(["plan", "list.yaml", "-o", "list.plan.json"], cwd: workspace.url)
+    #expect(planned.status == 0, "\(planned.stderr)")
+    // Airflow hands on the branch's XCom as the task wrote it: a list, or one choice.
+    for (upstream, expected) in [(#"{"decide.branch": ["left", "right"]}"#, "<left><right>"), (#"{"decide.branch": "left"}"#, "<left>")] {
+        let outcome = try CLI.run(["task-run", "list.plan.json", "--task", "left", "--workspace", workspace.path, "--run-id", "manual__b1",
+                                   "--run-date", "2026-01-02", "--upstream", upstream], cwd: workspace.url)
+        #expect(outcome.status == 0, "\(upstream): \(outcome.stdout)\(outcome.stderr)")
+        #expect(workspace.read("chosen.txt") == expected)
+    }
+}
+
+@Test func anExportedForeachOverABranchMapsItsChoices() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("list.yaml", listBranchSpec)
+    let exported = try CLI.run(["export", "airflow", "list.yaml", "-o", "dags", "--workspace", workspace.path], cwd: workspace.url)
+    #expect(exported.status == 0, "\(exported.stderr)")
+    // The exported runtime's `items` for `foreach: decide.branch`, with the XCom as the branch wrote it.
+    let script = """
+        import json, sys
+        sys.path.insert(0, "dags")
+        import sluice_airflow
+        plan = sluice_airflow.Plan("dags/list_branch.py", "list_branch.plan.json", ".")
+        class TI:
+            def __init__(self, value): self.value = value
+            def xcom_pull(self, task_ids, key): return {"branch": self.value}
+        print(json.dumps([plan.items("each", {"ti": TI(v)}) for v in ("left", ["left", "right"])]))
+        """
+    let outcome = try CLI.execute(try CLI.python(), ["-c", script], cwd: workspace.url)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(outcome.stdout == #"[["left"], ["left", "right"]]"# + "\n")
+}
+
 @Test func depsResolveTheSameFromAnyWorkingDirectory() throws {
     let workspace = try RunWorkspace()
     defer { workspace.cleanUp() }

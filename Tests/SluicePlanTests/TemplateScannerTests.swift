@@ -39,17 +39,29 @@ struct TemplateScannerTests {
         #expect(result.errors == [LiteralError(message: message, offset: offset, length: length)])
     }
 
-    /// `scanReferences` is `scan` without the literal text.
+    /// `scanTemplate` is `scan` with the literal text split at the references.
     @Test(arguments: [
         "echo {{ item }}", "a {{ t.out }} b {{ run.id }}", "braces {{ \"{{\" }} stay {{ x.y }}", "echo {{ item",
         "{{ a | upper }} then {{ b.c }}", "üñí {{ item }} {{ a[0] }}", "{{ 'open }} {{ x }}", "", "}} {{",
-        "multi\nline {{ a.b }}\n{{ c\n}}",
+        "multi\nline {{ a.b }}\n{{ c\n}}", "{{ a }}{{ b }}",
     ])
-    func referencesAloneMatchTheFullScan(text: String) {
+    func templateMatchesTheFullScan(text: String) {
         let full = TemplateScanner.scan(text)
-        let only = TemplateScanner.scanReferences(text)
-        #expect(only.references == full.references)
-        #expect(only.errors == full.errors)
+        let template = TemplateScanner.scanTemplate(text)
+        #expect(template.references == full.references)
+        #expect(template.errors == full.errors)
+        #expect(template.texts.count == template.references.count + 1)
+        #expect(Self.pieces(template) == full.pieces)
+    }
+
+    /// A template's texts and references as `scan`'s pieces (empty texts left out).
+    static func pieces(_ template: ScannedTemplate) -> [TemplateScanner.Piece] {
+        var pieces: [TemplateScanner.Piece] = []
+        for (index, text) in template.texts.enumerated() {
+            if !text.isEmpty { pieces.append(.text(text)) }
+            if index < template.references.count { pieces.append(.reference(template.references[index])) }
+        }
+        return pieces
     }
 
     /// Literal pieces are the text around references, `{{ "..." }}` replaced
@@ -80,7 +92,7 @@ struct TemplateScannerTests {
     }
 }
 
-/// `scanReferences` reads the common case (ASCII, well-formed dotted paths)
+/// `scanTemplate` reads the common case (ASCII, well-formed dotted paths)
 /// straight from the bytes; wherever that answers, it must answer exactly as
 /// the general scanner does, and it must answer for the common case.
 @Suite("TemplateScanner plain-reference path")
@@ -98,9 +110,10 @@ struct PlainReferenceScanTests {
     ])
     func theCommonCaseIsReadStraightAndAlike(text: String) throws {
         let plain = try #require(Self.plain(text), "the plain path should read \(text.debugDescription)")
-        let general = TemplateScanner.scanReferencesInGeneral(text)
+        let general = TemplateScanner.scanTemplateInGeneral(text)
         #expect(general.errors.isEmpty)
         #expect(plain == general.references)
+        #expect(TemplateScanner.scanTemplate(text) == general)
     }
 
     @Test(arguments: [
@@ -110,10 +123,7 @@ struct PlainReferenceScanTests {
     ])
     func everythingElseGoesToTheGeneralScanner(text: String) {
         #expect(Self.plain(text) == nil)
-        let both = TemplateScanner.scanReferences(text)
-        let general = TemplateScanner.scanReferencesInGeneral(text)
-        #expect(both.references == general.references)
-        #expect(both.errors == general.errors)
+        #expect(TemplateScanner.scanTemplate(text) == TemplateScanner.scanTemplateInGeneral(text))
     }
 
     /// Random strings over the characters that matter: the two paths never disagree.
@@ -124,14 +134,13 @@ struct PlainReferenceScanTests {
         for _ in 0..<20_000 {
             let length = Int(generator.next() % 24)
             let text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
-            let general = TemplateScanner.scanReferencesInGeneral(text)
+            let general = TemplateScanner.scanTemplateInGeneral(text)
             if let plain = Self.plain(text) {
                 answered += 1
                 #expect(general.errors.isEmpty, "\(text.debugDescription)")
                 #expect(plain == general.references, "\(text.debugDescription)")
             }
-            let both = TemplateScanner.scanReferences(text)
-            #expect(both.references == general.references && both.errors == general.errors, "\(text.debugDescription)")
+            #expect(TemplateScanner.scanTemplate(text) == TemplateScanner.scanTemplateInGeneral(text), "\(text.debugDescription)")
         }
         #expect(answered > 1000)
     }

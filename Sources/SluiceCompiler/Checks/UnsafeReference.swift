@@ -11,29 +11,18 @@ import SluiceSpec
 struct UnsafeReference: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
         for task in context.spec.tasks.indices {
-            guard let node = context.spec.tasks[task].run, let text = node.scalar?.text, text.contains("{{") else { continue }
-            var texts = [""]
-            var offsets: [Int] = []
-            for piece in TemplateScanner.scan(text).pieces {
-                switch piece {
-                case .text(let literal): texts[texts.count - 1] += literal
-                case .reference(let scanned):
-                    offsets.append(scanned.offset)
-                    texts.append("")
-                }
-            }
-            let spots = ShellSpots.classify(texts)
-            let scalars = Array(text.unicodeScalars)
-            // The task's `run` references, in the same order as the scanned ones: matched in one pass.
-            let resolved = context.contracts.references[task].filter { $0.site == .run }
-            var next = 0
-            for (offset, spot) in zip(offsets, spots) {
-                while next < resolved.count, resolved[next].scanned.offset < offset { next += 1 }
-                guard next < resolved.count, resolved[next].scanned.offset == offset else { continue }
-                let reference = resolved[next]
+            // The `run` as the contracts scanned it: its text around its references, one each.
+            guard let run = context.contracts.templates.template(.run, of: task, in: context.contracts.references),
+                  !run.references.isEmpty else { continue }
+            let spots = ShellSpots.classify(run.texts)
+            for (reference, spot) in zip(run.references, spots) {
                 if case .failed = reference.resolution { continue }
+                switch spot {
+                case .unsafe, .arithmetic: break
+                default: continue
+                }
                 // `${{ x }}` is one mistake, GitHub Actions' syntax: `dollar-template` reports it, with its fix.
-                if offset > 0, offset - 1 < scalars.count, scalars[offset - 1] == "$" { continue }
+                if Self.followsDollar(reference, in: context.spec.tasks[task].run) { continue }
                 let written = "{{ \(reference.scanned.dotted) }}"
                 let place = context.place(reference, task: task)
                 let variable = Self.variableName(reference.scanned.path.last ?? "value")
@@ -54,6 +43,17 @@ struct UnsafeReference: Check {
                 }
             }
         }
+    }
+
+    /// Whether the reference is written right after a `$` in the `run` text.
+    /// Asked only of the few references in a spot worth reporting: it splits the text into scalars.
+    static func followsDollar(_ reference: ResolvedReference, in run: YAMLNode?) -> Bool {
+        let offset = reference.scanned.offset
+        guard offset > 0, let text = run?.scalar?.text else { return false }
+        let scalars = text.unicodeScalars
+        guard let index = scalars.index(scalars.startIndex, offsetBy: offset - 1, limitedBy: scalars.endIndex),
+              index < scalars.endIndex else { return false }
+        return scalars[index] == "$"
     }
 
     static let allowList = "a value goes only outside quotes, inside '…' or \"…\", in a comment, or as an integer in arithmetic, "

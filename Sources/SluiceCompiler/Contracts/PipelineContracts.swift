@@ -23,6 +23,8 @@ public struct PipelineContracts: Sendable {
     public var outputs: [[DeclaredOutput]]
     /// Per task: every reference in `run`, `env` and `foreach`, in source order.
     public var references: TaskReferences
+    /// Per task: its `run` and `env` values as scanned, around those references.
+    public var templates: TaskTemplates
     /// Per task: `{{ }}` syntax errors found while scanning.
     public var scanErrors: [[ScanError]]
     /// Per task: what `foreach` maps over, when the task has one.
@@ -47,6 +49,37 @@ public struct TaskReferences: RandomAccessCollection, Sendable {
     public var startIndex: Int { 0 }
     public var endIndex: Int { ranges.count }
     public subscript(task: Int) -> ArraySlice<ResolvedReference> { storage[ranges[task]] }
+}
+
+/// Every `run` and `env` value that holds a `{`, scanned once: its literal
+/// text around its references (`ScannedTemplate.texts`) and where those
+/// references are in `TaskReferences`. Checks classify shell spots from it
+/// and lowering writes the plan's templates from it; neither scans again.
+public struct TaskTemplates: Sendable {
+    /// Which value of its task a template is: `run`, or the env entry at a position.
+    public enum Slot: Equatable, Sendable {
+        case run
+        case env(Int)
+    }
+
+    struct Entry: Sendable {
+        var slot: Slot
+        var texts: [String]
+        /// Its references in `TaskReferences.storage`: reference `i` follows `texts[i]`.
+        var references: Range<Int>
+    }
+
+    let entries: [Entry]
+    /// Per task: where its templates are in `entries`.
+    let ranges: [Range<Int>]
+
+    /// The template of one value, with its references resolved; nil when the
+    /// value holds no `{` (it is all literal text).
+    public func template(_ slot: Slot, of task: Int, in references: TaskReferences)
+        -> (texts: [String], references: ArraySlice<ResolvedReference>)? {
+        guard task >= 0, task < ranges.count, let entry = entries[ranges[task]].first(where: { $0.slot == slot }) else { return nil }
+        return (entry.texts, references.storage[entry.references])
+    }
 }
 
 public struct DeclaredOutput: Sendable {
@@ -272,6 +305,9 @@ struct ContractsBuilder {
         found.reserveCapacity(referenceBound())
         var owners: [Int] = []
         var ranges: [Range<Int>] = []
+        var templates: [TaskTemplates.Entry] = []
+        var templateRanges: [Range<Int>] = []
+        templateRanges.reserveCapacity(spec.tasks.count)
         var scanErrors: [[ScanError]] = []
         var foreach: [ForeachFact?] = []
         var inputs: [[InputFact]] = []
@@ -281,15 +317,18 @@ struct ContractsBuilder {
         inputs.reserveCapacity(spec.tasks.count)
         for i in spec.tasks.indices {
             let start = found.count
+            let firstTemplate = templates.count
             var errors: [ScanError] = []
             let mapped = spec.tasks[i].foreach != nil
             if let run = spec.tasks[i].run, let text = run.scalar?.text {
-                scan(text, node: run, site: .run, task: i, mapped: mapped, into: &found, errors: &errors)
+                scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
-            for entry in spec.tasks[i].env {
+            for (position, entry) in spec.tasks[i].env.enumerated() {
                 guard let text = entry.value.scalar?.text else { continue }
-                scan(text, node: entry.value, site: .env(entry.name.value), task: i, mapped: mapped, into: &found, errors: &errors)
+                scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
+                     into: &found, &templates, errors: &errors)
             }
+            templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
                 fact = resolveForeach(node, task: i)
@@ -308,11 +347,15 @@ struct ContractsBuilder {
         }
         let references = TaskReferences(storage: found, owners: owners, ranges: ranges)
         return PipelineContracts(params: params, paramsIncomplete: paramsIncomplete, paramDiagnostics: paramDiagnostics,
-                                 outputs: outputs, references: references, scanErrors: scanErrors, foreach: foreach, inputs: inputs)
+                                 outputs: outputs, references: references,
+                                 templates: TaskTemplates(entries: templates, ranges: templateRanges),
+                                 scanErrors: scanErrors, foreach: foreach, inputs: inputs)
     }
 
-    func scan(_ text: String, node: YAMLNode, site: ReferenceSite, task: Int, mapped: Bool,
-              into found: inout [ResolvedReference], errors: inout [ScanError]) {
+    /// Scans one `run` or `env` value, once: its references are resolved into
+    /// `found`, and its literal text is kept with them in `templates`.
+    func scan(_ text: String, node: YAMLNode, site: ReferenceSite, slot: TaskTemplates.Slot, task: Int, mapped: Bool,
+              into found: inout [ResolvedReference], _ templates: inout [TaskTemplates.Entry], errors: inout [ScanError]) {
         // Most strings hold no reference at all: skip the scanner for them.
         // (A string without "{" has neither references nor malformed ones.)
         var bytes = text
@@ -321,14 +364,17 @@ struct ContractsBuilder {
             return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
         }
         guard hasBrace else { return }
-        let result = TemplateScanner.scanReferences(text)
+        let result = TemplateScanner.scanTemplate(text)
         for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
-        guard !result.references.isEmpty else { return }
-        let holder = ResolvedReference.NodeHolder(node)
-        for scanned in result.references {
-            found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
-                                           resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
+        let start = found.count
+        if !result.references.isEmpty {
+            let holder = ResolvedReference.NodeHolder(node)
+            for scanned in result.references {
+                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
+                                               resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
+            }
         }
+        templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
     }
 
     func resolveForeach(_ node: YAMLNode, task: Int) -> ForeachFact {
@@ -404,8 +450,8 @@ struct ContractsBuilder {
             if let index = outputIndex(producer, name) {
                 // An output whose type does not parse is reported by invalid-type; read it as json meanwhile.
                 type = outputs[producer][index].parsedType ?? .json
-            } else if name == "branch", spec.tasks[producer].branch != nil {
-                type = .string
+            } else if name == BranchOutput.name, spec.tasks[producer].branch != nil {
+                type = BranchOutput.type
             } else {
                 return .failed(.unknownOutput(task: producer, candidates: outputs[producer].map(\.name)))
             }

@@ -89,7 +89,7 @@ struct Lowering {
         lowered.description = task.description?.value
         lowered.needs = checked.graph.upstream[index].map { checked.graph.names[$0] }
         if let run = task.run, let text = run.scalar?.text {
-            lowered.run = template(text, site: .run, task: index)
+            lowered.run = template(text, .run, task: index)
         }
         if case .reference(let reference) = contracts.foreach[index] {
             switch reference.resolution {
@@ -115,8 +115,8 @@ struct Lowering {
         lowered.retryBackoff = (settings.retryBackoff ?? defaults.retryBackoff)?.value == .exponential ? .exponential : .fixed
         lowered.timeoutMilliseconds = duration(settings.timeout ?? defaults.timeout)
         lowered.pool = (settings.pool ?? defaults.pool)?.value
-        lowered.env = task.env.map { entry in
-            EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", site: .env(entry.name.value), task: index))
+        lowered.env = task.env.enumerated().map { position, entry in
+            EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", .env(position), task: index))
         }
         lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
@@ -133,22 +133,28 @@ struct Lowering {
         return lowered
     }
 
-    /// The text as segments; references come from the checked facts, in the
-    /// order the scanner found them, so the plan holds exactly what was checked.
-    func template(_ text: String, site: ReferenceSite, task: Int) -> Template {
-        var resolved = checked.contracts.references[task].filter { $0.site == site }.makeIterator()
+    /// The value as segments: the text and references the checks read
+    /// (`PipelineContracts.templates`), so the plan holds exactly what was
+    /// checked. A value without `{` was not scanned: it is all text.
+    func template(_ text: String, _ slot: TaskTemplates.Slot, task: Int) -> Template {
+        let contracts = checked.contracts
+        guard let scanned = contracts.templates.template(slot, of: task, in: contracts.references) else {
+            return Template(text.isEmpty ? [] : [.text(text)])
+        }
         var segments: [Template.Segment] = []
-        for piece in TemplateScanner.scan(text).pieces {
-            switch piece {
-            case .text(let literal):
-                if case .text(let previous)? = segments.last {
-                    segments[segments.count - 1] = .text(previous + literal)
-                } else {
-                    segments.append(.text(literal))
-                }
-            case .reference:
-                if let reference = resolved.next()?.reference { segments.append(.reference(reference)) }
+        func append(_ literal: String) {
+            guard !literal.isEmpty else { return }
+            if case .text(let previous)? = segments.last {
+                segments[segments.count - 1] = .text(previous + literal)
+            } else {
+                segments.append(.text(literal))
             }
+        }
+        var references = scanned.references.makeIterator()
+        for (position, literal) in scanned.texts.enumerated() {
+            append(literal)
+            guard position + 1 < scanned.texts.count else { break }
+            if let reference = references.next()?.reference { segments.append(.reference(reference)) }
         }
         return Template(segments)
     }
