@@ -1,0 +1,275 @@
+/// Runs data checks over a canonical Arrow table in one streaming pass: each
+/// batch is read, every check looks at its columns, the batch is dropped.
+/// Memory stays one batch plus, for `unique`, a set of the distinct keys.
+public enum TableChecks {
+    /// Failing rows kept per check as examples.
+    public static let exampleLimit = 5
+
+    /// Reads the Arrow file at `path` batch by batch and runs `checks` on it.
+    public static func run(_ checks: [TableCheck], path: String) throws -> [TableCheckResult] {
+        let reader = try ArrowReader.open(path: path)
+        var evaluator = try TableCheckEvaluator(checks, schema: reader.schema)
+        while let batch = try reader.nextBatch() { evaluator.consume(batch) }
+        return evaluator.results()
+    }
+}
+
+/// A check that cannot run on the table it was given: a column it names is
+/// missing, or of a type the check (or its values) does not fit.
+public struct TableCheckError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// The checks' running state over the batches of one table.
+public struct TableCheckEvaluator {
+    private var states: [CheckState]
+    private var rowsSeen = 0
+
+    public init(_ checks: [TableCheck], schema: TableSchema) throws(TableCheckError) {
+        states = []
+        for check in checks { states.append(try CheckState(check, schema: schema)) }
+    }
+
+    /// Runs every check over one batch, whose rows follow the previous batches'.
+    public mutating func consume(_ batch: RecordBatch) {
+        for index in states.indices { states[index].consume(batch, firstRow: rowsSeen) }
+        rowsSeen += batch.rowCount
+    }
+
+    /// The results, in the order the checks were given.
+    public func results() -> [TableCheckResult] {
+        states.map { $0.result(totalRows: rowsSeen) }
+    }
+}
+
+/// One check prepared for a schema: column positions resolved, bounds and
+/// accepted values in the column's storage type.
+private struct CheckState {
+    enum Prepared {
+        case unique([Int])
+        case notNull([Int])
+        case rangeInt64(Int, min: Int64, max: Int64)
+        case rangeDate(Int, min: Int32, max: Int32)
+        case rangeFloat(Int, min: Double, max: Double)
+        case acceptedInt64(Int, Set<Int64>)
+        case acceptedInt32(Int, Set<Int32>)
+        case acceptedFloat(Int, Set<UInt64>)
+        case acceptedBool(Int, Set<Bool>)
+        case acceptedString(Int, RowKeySet)
+        case rows(min: Int?, max: Int?)
+    }
+
+    let check: TableCheck
+    let prepared: Prepared
+    let columns: [Int]
+    var keys = RowKeySet()
+    var scratch: [UInt8] = []
+    var failing = 0
+    var examples: [TableCheckResult.Example] = []
+
+    init(_ check: TableCheck, schema: TableSchema) throws(TableCheckError) {
+        self.check = check
+        var positions: [Int] = []
+        for name in check.columns {
+            guard let position = schema.columns.firstIndex(where: { $0.name == name }) else {
+                throw TableCheckError(description: "check \(check.label): the table has no column \"\(name)\"")
+            }
+            positions.append(position)
+        }
+        columns = positions
+        prepared = try Self.prepare(check, positions, schema)
+    }
+
+    private static func prepare(_ check: TableCheck, _ positions: [Int], _ schema: TableSchema) throws(TableCheckError) -> Prepared {
+        func misfit() -> TableCheckError {
+            let types = positions.map { "\(schema.columns[$0].name): \(schema.columns[$0].type)" }.joined(separator: ", ")
+            return TableCheckError(description: "check \(check.label) does not apply to column \(types)")
+        }
+        switch check.rule {
+        case .unique: return .unique(positions)
+        case .notNull: return .notNull(positions)
+        case .rows(let min, let max): return .rows(min: min, max: max)
+        case .range(_, let low, let high):
+            guard let column = positions.first else { throw misfit() }
+            switch schema.columns[column].type {
+            case .int64, .timestamp:
+                guard let min = int64(low, .min), let max = int64(high, .max) else { throw misfit() }
+                return .rangeInt64(column, min: min, max: max)
+            case .date:
+                guard let min = date(low, .min), let max = date(high, .max) else { throw misfit() }
+                return .rangeDate(column, min: min, max: max)
+            case .float64:
+                guard let min = float(low, -.infinity), let max = float(high, .infinity) else { throw misfit() }
+                return .rangeFloat(column, min: min, max: max)
+            case .bool, .string:
+                throw misfit()
+            }
+        case .acceptedValues(_, let values):
+            guard let column = positions.first else { throw misfit() }
+            let type = schema.columns[column].type
+            guard values.allSatisfy({ $0.columnType == type }) else { throw misfit() }
+            switch type {
+            case .int64, .timestamp: return .acceptedInt64(column, Set(values.compactMap { int64($0, 0) }))
+            case .date: return .acceptedInt32(column, Set(values.compactMap { date($0, 0) }))
+            case .float64: return .acceptedFloat(column, Set(values.compactMap { float($0, 0).map(CellKey.floatBits) }))
+            case .bool: return .acceptedBool(column, Set(values.compactMap { if case .bool(let b) = $0 { b } else { nil } }))
+            case .string:
+                var set = RowKeySet(expectedKeys: values.count)
+                for case .string(let text) in values {
+                    var text = text
+                    _ = text.withUTF8 { set.insert(UnsafeRawBufferPointer($0), row: 0) }
+                }
+                return .acceptedString(column, set)
+            }
+        }
+    }
+
+    /// A bound in Int64 storage (int64, timestamp); `absent` when not given, nil when of another kind.
+    private static func int64(_ value: ColumnValue?, _ absent: Int64) -> Int64? {
+        switch value {
+        case nil: absent
+        case .int64(let v)?, .timestamp(let v)?: v
+        default: nil
+        }
+    }
+
+    private static func date(_ value: ColumnValue?, _ absent: Int32) -> Int32? {
+        switch value {
+        case nil: absent
+        case .date(let v)?: v
+        default: nil
+        }
+    }
+
+    private static func float(_ value: ColumnValue?, _ absent: Double) -> Double? {
+        switch value {
+        case nil: absent
+        case .float64(let v)?: v
+        case .int64(let v)?: Double(v)
+        default: nil
+        }
+    }
+
+    mutating func consume(_ batch: RecordBatch, firstRow: Int) {
+        let count = batch.rowCount
+        switch prepared {
+        case .unique(let positions):
+            scanUnique(batch, positions, firstRow: firstRow)
+        case .notNull(let positions):
+            let suspects = positions.map { batch.columns[$0] }.filter { $0.nullCount > 0 || $0.type == .float64 }
+            guard !suspects.isEmpty else { return }
+            scan(batch, count, firstRow) { row in suspects.contains { CellKey.isMissing($0, row) } }
+        case .rangeInt64(let column, let min, let max):
+            let data = batch.columns[column]
+            data.int64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in (values[row] < min || values[row] > max) && !data.isNull(at: row) }
+            }
+        case .rangeDate(let column, let min, let max):
+            let data = batch.columns[column]
+            data.int32Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in (values[row] < min || values[row] > max) && !data.isNull(at: row) }
+            }
+        case .rangeFloat(let column, let min, let max):
+            let data = batch.columns[column]
+            // `!(in bounds)` rather than `out of bounds`: NaN is in no bounds.
+            data.float64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in !(values[row] >= min && values[row] <= max) && !data.isNull(at: row) }
+            }
+        case .acceptedInt64(let column, let accepted):
+            let data = batch.columns[column]
+            data.int64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in !accepted.contains(values[row]) && !data.isNull(at: row) }
+            }
+        case .acceptedInt32(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !accepted.contains(data.int32Values[row]) && !data.isNull(at: row) }
+        case .acceptedFloat(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !accepted.contains(CellKey.floatBits(data.float64Values[row])) && !data.isNull(at: row) }
+        case .acceptedBool(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !data.isNull(at: row) && !accepted.contains(data.boolValues[row]) }
+        case .acceptedString(let column, let accepted):
+            let data = batch.columns[column]
+            data.stringOffsets.withUnsafeBufferPointer { offsets in
+                data.stringBytes.withUnsafeBytes { bytes in
+                    scan(batch, count, firstRow) { row in
+                        let cell = UnsafeRawBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
+                        return !accepted.contains(cell) && !data.isNull(at: row)
+                    }
+                }
+            }
+        case .rows:
+            return
+        }
+    }
+
+    /// Counts the rows of the batch for which `fails` holds, keeping the first few as examples.
+    @inline(__always)
+    private mutating func scan(_ batch: RecordBatch, _ count: Int, _ firstRow: Int, _ fails: (Int) -> Bool) {
+        for row in 0..<count where fails(row) {
+            failing += 1
+            if examples.count < TableChecks.exampleLimit { noteExample(batch, row, firstRow) }
+        }
+    }
+
+    private mutating func noteExample(_ batch: RecordBatch, _ row: Int, _ firstRow: Int, repeats: Int? = nil) {
+        let values = columns.map { batch.columns[$0].value(at: row) }
+        examples.append(TableCheckResult.Example(row: firstRow + row + 1, values: values, repeatsRow: repeats.map { $0 + 1 }))
+    }
+
+    private mutating func scanUnique(_ batch: RecordBatch, _ positions: [Int], firstRow: Int) {
+        let data = positions.map { batch.columns[$0] }
+        for row in 0..<batch.rowCount {
+            scratch.removeAll(keepingCapacity: true)
+            for column in data { CellKey.append(column, row, to: &scratch) }
+            let earlier = scratch.withUnsafeBytes { keys.insert($0, row: firstRow + row) }
+            guard let earlier else { continue }
+            failing += 1
+            if examples.count < TableChecks.exampleLimit { noteExample(batch, row, firstRow, repeats: earlier) }
+        }
+    }
+
+    func result(totalRows: Int) -> TableCheckResult {
+        var failing = failing
+        if case .rows(let min, let max) = prepared {
+            failing = (min.map { totalRows < $0 } ?? false) || (max.map { totalRows > $0 } ?? false) ? 1 : 0
+        }
+        return TableCheckResult(check: check, failingRows: failing, totalRows: totalRows, examples: examples)
+    }
+}
+
+/// Cells as bytes of a row key: equal values give equal bytes.
+enum CellKey {
+    /// Null, or NaN in a float64 column.
+    @inline(__always)
+    static func isMissing(_ column: ColumnData, _ row: Int) -> Bool {
+        column.isNull(at: row) || (column.type == .float64 && column.float64Values[row].isNaN)
+    }
+
+    /// -0.0 is 0.0 and every NaN is one NaN, as values compare.
+    static func floatBits(_ value: Double) -> UInt64 {
+        if value.isNaN { return Double.nan.bitPattern }
+        return value == 0 ? 0 : value.bitPattern
+    }
+
+    /// A tag byte (0 null, 1 value), then the value: fixed width, or a length and the bytes for strings.
+    @inline(__always)
+    static func append(_ column: ColumnData, _ row: Int, to key: inout [UInt8]) {
+        guard !column.isNull(at: row) else {
+            key.append(0)
+            return
+        }
+        key.append(1)
+        switch column.type {
+        case .int64, .timestamp: withUnsafeBytes(of: column.int64Values[row]) { key.append(contentsOf: $0) }
+        case .float64: withUnsafeBytes(of: floatBits(column.float64Values[row])) { key.append(contentsOf: $0) }
+        case .date: withUnsafeBytes(of: column.int32Values[row]) { key.append(contentsOf: $0) }
+        case .bool: key.append(column.boolValues[row] ? 1 : 0)
+        case .string:
+            let start = Int(column.stringOffsets[row]), end = Int(column.stringOffsets[row + 1])
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: end - start)) { key.append(contentsOf: $0) }
+            key.append(contentsOf: column.stringBytes[start..<end])
+        }
+    }
+}
