@@ -76,6 +76,8 @@ public struct SingleAttemptResult: Sendable {
     public var log: String?
     /// Secrets named by the plan that have no value anywhere (worth a warning).
     public var unsetSecrets: [String]
+    /// What the data checks found, as the journal keeps it; nil when the task has none.
+    public var checks: JSON? = nil
 
     /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`.
     public func json() -> JSON {
@@ -85,7 +87,7 @@ public struct SingleAttemptResult: Sendable {
             ("state", .string(state.rawValue)),
             ("outputs", outputs),
             ("message", message.map(JSON.string) ?? .null),
-        ])
+        ] + (checks.map { [("checks", $0)] } ?? []))
     }
 }
 
@@ -186,9 +188,10 @@ public final class SingleAttempt: @unchecked Sendable {
         try executor.prepareEnvironment()
         let unset = executor.unsetSecrets
         func result(_ state: TaskState, outputs: JSON = .object([]), _ message: String? = nil, exitCode: Int32? = nil,
-                    log: String? = nil) -> SingleAttemptResult {
+                    log: String? = nil, checks: JSON? = nil) -> SingleAttemptResult {
             SingleAttemptResult(task: task.id, mapIndex: request.mapIndex, state: state, outputs: executor.masker.mask(outputs),
-                                message: message.map { executor.masker.mask($0) }, exitCode: exitCode, log: log, unsetSecrets: unset)
+                                message: message.map { executor.masker.mask($0) }, exitCode: exitCode, log: log, unsetSecrets: unset,
+                                checks: checks.map { executor.masker.mask($0) })
         }
         // Nothing runs for a task with neither `run` nor `trigger`, as in a local run.
         if task.kind == .empty { return result(.success) }
@@ -239,14 +242,14 @@ public final class SingleAttempt: @unchecked Sendable {
             let values: [String: JSON]
             do { values = try collector.collect() } catch {
                 collector.removeStaging()
-                return result(.failed, error.message, exitCode: 0, log: logPath)
+                return result(.failed, error.message, exitCode: 0, log: logPath, checks: collector.checkLog.json)
             }
             if task.branch != nil, let problem = executor.applyBranch(ref, values) {
-                return result(.failed, problem, exitCode: 0, log: logPath)
+                return result(.failed, problem, exitCode: 0, log: logPath, checks: collector.checkLog.json)
             }
             let ordered = JSON.object(task.outputs.map(\.name).compactMap { name in values[name].map { (name, $0) } }
                                       + (values[OutputsFile.branchOutput].map { task.output("branch") == nil ? [("branch", $0)] : [] } ?? []))
-            return result(.success, outputs: ordered, exitCode: 0, log: logPath)
+            return result(.success, outputs: ordered, exitCode: 0, log: logPath, checks: collector.checkLog.json)
         case .exited(let code)?:
             collector.removeStaging()
             return result(.failed, "exit code \(code)", exitCode: code, log: logPath)

@@ -97,6 +97,8 @@ struct JournalReplay {
     }
 
     private var last: [Instance: RunState] = [:]
+    /// Per instance, the data checks its latest attempt with checks failed.
+    private var failedChecks: [Instance: [String]] = [:]
     private var mappedCount: [String: Int] = [:]
     private var runState: String?
 
@@ -131,6 +133,10 @@ struct JournalReplay {
             guard let task = event["task"]?.stringValue, let state = event["state"]?.stringValue.flatMap(RunState.init(rawValue:)),
                   state != .notRun else { return }
             last[Instance(task: task, index: event["map_index"]?.intValue)] = state
+            if let checks = event["checks"]?.arrayValue {
+                failedChecks[Instance(task: task, index: event["map_index"]?.intValue)] = checks
+                    .filter { $0["status"]?.stringValue == "failed" }.compactMap { $0["label"]?.stringValue }
+            }
         case "run_finished":
             runState = event["state"]?.stringValue
         default:
@@ -152,6 +158,9 @@ struct JournalReplay {
             } else if let taskLevel {
                 tasks[task.id] = TaskRunStatus(state: taskLevel)
             }
+            let failed = failedChecks.filter { $0.key.task == task.id }.sorted { ($0.key.index ?? -1) < ($1.key.index ?? -1) }
+                .flatMap(\.value)
+            if !failed.isEmpty { tasks[task.id]?.failedChecks = Array(Set(failed)).sorted() }
         }
         return RunOverlay(runID: runID, runState: runState, tasks: tasks)
     }
