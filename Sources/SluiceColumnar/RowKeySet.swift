@@ -24,6 +24,9 @@ struct RowKeySet {
         while size < expectedKeys * 2 { size *= 2 }
         slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
+        // Reserved, not touched: pages a table with few distinct keys never fills are never made resident.
+        rows.reserveCapacity(expectedKeys)
+        starts.reserveCapacity(expectedKeys + 1)
     }
 
     var count: Int { rows.count }
@@ -31,7 +34,13 @@ struct RowKeySet {
     /// Adds `key` (first seen at `row`) and returns nil, or returns the row
     /// that already holds it.
     mutating func insert(_ key: UnsafeRawBufferPointer, row: Int) -> Int? {
-        let hash = Self.hash(key)
+        insert(key, hash: Self.hash(key), row: row)
+    }
+
+    /// As `insert(_:row:)`, with the key's `hash(_:)` computed beforehand
+    /// (a batch's hashes first, then its probes: the probes' cache misses
+    /// then overlap instead of waiting on each hash).
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, row: Int) -> Int? {
         let tag = hash >> 32
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -44,7 +53,9 @@ struct RowKeySet {
             slot = (slot + 1) & mask
         }
         slots[slot] = tag << 32 | UInt64(rows.count + 1)
-        arena.append(contentsOf: key)
+        if let bytes = key.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+            arena.append(contentsOf: UnsafeBufferPointer(start: bytes, count: key.count))  // a memcpy, not a byte loop
+        }
         starts.append(arena.count)
         rows.append(row)
         if rows.count * 2 > slots.count { grow() }

@@ -65,6 +65,13 @@ public struct TableCheck: Sendable, Hashable {
     public static func text(_ value: ColumnValue) -> String {
         ValueFormatter.text(value) ?? "null"
     }
+
+    /// A cell as an example shows it: its text, cut at 80 characters (a
+    /// megabyte cell must not make a megabyte message).
+    public static func shown(_ value: ColumnValue) -> String {
+        let text = self.text(value)
+        return text.count > 80 ? String(text.prefix(80)) + "…" : text
+    }
 }
 
 extension ColumnValue {
@@ -112,7 +119,7 @@ public struct TableCheckResult: Sendable, Equatable {
         if case .rows = check.rule { return "check \(check.label) failed: the table has \(totalRows) row\(totalRows == 1 ? "" : "s")" }
         let columns = check.columns
         let shown = examples.map { example in
-            let cells = zip(columns, example.values).map { "\($0)=\(TableCheck.text($1))" }.joined(separator: ", ")
+            let cells = zip(columns, example.values).map { "\($0)=\(TableCheck.shown($1))" }.joined(separator: ", ")
             return "row \(example.row) (\(cells))" + (example.repeatsRow.map { " repeats row \($0)" } ?? "")
         }
         let more = failingRows > examples.count ? ", …" : ""

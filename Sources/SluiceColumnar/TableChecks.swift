@@ -8,7 +8,11 @@ public enum TableChecks {
     /// Reads the Arrow file at `path` batch by batch and runs `checks` on it.
     public static func run(_ checks: [TableCheck], path: String) throws -> [TableCheckResult] {
         let reader = try ArrowReader.open(path: path)
-        var evaluator = try TableCheckEvaluator(checks, schema: reader.schema)
+        // Sized for every row being a distinct key, when the file says how many
+        // rows it holds: growing a set of millions of keys costs more than the probes.
+        // Capped: a damaged footer must not ask for terabytes; past the cap the set grows as it goes.
+        let rows = (reader as? ArrowFileReader).flatMap { try? $0.rowCount() }.map { min($0, 1 << 24) }
+        var evaluator = try TableCheckEvaluator(checks, schema: reader.schema, expectedRows: rows)
         while let batch = try reader.nextBatch() { evaluator.consume(batch) }
         return evaluator.results()
     }
@@ -25,9 +29,14 @@ public struct TableCheckEvaluator {
     private var states: [CheckState]
     private var rowsSeen = 0
 
-    public init(_ checks: [TableCheck], schema: TableSchema) throws(TableCheckError) {
+    /// `expectedRows`, when known, sizes `unique`'s key set up front.
+    public init(_ checks: [TableCheck], schema: TableSchema, expectedRows: Int? = nil) throws(TableCheckError) {
         states = []
-        for check in checks { states.append(try CheckState(check, schema: schema)) }
+        for check in checks {
+            var state = try CheckState(check, schema: schema)
+            if case .unique = check.rule, let expectedRows { state.keys = RowKeySet(expectedKeys: expectedRows) }
+            states.append(state)
+        }
     }
 
     /// Runs every check over one batch, whose rows follow the previous batches'.
@@ -62,8 +71,10 @@ private struct CheckState {
     let check: TableCheck
     let prepared: Prepared
     let columns: [Int]
-    var keys = RowKeySet()
+    var keys = RowKeySet(expectedKeys: 0)
+    /// `unique`: the batch's row keys, one after another; row i's ends at `keyEnds[i]`.
     var scratch: [UInt8] = []
+    var keyEnds: [Int] = []
     var failing = 0
     var examples: [TableCheckResult.Example] = []
 
@@ -156,9 +167,26 @@ private struct CheckState {
         case .unique(let positions):
             scanUnique(batch, positions, firstRow: firstRow)
         case .notNull(let positions):
-            let suspects = positions.map { batch.columns[$0] }.filter { $0.nullCount > 0 || $0.type == .float64 }
-            guard !suspects.isEmpty else { return }
-            scan(batch, count, firstRow) { row in suspects.contains { CellKey.isMissing($0, row) } }
+            // Column by column into one flag per row, then one pass over the flags: no per-row walk over columns.
+            var flags = [UInt8](repeating: 0, count: count)
+            var any = false
+            for position in positions {
+                let data = batch.columns[position]
+                if data.nullCount > 0 {
+                    any = true
+                    for row in 0..<count where data.isNull(at: row) { flags[row] = 1 }
+                }
+                if data.type == .float64 {
+                    data.float64Values.withUnsafeBufferPointer { values in
+                        for row in 0..<count where values[row].isNaN {
+                            flags[row] = 1
+                            any = true
+                        }
+                    }
+                }
+            }
+            guard any else { return }
+            flags.withUnsafeBufferPointer { flags in scan(batch, count, firstRow) { flags[$0] != 0 } }
         case .rangeInt64(let column, let min, let max):
             let data = batch.columns[column]
             data.int64Values.withUnsafeBufferPointer { values in
@@ -218,16 +246,32 @@ private struct CheckState {
         examples.append(TableCheckResult.Example(row: firstRow + row + 1, values: values, repeatsRow: repeats.map { $0 + 1 }))
     }
 
+    /// Builds the batch's row keys column by column into one buffer, then
+    /// inserts them row by row: the per-row work is a hash and a probe.
     private mutating func scanUnique(_ batch: RecordBatch, _ positions: [Int], firstRow: Int) {
-        let data = positions.map { batch.columns[$0] }
-        for row in 0..<batch.rowCount {
-            scratch.removeAll(keepingCapacity: true)
-            for column in data { CellKey.append(column, row, to: &scratch) }
-            let earlier = scratch.withUnsafeBytes { keys.insert($0, row: firstRow + row) }
-            guard let earlier else { continue }
-            failing += 1
-            if examples.count < TableChecks.exampleLimit { noteExample(batch, row, firstRow, repeats: earlier) }
+        let count = batch.rowCount
+        guard count > 0 else { return }
+        CellKey.buildKeys(positions.map { batch.columns[$0] }, rows: count, bytes: &scratch, ends: &keyEnds)
+        var duplicates: [(row: Int, earlier: Int)] = []
+        scratch.withUnsafeBytes { bytes in
+            keyEnds.withUnsafeBufferPointer { ends in
+                var hashes = [UInt64](repeating: 0, count: count)
+                var start = 0
+                for row in 0..<count {
+                    hashes[row] = RowKeySet.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]]))
+                    start = ends[row]
+                }
+                start = 0
+                for row in 0..<count {
+                    let key = UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]])
+                    start = ends[row]
+                    guard let earlier = keys.insert(key, hash: hashes[row], row: firstRow + row) else { continue }
+                    failing += 1
+                    if examples.count + duplicates.count < TableChecks.exampleLimit { duplicates.append((row, earlier)) }
+                }
+            }
         }
+        for duplicate in duplicates { noteExample(batch, duplicate.row, firstRow, repeats: duplicate.earlier) }
     }
 
     func result(totalRows: Int) -> TableCheckResult {
@@ -241,35 +285,108 @@ private struct CheckState {
 
 /// Cells as bytes of a row key: equal values give equal bytes.
 enum CellKey {
-    /// Null, or NaN in a float64 column.
-    @inline(__always)
-    static func isMissing(_ column: ColumnData, _ row: Int) -> Bool {
-        column.isNull(at: row) || (column.type == .float64 && column.float64Values[row].isNaN)
-    }
-
     /// -0.0 is 0.0 and every NaN is one NaN, as values compare.
     static func floatBits(_ value: Double) -> UInt64 {
         if value.isNaN { return Double.nan.bitPattern }
         return value == 0 ? 0 : value.bitPattern
     }
 
-    /// A tag byte (0 null, 1 value), then the value: fixed width, or a length and the bytes for strings.
-    @inline(__always)
-    static func append(_ column: ColumnData, _ row: Int, to key: inout [UInt8]) {
-        guard !column.isNull(at: row) else {
-            key.append(0)
-            return
+    /// The row keys of a batch: for each row, each column's cell as a tag
+    /// byte (0 null, 1 value) and the value, fixed width or, for strings, a
+    /// 4-byte length and the bytes. Built a column at a time with one write
+    /// cursor per row, so the per-cell work is a store, not an array append.
+    static func buildKeys(_ columns: [ColumnData], rows count: Int, bytes: inout [UInt8], ends: inout [Int]) {
+        ends.removeAll(keepingCapacity: true)
+        ends.append(contentsOf: repeatElement(0, count: count))
+        for column in columns {
+            guard column.type == .string else {
+                let width = 1 + fixedWidth(column.type)
+                for row in 0..<count { ends[row] += width }
+                continue
+            }
+            column.stringOffsets.withUnsafeBufferPointer { offsets in
+                for row in 0..<count {
+                    ends[row] += 5 + (column.isNull(at: row) ? 0 : Int(offsets[row + 1] &- offsets[row]))
+                }
+            }
         }
-        key.append(1)
+        var total = 0
+        for row in 0..<count {
+            total += ends[row]
+            ends[row] = total
+        }
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        var cursors = [Int](repeating: 0, count: count)
+        for row in 1..<max(count, 1) { cursors[row] = ends[row - 1] }
+        bytes.withUnsafeMutableBytes { out in
+            cursors.withUnsafeMutableBufferPointer { cursors in
+                for column in columns { write(column, count, into: out, at: cursors) }
+            }
+        }
+    }
+
+    private static func fixedWidth(_ type: ColumnType) -> Int {
+        switch type {
+        case .int64, .timestamp, .float64: 8
+        case .date: 4
+        case .bool: 1
+        case .string: 0
+        }
+    }
+
+    /// Writes one column's cells at each row's cursor and moves the cursors on.
+    private static func write(_ column: ColumnData, _ count: Int, into out: UnsafeMutableRawBufferPointer,
+                              at cursors: UnsafeMutableBufferPointer<Int>) {
+        let hasNulls = column.nullCount > 0
+        func tag(_ row: Int) -> Bool {
+            let valid = !hasNulls || !column.isNull(at: row)
+            out[cursors[row]] = valid ? 1 : 0
+            cursors[row] += 1
+            return valid
+        }
         switch column.type {
-        case .int64, .timestamp: withUnsafeBytes(of: column.int64Values[row]) { key.append(contentsOf: $0) }
-        case .float64: withUnsafeBytes(of: floatBits(column.float64Values[row])) { key.append(contentsOf: $0) }
-        case .date: withUnsafeBytes(of: column.int32Values[row]) { key.append(contentsOf: $0) }
-        case .bool: key.append(column.boolValues[row] ? 1 : 0)
+        case .int64, .timestamp:
+            column.int64Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int64.self) }
+                    cursors[row] += 8
+                }
+            }
+        case .float64:
+            column.float64Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: floatBits(values[row]), toByteOffset: cursors[row], as: UInt64.self) }
+                    cursors[row] += 8
+                }
+            }
+        case .date:
+            column.int32Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int32.self) }
+                    cursors[row] += 4
+                }
+            }
+        case .bool:
+            for row in 0..<count {
+                if tag(row) { out[cursors[row]] = column.boolValues[row] ? 1 : 0 }
+                cursors[row] += 1
+            }
         case .string:
-            let start = Int(column.stringOffsets[row]), end = Int(column.stringOffsets[row + 1])
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: end - start)) { key.append(contentsOf: $0) }
-            key.append(contentsOf: column.stringBytes[start..<end])
+            column.stringOffsets.withUnsafeBufferPointer { offsets in
+                column.stringBytes.withUnsafeBytes { text in
+                    for row in 0..<count {
+                        let valid = tag(row)
+                        let start = Int(offsets[row]), length = valid ? Int(offsets[row + 1] &- offsets[row]) : 0
+                        out.storeBytes(of: UInt32(truncatingIfNeeded: length), toByteOffset: cursors[row], as: UInt32.self)
+                        cursors[row] += 4
+                        if length > 0, let source = text.baseAddress, let target = out.baseAddress {
+                            (target + cursors[row]).copyMemory(from: source + start, byteCount: length)
+                        }
+                        cursors[row] += length
+                    }
+                }
+            }
         }
     }
 }

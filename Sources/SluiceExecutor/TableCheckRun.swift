@@ -40,7 +40,7 @@ enum TableCheckRun {
         let examples: [JSON] = result.examples.map { example in
             var members: [(String, JSON)] = [("row", .int(Int64(example.row)))]
             members.append(("values", .object(zip(columns, example.values).map { name, value in
-                (name, value.isNull ? .null : .string(TableCheck.text(value)))
+                (name, value.isNull ? .null : .string(TableCheck.shown(value)))
             })))
             if let earlier = example.repeatsRow { members.append(("repeats_row", .int(Int64(earlier)))) }
             return .object(members)
