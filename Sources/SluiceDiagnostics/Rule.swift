@@ -34,6 +34,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case missingDeps = "missing-deps"
     case unsafeReference = "unsafe-reference"
     case unusedSuppression = "unused-suppression"
+    case unknownColumn = "unknown-column"
+    case invalidCheck = "invalid-check"
 
     public var id: String { rawValue }
 
@@ -81,6 +83,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .missingDeps: "a `deps` entry that names no existing file or directory, or a glob"
         case .unsafeReference: "a `{{ }}` in `run` where the shell could read its value as code"
         case .unusedSuppression: "a `# sluice: ignore[...]` comment that silences nothing or names no rule"
+        case .unknownColumn: "a data check names a column its table output does not declare"
+        case .invalidCheck: "a data check that cannot apply to its output or column (a range on text, a bound of the wrong type)"
         }
     }
 }

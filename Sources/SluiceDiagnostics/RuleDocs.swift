@@ -42,7 +42,7 @@ extension RuleDoc {
     /// in files by the part of the spec they check; a test fails when a rule
     /// has no entry or two.
     public static let catalogue: [RuleDoc] = {
-        let entries = structureDocs + dependencyDocs + settingsDocs + contractDocs + branchDocs + hygieneDocs + runTimeDocs
+        let entries = structureDocs + dependencyDocs + settingsDocs + contractDocs + branchDocs + hygieneDocs + runTimeDocs + checkDocs
         let order = Dictionary(uniqueKeysWithValues: Rule.allCases.enumerated().map { ($0.element, $0.offset) })
         return entries.sorted { (order[$0.rule] ?? .max) < (order[$1.rule] ?? .max) }
     }()

@@ -89,7 +89,8 @@ extension Executor {
             let (canonical, display) = upstreamIdentity(up)
             add(.upstream, graph.tasks[up].id, canonical, display)
         }
-        let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
+        // A table's checks decide whether it is published: a changed check must not reuse a table the old ones let through.
+        let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" + ($0.checks.isEmpty ? "" : ":checks=" + JSON.array($0.checks.map { $0.json() }).compact()) } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
         add(.outputs, "declared", declared.joined(separator: "\n"), "")
         return CacheKey(components: parts)
     }

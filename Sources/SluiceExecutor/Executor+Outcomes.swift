@@ -9,24 +9,25 @@ extension Executor {
     func finalize(_ ref: InstanceRef) {
         guard let process = active[ref]?.process, let state = active.removeValue(forKey: ref) else { return }
         if let handle = process.handle { byHandle[handle.id] = nil }
-        conclude(ref, state, outcome: process.finish(interrupted: cancelling))
+        conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks)
     }
 
     /// Journals the attempt's end and moves the instance on: success, a retry, or failure.
-    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome) {
+    /// `checks`: the results of its tables' data checks, journaled with the outcome.
+    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil) {
         let end = state.end ?? clock.now()
         let duration = end - state.start
         let task = graph.tasks[ref.task]
         switch outcome {
         case .success(let values):
             if task.branch != nil, let problem = applyBranch(ref, values) {
-                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false))
+                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks)
                 return
             }
             outputs[ref] = values
             let cacheKey = recordSuccess(ref, values, end: end)
             emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(task, values),
-                 log: state.log, duration: duration, time: end, cacheKey: cacheKey)
+                 log: state.log, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
             handle(scheduler.finish(ref, .success))
         case .interrupted(let message, let exitCode):
             emit(ref, attempt: state.attempt, state: .interrupted, message: message, exitCode: exitCode, log: state.log,
@@ -38,13 +39,13 @@ extension Executor {
             if retryable, triesThisRun <= task.retries, !scheduler.stopped {
                 let delay = Self.retryDelay(task, failedAttempt: triesThisRun)
                 emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log,
-                     retryIn: delay, duration: duration, time: end)
+                     retryIn: delay, duration: duration, time: end, checks: checks)
                 scheduler.retryLater(ref)
                 timers.push(Timer(deadline: clock.mono() + delay * 1_000_000, kind: .retry, ref: ref, attempt: state.attempt))
                 return
             }
             emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log,
-                 duration: duration, time: end)
+                 duration: duration, time: end, checks: checks)
             handle(scheduler.finish(ref, .failed))
             if options.failFast && !failFastTriggered {
                 failFastTriggered = true

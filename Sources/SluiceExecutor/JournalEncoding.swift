@@ -52,6 +52,7 @@ extension JournalEvent {
         if let log = e.log { w.key("log"); w.string(log) }
         if let delay = e.retryInMilliseconds { w.key("retry_in_ms"); w.int(delay) }
         if let key = e.cacheKey { w.key("cache_key"); w.string(key) }
+        if let checks = e.checks { w.key("checks"); w.raw(checks) }
         w.end()
         return w.bytes
     }

@@ -79,10 +79,12 @@ public enum JournalEvent: Equatable, Sendable {
         public var retryInMilliseconds: Int64?
         /// The instance's cache key, on `success` (when an entry was made) and `cached`.
         public var cacheKey: String?
+        /// What the attempt's data checks found (one object per check), when its task has checks.
+        public var checks: JSON?
 
         public init(task: String, mapIndex: Int?, attempt: Int, state: TaskState, time: Int64, exitCode: Int32? = nil,
                     outputs: JSON? = nil, message: String? = nil, cacheHit: Bool? = nil, log: String? = nil,
-                    retryInMilliseconds: Int64? = nil, cacheKey: String? = nil) {
+                    retryInMilliseconds: Int64? = nil, cacheKey: String? = nil, checks: JSON? = nil) {
             self.task = task
             self.mapIndex = mapIndex
             self.attempt = attempt
@@ -95,6 +97,7 @@ public enum JournalEvent: Equatable, Sendable {
             self.log = log
             self.retryInMilliseconds = retryInMilliseconds
             self.cacheKey = cacheKey
+            self.checks = checks
         }
     }
 
@@ -132,6 +135,7 @@ public enum JournalEvent: Equatable, Sendable {
             if let log = e.log { members.append(("log", .string(log))) }
             if let delay = e.retryInMilliseconds { members.append(("retry_in_ms", .int(delay))) }
             if let key = e.cacheKey { members.append(("cache_key", .string(key))) }
+            if let checks = e.checks { members.append(("checks", checks)) }
             return .object(members)
         case .childRun(let e):
             return .object([
@@ -170,7 +174,7 @@ public enum JournalEvent: Equatable, Sendable {
                 state: state, time: time, exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                 outputs: json["outputs"], message: json["message"]?.stringValue, cacheHit: json["cache_hit"]?.boolValue,
                 log: json["log"]?.stringValue, retryInMilliseconds: json["retry_in_ms"]?.intValue,
-                cacheKey: json["cache_key"]?.stringValue))
+                cacheKey: json["cache_key"]?.stringValue, checks: json["checks"]))
         case "child_run":
             guard let task = json["task"]?.stringValue, let child = json["child_run_id"]?.stringValue else { return nil }
             self = .childRun(ChildRun(task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, childRunID: child, time: time,

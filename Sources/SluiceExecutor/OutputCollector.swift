@@ -22,6 +22,8 @@ struct OutputCollector {
     let records: RunRecordDirectories
     let workspace: String
     let masker: SecretMasker
+    /// What the tables' data checks found, for the attempt's journal line.
+    let checkLog = TableCheckLog()
 
     /// The environment variables naming this attempt's staging files.
     static func stagingVariables(_ task: PlanTask, prefix: String) -> [(String, String)] {
@@ -123,15 +125,21 @@ struct OutputCollector {
             }
             schemaColumns.append(SluiceColumnar.TableColumn(name: column.name, type: type))
         }
-        let target = place.pinned(name + ".arrow")
-        do {
-            try TableIngest.ingest(from: staged, format: .detect(path: staged, followingSymlinks: false), schema: TableSchema(columns: schemaColumns), to: target,
-                                   followingSymlinks: false)
-        } catch {
-            // Cells and header names are masked before the message quotes and shortens them.
-            let described = (error as? IngestError)?.description(redacting: { masker.mask($0) }) ?? String(describing: error)
-            let message = place.readable(masker.mask(described).replacingOccurrences(of: staged, with: variable))
-            throw OutputError("table output \"\(name)\": \(message)")
+        func write(_ target: String) throws(OutputError) {
+            do {
+                try TableIngest.ingest(from: staged, format: .detect(path: staged, followingSymlinks: false), schema: TableSchema(columns: schemaColumns), to: target,
+                                       followingSymlinks: false)
+            } catch {
+                // Cells and header names are masked before the message quotes and shortens them.
+                let described = (error as? IngestError)?.description(redacting: { masker.mask($0) }) ?? String(describing: error)
+                let message = place.readable(masker.mask(described).replacingOccurrences(of: staged, with: variable))
+                throw OutputError("table output \"\(name)\": \(message)")
+            }
+        }
+        if let output = task.output(name), !output.checks.isEmpty {
+            try ingestChecked(output, columns, in: place, ingest: write)
+        } else {
+            try write(place.pinned(name + ".arrow"))
         }
         return place.path + "/" + name + ".arrow"
     }

@@ -93,7 +93,7 @@ public enum ShowReport {
                 ("cache_hit", .bool(instance.cacheHit)),
                 ("outputs", instance.outputs),
                 ("attempts", .array(attempts)),
-            ])
+            ] + (instance.checks.map { [("checks", $0)] } ?? []))  // only for tasks with data checks
         }
         return .object([
             ("version", .int(1)),

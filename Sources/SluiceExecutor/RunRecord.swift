@@ -39,6 +39,8 @@ public struct RunRecord: Sendable {
         public var outputs: JSON = .object([])
         public var message: String?
         public var attempts: [AttemptRecord] = []
+        /// The data checks of the latest attempt that ran them (docs/checks.md).
+        public var checks: JSON?
     }
 
     public struct AttemptRecord: Sendable {
@@ -101,6 +103,7 @@ public struct RunRecord: Sendable {
         if e.state.isTerminal || e.state == .running { instances[index].message = e.message }
         if let outputs = e.outputs, e.state == .success || e.state == .cached { instances[index].outputs = outputs }
         if let hit = e.cacheHit { instances[index].cacheHit = hit }
+        if let checks = e.checks { instances[index].checks = checks }
         if e.state.isTerminal { instances[index].cacheKey = e.cacheKey }
         guard e.attempt > 0, e.state != .queued else { return }
         var attempts = instances[index].attempts

@@ -76,6 +76,8 @@ public struct SingleAttemptResult: Sendable {
     public var log: String?
     /// Secrets named by the plan that have no value anywhere (worth a warning).
     public var unsetSecrets: [String]
+    /// What the data checks found, as the journal keeps it; nil when the task has none.
+    public var checks: JSON? = nil
 
     /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`.
     public func json() -> JSON {
@@ -85,7 +87,7 @@ public struct SingleAttemptResult: Sendable {
             ("state", .string(state.rawValue)),
             ("outputs", outputs),
             ("message", message.map(JSON.string) ?? .null),
-        ])
+        ] + (checks.map { [("checks", $0)] } ?? []))
     }
 }
 
@@ -189,7 +191,8 @@ public final class SingleAttempt: @unchecked Sendable {
             var result = SingleAttemptResult(task: task.id, mapIndex: request.mapIndex, state: .failed, outputs: .object([]),
                                              message: outcome.message.map { masker.mask($0) }, exitCode: nil,
                                              log: attempt.map { directory + "/" + $0.logName },
-                                             unsetSecrets: environment.unsetSecrets)
+                                             unsetSecrets: environment.unsetSecrets,
+                                             checks: attempt?.checks.map { masker.mask($0) })
             switch outcome {
             case .success(let values):
                 result.state = .success

@@ -93,6 +93,7 @@ struct DOTWriter {
         var lines = [node.task.id]
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = status?.progress { lines.append(progress) }
+        if let checks = status?.checkCaption { lines.append(checks) }
         var attributes: [String]
         switch node.shape {
         case .empty:

@@ -69,6 +69,7 @@ struct MermaidWriter {
         var lines = [node.task.id]
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = overlay?.status(of: node.task.id).progress { lines.append(progress) }
+        if let checks = overlay?.status(of: node.task.id).checkCaption { lines.append(checks) }
         let label = "\"" + Self.text(lines.joined(separator: "\n")) + "\""
         switch node.shape {
         case .branch: return "{" + label + "}"

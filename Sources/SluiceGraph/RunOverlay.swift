@@ -9,6 +9,8 @@ public struct TaskRunStatus: Equatable, Sendable {
     public var done: Int?
     /// Mapped tasks only: the instance count, when the run expanded the task.
     public var total: Int?
+    /// Data checks that failed in the task's latest attempts, as labels (`unique(id)`).
+    public var failedChecks: [String] = []
 
     public init(state: TaskState?, done: Int? = nil, total: Int? = nil) {
         self.state = state
@@ -22,6 +24,11 @@ public struct TaskRunStatus: Equatable, Sendable {
     var progress: String? {
         guard let done, let total else { return nil }
         return "\(done)/\(total)"
+    }
+
+    /// `check failed: unique(id)`, for the node, or nil when none failed.
+    var checkCaption: String? {
+        failedChecks.isEmpty ? nil : "check failed: " + failedChecks.joined(separator: ", ")
     }
 
     /// Folds the latest state of each instance of a mapped task into one

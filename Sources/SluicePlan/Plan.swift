@@ -133,10 +133,13 @@ public struct PlanOutput: Equatable, Sendable {
     public var type: ValueType
     /// For `file` outputs: where the file lands, relative to the workspace.
     public var path: String?
-    public init(name: String, type: ValueType, path: String? = nil) {
+    /// For `table` outputs: the data checks run on the table before it is published.
+    public var checks: [PlanCheck]
+    public init(name: String, type: ValueType, path: String? = nil, checks: [PlanCheck] = []) {
         self.name = name
         self.type = type
         self.path = path
+        self.checks = checks
     }
 }
 

@@ -70,8 +70,10 @@ public struct PlanDecodingError: Error, Equatable, Sendable, CustomStringConvert
 extension PlanTask {
     func json() -> JSON {
         let outputs: [JSON] = self.outputs.map { output in
+            // `checks` only when there are some: plans without checks read as before.
             .object([("name", .string(output.name)), ("type", .string(output.type.description)),
-                     ("path", output.path.map(JSON.string) ?? .null)])
+                     ("path", output.path.map(JSON.string) ?? .null)]
+                    + (output.checks.isEmpty ? [] : [("checks", .array(output.checks.map { $0.json() }))]))
         }
         let inputs: [JSON] = self.inputs.map { .object([("name", .string($0.name)), ("from", $0.from.json())]) }
         let trigger: JSON = self.trigger.map { .object([("pipeline", .string($0.pipeline)), ("spec", .string($0.spec))]) } ?? .null
@@ -114,7 +116,11 @@ extension PlanTask {
         var outputs: [PlanOutput] = []
         for (i, output) in try r.array("outputs").enumerated() {
             let o = r.child(output, "outputs[\(i)]")
-            outputs.append(PlanOutput(name: try o.string("name"), type: try o.type("type"), path: try o.optionalString("path")))
+            var checks: [PlanCheck] = []
+            for (j, check) in (o.value["checks"]?.arrayValue ?? []).enumerated() {
+                checks.append(try PlanCheck(json: o.child(check, "checks[\(j)]")))
+            }
+            outputs.append(PlanOutput(name: try o.string("name"), type: try o.type("type"), path: try o.optionalString("path"), checks: checks))
         }
         var inputs: [PlanInput] = []
         for (i, input) in try r.array("inputs").enumerated() {

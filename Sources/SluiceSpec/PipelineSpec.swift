@@ -89,6 +89,8 @@ public struct TaskSpec: Sendable {
     public var settings = TaskSettings()
     public var env: [EnvEntry] = []
     public var deps: [Spanned<String>] = []
+    /// `checks:`, per table output, in spec order.
+    public var checks: [OutputChecksSpec] = []
 
     public init(name: Spanned<String>) {
         self.name = name
@@ -151,4 +153,32 @@ public struct InputSpec: Sendable {
 public struct EnvEntry: Sendable {
     public var name: Spanned<String>
     public var value: YAMLNode
+}
+
+/// The checks of one table output: `checks: { clean: [ ... ] }`.
+public struct OutputChecksSpec: Sendable {
+    /// The output the checks are for, as the key names it.
+    public var output: Spanned<String>
+    public var checks: [CheckSpec]
+}
+
+/// One entry of a `checks` list, e.g. `range: { column: y, min: 0 }`, as
+/// written: the compiler checks its columns and values against the table.
+public struct CheckSpec: Sendable {
+    /// The check's key as written (`unique`, `not_null`, `range`, `accepted_values`, `rows`).
+    public var kind: Spanned<String>
+    /// unique and not_null: their columns; range and accepted_values: `column`.
+    public var columns: [Spanned<String>] = []
+    public var min: YAMLNode?
+    public var max: YAMLNode?
+    /// accepted_values: the `values` list's items.
+    public var values: [YAMLNode] = []
+    /// `warning` or `error` (checked by the decoder).
+    public var severity: Spanned<String>?
+
+    public init(kind: Spanned<String>) {
+        self.kind = kind
+    }
+
+    public var isWarning: Bool { severity?.value == "warning" }
 }

@@ -56,6 +56,13 @@ enum RunOverlayLoader {
                 taskLevel[instance.key.task] = instance.state
             }
         }
+        // Per task, the data checks that failed in its instances' latest attempts with checks.
+        var failedChecks: [String: Set<String>] = [:]
+        for instance in record.instances {
+            for check in instance.checks?.arrayValue ?? [] where check["status"]?.stringValue == "failed" {
+                if let label = check["label"]?.stringValue { failedChecks[instance.key.task, default: []].insert(label) }
+            }
+        }
         var tasks: [String: TaskRunStatus] = [:]
         for task in plan.tasks {
             let level = taskLevel[task.id]
@@ -66,6 +73,7 @@ enum RunOverlayLoader {
             } else if let level {
                 tasks[task.id] = TaskRunStatus(state: level)
             }
+            if let failed = failedChecks[task.id], !failed.isEmpty { tasks[task.id]?.failedChecks = failed.sorted() }
         }
         return RunOverlay(runID: runID, runState: record.finishedState?.rawValue, tasks: tasks)
     }

@@ -66,6 +66,7 @@ struct ShowCommand: ParsableCommand {
                 }
             }
         }
+        text += checksSection(instances)
         let failed = instances.filter { $0.state == .failed }
         if !failed.isEmpty {
             text += "\nfailures\n"
@@ -73,6 +74,23 @@ struct ShowCommand: ParsableCommand {
                 let last = instance.attempts.last
                 text += "  \(instance.key) (try \(last?.attempt ?? 0)): \(instance.message ?? last?.message ?? "failed")\n"
                 if let log = last?.log { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
+            }
+        }
+        return text
+    }
+
+    /// `checks`: each data check of the latest attempt that ran them, and what it found.
+    static func checksSection(_ instances: [RunRecord.InstanceRecord]) -> String {
+        let withChecks = instances.filter { ($0.checks?.arrayValue ?? []).count > 0 }
+        guard !withChecks.isEmpty else { return "" }
+        var text = "\nchecks\n"
+        for instance in withChecks.prefix(40) {
+            for check in instance.checks?.arrayValue ?? [] {
+                let output = check["output"]?.stringValue ?? "?", label = check["label"]?.stringValue ?? "?"
+                let status = check["status"]?.stringValue ?? "?"
+                let failing = check["failing_rows"]?.intValue ?? 0, rows = check["rows"]?.intValue ?? 0
+                let counts = status == "passed" ? "\(rows) rows" : (check["check"]?.stringValue == "rows" ? "\(rows) rows" : "\(failing) of \(rows) rows")
+                text += "  \(instance.key).\(output) \(label): \(status) (\(counts))\n"
             }
         }
         return text

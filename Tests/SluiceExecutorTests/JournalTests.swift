@@ -10,6 +10,9 @@ import SluicePlan
               cacheHit: false, log: "logs/t.try3.log", retryInMilliseconds: 4000),
         .init(task: "t", mapIndex: nil, attempt: 1, state: .success, time: 5_000, exitCode: 0,
               outputs: .object([("x", .double(1.5)), ("ünï", .array([.string("é"), .null]))]), cacheHit: false),
+        .init(task: "t", mapIndex: nil, attempt: 2, state: .failed, time: 9_000, exitCode: 0, message: "table output \"t\" failed a check",
+              cacheHit: false, checks: .array([.object([("output", .string("t")), ("check", .string("unique")), ("failing_rows", .int(2)),
+                                                         ("examples", .array([.object([("row", .int(3)), ("values", .object([("id", .null)]))])]))])])),
     ]
     for event in events {
         let fast = String(decoding: JournalEvent.task(event).line(), as: UTF8.self)
@@ -26,6 +29,22 @@ import SluicePlan
     #expect(record.finishedState == nil)
     #expect(record.state(writerAlive: false) == .interrupted)
     #expect(throws: ExecutorError.self) { try RunRecord.replay(start.replacingOccurrences(of: #""version":1"#, with: #""version":2"#)) }
+}
+
+@Test func aPlanWithChecksReadsBackAndOneWithoutPrintsNoChecksKey() throws {
+    let checks = [
+        PlanCheck(kind: .unique, columns: ["id", "ds"]),
+        PlanCheck(kind: .range, columns: ["y"], min: .int(0), max: .double(1.5), warning: true),
+        PlanCheck(kind: .acceptedValues, columns: ["s"], values: [.string("a"), .string("b")]),
+        PlanCheck(kind: .rows, min: .int(1)),
+    ]
+    let table = ValueType.table([TableColumn(name: "id", type: .int64), TableColumn(name: "y", type: .float64)])
+    let checked = plan([task("a", outputs: [PlanOutput(name: "t", type: table, checks: checks)])])
+    #expect(try Plan(jsonText: checked.json().compact()) == checked)
+    let plain = plan([task("a", outputs: [PlanOutput(name: "t", type: table)])])
+    #expect(!plain.json().compact().contains("checks"))
+    let bad = checked.json().compact().replacingOccurrences(of: #""check":"rows""#, with: #""check":"rowz""#)
+    #expect(throws: PlanDecodingError.self) { try Plan(jsonText: bad) }
 }
 
 @Test func thePlanRecordReadsBackAsThePlan() throws {

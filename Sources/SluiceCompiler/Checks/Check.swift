@@ -72,6 +72,8 @@ public enum CheckRegistry {
         // Data contracts.
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
         BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
+        // Data checks on table outputs.
+        UnknownColumn(), InvalidCheck(),
     ]
 }
 

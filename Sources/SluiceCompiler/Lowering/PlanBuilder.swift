@@ -101,6 +101,11 @@ struct Lowering {
         lowered.outputs = contracts.outputs[index].compactMap { output in
             output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value) }) }
         }
+        if !task.checks.isEmpty {
+            for (output, checks) in TableCheckResolution(task: task, outputs: contracts.outputs[index]).checks {
+                if let position = lowered.outputs.firstIndex(where: { $0.name == output }) { lowered.outputs[position].checks += checks }
+            }
+        }
         lowered.inputs = contracts.inputs[index].compactMap { input in
             guard case .output(_, let output)? = input.from?.resolution else { return nil }
             return PlanInput(name: input.spec.name.value, from: output)

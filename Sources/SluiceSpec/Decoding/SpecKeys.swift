@@ -29,7 +29,7 @@ enum SettingKey: String, SpecKey {
 
 enum TaskKey: String, SpecKey {
     case run, needs, foreach, outputs, inputs, branch, trigger, triggerRule = "trigger_rule", retries
-    case retryDelay = "retry_delay", retryBackoff = "retry_backoff", timeout, pool, env, deps, cache, description
+    case retryDelay = "retry_delay", retryBackoff = "retry_backoff", timeout, pool, env, deps, cache, description, checks
 
     static let keySet = KeySet(allCases.map(\.rawValue))
 
@@ -43,13 +43,41 @@ enum TaskKey: String, SpecKey {
         case .pool: .pool
         case .triggerRule: .triggerRule
         case .cache: .cache
-        case .run, .needs, .foreach, .outputs, .inputs, .branch, .trigger, .env, .deps, .description: nil
+        case .run, .needs, .foreach, .outputs, .inputs, .branch, .trigger, .env, .deps, .description, .checks: nil
         }
     }
 }
 
 enum OutputKey: String, SpecKey {
     case type, path, description
+
+    static let keySet = KeySet(allCases.map(\.rawValue))
+}
+
+/// The keys of one check: its kind (exactly one) and `severity`.
+enum CheckKey: String, SpecKey {
+    case unique, notNull = "not_null", range, acceptedValues = "accepted_values", rows, severity
+
+    static let keySet = KeySet(allCases.map(\.rawValue))
+}
+
+/// The keys of `range: {...}`.
+enum RangeKey: String, SpecKey {
+    case column, min, max
+
+    static let keySet = KeySet(allCases.map(\.rawValue))
+}
+
+/// The keys of `accepted_values: {...}`.
+enum AcceptedValuesKey: String, SpecKey {
+    case column, values
+
+    static let keySet = KeySet(allCases.map(\.rawValue))
+}
+
+/// The keys of `rows: {...}`.
+enum RowsKey: String, SpecKey {
+    case min, max
 
     static let keySet = KeySet(allCases.map(\.rawValue))
 }

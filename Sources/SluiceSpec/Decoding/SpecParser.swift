@@ -11,6 +11,7 @@ public enum SpecParser {
     public static let outputKeys = OutputKey.keySet
     public static let inputKeys = InputKey.keySet
     public static let taskKeys = TaskKey.keySet
+    public static let checkKeys = CheckKey.keySet
 
     /// Decodes straight from libyaml's events (through a `YAMLTape`): no
     /// tree is built except for the values the spec keeps as nodes, and each

@@ -45,6 +45,7 @@ extension ValueReader {
         case .env: task.env = decodeEnv(value, context)
         case .deps: task.deps = stringList(value, "\"deps\" of \(context)") ?? []
         case .description: task.description = text(value, "\"description\" of \(context)")
+        case .checks: task.checks = decodeChecks(value, context)
         case .triggerRule, .retries, .retryDelay, .retryBackoff, .timeout, .pool, .cache: break // settings, decoded apart
         }
     }

@@ -154,6 +154,8 @@ public struct SpecSchema: Sendable {
             "env": Self.map("Environment variables for the task's process.", values: ["$ref": "#/$defs/text"]),
             "deps": Self.list(of: "path", "Files, relative to this file, whose content feeds the task's cache key. A list, or one path."),
             "description": Self.ref("text", "What the task does."),
+            "checks": Self.map("Data checks, per table output: a list of checks run on the table before it is published; a failing check fails the attempt unless its severity is warning.",
+                               values: ["anyOf": [["type": "array", "items": ["$ref": "#/$defs/check"]], ["type": "null"]]]),
         ]) { _, task in task }
     }
 
@@ -199,6 +201,40 @@ public struct SpecSchema: Sendable {
                     "description": Self.ref("text", "What the output holds."),
                 ]),
             ],
+            "check": [
+                "description": "One data check: exactly one of unique, not_null, range, accepted_values, rows, and optionally severity.",
+                "type": "object",
+                "additionalProperties": false,
+                "minProperties": 1,
+                "properties": Self.properties(SpecParser.checkKeys, [
+                    "unique": Self.list(of: "columnName", "No two rows share these columns' values (a composite key).", minItems: 1, nullable: false),
+                    "not_null": Self.list(of: "columnName", "No row holds null (or NaN in a float64 column) in these columns.", minItems: 1, nullable: false),
+                    "range": [
+                        "description": "Every non-null value of the column lies within the inclusive bounds (int64, float64, date, timestamp columns); NaN lies within none.",
+                        "type": "object", "required": ["column"], "additionalProperties": false, "minProperties": 2,
+                        "properties": ["column": Self.ref("columnName", "The column checked."),
+                                       "min": Self.ref("checkValue", "The smallest value allowed."),
+                                       "max": Self.ref("checkValue", "The largest value allowed.")],
+                    ],
+                    "accepted_values": [
+                        "description": "Every non-null value of the column is one of these.",
+                        "type": "object", "required": ["column", "values"], "additionalProperties": false,
+                        "properties": ["column": Self.ref("columnName", "The column checked."),
+                                       "values": ["description": "The values allowed.", "type": "array", "minItems": 1, "items": ["$ref": "#/$defs/checkValue"]]],
+                    ],
+                    "rows": [
+                        "description": "The table's row count lies within the inclusive bounds.",
+                        "type": "object", "additionalProperties": false, "minProperties": 1,
+                        "properties": ["min": ["description": "The fewest rows allowed.", "type": "integer", "minimum": 0],
+                                       "max": ["description": "The most rows allowed.", "type": "integer", "minimum": 0]],
+                    ],
+                    "severity": ["description": "warning: a failing check is recorded and the task still succeeds. Default: error.",
+                                 "enum": ["error", "warning"]],
+                ]),
+            ],
+            "columnName": ["description": "A column of the table output.", "type": "string", "minLength": 1],
+            "checkValue": ["description": "A value in the column's terms: a number, true/false, text, YYYY-MM-DD or an ISO 8601 timestamp.",
+                           "type": ["string", "number", "boolean"]],
             "input": [
                 "description": "An expectation on an upstream output.",
                 "type": "object",

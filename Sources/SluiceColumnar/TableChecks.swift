@@ -1,0 +1,392 @@
+/// Runs data checks over a canonical Arrow table in one streaming pass: each
+/// batch is read, every check looks at its columns, the batch is dropped.
+/// Memory stays one batch plus, for `unique`, a set of the distinct keys.
+public enum TableChecks {
+    /// Failing rows kept per check as examples.
+    public static let exampleLimit = 5
+
+    /// Reads the Arrow file at `path` batch by batch and runs `checks` on it.
+    public static func run(_ checks: [TableCheck], path: String) throws -> [TableCheckResult] {
+        let reader = try ArrowReader.open(path: path)
+        // Sized for every row being a distinct key, when the file says how many
+        // rows it holds: growing a set of millions of keys costs more than the probes.
+        // Capped: a damaged footer must not ask for terabytes; past the cap the set grows as it goes.
+        let rows = (reader as? ArrowFileReader).flatMap { try? $0.rowCount() }.map { min($0, 1 << 24) }
+        var evaluator = try TableCheckEvaluator(checks, schema: reader.schema, expectedRows: rows)
+        while let batch = try reader.nextBatch() { evaluator.consume(batch) }
+        return evaluator.results()
+    }
+}
+
+/// A check that cannot run on the table it was given: a column it names is
+/// missing, or of a type the check (or its values) does not fit.
+public struct TableCheckError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// The checks' running state over the batches of one table.
+public struct TableCheckEvaluator {
+    private var states: [CheckState]
+    private var rowsSeen = 0
+
+    /// `expectedRows`, when known, sizes `unique`'s key set up front.
+    public init(_ checks: [TableCheck], schema: TableSchema, expectedRows: Int? = nil) throws(TableCheckError) {
+        states = []
+        for check in checks {
+            var state = try CheckState(check, schema: schema)
+            if case .unique = check.rule, let expectedRows { state.keys = RowKeySet(expectedKeys: expectedRows) }
+            states.append(state)
+        }
+    }
+
+    /// Runs every check over one batch, whose rows follow the previous batches'.
+    public mutating func consume(_ batch: RecordBatch) {
+        for index in states.indices { states[index].consume(batch, firstRow: rowsSeen) }
+        rowsSeen += batch.rowCount
+    }
+
+    /// The results, in the order the checks were given.
+    public func results() -> [TableCheckResult] {
+        states.map { $0.result(totalRows: rowsSeen) }
+    }
+}
+
+/// One check prepared for a schema: column positions resolved, bounds and
+/// accepted values in the column's storage type.
+private struct CheckState {
+    enum Prepared {
+        case unique([Int])
+        case notNull([Int])
+        case rangeInt64(Int, min: Int64, max: Int64)
+        case rangeDate(Int, min: Int32, max: Int32)
+        case rangeFloat(Int, min: Double, max: Double)
+        case acceptedInt64(Int, Set<Int64>)
+        case acceptedInt32(Int, Set<Int32>)
+        case acceptedFloat(Int, Set<UInt64>)
+        case acceptedBool(Int, Set<Bool>)
+        case acceptedString(Int, RowKeySet)
+        case rows(min: Int?, max: Int?)
+    }
+
+    let check: TableCheck
+    let prepared: Prepared
+    let columns: [Int]
+    var keys = RowKeySet(expectedKeys: 0)
+    /// `unique`: the batch's row keys, one after another; row i's ends at `keyEnds[i]`.
+    var scratch: [UInt8] = []
+    var keyEnds: [Int] = []
+    var failing = 0
+    var examples: [TableCheckResult.Example] = []
+
+    init(_ check: TableCheck, schema: TableSchema) throws(TableCheckError) {
+        self.check = check
+        var positions: [Int] = []
+        for name in check.columns {
+            guard let position = schema.columns.firstIndex(where: { $0.name == name }) else {
+                throw TableCheckError(description: "check \(check.label): the table has no column \"\(name)\"")
+            }
+            positions.append(position)
+        }
+        columns = positions
+        prepared = try Self.prepare(check, positions, schema)
+    }
+
+    private static func prepare(_ check: TableCheck, _ positions: [Int], _ schema: TableSchema) throws(TableCheckError) -> Prepared {
+        func misfit() -> TableCheckError {
+            let types = positions.map { "\(schema.columns[$0].name): \(schema.columns[$0].type)" }.joined(separator: ", ")
+            return TableCheckError(description: "check \(check.label) does not apply to column \(types)")
+        }
+        switch check.rule {
+        case .unique: return .unique(positions)
+        case .notNull: return .notNull(positions)
+        case .rows(let min, let max): return .rows(min: min, max: max)
+        case .range(_, let low, let high):
+            guard let column = positions.first else { throw misfit() }
+            switch schema.columns[column].type {
+            case .int64, .timestamp:
+                guard let min = int64(low, .min), let max = int64(high, .max) else { throw misfit() }
+                return .rangeInt64(column, min: min, max: max)
+            case .date:
+                guard let min = date(low, .min), let max = date(high, .max) else { throw misfit() }
+                return .rangeDate(column, min: min, max: max)
+            case .float64:
+                guard let min = float(low, -.infinity), let max = float(high, .infinity) else { throw misfit() }
+                return .rangeFloat(column, min: min, max: max)
+            case .bool, .string:
+                throw misfit()
+            }
+        case .acceptedValues(_, let values):
+            guard let column = positions.first else { throw misfit() }
+            let type = schema.columns[column].type
+            guard values.allSatisfy({ $0.columnType == type }) else { throw misfit() }
+            switch type {
+            case .int64, .timestamp: return .acceptedInt64(column, Set(values.compactMap { int64($0, 0) }))
+            case .date: return .acceptedInt32(column, Set(values.compactMap { date($0, 0) }))
+            case .float64: return .acceptedFloat(column, Set(values.compactMap { float($0, 0).map(CellKey.floatBits) }))
+            case .bool: return .acceptedBool(column, Set(values.compactMap { if case .bool(let b) = $0 { b } else { nil } }))
+            case .string:
+                var set = RowKeySet(expectedKeys: values.count)
+                for case .string(let text) in values {
+                    var text = text
+                    _ = text.withUTF8 { set.insert(UnsafeRawBufferPointer($0), row: 0) }
+                }
+                return .acceptedString(column, set)
+            }
+        }
+    }
+
+    /// A bound in Int64 storage (int64, timestamp); `absent` when not given, nil when of another kind.
+    private static func int64(_ value: ColumnValue?, _ absent: Int64) -> Int64? {
+        switch value {
+        case nil: absent
+        case .int64(let v)?, .timestamp(let v)?: v
+        default: nil
+        }
+    }
+
+    private static func date(_ value: ColumnValue?, _ absent: Int32) -> Int32? {
+        switch value {
+        case nil: absent
+        case .date(let v)?: v
+        default: nil
+        }
+    }
+
+    private static func float(_ value: ColumnValue?, _ absent: Double) -> Double? {
+        switch value {
+        case nil: absent
+        case .float64(let v)?: v
+        case .int64(let v)?: Double(v)
+        default: nil
+        }
+    }
+
+    mutating func consume(_ batch: RecordBatch, firstRow: Int) {
+        let count = batch.rowCount
+        switch prepared {
+        case .unique(let positions):
+            scanUnique(batch, positions, firstRow: firstRow)
+        case .notNull(let positions):
+            // Column by column into one flag per row, then one pass over the flags: no per-row walk over columns.
+            var flags = [UInt8](repeating: 0, count: count)
+            var any = false
+            for position in positions {
+                let data = batch.columns[position]
+                if data.nullCount > 0 {
+                    any = true
+                    for row in 0..<count where data.isNull(at: row) { flags[row] = 1 }
+                }
+                if data.type == .float64 {
+                    data.float64Values.withUnsafeBufferPointer { values in
+                        for row in 0..<count where values[row].isNaN {
+                            flags[row] = 1
+                            any = true
+                        }
+                    }
+                }
+            }
+            guard any else { return }
+            flags.withUnsafeBufferPointer { flags in scan(batch, count, firstRow) { flags[$0] != 0 } }
+        case .rangeInt64(let column, let min, let max):
+            let data = batch.columns[column]
+            data.int64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in (values[row] < min || values[row] > max) && !data.isNull(at: row) }
+            }
+        case .rangeDate(let column, let min, let max):
+            let data = batch.columns[column]
+            data.int32Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in (values[row] < min || values[row] > max) && !data.isNull(at: row) }
+            }
+        case .rangeFloat(let column, let min, let max):
+            let data = batch.columns[column]
+            // `!(in bounds)` rather than `out of bounds`: NaN is in no bounds.
+            data.float64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in !(values[row] >= min && values[row] <= max) && !data.isNull(at: row) }
+            }
+        case .acceptedInt64(let column, let accepted):
+            let data = batch.columns[column]
+            data.int64Values.withUnsafeBufferPointer { values in
+                scan(batch, count, firstRow) { row in !accepted.contains(values[row]) && !data.isNull(at: row) }
+            }
+        case .acceptedInt32(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !accepted.contains(data.int32Values[row]) && !data.isNull(at: row) }
+        case .acceptedFloat(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !accepted.contains(CellKey.floatBits(data.float64Values[row])) && !data.isNull(at: row) }
+        case .acceptedBool(let column, let accepted):
+            let data = batch.columns[column]
+            scan(batch, count, firstRow) { row in !data.isNull(at: row) && !accepted.contains(data.boolValues[row]) }
+        case .acceptedString(let column, let accepted):
+            let data = batch.columns[column]
+            data.stringOffsets.withUnsafeBufferPointer { offsets in
+                data.stringBytes.withUnsafeBytes { bytes in
+                    scan(batch, count, firstRow) { row in
+                        let cell = UnsafeRawBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
+                        return !accepted.contains(cell) && !data.isNull(at: row)
+                    }
+                }
+            }
+        case .rows:
+            return
+        }
+    }
+
+    /// Counts the rows of the batch for which `fails` holds, keeping the first few as examples.
+    @inline(__always)
+    private mutating func scan(_ batch: RecordBatch, _ count: Int, _ firstRow: Int, _ fails: (Int) -> Bool) {
+        for row in 0..<count where fails(row) {
+            failing += 1
+            if examples.count < TableChecks.exampleLimit { noteExample(batch, row, firstRow) }
+        }
+    }
+
+    private mutating func noteExample(_ batch: RecordBatch, _ row: Int, _ firstRow: Int, repeats: Int? = nil) {
+        let values = columns.map { batch.columns[$0].value(at: row) }
+        examples.append(TableCheckResult.Example(row: firstRow + row + 1, values: values, repeatsRow: repeats.map { $0 + 1 }))
+    }
+
+    /// Builds the batch's row keys column by column into one buffer, then
+    /// inserts them row by row: the per-row work is a hash and a probe.
+    private mutating func scanUnique(_ batch: RecordBatch, _ positions: [Int], firstRow: Int) {
+        let count = batch.rowCount
+        guard count > 0 else { return }
+        CellKey.buildKeys(positions.map { batch.columns[$0] }, rows: count, bytes: &scratch, ends: &keyEnds)
+        var duplicates: [(row: Int, earlier: Int)] = []
+        scratch.withUnsafeBytes { bytes in
+            keyEnds.withUnsafeBufferPointer { ends in
+                var hashes = [UInt64](repeating: 0, count: count)
+                var start = 0
+                for row in 0..<count {
+                    hashes[row] = RowKeySet.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]]))
+                    start = ends[row]
+                }
+                start = 0
+                for row in 0..<count {
+                    let key = UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]])
+                    start = ends[row]
+                    guard let earlier = keys.insert(key, hash: hashes[row], row: firstRow + row) else { continue }
+                    failing += 1
+                    if examples.count + duplicates.count < TableChecks.exampleLimit { duplicates.append((row, earlier)) }
+                }
+            }
+        }
+        for duplicate in duplicates { noteExample(batch, duplicate.row, firstRow, repeats: duplicate.earlier) }
+    }
+
+    func result(totalRows: Int) -> TableCheckResult {
+        var failing = failing
+        if case .rows(let min, let max) = prepared {
+            failing = (min.map { totalRows < $0 } ?? false) || (max.map { totalRows > $0 } ?? false) ? 1 : 0
+        }
+        return TableCheckResult(check: check, failingRows: failing, totalRows: totalRows, examples: examples)
+    }
+}
+
+/// Cells as bytes of a row key: equal values give equal bytes.
+enum CellKey {
+    /// -0.0 is 0.0 and every NaN is one NaN, as values compare.
+    static func floatBits(_ value: Double) -> UInt64 {
+        if value.isNaN { return Double.nan.bitPattern }
+        return value == 0 ? 0 : value.bitPattern
+    }
+
+    /// The row keys of a batch: for each row, each column's cell as a tag
+    /// byte (0 null, 1 value) and the value, fixed width or, for strings, a
+    /// 4-byte length and the bytes. Built a column at a time with one write
+    /// cursor per row, so the per-cell work is a store, not an array append.
+    static func buildKeys(_ columns: [ColumnData], rows count: Int, bytes: inout [UInt8], ends: inout [Int]) {
+        ends.removeAll(keepingCapacity: true)
+        ends.append(contentsOf: repeatElement(0, count: count))
+        for column in columns {
+            guard column.type == .string else {
+                let width = 1 + fixedWidth(column.type)
+                for row in 0..<count { ends[row] += width }
+                continue
+            }
+            column.stringOffsets.withUnsafeBufferPointer { offsets in
+                for row in 0..<count {
+                    ends[row] += 5 + (column.isNull(at: row) ? 0 : Int(offsets[row + 1] &- offsets[row]))
+                }
+            }
+        }
+        var total = 0
+        for row in 0..<count {
+            total += ends[row]
+            ends[row] = total
+        }
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        var cursors = [Int](repeating: 0, count: count)
+        for row in 1..<max(count, 1) { cursors[row] = ends[row - 1] }
+        bytes.withUnsafeMutableBytes { out in
+            cursors.withUnsafeMutableBufferPointer { cursors in
+                for column in columns { write(column, count, into: out, at: cursors) }
+            }
+        }
+    }
+
+    private static func fixedWidth(_ type: ColumnType) -> Int {
+        switch type {
+        case .int64, .timestamp, .float64: 8
+        case .date: 4
+        case .bool: 1
+        case .string: 0
+        }
+    }
+
+    /// Writes one column's cells at each row's cursor and moves the cursors on.
+    private static func write(_ column: ColumnData, _ count: Int, into out: UnsafeMutableRawBufferPointer,
+                              at cursors: UnsafeMutableBufferPointer<Int>) {
+        let hasNulls = column.nullCount > 0
+        func tag(_ row: Int) -> Bool {
+            let valid = !hasNulls || !column.isNull(at: row)
+            out[cursors[row]] = valid ? 1 : 0
+            cursors[row] += 1
+            return valid
+        }
+        switch column.type {
+        case .int64, .timestamp:
+            column.int64Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int64.self) }
+                    cursors[row] += 8
+                }
+            }
+        case .float64:
+            column.float64Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: floatBits(values[row]), toByteOffset: cursors[row], as: UInt64.self) }
+                    cursors[row] += 8
+                }
+            }
+        case .date:
+            column.int32Values.withUnsafeBufferPointer { values in
+                for row in 0..<count {
+                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int32.self) }
+                    cursors[row] += 4
+                }
+            }
+        case .bool:
+            for row in 0..<count {
+                if tag(row) { out[cursors[row]] = column.boolValues[row] ? 1 : 0 }
+                cursors[row] += 1
+            }
+        case .string:
+            column.stringOffsets.withUnsafeBufferPointer { offsets in
+                column.stringBytes.withUnsafeBytes { text in
+                    for row in 0..<count {
+                        let valid = tag(row)
+                        let start = Int(offsets[row]), length = valid ? Int(offsets[row + 1] &- offsets[row]) : 0
+                        out.storeBytes(of: UInt32(truncatingIfNeeded: length), toByteOffset: cursors[row], as: UInt32.self)
+                        cursors[row] += 4
+                        if length > 0, let source = text.baseAddress, let target = out.baseAddress {
+                            (target + cursors[row]).copyMemory(from: source + start, byteCount: length)
+                        }
+                        cursors[row] += length
+                    }
+                }
+            }
+        }
+    }
+}

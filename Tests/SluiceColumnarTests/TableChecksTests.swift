@@ -1,0 +1,107 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+@testable import SluiceColumnar
+
+/// `TableChecks`: the checks' semantics over batches, compared with a plain
+/// reference computed row by row.
+@Suite("table checks")
+struct TableChecksEvaluationTests {
+    static let schema = TableSchema([("k", .string), ("n", .int64), ("x", .float64)])
+
+    /// Random rows (small domains, so keys repeat), cut into batches of random sizes.
+    static func batches(seed: UInt64, rows: Int) throws -> [RecordBatch] {
+        var random = SeededGenerator(seed: seed)
+        var all: [[ColumnValue]] = []
+        for _ in 0..<rows {
+            let k: ColumnValue = Int.random(in: 0..<10, using: &random) == 0 ? .null : .string(String(repeating: "k", count: Int.random(in: 0..<4, using: &random)))
+            let n: ColumnValue = Int.random(in: 0..<10, using: &random) == 0 ? .null : .int64(Int64.random(in: -3...3, using: &random))
+            let choices: [Double] = [0.0, -0.0, .nan, 1.5, -2]
+            let x: ColumnValue = .float64(choices[Int.random(in: 0..<choices.count, using: &random)])
+            all.append([k, n, x])
+        }
+        var batches: [RecordBatch] = []
+        var start = 0
+        while start < all.count {
+            let size = min(all.count - start, Int.random(in: 1...50, using: &random))
+            batches.append(try RecordBatch(schema: schema, rows: Array(all[start..<start + size])))
+            start += size
+        }
+        return batches
+    }
+
+    static func evaluate(_ checks: [TableCheck], _ batches: [RecordBatch]) throws -> [TableCheckResult] {
+        var evaluator = try TableCheckEvaluator(checks, schema: schema)
+        for batch in batches { evaluator.consume(batch) }
+        return evaluator.results()
+    }
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func uniqueAgreesWithAReferenceSetAcrossBatches(_ seed: UInt64) throws {
+        let batches = try Self.batches(seed: seed, rows: 400)
+        let rows = batches.flatMap(\.rows)
+        // Reference: a row repeats an earlier one when its (k, n, x) was seen; -0.0 is 0.0, NaN is NaN.
+        func normal(_ value: ColumnValue) -> ColumnValue {
+            if case .float64(let v) = value, v == 0 { return .float64(0) }
+            return value
+        }
+        var seen: [[ColumnValue]: Int] = [:]
+        var expected: [(row: Int, earlier: Int)] = []
+        for (index, row) in rows.enumerated() {
+            let key = row.map(normal)
+            if let earlier = seen[key] { expected.append((index + 1, earlier + 1)) } else { seen[key] = index }
+        }
+        let result = try #require(try Self.evaluate([TableCheck(.unique(["k", "n", "x"]))], batches).first)
+        #expect(result.failingRows == expected.count)
+        #expect(result.totalRows == rows.count)
+        #expect(result.examples.map(\.row) == expected.prefix(TableChecks.exampleLimit).map(\.row))
+        #expect(result.examples.map(\.repeatsRow) == expected.prefix(TableChecks.exampleLimit).map(\.earlier))
+    }
+
+    @Test func notNullRangeAndAcceptedValuesCountWhatTheyShould() throws {
+        let batches = try Self.batches(seed: 9, rows: 300)
+        let rows = batches.flatMap(\.rows)
+        let results = try Self.evaluate([
+            TableCheck(.notNull(["k", "x"])),
+            TableCheck(.range(column: "x", min: .float64(-1), max: nil)),
+            TableCheck(.range(column: "n", min: .int64(0), max: .int64(2))),
+            TableCheck(.acceptedValues(column: "k", values: [.string(""), .string("kk")])),
+            TableCheck(.rows(min: 301, max: nil), isWarning: true),
+        ], batches)
+        func x(_ row: [ColumnValue]) -> Double? { if case .float64(let v) = row[2] { v } else { nil } }
+        let missing = rows.filter { $0[0] == .null || x($0).map(\.isNaN) ?? true }.count
+        let outOfRange = rows.filter { x($0).map { !($0 >= -1) } ?? false }.count
+        let nOut = rows.filter { if case .int64(let v) = $0[1] { v < 0 || v > 2 } else { false } }.count
+        let notAccepted = rows.filter { if case .string(let k) = $0[0] { k != "" && k != "kk" } else { false } }.count
+        #expect(results.map(\.failingRows) == [missing, outOfRange, nOut, notAccepted, 1])
+        #expect(results.map(\.status) == [missing, outOfRange, nOut, notAccepted].map { $0 == 0 ? "passed" : "failed" } + ["warned"])
+    }
+
+    @Test func aCheckOnAColumnTheTableLacksOrCannotHoldIsRefused() {
+        #expect(throws: TableCheckError.self) { try TableCheckEvaluator([TableCheck(.unique(["nope"]))], schema: Self.schema) }
+        #expect(throws: TableCheckError.self) {
+            try TableCheckEvaluator([TableCheck(.range(column: "k", min: .string("a"), max: nil))], schema: Self.schema)
+        }
+        #expect(throws: TableCheckError.self) {
+            try TableCheckEvaluator([TableCheck(.acceptedValues(column: "n", values: [.string("1")]))], schema: Self.schema)
+        }
+    }
+
+    @Test func checksReadAWrittenFileBatchByBatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("t.arrow")
+        try ArrowFile.write(try Self.batches(seed: 5, rows: 200), schema: Self.schema, to: path)
+        let fromFile = try TableChecks.run([TableCheck(.unique(["k", "n"])), TableCheck(.rows(min: 200, max: 200))], path: path)
+        let inMemory = try Self.evaluate([TableCheck(.unique(["k", "n"])), TableCheck(.rows(min: 200, max: 200))], try Self.batches(seed: 5, rows: 200))
+        #expect(fromFile == inMemory)
+        #expect(fromFile.last?.passed == true)
+    }
+
+    @Test func valuesParseInTheColumnsTerms() {
+        #expect(ColumnValue.parse("2024-01-01T02:00:00+02:00", as: .timestamp) == .timestamp(1_704_067_200_000_000))
+        #expect(ColumnValue.parse("2024-02-30", as: .date) == nil)
+        #expect(ColumnValue.parse("12", as: .int64) == .int64(12))
+        #expect(ColumnValue.parse("1e3", as: .float64) == .float64(1000))
+    }
+}
