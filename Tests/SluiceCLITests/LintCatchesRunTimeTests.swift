@@ -122,35 +122,58 @@ struct LintCatchesRunTimeTests {
 
 /// Lint in bounded time on hostile input (issue 26.7): each input used to
 /// take minutes through a quadratic path (more than 300 s, about 170 s and
-/// about 50 s at these sizes in a debug build). Linear code lints each in a
-/// few seconds even in a debug build; the limit is a generous 20 s, so the
-/// test cannot flake on a loaded machine, and a quadratic path cannot pass.
+/// about 50 s at these sizes in a debug build). Linear code lints each in
+/// about 2 s of CPU even in a debug build. The limit is on CPU time (user +
+/// system, as the shell that starts lint counts it), a generous 20 s, so a
+/// quadratic path cannot pass and a machine busy with other builds (where
+/// wall time once reached 28 s for 1.9 s of CPU) cannot fail the test; a
+/// wall-clock backstop of 6× that still ends a hang.
 struct LintTimeBoundTests {
     static let seconds = 20.0
 
     /// Runs `sluice lint` on `text`, killing it at the deadline. Output goes
     /// to files, so a flood of diagnostics cannot stall the pipe.
-    static func lintWithin(_ seconds: Double, _ text: String) throws -> (status: Int32, elapsed: Double, stdout: String) {
+    static func lintWithin(_ seconds: Double, _ text: String) throws -> (status: Int32, cpuSeconds: Double, stdout: String) {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let spec = folder.appendingPathComponent("hostile.yaml"), out = folder.appendingPathComponent("out.txt")
         try Data(text.utf8).write(to: spec)
         FileManager.default.createFile(atPath: out.path, contents: nil)
+        let times = folder.appendingPathComponent("times.txt")
         let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["lint", spec.path, "--color", "never"]
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: out)
+        // bash's `times` prints the CPU time of the children it waited for: lint's own, nobody else's.
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", #""$0" lint "$1" --color never >"$2" 2>&1; status=$?; times >"$3"; exit $status"#,
+                             CLI.binary.path, spec.path, out.path, times.path]
         let started = Date()
         try process.run()
-        while process.isRunning, Date().timeIntervalSince(started) < seconds { Thread.sleep(forTimeInterval: 0.05) }
-        let elapsed = Date().timeIntervalSince(started)
+        let backstop = seconds * 6
+        while process.isRunning, Date().timeIntervalSince(started) < backstop { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            throw TestFailure("lint of a \(text.utf8.count)-byte hostile spec was still running after \(seconds) s")
+            throw TestFailure("lint of a \(text.utf8.count)-byte hostile spec was still running after \(backstop) s")
         }
-        return (process.terminationStatus, elapsed, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+        let cpu = try Self.childCPUSeconds(String(contentsOf: times, encoding: .utf8))
+        if cpu >= seconds {
+            throw TestFailure("lint of a \(text.utf8.count)-byte hostile spec took \(cpu) s of CPU (limit \(seconds) s)")
+        }
+        return (process.terminationStatus, cpu, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+    }
+
+    /// The children's user + system seconds from bash's `times` (second line: `0m1.912s 0m0.080s`).
+    static func childCPUSeconds(_ report: String) throws -> Double {
+        let lines = report.split(separator: "\n")
+        guard lines.count == 2 else { throw TestFailure("unexpected output of bash's times: \(report)") }
+        var total = 0.0
+        for field in lines[1].split(separator: " ") {
+            guard let m = field.firstIndex(of: "m"), field.hasSuffix("s"),
+                  let minutes = Double(field[..<m]), let secs = Double(field[field.index(after: m)..<field.index(before: field.endIndex)]) else {
+                throw TestFailure("unexpected output of bash's times: \(report)")
+            }
+            total += minutes * 60 + secs
+        }
+        return total
     }
 
     @Test func unclosedBraces() throws {
