@@ -51,7 +51,7 @@ public final class Executor: @unchecked Sendable {
     /// SHA-256 of each table and file output, by instance and output name.
     var artifactDigests: [InstanceRef: [String: String]] = [:]
     var explanations: [(InstanceRef, String)] = []
-    var previousKeys: [InstanceKey: (key: String, runID: String)]?
+    var previousKeys: PreviousKeys?
     /// Task indexes `--force` / `--force-task` make run.
     var forced = Set<Int>()
     /// Instances a resumed run keeps from before (success or cached).
