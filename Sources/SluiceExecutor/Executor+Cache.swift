@@ -52,24 +52,42 @@ extension Executor {
         // masking would no longer match it.
         func shown(_ text: String) -> String { CacheKey.display(text, masker: masker) }
         func shownValue(_ value: JSON) -> String { shown(masker.mask(value).compact()) }
-        add(.task, task.id, task.id + "\u{0}" + (ref.mapIndex.map(String.init) ?? "-"), key(ref).description)
+        // A map instance is keyed by its item, not its index: adding, removing
+        // or reordering items leaves every other instance's key as it was.
+        // (A command that renders `{{ index }}` still differs per index.)
+        if ref.mapIndex != nil {
+            add(.task, task.id, task.id + "\u{0}item", task.id)
+        } else {
+            add(.task, task.id, task.id + "\u{0}-", key(ref).description)
+        }
         let context = keyContext(ref)
+        // What `foreach` maps over is in the key only through the item,
+        // unless `run` or `env` also read the whole list.
+        let direct = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
+        var foreachParam: String?
+        var foreachOutput: OutputReference?
+        switch task.foreach {
+        case .param(let path)? where !direct.contains(.param(path)): foreachParam = path.joined(separator: ".")
+        case .output(let source)? where !direct.contains(where: { if case .output(let r) = $0 { r.task == source.task && r.output == source.output } else { false } }):
+            foreachOutput = source
+        default: break
+        }
         if let run = task.run {
             guard let command = try? TemplateRenderer.shellCommand(run, context) else { return nil }
             let maskedCommand = (try? TemplateRenderer.shellCommand(run, masked(context))) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
-        for path in task.reads.params {
+        for path in task.reads.params where path != foreachParam {
             let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params)
             add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shownValue($0) } ?? "(absent)")
         }
-        for reference in task.reads.outputs {
+        for reference in task.reads.outputs where !(reference.task == foreachOutput?.task && reference.output == foreachOutput?.output) {
             let name = reference.task + "." + reference.output
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
             add(.value, name, value.compact(), shownValue(value))
         }
         if ref.mapIndex != nil, let item = context.item { add(.item, "item", item.compact(), shownValue(item)) }
-        let references = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
+        let references = direct
         if references.contains(.runID) { add(.variable, "run.id", runID, runID) }
         if references.contains(.runDate) { add(.variable, "run.date", runDate, runDate) }
         for variable in task.env.sorted(by: { $0.name < $1.name }) {
@@ -86,7 +104,7 @@ extension Executor {
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
-            let (canonical, display) = upstreamIdentity(up)
+            let (canonical, display) = matchingInstance(ref).flatMap { $0.task == up ? instanceIdentity([$0], positional: false) : nil } ?? upstreamIdentity(up)
             add(.upstream, graph.tasks[up].id, canonical, display)
         }
         // A table's checks decide whether it is published: a changed check must not reuse a table the old ones let through.
@@ -111,6 +129,12 @@ extension Executor {
         } else {
             refs = [InstanceRef(task: up, mapIndex: nil)]
         }
+        return instanceIdentity(refs, positional: true)
+    }
+
+    /// The state and identity of some instances of one upstream task, as keys
+    /// fold them in; `positional`: with their map indexes (a whole list's order matters).
+    private func instanceIdentity(_ refs: [InstanceRef], positional: Bool) -> (String, String) {
         var canonical = ""
         var display = ""
         for r in refs {
@@ -120,10 +144,21 @@ extension Executor {
             default: state = "pending"
             }
             let identity = identities[r] ?? "-"
-            canonical += "\(r.mapIndex ?? -1):\(state):\(identity)\n"
+            canonical += (positional ? "\(r.mapIndex ?? -1):" : "") + "\(state):\(identity)\n"
             display = refs.count == 1 ? "\(state) \(CacheKey.short(identity))" : "\(refs.count) instances"
         }
         return (canonical, display)
+    }
+
+    /// For an instance mapped over a mapped upstream's output, the upstream
+    /// instance its item came from: the list holds the values of the
+    /// instances that wrote one, in map-index order (`resolveOutput`).
+    func matchingInstance(_ ref: InstanceRef) -> InstanceRef? {
+        guard let index = ref.mapIndex, case .output(let source)? = graph.tasks[ref.task].foreach,
+              let producer = graph.index[source.task], graph.tasks[producer].isMapped else { return nil }
+        let count = scheduler.expandedCount(producer) ?? 0
+        let written = (0..<count).map { InstanceRef(task: producer, mapIndex: $0) }.filter { outputs[$0]?[source.output] != nil }
+        return index < written.count ? written[index] : nil
     }
 
     /// Like `renderContext`, but tables and files render as their content

@@ -10,7 +10,16 @@ extension Executor {
 
     func explainMiss(_ ref: InstanceRef, _ key: CacheKey) -> String {
         let instance = self.key(ref)
-        guard let previous = previousKey(instance) else { return "ran: no earlier run made a cache entry for it" }
+        let earlier: (key: String, runID: String)?
+        if instance.mapIndex != nil, let item = key.components.first(where: { $0.kind == .item }) {
+            // A map instance is keyed by its item, wherever it sits in the list:
+            // it is compared with the newest earlier entry for the same item.
+            earlier = previousKey(task: instance.task, item: item.digest)
+            if earlier == nil { return "ran: item \(item.display) is new (no earlier run made a cache entry for it)" }
+        } else {
+            earlier = previousKey(instance)
+        }
+        guard let previous = earlier else { return "ran: no earlier run made a cache entry for it" }
         guard let store = cache, let components = store.components(previous.key) else {
             return "ran: the cache entry of run \(previous.runID) (\(CacheKey.short(previous.key))…) is gone"
         }
@@ -83,20 +92,52 @@ extension Executor {
 
     /// The newest earlier run's cache key for this instance, loaded once per run.
     private func previousKey(_ instance: InstanceKey) -> (key: String, runID: String)? {
-        if previousKeys == nil { previousKeys = Self.loadPreviousKeys(workspace: workspace, pipeline: plan.pipeline, except: runID) }
-        return previousKeys?[instance]
+        loadedPreviousKeys().byInstance[instance]
     }
 
-    static func loadPreviousKeys(workspace: String, pipeline: String, except: String) -> [InstanceKey: (key: String, runID: String)] {
-        var found: [InstanceKey: (key: String, runID: String)] = [:]
+    /// The newest earlier cache key of a map instance of `task` whose item
+    /// had this digest (read from the entries' components, once per task).
+    private func previousKey(task: String, item digest: String) -> (key: String, runID: String)? {
+        let previous = loadedPreviousKeys()
+        if previous.byItem[task] == nil {
+            var found: [String: (key: String, runID: String)] = [:]
+            for earlier in previous.mapped[task] ?? [] {
+                guard let item = cache?.components(earlier.key)?.first(where: { $0.kind == .item }), found[item.digest] == nil else { continue }
+                found[item.digest] = earlier
+            }
+            previous.byItem[task] = found
+        }
+        return previous.byItem[task]?[digest]
+    }
+
+    private func loadedPreviousKeys() -> PreviousKeys {
+        if let previousKeys { return previousKeys }
+        let loaded = Self.loadPreviousKeys(workspace: workspace, pipeline: plan.pipeline, except: runID)
+        previousKeys = loaded
+        return loaded
+    }
+
+    static func loadPreviousKeys(workspace: String, pipeline: String, except: String) -> PreviousKeys {
+        let found = PreviousKeys()
         let store = RunStore(workspace: workspace)
         let runs = store.runs(pipeline: pipeline).filter { $0.runID != except }
         for run in runs.prefix(explainRunLimit) {
             guard let record = try? store.record(of: run) else { continue }
-            for instance in record.instances where found[instance.key] == nil {
-                if let key = instance.cacheKey { found[instance.key] = (key, run.runID) }
+            for instance in record.instances {
+                guard let key = instance.cacheKey else { continue }
+                if found.byInstance[instance.key] == nil { found.byInstance[instance.key] = (key, run.runID) }
+                if instance.key.mapIndex != nil { found.mapped[instance.key.task, default: []].append((key, run.runID)) }
             }
         }
         return found
     }
+}
+
+/// Earlier runs' cache keys, for `--explain`: by instance, and for map
+/// instances (keyed by their items, not their indexes) by task, newest first.
+final class PreviousKeys {
+    var byInstance: [InstanceKey: (key: String, runID: String)] = [:]
+    var mapped: [String: [(key: String, runID: String)]] = [:]
+    /// By task, then by the digest of the item: filled when first asked.
+    var byItem: [String: [String: (key: String, runID: String)]] = [:]
 }

@@ -87,7 +87,7 @@ extension Executor {
         services.observer?.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
             message: maskedMessage, exitCode: exitCode, log: log.map { directory.path + "/" + $0 }, retryInMilliseconds: retryIn,
-            duration: duration))
+            duration: duration, label: ref.mapIndex.flatMap { i in labels[ref.task].flatMap { i < $0.count ? $0[i] : nil } }))
     }
 
     func appendJournal(_ event: JournalEvent) {

@@ -36,6 +36,8 @@ public final class Executor: @unchecked Sendable {
     var byHandle: [Int: InstanceRef] = [:]
     var outputs: [InstanceRef: [String: JSON]] = [:]
     var items: [Int: [JSON]] = [:]
+    /// Per mapped task, its instances' labels (masked), as the journal records them.
+    var labels: [Int: [String]] = [:]
     var timers = MinHeap<Timer>()
     var cancelling = false
     var failFastTriggered = false
@@ -51,7 +53,7 @@ public final class Executor: @unchecked Sendable {
     /// SHA-256 of each table and file output, by instance and output name.
     var artifactDigests: [InstanceRef: [String: String]] = [:]
     var explanations: [(InstanceRef, String)] = []
-    var previousKeys: [InstanceKey: (key: String, runID: String)]?
+    var previousKeys: PreviousKeys?
     /// Task indexes `--force` / `--force-task` make run.
     var forced = Set<Int>()
     /// Instances a resumed run keeps from before (success or cached).
@@ -210,8 +212,11 @@ public final class Executor: @unchecked Sendable {
         switch foreachItems(task) {
         case .success(let list):
             items[task] = list
+            let names = list.enumerated().map { InstanceKey.defaultLabel(masker.mask($1), index: $0) }
+            labels[task] = names
             let time = clock.now()
-            appendJournal(.mapped(task: graph.tasks[task].id, count: list.count, time: time))
+            appendJournal(.mapped(task: graph.tasks[task].id, count: list.count, time: time, labels: names,
+                                  items: list.map { masker.mask($0) }))
             services.observer?.taskMapped(runID: runID, task: graph.tasks[task].id, count: list.count)
             events = scheduler.expand(task: task, count: list.count)
         case .failure(let error):

@@ -4,7 +4,9 @@ import SluicePlan
 /// order of each line is fixed; readers ignore fields they do not know.
 public enum JournalEvent: Equatable, Sendable {
     case runStarted(RunStarted)
-    case mapped(task: String, count: Int, time: Int64)
+    /// `labels` and `items` (masked), one per map instance, since issue 19;
+    /// nil when read from an older journal (instances are then named by index).
+    case mapped(task: String, count: Int, time: Int64, labels: [String]? = nil, items: [JSON]? = nil)
     case task(TaskEvent)
     case childRun(ChildRun)
     case runFinished(state: PipelineRunState, time: Int64)
@@ -121,8 +123,12 @@ public enum JournalEvent: Equatable, Sendable {
                 ("force", .bool(e.flags.force)), ("force_tasks", .array(e.flags.forceTasks.map(JSON.string))),
                 ("no_cache", .bool(e.flags.noCache)),
             ])
-        case .mapped(let task, let count, let time):
-            return .object([("event", .string("mapped")), ("task", .string(task)), ("count", .int(Int64(count))), ("time", .string(Timestamp.iso(time)))])
+        case .mapped(let task, let count, let time, let labels, let items):
+            var members: [(String, JSON)] = [("event", .string("mapped")), ("task", .string(task)), ("count", .int(Int64(count))),
+                                             ("time", .string(Timestamp.iso(time)))]
+            if let labels { members.append(("labels", .array(labels.map(JSON.string)))) }
+            if let items { members.append(("items", .array(items))) }
+            return .object(members)
         case .task(let e):
             var members: [(String, JSON)] = [
                 ("event", .string("task")), ("task", .string(e.task)), ("map_index", e.mapIndex.map { .int(Int64($0)) } ?? .null),
@@ -166,7 +172,11 @@ public enum JournalEvent: Equatable, Sendable {
                                                           noCache: json["no_cache"]?.boolValue ?? false)))
         case "mapped":
             guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue, count >= 0 else { return nil }
-            self = .mapped(task: task, count: Int(count), time: time)
+            // Labels and items that do not match the count are ignored, not trusted.
+            let labels = json["labels"]?.arrayValue?.compactMap(\.stringValue)
+            let items = json["items"]?.arrayValue
+            self = .mapped(task: task, count: Int(count), time: time, labels: labels?.count == Int(count) ? labels : nil,
+                           items: items?.count == Int(count) ? items : nil)
         case "task":
             guard let task = json["task"]?.stringValue, let state = json["state"]?.stringValue.flatMap(TaskState.init(rawValue:)) else { return nil }
             self = .task(TaskEvent(

@@ -89,6 +89,8 @@ public enum ShowReport {
             return .object([
                 ("task", .string(instance.key.task)),
                 ("map_index", instance.key.mapIndex.map { .int(Int64($0)) } ?? .null),
+                ("label", instance.label.map(JSON.string) ?? .null),
+                ("item", instance.item ?? .null),
                 ("state", .string(instance.state.rawValue)),
                 ("cache_hit", .bool(instance.cacheHit)),
                 ("outputs", instance.outputs),

@@ -40,6 +40,11 @@ public struct InstanceChange: Sendable {
     public var retryInMilliseconds: Int64?
     /// Microseconds the attempt ran, on terminal states of attempts.
     public var duration: Int64?
+    /// A map instance's label (`AAPL`), as the journal records it.
+    public var label: String? = nil
+
+    /// `download[AAPL]`, or `download[2]` without a label.
+    public var name: String { InstanceKey.name(key, label: label) }
 }
 
 /// How a run ended.

@@ -24,6 +24,9 @@ public struct RunRecord: Sendable {
     public var unreadableLines: [Int] = []
     public var childRuns: [JournalEvent.ChildRun] = []
     public var mappedCounts: [String: Int] = [:]
+    /// Per mapped task, its instances' labels and items (absent in journals older than labels).
+    public var mappedLabels: [String: [String]] = [:]
+    public var mappedItems: [String: [JSON]] = [:]
     public private(set) var instances: [InstanceRecord] = []
     private var position: [InstanceKey: Int] = [:]
 
@@ -41,6 +44,12 @@ public struct RunRecord: Sendable {
         public var attempts: [AttemptRecord] = []
         /// The data checks of the latest attempt that ran them (docs/checks.md).
         public var checks: JSON?
+        /// A map instance's label and item, from its task's `mapped` line.
+        public var label: String?
+        public var item: JSON?
+
+        /// `download[AAPL]`, or `download[2]` without a label.
+        public var name: String { InstanceKey.name(key, label: label) }
     }
 
     public struct AttemptRecord: Sendable {
@@ -72,8 +81,11 @@ public struct RunRecord: Sendable {
             pid = e.pid
             start = e.time
             flags = e.flags
-        case .mapped(let task, let count, _):
+        case .mapped(let task, let count, _, let labels, let items):
             mappedCounts[task] = count
+            mappedLabels[task] = labels
+            mappedItems[task] = items
+            for i in instances.indices where instances[i].key.task == task { describe(&instances[i]) }
         case .task(let e):
             apply(e)
         case .childRun(let child):
@@ -98,6 +110,7 @@ public struct RunRecord: Sendable {
             index = instances.count
             position[key] = index
             instances.append(InstanceRecord(key: key, state: e.state))
+            describe(&instances[index])
         }
         instances[index].state = e.state
         if e.state.isTerminal || e.state == .running { instances[index].message = e.message }
@@ -120,6 +133,12 @@ public struct RunRecord: Sendable {
                                           log: e.log, message: e.message, cacheHit: e.cacheHit ?? false))
         }
         instances[index].attempts = attempts
+    }
+
+    private func describe(_ instance: inout InstanceRecord) {
+        guard let i = instance.key.mapIndex else { return }
+        instance.label = mappedLabels[instance.key.task].flatMap { i < $0.count ? $0[i] : nil }
+        instance.item = mappedItems[instance.key.task].flatMap { i < $0.count ? $0[i] : nil }
     }
 
     public func instance(_ key: InstanceKey) -> InstanceRecord? {

@@ -29,7 +29,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         var counts: [String: Int] = [:]
         var states: [InstanceKey: String] = [:]
         var done: [String: Int] = [:]
-        var running: [InstanceKey: (since: Int64, attempt: Int)] = [:]
+        var running: [InstanceKey: (since: Int64, attempt: Int, name: String)] = [:]
         var mapped: [String: Int] = [:]
         var finished = false
 
@@ -74,7 +74,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         view.states[change.key] = label
         view.counts[label, default: 0] += 1
         if finished, change.key.mapIndex != nil { view.done[change.key.task, default: 0] += 1 }
-        if change.state == .running { view.running[change.key] = (change.time, change.attempt) } else { view.running[change.key] = nil }
+        if change.state == .running { view.running[change.key] = (change.time, change.attempt, change.name) } else { view.running[change.key] = nil }
         guard change.state != .queued else { return }
         if live && change.state == .running { return }
         if live && (change.state == .success || change.state == .cached) && change.key.mapIndex != nil { return }
@@ -121,7 +121,7 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         let prefix = view.depth > 0 ? "[\(view.pipeline)] " : ""
         let name = change.state.rawValue
         let state = name.count >= 15 ? name : name + String(repeating: " ", count: 15 - name.count)
-        var text = "\(indent)\(Self.clock(stamp()))  \(style.state(change.state, state)) \(prefix)\(change.key)"
+        var text = "\(indent)\(Self.clock(stamp()))  \(style.state(change.state, state)) \(prefix)\(change.name)"
         switch change.state {
         case .running:
             text += change.attempt > 1 ? " (try \(change.attempt))" : ""
@@ -192,8 +192,8 @@ final class RunProgress: RunObserver, @unchecked Sendable {
                 let width = 20, filled = done * width / total
                 lines.append("\(indent)  \(task) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: width - filled))] \(done)/\(total)")
             }
-            for (key, info) in view.running.sorted(by: { $0.value.since < $1.value.since }).prefix(8) {
-                lines.append("\(indent)  \(style.state(.running, "running")) \(key)\(info.attempt > 1 ? " (try \(info.attempt))" : "")  \(Self.seconds(now - info.since))")
+            for (_, info) in view.running.sorted(by: { $0.value.since < $1.value.since }).prefix(8) {
+                lines.append("\(indent)  \(style.state(.running, "running")) \(info.name)\(info.attempt > 1 ? " (try \(info.attempt))" : "")  \(Self.seconds(now - info.since))")
             }
             if view.running.count > 8 { lines.append("\(indent)  … and \(view.running.count - 8) more running") }
         }

@@ -10,6 +10,7 @@ enum RunSummary {
 
     static func render(_ result: RunResult, color: Bool) -> String {
         var text = "\n" + table(result.record, taskOrder: result.record.instances.map(\.key.task), color: color)
+        text += failedInstances(result.record, taskOrder: result.record.instances.map(\.key.task))
         let counts = result.record.stateCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
         let style = Style(enabled: color)
         let took = RunProgress.seconds((result.record.end ?? result.record.start) - result.record.start)
@@ -57,6 +58,30 @@ enum RunSummary {
                        tries: attempts.count, duration: duration, note: note,
                        allSuccess: states.keys.allSatisfy { $0 == .success || $0 == .cached })
         }
+    }
+
+    /// Most failed instances listed by name; among 500 map instances the few that failed are what matters.
+    static let failedListLimit = 20
+
+    /// `failed instances:` and one line per failed map instance (`download[GOOG]  try 2  exit code 3`),
+    /// or nothing when no map instance failed (a failed task has its own row).
+    static func failedInstances(_ record: RunRecord, taskOrder: [String]) -> String {
+        let failed = record.orderedInstances(taskOrder: taskOrder).filter { $0.key.mapIndex != nil && $0.state == .failed }
+        guard !failed.isEmpty else { return "" }
+        var text = "\nfailed instances:\n"
+        for instance in failed.prefix(failedListLimit) {
+            let last = instance.attempts.last
+            var line = "  \(instance.name)  try \(last?.attempt ?? 0)"
+            // The message says the exit code when that is the failure ("exit code 3").
+            if let message = instance.message ?? last?.message {
+                line += "  " + String(message.prefix(120))
+            } else if let code = last?.exitCode {
+                line += "  exit code \(code)"
+            }
+            text += line + "\n"
+        }
+        if failed.count > failedListLimit { text += "  … and \(failed.count - failedListLimit) more (sluice show lists them all)\n" }
+        return text
     }
 
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {

@@ -62,7 +62,7 @@ struct ShowCommand: ParsableCommand {
             for instance in withOutputs {
                 for (name, value) in instance.outputs.objectValue ?? [] {
                     let shown = value.stringValue.map(RunProgress.relative) ?? value.compact()
-                    text += "  \(instance.key).\(name) = \(shown.count > 100 ? String(shown.prefix(100)) + "…" : shown)\n"
+                    text += "  \(instance.name).\(name) = \(shown.count > 100 ? String(shown.prefix(100)) + "…" : shown)\n"
                 }
             }
         }
@@ -72,7 +72,7 @@ struct ShowCommand: ParsableCommand {
             text += "\nfailures\n"
             for instance in failed.prefix(20) {
                 let last = instance.attempts.last
-                text += "  \(instance.key) (try \(last?.attempt ?? 0)): \(instance.message ?? last?.message ?? "failed")\n"
+                text += "  \(instance.name) (try \(last?.attempt ?? 0)): \(instance.message ?? last?.message ?? "failed")\n"
                 if let log = last?.log { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
             }
         }
