@@ -75,7 +75,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .triggerCycle: "pipelines that trigger each other unconditionally"
         case .joinAfterBranch: "a join downstream of several branch choices keeps `all_success` and is always skipped"
         case .unusedOutput: "a scalar output that no downstream task references"
-        case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
+        case .unreachableTask: "a direct downstream of a branch task that is neither one of its choices nor below one"
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output, `deps` or `params_file` path that leaves the workspace"
         case .missingDeps: "a `deps` entry that names no existing file or directory, or a glob"

@@ -282,9 +282,16 @@ struct Scheduler: Sendable {
         if state != .interrupted { propagate(from: ref.task) }
     }
 
+    /// Airflow's `SkipMixin.skip_all_except`: the branch follows its chosen
+    /// tasks and every task below them, and skips each other direct
+    /// downstream task. A direct downstream that is also below a chosen task
+    /// (Airflow's "join") is left to its trigger rule.
     private mutating func applyBranch(_ task: Int) {
         guard let choices = slots[task].branchChoices, graph.tasks[task].branch != nil else { return }
-        for next in graph.downstream[task] where !choices.contains(next) && !slots[next].decided {
+        let unchosen = graph.downstream[task].filter { !choices.contains($0) && !slots[$0].decided }
+        guard !unchosen.isEmpty else { return }
+        let followed = graph.reached(from: choices, lookingFor: Set(unchosen))
+        for next in unchosen where !followed.contains(next) && !slots[next].decided {
             slots[next].decided = true
             if graph.tasks[next].isMapped { slots[next].instances = [.waiting] }
             settleInstance(InstanceRef(task: next, mapIndex: nil), .skipped,

@@ -114,3 +114,41 @@ private let ruleCases: [(String, String, [String], String)] = [
     #expect(second.state("right_more") == "success")
     #expect(second.state("join") == "success")
 }
+
+/// Airflow's branch join (`skip_all_except` follows the chosen tasks'
+/// downstream): `join` needs the branch and a task below the chosen `left`,
+/// so it runs; `elsewhere` is below no chosen task and is skipped.
+@Test func aTaskBelowTheBranchAndAChosenTaskRuns() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("join.yaml", """
+        pipeline: joining
+        tasks:
+          decide:
+            run: echo branch=left >> "$SLUICE_OUTPUTS"
+            branch: [left, right]
+          left:
+            needs: [decide]
+            run: "true"
+          right:
+            needs: [decide]
+            run: "true"
+          after_left:
+            needs: [left]
+            run: "true"
+          join:
+            needs: [decide, after_left]
+            run: echo joined > join.txt
+          elsewhere:
+            needs: [decide, right]
+            run: echo elsewhere > elsewhere.txt
+
+        """)
+    let outcome = try workspace.run("join.yaml")
+    #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+    let run = try workspace.show()
+    #expect(run.state("right") == "skipped")
+    #expect(run.state("join") == "success", "join is below the chosen left")
+    #expect(run.state("elsewhere") == "skipped")
+    #expect(workspace.exists("join.txt") && !workspace.exists("elsewhere.txt"))
+}
