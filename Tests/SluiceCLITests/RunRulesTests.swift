@@ -152,3 +152,38 @@ private let ruleCases: [(String, String, [String], String)] = [
     #expect(run.state("elsewhere") == "skipped")
     #expect(workspace.exists("join.txt") && !workspace.exists("elsewhere.txt"))
 }
+
+/// Airflow's DAG-run rule: the run's state comes from its leaf tasks. A
+/// failure that an `all_done` leaf runs after leaves the run successful
+/// (exit 0), and the summary still lists the failed task; a leaf that ends
+/// upstream_failed fails the run.
+@Test func theRunStateComesFromTheLeaves() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("leaves.yaml", """
+        pipeline: leaves
+        tasks:
+          load:
+            run: exit 3
+          cleanup:
+            needs: [load]
+            trigger_rule: all_done
+            run: echo cleaned > cleanup.txt
+
+        """)
+    let hidden = try workspace.run("leaves.yaml")
+    #expect(hidden.status == 0, "every leaf succeeded: \(hidden.stdout)\(hidden.stderr)")
+    let run = try workspace.show()
+    #expect(run.state == "success")
+    #expect(run.state("load") == "failed")
+    #expect(run.state("cleanup") == "success")
+    let summary = hidden.stdout + hidden.stderr
+    #expect(summary.contains("load") && summary.contains("failed"), "the summary lists the failed task: \(summary)")
+
+    try workspace.write("leaves.yaml", (workspace.read("leaves.yaml") ?? "") + "  report:\n    needs: [load]\n    run: \"true\"\n")
+    let shown = try workspace.run("leaves.yaml")
+    #expect(shown.status == 1, "report ends upstream_failed: \(shown.stdout)\(shown.stderr)")
+    let second = try workspace.show()
+    #expect(second.state == "failed")
+    #expect(second.state("report") == "upstream_failed")
+}

@@ -68,6 +68,16 @@ public struct BranchFlow: Sendable {
         return seen
     }
 
+    /// Every task upstream (at any depth) of `task`.
+    static func ancestors(of task: Int, _ graph: TaskGraph) -> Set<Int> {
+        var seen = Set<Int>()
+        var stack = [task]
+        while let t = stack.popLast() {
+            for u in graph.upstream[t] where seen.insert(u).inserted { stack.append(u) }
+        }
+        return seen
+    }
+
     static func propagatesSkips(_ rule: TriggerRule?) -> Bool {
         switch rule {
         case .allSuccess, .allFailed, .noneSkipped: true
