@@ -29,6 +29,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
     case joinAfterBranch = "join-after-branch"
     case unusedOutput = "unused-output"
     case unreachableTask = "unreachable-task"
+    case leafHidesFailure = "leaf-hides-failure"
     case secretInPlainText = "secret-in-plain-text"
     case pathEscape = "path-escape"
     case missingDeps = "missing-deps"
@@ -41,7 +42,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
 
     public var defaultSeverity: Severity {
         switch self {
-        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .secretInPlainText, .unusedSuppression, .missingDeps:
+        case .triggerCycle, .joinAfterBranch, .unusedOutput, .unreachableTask, .leafHidesFailure, .secretInPlainText, .unusedSuppression, .missingDeps:
             .warning
         default:
             .error
@@ -77,7 +78,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .triggerCycle: "pipelines that trigger each other unconditionally"
         case .joinAfterBranch: "a join downstream of several branch choices keeps `all_success` and is always skipped"
         case .unusedOutput: "a scalar output that no downstream task references"
-        case .unreachableTask: "a direct downstream of a branch task that is not one of its choices"
+        case .unreachableTask: "a direct downstream of a branch task that is neither one of its choices nor below one"
+        case .leafHidesFailure: "a leaf with `all_done` or `always` runs after a failure no other leaf shows, so the run succeeds"
         case .secretInPlainText: "a credential written as a literal in the spec"
         case .pathEscape: "a `file` output, `deps` or `params_file` path that leaves the workspace"
         case .missingDeps: "a `deps` entry that names no existing file or directory, or a glob"

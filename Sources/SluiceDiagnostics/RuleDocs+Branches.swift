@@ -88,8 +88,9 @@ extension RuleDoc {
         RuleDoc(
             .unreachableTask,
             catches: """
-                A direct downstream of a branch task that is not one of its choices. The branch skips \
-                every direct downstream it does not choose, so this task is skipped on every run.
+                A direct downstream of a branch task that is neither one of its choices nor below one. \
+                The branch skips every direct downstream it does not choose, except a task that is also \
+                below a chosen task (Airflow's join), so this task is skipped on every run.
                 """,
             why: """
                 The task reads as "after the check, always notify", but it never runs, and a skip is not \

@@ -76,5 +76,45 @@ extension RuleDoc {
 
                     """),
             ]),
+        RuleDoc(
+            .leafHidesFailure,
+            catches: """
+                A leaf task (nothing needs it) with `trigger_rule: all_done` or `always`, below a task \
+                whose failure no other leaf shows: no path leads from it to a leaf through `all_success`, \
+                `none_failed` or `none_failed_min_one_success` tasks, or to a `one_failed` watcher.
+                """,
+            why: """
+                A run's state comes from its leaf tasks, as Airflow's DAG run does: it fails when a leaf \
+                ends failed or upstream_failed, and succeeds when every leaf ended success or skipped. A \
+                cleanup leaf that runs after everything succeeds even when the load before it failed, so \
+                the run, its exit status and the trigger task that started it all say success. Airflow's \
+                answer is a watcher: a leaf with `one_failed` that fails on purpose.
+                """,
+            failing: [File("nightly_load.yaml", """
+                pipeline: nightly_load
+                tasks:
+                  load:
+                    run: python3 load.py
+                  cleanup:
+                    needs: [load]
+                    trigger_rule: all_done
+                    run: rm -rf staging
+
+                """)],
+            fixed: [File("nightly_load.yaml", """
+                pipeline: nightly_load
+                tasks:
+                  load:
+                    run: python3 load.py
+                  cleanup:
+                    needs: [load]
+                    trigger_rule: all_done
+                    run: rm -rf staging
+                  watcher:
+                    needs: [load]
+                    trigger_rule: one_failed
+                    run: exit 1
+
+                """)]),
     ]
 }

@@ -42,7 +42,7 @@ extension Executor {
 
     /// Writes `tasks.arrow`, journals `run_finished` and waits until the journal is on disk.
     func finish() throws(ExecutorError) -> RunResult {
-        let state: PipelineRunState = cancelling ? .interrupted : (record.anyFailed ? .failed : .success)
+        let state = runState()
         var problems: [String] = []
         do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable)) } catch {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
@@ -64,6 +64,22 @@ extension Executor {
         services.observer?.runFinished(result)
         if let problem = problems.first { throw ExecutorError(problem) }
         return result
+    }
+
+    /// Airflow's DAG-run rule (`DagRun.update_state` over its leaf task
+    /// instances): failed when a leaf ended failed or upstream_failed, else
+    /// success. A failure a leaf ran after anyway (`all_done`, `always`) does
+    /// not fail the run; the summary still lists it. A run `--fail-fast`
+    /// stopped is failed: its leaves were skipped because of the failure.
+    private func runState() -> PipelineRunState {
+        if cancelling { return .interrupted }
+        if failFastTriggered { return .failed }
+        let leafFailed = record.instances.contains { instance in
+            guard instance.state == .failed || instance.state == .upstreamFailed,
+                  let task = graph.index[instance.key.task] else { return false }
+            return graph.downstream[task].isEmpty
+        }
+        return leafFailed ? .failed : .success
     }
 
     /// A journal that could not be written ends the run with this error (exit 2).

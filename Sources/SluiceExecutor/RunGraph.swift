@@ -76,6 +76,22 @@ struct RunGraph: Sendable {
 
     var count: Int { tasks.count }
 
+    /// Which of `targets` lie below (are downstream of, at any depth) one of
+    /// `tasks`. The walk stops once every target is found, so a branch whose
+    /// other direct downstream tasks sit right below its choice costs little.
+    func reached(from tasks: Set<Int>, lookingFor targets: Set<Int>) -> Set<Int> {
+        var found = Set<Int>()
+        var seen = Set<Int>()
+        var stack = Array(tasks)
+        while let t = stack.popLast(), found.count < targets.count {
+            for d in downstream[t] where seen.insert(d).inserted {
+                if targets.contains(d) { found.insert(d) }
+                stack.append(d)
+            }
+        }
+        return found
+    }
+
     /// Kahn's algorithm; ties go to the earlier task in the plan, so a plan
     /// already in topological order keeps its order.
     private static func topologicalOrder(_ tasks: [PlanTask], upstream: [[Int]], downstream: [[Int]]) throws(PlanValidationError) -> [Int] {

@@ -166,8 +166,6 @@ public struct RunRecord: Sendable {
         return writerAlive ? .running : .interrupted
     }
 
-    public var anyFailed: Bool { instances.contains { $0.state == .failed } }
-
     /// Counts of final instance states.
     public var stateCounts: [TaskState: Int] {
         var counts: [TaskState: Int] = [:]

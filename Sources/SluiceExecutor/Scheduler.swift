@@ -40,6 +40,9 @@ struct Scheduler: Sendable {
         var contribution = UpstreamCounts(total: 1)
         var open = 1
         var branchChoices: Set<Int>? = nil
+        /// The state the task settled in as a whole (never expanded into map
+        /// instances): what a task mapped over its output looks at.
+        var wholeState: TaskState? = nil
     }
 
     let graph: RunGraph
@@ -265,6 +268,7 @@ struct Scheduler: Sendable {
         if case .done = slots[ref.task].instances[index] { return }
         slots[ref.task].instances[index] = .done(state)
         slots[ref.task].decided = true
+        if ref.mapIndex == nil { slots[ref.task].wholeState = state }
         if let reason { events.append(.settled(ref, state, reason)) }
         switch state {
         case .success, .cached: slots[ref.task].contribution.success += 1
@@ -282,9 +286,16 @@ struct Scheduler: Sendable {
         if state != .interrupted { propagate(from: ref.task) }
     }
 
+    /// Airflow's `SkipMixin.skip_all_except`: the branch follows its chosen
+    /// tasks and every task below them, and skips each other direct
+    /// downstream task. A direct downstream that is also below a chosen task
+    /// (Airflow's "join") is left to its trigger rule.
     private mutating func applyBranch(_ task: Int) {
         guard let choices = slots[task].branchChoices, graph.tasks[task].branch != nil else { return }
-        for next in graph.downstream[task] where !choices.contains(next) && !slots[next].decided {
+        let unchosen = graph.downstream[task].filter { !choices.contains($0) && !slots[$0].decided }
+        guard !unchosen.isEmpty else { return }
+        let followed = graph.reached(from: choices, lookingFor: Set(unchosen))
+        for next in unchosen where !followed.contains(next) && !slots[next].decided {
             slots[next].decided = true
             if graph.tasks[next].isMapped { slots[next].instances = [.waiting] }
             settleInstance(InstanceRef(task: next, mapIndex: nil), .skipped,
@@ -300,7 +311,18 @@ struct Scheduler: Sendable {
         guard !slots[task].decided else { return }
         var counts = UpstreamCounts()
         for up in graph.upstream[task] { counts = counts + slots[up].contribution }
-        switch graph.tasks[task].triggerRule.decide(counts) {
+        var decision = graph.tasks[task].triggerRule.decide(counts)
+        if decision != .upstreamFailed, let (producer, state) = unsuccessfulMappedDependency(task) {
+            let settled: TaskState = state == .skipped ? .skipped : .upstreamFailed
+            if decision != .skip || settled == .upstreamFailed {
+                slots[task].instances = [.waiting]
+                settleInstance(InstanceRef(task: task, mapIndex: nil), settled,
+                               reason: "foreach over \"\(graph.tasks[producer].id)\", which ended \(state.rawValue)")
+                return
+            }
+            decision = .skip
+        }
+        switch decision {
         case .wait:
             return
         case .run:
@@ -318,6 +340,19 @@ struct Scheduler: Sendable {
             if graph.tasks[task].isMapped { slots[task].instances = [.waiting] }
             settleInstance(InstanceRef(task: task, mapIndex: nil), .upstreamFailed,
                            reason: Self.reason(.upstreamFailed, counts, graph.tasks[task].triggerRule))
+        }
+    }
+
+    /// Airflow's `MappedTaskUpstreamDep`: a task mapped over an upstream
+    /// output cannot expand when that upstream ended skipped, failed or
+    /// upstream_failed as a whole (a mapped upstream that expanded counts as
+    /// having succeeded, as Airflow looks only at its unexpanded instance).
+    private func unsuccessfulMappedDependency(_ task: Int) -> (Int, TaskState)? {
+        guard graph.tasks[task].isMapped, case .output(let reference)? = graph.tasks[task].foreach,
+              let producer = graph.index[reference.task], let state = slots[producer].wholeState else { return nil }
+        switch state {
+        case .skipped, .failed, .upstreamFailed: return (producer, state)
+        case .success, .cached, .interrupted, .queued, .running: return nil
         }
     }
 

@@ -15,8 +15,9 @@ struct RunCommand: ParsableCommand {
             process group in the workspace, in parallel up to max_active_tasks, and records the run \
             in <workspace>/.sluice/runs/<pipeline>/<run_id>/. A task whose cache key (rendered command, \
             params it reads, upstream values, deps files, declared env) matches an intact entry in \
-            .sluice/cache/ is cached, not run. Exit status: 0 when no task failed, \
-            1 when one did (or the spec has errors), 2 on usage or I/O errors, 128 + the signal when \
+            .sluice/cache/ is cached, not run. Exit status: 0 when the run succeeded, \
+            1 when it failed (a leaf task ended failed or upstream_failed, as in Airflow; or the spec \
+            has errors), 2 on usage or I/O errors, 128 + the signal when \
             Ctrl-C (130), SIGTERM (143) or SIGHUP (129) interrupted it (running tasks get SIGTERM, then \
             SIGKILL; a second signal kills at once).
             """

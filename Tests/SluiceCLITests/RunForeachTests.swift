@@ -60,3 +60,61 @@ import Testing
     #expect(text.contains(#"{"event":"mapped","task":"upper","count":3,"#))
     #expect(text.contains(#"{"event":"mapped","task":"over_empty","count":0,"#))
 }
+
+/// Airflow's `MappedTaskUpstreamDep`: mapping over a producer that did not
+/// succeed skips the mapped task (skipped producer) or marks it
+/// upstream_failed (failed or upstream_failed producer), whatever its trigger
+/// rule; it used to run and fail with "has no value".
+@Test func mappingOverAProducerThatDidNotSucceedFollowsIt() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("producers.yaml", """
+        pipeline: producers
+        tasks:
+          bad:
+            run: exit 1
+            outputs:
+              items: list[string]
+          after_bad:
+            needs: [bad]
+            run: echo 'items=["a"]' >> "$SLUICE_OUTPUTS"
+            outputs:
+              items: list[string]
+          each_of_bad:
+            needs: [bad]
+            foreach: bad.items
+            trigger_rule: all_done
+            run: echo {{ item }}
+          each_of_after_bad:
+            needs: [after_bad]
+            foreach: after_bad.items
+            trigger_rule: all_failed
+            run: echo {{ item }}
+          decide:
+            run: echo branch=other >> "$SLUICE_OUTPUTS"
+            branch: [unchosen, other]
+          other:
+            needs: [decide]
+            run: "true"
+          unchosen:
+            needs: [decide]
+            run: echo 'items=["a"]' >> "$SLUICE_OUTPUTS"
+            outputs:
+              items: list[string]
+          each_of_unchosen:
+            needs: [unchosen]
+            foreach: unchosen.items
+            trigger_rule: all_skipped
+            run: echo {{ item }}
+
+        """)
+    let outcome = try workspace.run("producers.yaml")
+    let run = try workspace.show()
+    #expect(run.state("bad") == "failed")
+    #expect(run.state("after_bad") == "upstream_failed")
+    #expect(run.state("each_of_bad") == "upstream_failed", "all_done does not run a task mapped over a failed producer")
+    #expect(run.state("each_of_after_bad") == "upstream_failed", "nor all_failed over an upstream_failed one")
+    #expect(run.state("unchosen") == "skipped")
+    #expect(run.state("each_of_unchosen") == "skipped", "all_skipped does not run a task mapped over a skipped producer")
+    #expect(!(outcome.stdout + outcome.stderr).contains("has no value"), "\(outcome.stdout)\(outcome.stderr)")
+}

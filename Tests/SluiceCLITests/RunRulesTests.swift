@@ -114,3 +114,76 @@ private let ruleCases: [(String, String, [String], String)] = [
     #expect(second.state("right_more") == "success")
     #expect(second.state("join") == "success")
 }
+
+/// Airflow's branch join (`skip_all_except` follows the chosen tasks'
+/// downstream): `join` needs the branch and a task below the chosen `left`,
+/// so it runs; `elsewhere` is below no chosen task and is skipped.
+@Test func aTaskBelowTheBranchAndAChosenTaskRuns() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("join.yaml", """
+        pipeline: joining
+        tasks:
+          decide:
+            run: echo branch=left >> "$SLUICE_OUTPUTS"
+            branch: [left, right]
+          left:
+            needs: [decide]
+            run: "true"
+          right:
+            needs: [decide]
+            run: "true"
+          after_left:
+            needs: [left]
+            run: "true"
+          join:
+            needs: [decide, after_left]
+            run: echo joined > join.txt
+          elsewhere:
+            needs: [decide, right]
+            run: echo elsewhere > elsewhere.txt
+
+        """)
+    let outcome = try workspace.run("join.yaml")
+    #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+    let run = try workspace.show()
+    #expect(run.state("right") == "skipped")
+    #expect(run.state("join") == "success", "join is below the chosen left")
+    #expect(run.state("elsewhere") == "skipped")
+    #expect(workspace.exists("join.txt") && !workspace.exists("elsewhere.txt"))
+}
+
+/// Airflow's DAG-run rule: the run's state comes from its leaf tasks. A
+/// failure that an `all_done` leaf runs after leaves the run successful
+/// (exit 0), and the summary still lists the failed task; a leaf that ends
+/// upstream_failed fails the run.
+@Test func theRunStateComesFromTheLeaves() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("leaves.yaml", """
+        pipeline: leaves
+        tasks:
+          load:
+            run: exit 3
+          cleanup:
+            needs: [load]
+            trigger_rule: all_done
+            run: echo cleaned > cleanup.txt
+
+        """)
+    let hidden = try workspace.run("leaves.yaml")
+    #expect(hidden.status == 0, "every leaf succeeded: \(hidden.stdout)\(hidden.stderr)")
+    let run = try workspace.show()
+    #expect(run.state == "success")
+    #expect(run.state("load") == "failed")
+    #expect(run.state("cleanup") == "success")
+    let summary = hidden.stdout + hidden.stderr
+    #expect(summary.contains("load") && summary.contains("failed"), "the summary lists the failed task: \(summary)")
+
+    try workspace.write("leaves.yaml", (workspace.read("leaves.yaml") ?? "") + "  report:\n    needs: [load]\n    run: \"true\"\n")
+    let shown = try workspace.run("leaves.yaml")
+    #expect(shown.status == 1, "report ends upstream_failed: \(shown.stdout)\(shown.stderr)")
+    let second = try workspace.show()
+    #expect(second.state == "failed")
+    #expect(second.state("report") == "upstream_failed")
+}

@@ -52,3 +52,39 @@ import Testing
     #expect(second.state("retrain") == "failed")
     #expect(second.state("report") == "upstream_failed")
 }
+
+/// A trigger task follows the child run's state, which comes from the
+/// child's leaves: a child whose failed task is followed only by an
+/// `all_done` leaf succeeded, and so does the trigger task.
+@Test func aTriggerTaskFollowsTheChildRunStateFromItsLeaves() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("parent.yaml", """
+        pipeline: parent
+        tasks:
+          start_child:
+            trigger: child
+
+        """)
+    try workspace.write("child.yaml", """
+        pipeline: child
+        workdir: child_ws
+        tasks:
+          work:
+            run: exit 1
+          tidy:
+            needs: [work]
+            trigger_rule: all_done
+            run: "true"
+
+        """)
+    try FileManager.default.createDirectory(atPath: workspace.path + "/child_ws", withIntermediateDirectories: true)
+    let outcome = try workspace.run("parent.yaml")
+    #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+    let parent = try workspace.show()
+    #expect(parent.state("start_child") == "success")
+    let childID = try #require(parent.childRuns.first)
+    let child = try workspace.show(childID)
+    #expect(child.state == "success")
+    #expect(child.state("work") == "failed")
+}

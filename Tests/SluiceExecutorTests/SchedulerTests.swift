@@ -71,6 +71,34 @@ private func settled(_ events: [SchedulerEvent], _ graph: RunGraph) -> [String: 
     #expect(joined.contains(.queued(ref(g, "join"))))
 }
 
+/// Airflow's `skip_all_except` follows the chosen tasks' downstream: a direct
+/// downstream of the branch that is also below a chosen task is not skipped.
+@Test func aJoinBelowTheBranchAndAChosenTaskRuns() throws {
+    let tasks = [
+        task("br", branch: ["a", "b"]), task("a", needs: ["br"]), task("b", needs: ["br"]),
+        task("mid", needs: ["a"]), task("j", needs: ["br", "mid"]),
+    ]
+    var (s, g) = try scheduler(tasks)
+    _ = s.start()
+    _ = s.takeNext()
+    s.chooseBranch(task: g.index["br"] ?? -1, choices: [g.index["a"] ?? -1])
+    let events = s.finish(ref(g, "br"), .success)
+    #expect(settled(events, g) == ["b": .skipped], "only b is skipped: j is below the chosen a")
+    _ = s.takeNext()
+    _ = s.finish(ref(g, "a"), .success)
+    _ = s.takeNext()
+    let joined = s.finish(ref(g, "mid"), .success)
+    #expect(joined.contains(.queued(ref(g, "j"))))
+
+    // Choosing b: j is below no chosen task, so the branch skips it.
+    var (other, g2) = try scheduler(tasks)
+    _ = other.start()
+    _ = other.takeNext()
+    other.chooseBranch(task: g2.index["br"] ?? -1, choices: [g2.index["b"] ?? -1])
+    let skipped = settled(other.finish(ref(g2, "br"), .success), g2)
+    #expect(skipped == ["a": .skipped, "mid": .skipped, "j": .skipped])
+}
+
 @Test func foreachExpandsAndAnEmptyListSkips() throws {
     var (s, g) = try scheduler([
         task("fan", foreach: .param(["items"])), task("after", needs: ["fan"]),

@@ -12,7 +12,7 @@ struct JoinAfterBranch: Check {
         guard !flow.branchesChoosing.isEmpty else { return }
         for (t, task) in context.spec.tasks.enumerated() {
             // What the upstream tasks carry in, not the task's own choice-ness:
-            // a choice that also follows another choice is a different mistake.
+            // a choice below another choice runs when either is picked.
             let inherited = Set(context.graph.upstream[t].flatMap { flow.gates[$0] }).sorted()
             guard BranchFlow.triggerRule(of: task, context.spec) == .allSuccess,
                   let (branch, choices) = conflict(inherited, flow),
