@@ -67,50 +67,79 @@ public indirect enum JSON: Equatable, Hashable, Sendable {
 extension JSON {
     /// Two-space indented text with a trailing newline; `[]` and `{}` for
     /// empty containers. Deterministic: the same value always prints the same bytes.
-    public func pretty() -> String {
-        var out = ""
+    public func pretty() -> String { String(decoding: prettyUTF8(), as: UTF8.self) }
+
+    /// `pretty()` as UTF-8 bytes, for callers that write it out (a 10,000-task
+    /// plan is megabytes: built as bytes it is never copied into a `String`).
+    public func prettyUTF8() -> [UInt8] {
+        var out: [UInt8] = []
         write(to: &out, indent: 0, pretty: true)
-        out += "\n"
+        out.append(UInt8(ascii: "\n"))
         return out
     }
 
     /// One line, no spaces: for journals and one-value-per-line records.
-    public func compact() -> String {
-        var out = ""
+    public func compact() -> String { String(decoding: compactUTF8(), as: UTF8.self) }
+
+    /// `compact()` as UTF-8 bytes.
+    public func compactUTF8() -> [UInt8] {
+        var out: [UInt8] = []
         write(to: &out, indent: 0, pretty: false)
         return out
     }
 
-    private func write(to out: inout String, indent: Int, pretty: Bool) {
+    /// The one writer behind `pretty` and `compact`: bytes, so indentation
+    /// and numbers are appended in place rather than built as strings.
+    private func write(to out: inout [UInt8], indent: Int, pretty: Bool) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += JSON.formatDouble(d)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): JSON.writeDecimal(i, to: &out)
+        case .double(let d): out.append(contentsOf: JSON.formatDouble(d).utf8)
         case .string(let s): JSONString.write(s, to: &out)
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
-            out += "["
+            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSON.newline(indent + 2, to: &out) }
                 item.write(to: &out, indent: indent + 2, pretty: pretty)
             }
-            if pretty { out += "\n"; out += String(repeating: " ", count: indent) }
-            out += "]"
+            if pretty { JSON.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
-            out += "{"
+            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSON.newline(indent + 2, to: &out) }
                 JSONString.write(key, to: &out)
-                out += pretty ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
                 value.write(to: &out, indent: indent + 2, pretty: pretty)
             }
-            if pretty { out += "\n"; out += String(repeating: " ", count: indent) }
-            out += "}"
+            if pretty { JSON.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A line break and `indent` spaces.
+    private static func newline(_ indent: Int, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<indent { out.append(UInt8(ascii: " ")) }
+    }
+
+    /// `String(value)`'s digits, appended without making the string.
+    static func writeDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude as UInt64, so Int64.min has one too.
+        var rest = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     /// Shortest text that reads back as the same Double, always with a `.` or

@@ -6,6 +6,12 @@ import SluicePlan
 /// label; the only HTML-like label is the legend, whose text is fixed.
 public enum DOTRenderer {
     public static func render(_ subjects: [GraphSubject]) -> String {
+        String(decoding: renderUTF8(subjects), as: UTF8.self)
+    }
+
+    /// `render` as UTF-8 bytes: the drawing is written into one buffer, with
+    /// no string built per node (DOT for 10,000 tasks is megabytes).
+    public static func renderUTF8(_ subjects: [GraphSubject]) -> [UInt8] {
         var writer = DOTWriter(subjects)
         return writer.write()
     }
@@ -21,7 +27,7 @@ struct DOTWriter {
     /// Per subject, per task: the node id.
     private var nodeIDs: [[String]] = []
     private var clusterIDs: [String] = []
-    private var out = ""
+    private var out: [UInt8] = []
 
     static let font = "Helvetica,Arial,sans-serif"
 
@@ -38,27 +44,30 @@ struct DOTWriter {
         clusterIDs = graphs.map { names.claim("cluster_" + $0.plan.pipeline) }
     }
 
-    mutating func write() -> String {
+    mutating func write() -> [UInt8] {
         let title = clustered ? "pipelines" : (graphs.first?.plan.pipeline ?? "pipelines")
-        out = "// Drawn by sluice graph (docs/graph.md). Render with: dot -Tsvg\n"
-        out += "digraph \(Self.id(title)) {\n"
+        out = []
+        emit("// Drawn by sluice graph (docs/graph.md). Render with: dot -Tsvg\n")
+        emit("digraph \(Self.id(title)) {\n")
         var graphAttributes = "rankdir=LR, fontname=\"\(Self.font)\", fontsize=13, nodesep=0.3, ranksep=0.45"
         if clustered { graphAttributes += ", compound=true" }
         if !clustered, let subject = subjects.first {
             graphAttributes += ", labelloc=t, labeljust=l, label=\(Self.label(caption(subject)))"
         }
-        out += "  graph [\(graphAttributes)];\n"
-        out += "  node [shape=box, style=filled, fillcolor=\"#ffffff\", color=\"#444444\", fontname=\"\(Self.font)\", fontsize=11];\n"
-        out += "  edge [color=\"#555555\", fontcolor=\"#333333\", fontname=\"\(Self.font)\", fontsize=9, arrowsize=0.7];\n"
+        emit("  graph [\(graphAttributes)];\n")
+        emit("  node [shape=box, style=filled, fillcolor=\"#ffffff\", color=\"#444444\", fontname=\"\(Self.font)\", fontsize=11];\n")
+        emit("  edge [color=\"#555555\", fontcolor=\"#333333\", fontname=\"\(Self.font)\", fontsize=9, arrowsize=0.7];\n")
         var crossEdges: [String] = []
         for s in subjects.indices {
             crossEdges += writePipeline(s)
         }
-        for edge in crossEdges { out += "  " + edge + "\n" }
+        for edge in crossEdges { emit("  "); emit(edge); emit("\n") }
         if subjects.contains(where: { $0.overlay != nil }) { writeLegend() }
-        out += "}\n"
+        emit("}\n")
         return out
     }
+
+    private mutating func emit(_ text: String) { out.append(contentsOf: text.utf8) }
 
     private func caption(_ subject: GraphSubject) -> String {
         subject.plan.pipeline + (subject.overlay.map { "\n" + $0.caption } ?? "")
@@ -72,61 +81,78 @@ struct DOTWriter {
         let overlay = subjects[s].overlay
         let indent = clustered ? "    " : "  "
         if clustered {
-            out += "  subgraph \(Self.id(clusterIDs[s])) {\n"
-            out += "    graph [label=\(Self.label(caption(subjects[s]))), labeljust=l, style=rounded, color=\"#999999\"];\n"
+            emit("  subgraph \(Self.id(clusterIDs[s])) {\n")
+            emit("    graph [label=\(Self.label(caption(subjects[s]))), labeljust=l, style=rounded, color=\"#999999\"];\n")
         }
         for (i, node) in graph.nodes.enumerated() {
-            out += indent + Self.id(nodeIDs[s][i]) + " [" + nodeAttributes(node, overlay).joined(separator: ", ") + "];\n"
+            emit(indent)
+            Self.writeID(nodeIDs[s][i], to: &out)
+            emit(" [")
+            writeNodeAttributes(node, overlay)
+            emit("];\n")
         }
         for edge in graph.edges {
-            out += indent + Self.id(nodeIDs[s][edge.from]) + " -> " + Self.id(nodeIDs[s][edge.to])
-            let attributes = Self.edgeAttributes(edge, graph)
-            out += attributes.isEmpty ? ";\n" : " [" + attributes.joined(separator: ", ") + "];\n"
+            emit(indent)
+            Self.writeID(nodeIDs[s][edge.from], to: &out)
+            emit(" -> ")
+            Self.writeID(nodeIDs[s][edge.to], to: &out)
+            writeEdgeAttributes(edge)
         }
         let crossEdges = writeTriggers(s, indent: indent)
-        if clustered { out += "  }\n" }
+        if clustered { emit("  }\n") }
         return crossEdges
     }
 
-    private func nodeAttributes(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) -> [String] {
+    /// The attributes of one node, `, `-separated, between its brackets.
+    private mutating func writeNodeAttributes(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) {
         let status = overlay?.status(of: node.task.id)
         var lines = [node.task.id]
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = status?.progress { lines.append(progress) }
         if let checks = status?.checkCaption { lines.append(checks) }
-        var attributes: [String]
         switch node.shape {
         case .empty:
             // A dot too small to hold its name: the name sits beside it.
-            attributes = ["shape=circle", "width=0.22", "height=0.22", "fixedsize=true", "label=\"\"",
-                          "xlabel=" + Self.label(lines.joined(separator: "\n"))]
+            emit("shape=circle, width=0.22, height=0.22, fixedsize=true, label=\"\", xlabel=")
+            Self.writeLabel(lines: lines, to: &out)
         case .branch:
-            attributes = ["label=" + Self.label(lines.joined(separator: "\n")), "shape=diamond"]
+            emit("label=")
+            Self.writeLabel(lines: lines, to: &out)
+            emit(", shape=diamond")
         case .task:
-            attributes = ["label=" + Self.label(lines.joined(separator: "\n"))]
-            if node.mapped { attributes.append("shape=box3d") }
+            emit("label=")
+            Self.writeLabel(lines: lines, to: &out)
+            if node.mapped { emit(", shape=box3d") }
         }
         // box3d already reads as a stack; the other shapes get a second outline.
-        if node.mapped && node.shape != .task { attributes.append("peripheries=2") }
-        if let status { attributes.append("fillcolor=\"\(StatePalette.fill(status.state))\"") }
-        var tooltip = node.task.description ?? node.task.id
+        if node.mapped && node.shape != .task { emit(", peripheries=2") }
+        if let status { emit(", fillcolor=\"\(StatePalette.fill(status.state))\"") }
+        emit(", tooltip=")
         if let status {
+            var tooltip = node.task.description ?? node.task.id
             tooltip += "\nstate: " + StatePalette.label(status.state) + (status.progress.map { " (\($0) done)" } ?? "")
+            Self.writeLabel(tooltip, to: &out)
+        } else {
+            Self.writeLabel(node.task.description ?? node.task.id, to: &out)
         }
-        attributes.append("tooltip=" + Self.label(tooltip))
-        return attributes
     }
 
-    private static func edgeAttributes(_ edge: PipelineGraph.Edge, _ graph: PipelineGraph) -> [String] {
-        var attributes: [String] = []
-        if !edge.outputs.isEmpty {
-            attributes.append("label=" + label(edge.outputs.map(\.edgeLabel).joined(separator: "\n")))
-            attributes.append("tooltip=" + label(edge.outputs.map(\.typedName).joined(separator: "\n")))
+    /// ` [attributes];` or `;`, and the line's end.
+    private mutating func writeEdgeAttributes(_ edge: PipelineGraph.Edge) {
+        let labelled = !edge.outputs.isEmpty
+        guard labelled || edge.kind == .data else { emit(";\n"); return }
+        emit(" [")
+        if labelled {
+            emit("label=")
+            Self.writeLabel(lines: edge.outputs.map(\.edgeLabel), to: &out)
+            emit(", tooltip=")
+            Self.writeLabel(lines: edge.outputs.map(\.typedName), to: &out)
         }
         if edge.kind == .data {
-            attributes += ["style=dotted", "color=\"#888888\"", "fontcolor=\"#777777\""]
+            if labelled { emit(", ") }
+            emit("style=dotted, color=\"#888888\", fontcolor=\"#777777\"")
         }
-        return attributes
+        emit("];\n")
     }
 
     /// A dashed edge from each trigger task to its pipeline: the first task of
@@ -146,12 +172,12 @@ struct DOTWriter {
                 let prefix = clustered ? graph.plan.pipeline + "." : ""
                 let id = names.claim(prefix + "pipeline:" + target)
                 pipelineNodes[target] = id
-                out += indent + Self.id(id) + " [label=" + Self.label(target)
+                emit(indent + Self.id(id) + " [label=" + Self.label(target)
                     + ", shape=component, style=\"filled,dashed\", fillcolor=\"#f4f4f4\", tooltip="
-                    + Self.label("pipeline " + target + ", run as a child run") + "];\n"
+                    + Self.label("pipeline " + target + ", run as a child run") + "];\n")
             }
             if let id = pipelineNodes[target] {
-                out += indent + from + " -> " + Self.id(id) + " [style=dashed, label=\"triggers\"];\n"
+                emit(indent + from + " -> " + Self.id(id) + " [style=dashed, label=\"triggers\"];\n")
             }
         }
         return crossEdges
@@ -169,11 +195,11 @@ struct DOTWriter {
         let id = names.claim("legend")
         let cluster = names.claim("cluster_legend")
         let rows = StatePalette.legend.map { "<tr><td bgcolor=\"\(StatePalette.fill($0.state))\">\($0.label)</td></tr>" }
-        out += "  subgraph \(Self.id(cluster)) {\n"
-        out += "    graph [label=\"legend\", labeljust=l, style=rounded, color=\"#bbbbbb\", fontsize=10];\n"
-        out += "    \(Self.id(id)) [shape=plaintext, style=\"\", fontsize=9, tooltip=\"run states\", label=<"
-        out += "<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"3\">" + rows.joined() + "</table>>];\n"
-        out += "  }\n"
+        emit("  subgraph \(Self.id(cluster)) {\n")
+        emit("    graph [label=\"legend\", labeljust=l, style=rounded, color=\"#bbbbbb\", fontsize=10];\n")
+        emit("    \(Self.id(id)) [shape=plaintext, style=\"\", fontsize=9, tooltip=\"run states\", label=<")
+        emit("<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"3\">" + rows.joined() + "</table>>];\n")
+        emit("  }\n")
     }
 
     /// Printable ASCII with nothing to escape, the common case, which is
@@ -186,17 +212,13 @@ struct DOTWriter {
     /// `\\` (Graphviz 2.30 and later); identifiers are not label text, so no
     /// other processing applies and this mapping keeps distinct names distinct.
     static func id(_ raw: String) -> String {
-        if isPlain(raw) { return "\"" + raw + "\"" }
-        var out = "\""
-        for scalar in printable(raw).unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        writeID(raw, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writeID(_ raw: String, to out: inout [UInt8]) {
+        writeQuoted(raw, escapingAmpersand: false, to: &out)
     }
 
     /// A quoted label (or tooltip): besides the quoting of `id`, labels are
@@ -204,17 +226,45 @@ struct DOTWriter {
     /// doubled) and Graphviz decodes `&...;` entities in them, so a user's `&`
     /// becomes `&amp;` and `&lt;` prints as typed.
     static func label(_ raw: String) -> String {
-        if isPlain(raw) { return "\"" + raw + "\"" }
-        var out = "\""
-        for scalar in printable(raw).unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "&": out += "&amp;"
-            default: out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        writeLabel(raw, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writeLabel(_ raw: String, to out: inout [UInt8]) {
+        writeQuoted(raw, escapingAmpersand: true, to: &out)
+    }
+
+    /// The label of `lines` joined by line breaks, as `label(lines.joined(separator: "\n"))`
+    /// writes it; plain lines (nearly all) are copied without joining them first.
+    static func writeLabel(lines: [String], to out: inout [UInt8]) {
+        guard lines.allSatisfy(isPlain) else {
+            writeLabel(lines.joined(separator: "\n"), to: &out)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for (i, line) in lines.enumerated() {
+            if i > 0 { out.append(contentsOf: "\\n".utf8) }
+            out.append(contentsOf: line.utf8)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeQuoted(_ raw: String, escapingAmpersand: Bool, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if isPlain(raw) {
+            out.append(contentsOf: raw.utf8)
+        } else {
+            for scalar in printable(raw).unicodeScalars {
+                switch scalar {
+                case "\"": out.append(contentsOf: "\\\"".utf8)
+                case "\\": out.append(contentsOf: "\\\\".utf8)
+                case "\n": out.append(contentsOf: "\\n".utf8)
+                case "&" where escapingAmpersand: out.append(contentsOf: "&amp;".utf8)
+                default: UTF8.encode(scalar) { out.append($0) }
+                }
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -7,6 +7,11 @@ import SluicePlan
 /// an arrow); all text sits in quoted labels with Mermaid's entity codes.
 public enum MermaidRenderer {
     public static func render(_ subjects: [GraphSubject]) -> String {
+        String(decoding: renderUTF8(subjects), as: UTF8.self)
+    }
+
+    /// `render` as UTF-8 bytes, written into one buffer with no string built per node.
+    public static func renderUTF8(_ subjects: [GraphSubject]) -> [UInt8] {
         var writer = MermaidWriter(subjects)
         return writer.write()
     }
@@ -19,7 +24,7 @@ struct MermaidWriter {
     private var names = UniqueNames(separator: "_")
     private var nodeIDs: [[String]] = []
     private var subgraphIDs: [String] = []
-    private var out = ""
+    private var out: [UInt8] = []
 
     init(_ subjects: [GraphSubject]) {
         self.subjects = subjects
@@ -32,14 +37,17 @@ struct MermaidWriter {
         subgraphIDs = graphs.map { names.claim("s_" + Self.sanitized($0.plan.pipeline)) }
     }
 
-    mutating func write() -> String {
-        out = "flowchart LR\n"
+    mutating func write() -> [UInt8] {
+        out = []
+        emit("flowchart LR\n")
         var crossEdges: [String] = []
         for s in subjects.indices { crossEdges += writePipeline(s) }
-        for edge in crossEdges { out += "  " + edge + "\n" }
+        for edge in crossEdges { emit("  "); emit(edge); emit("\n") }
         if subjects.contains(where: { $0.overlay != nil }) { writeStates() }
         return out
     }
+
+    private mutating func emit(_ text: String) { out.append(contentsOf: text.utf8) }
 
     private mutating func writePipeline(_ s: Int) -> [String] {
         let graph = graphs[s]
@@ -48,39 +56,48 @@ struct MermaidWriter {
         if clustered {
             var title = graph.plan.pipeline
             if let overlay { title += "\n" + overlay.caption }
-            out += "  subgraph \(subgraphIDs[s])[\"\(Self.text(title))\"]\n"
+            emit("  subgraph \(subgraphIDs[s])[\"\(Self.text(title))\"]\n")
         }
         for (i, node) in graph.nodes.enumerated() {
-            out += indent + nodeIDs[s][i] + shape(node, overlay) + classSuffix(node, overlay) + "\n"
+            emit(indent)
+            emit(nodeIDs[s][i])
+            writeShape(node, overlay)
+            if let overlay { emit(":::"); emit(Self.className(overlay.status(of: node.task.id).state)) }
+            emit("\n")
         }
         for edge in graph.edges {
-            let arrow = edge.kind == .data ? "-.->" : "-->"
-            let label = edge.outputs.isEmpty ? "" : "|\"" + Self.text(edge.outputs.map(\.edgeLabel).joined(separator: "\n")) + "\"|"
-            out += indent + nodeIDs[s][edge.from] + " " + arrow + label + " " + nodeIDs[s][edge.to] + "\n"
+            emit(indent)
+            emit(nodeIDs[s][edge.from])
+            emit(edge.kind == .data ? " -.->" : " -->")
+            if !edge.outputs.isEmpty {
+                emit("|\"")
+                Self.writeText(lines: edge.outputs.map(\.edgeLabel), to: &out)
+                emit("\"|")
+            }
+            emit(" ")
+            emit(nodeIDs[s][edge.to])
+            emit("\n")
         }
         let crossEdges = writeTriggers(s, indent: indent)
-        if clustered { out += "  end\n" }
+        if clustered { emit("  end\n") }
         return crossEdges
     }
 
     /// The node's shape and label: stack `[[ ]]`, diamond `{ }`, small
     /// circle `(( ))`, box `[ ]`.
-    private func shape(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) -> String {
+    private mutating func writeShape(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) {
         var lines = [node.task.id]
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = overlay?.status(of: node.task.id).progress { lines.append(progress) }
         if let checks = overlay?.status(of: node.task.id).checkCaption { lines.append(checks) }
-        let label = "\"" + Self.text(lines.joined(separator: "\n")) + "\""
-        switch node.shape {
-        case .branch: return "{" + label + "}"
-        case .empty: return "((" + label + "))"
-        case .task: return node.mapped ? "[[" + label + "]]" : "[" + label + "]"
+        let (open, close) = switch node.shape {
+        case .branch: ("{\"", "\"}")
+        case .empty: ("((\"", "\"))")
+        case .task: node.mapped ? ("[[\"", "\"]]") : ("[\"", "\"]")
         }
-    }
-
-    private func classSuffix(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) -> String {
-        guard let overlay else { return "" }
-        return ":::" + Self.className(overlay.status(of: node.task.id).state)
+        emit(open)
+        Self.writeText(lines: lines, to: &out)
+        emit(close)
     }
 
     private mutating func writeTriggers(_ s: Int, indent: String) -> [String] {
@@ -98,10 +115,10 @@ struct MermaidWriter {
                 let prefix = clustered ? "p_" + Self.sanitized(graph.plan.pipeline) + "__" : "p_"
                 let id = names.claim(prefix + Self.sanitized(target))
                 pipelineNodes[target] = id
-                out += indent + id + ">\"" + Self.text(target) + "\"]\n"
+                emit(indent + id + ">\"" + Self.text(target) + "\"]\n")
             }
             if let id = pipelineNodes[target] {
-                out += indent + nodeIDs[s][i] + " -.->|\"triggers\"| " + id + "\n"
+                emit(indent + nodeIDs[s][i] + " -.->|\"triggers\"| " + id + "\n")
             }
         }
         return crossEdges
@@ -110,18 +127,18 @@ struct MermaidWriter {
     /// classDefs for the states and a legend subgraph showing each colour.
     private mutating func writeStates() {
         for state in StatePalette.drawn {
-            out += "  classDef \(Self.className(state)) fill:\(StatePalette.fill(state)),stroke:#444444,color:#000000\n"
+            emit("  classDef \(Self.className(state)) fill:\(StatePalette.fill(state)),stroke:#444444,color:#000000\n")
         }
         // Mermaid flowcharts have no title: a single pipeline's run is named
         // on its legend instead.
         let title = clustered ? "legend" : (subjects.first?.overlay.map { "legend: " + $0.caption } ?? "legend")
         let legend = names.claim("s_legend")
-        out += "  subgraph \(legend)[\"\(Self.text(title))\"]\n"
+        emit("  subgraph \(legend)[\"\(Self.text(title))\"]\n")
         for entry in StatePalette.legend {
             let id = names.claim("legend_" + Self.className(entry.state))
-            out += "    \(id)[\"\(Self.text(entry.label))\"]:::\(Self.className(entry.state))\n"
+            emit("    \(id)[\"\(Self.text(entry.label))\"]:::\(Self.className(entry.state))\n")
         }
-        out += "  end\n"
+        emit("  end\n")
     }
 
     /// `upstream_failed` and friends: class names are identifiers too.
@@ -148,7 +165,7 @@ struct MermaidWriter {
     /// Line breaks become `<br>`.
     static func text(_ raw: String) -> String {
         // Letters, digits and plain punctuation need nothing: copy them as they are.
-        if raw.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !Self.special.contains($0) }) { return raw }
+        if isPlain(raw) { return raw }
         var out = ""
         for scalar in printable(raw).unicodeScalars {
             switch scalar {
@@ -165,5 +182,25 @@ struct MermaidWriter {
             }
         }
         return out
+    }
+}
+
+extension MermaidWriter {
+    /// Letters, digits and plain punctuation: text that needs no encoding.
+    static func isPlain(_ raw: String) -> Bool {
+        raw.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && !special.contains($0) }
+    }
+
+    /// `text(lines.joined(separator: "\n"))`, appended; plain lines (nearly
+    /// all) are copied with `<br>` between them and never joined first.
+    static func writeText(lines: [String], to out: inout [UInt8]) {
+        guard lines.allSatisfy(isPlain) else {
+            out.append(contentsOf: text(lines.joined(separator: "\n")).utf8)
+            return
+        }
+        for (i, line) in lines.enumerated() {
+            if i > 0 { out.append(contentsOf: "<br>".utf8) }
+            out.append(contentsOf: line.utf8)
+        }
     }
 }

@@ -38,12 +38,58 @@ public struct DurationLiteral: Hashable, Comparable, Sendable, Codable, CustomSt
     /// Parses `text`; never traps, whatever the input (huge numbers report
     /// "too large" instead of overflowing).
     public static func parse(_ text: String) -> Result<DurationLiteral, LiteralError> {
+        if let simple = simple(text) { return .success(simple) }
+        return parseScalars(text)
+    }
+
+    /// The full parser, scalar by scalar, with an error for every wrong shape.
+    static func parseScalars(_ text: String) -> Result<DurationLiteral, LiteralError> {
         var parser = DurationParser(text)
         do {
             return .success(DurationLiteral(milliseconds: try parser.parse()))
         } catch {
             return .failure(error)
         }
+    }
+}
+
+extension DurationLiteral {
+    /// The common spelling, up to nine ASCII digits and one unit (`30s`,
+    /// `500ms`), read straight from the bytes; nil for anything else, which
+    /// the full parser reads (the same value, or the error). Specs give one
+    /// duration per task or two, and the scalar-by-scalar parser cost about
+    /// 18,000 instructions each: a third of lowering a 10,000-task spec.
+    static func simple(_ text: String) -> DurationLiteral? {
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        var digits: Int64 = 0
+        var count = 0
+        while index != utf8.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[index]) {
+            guard count < 9 else { return nil }
+            digits = digits * 10 + Int64(utf8[index] - UInt8(ascii: "0"))
+            count += 1
+            index = utf8.index(after: index)
+        }
+        guard count > 0, index != utf8.endIndex else { return nil }
+        let letter = utf8[index]
+        index = utf8.index(after: index)
+        let unit: DurationUnit
+        if index == utf8.endIndex {
+            switch letter {
+            case UInt8(ascii: "s"): unit = .s
+            case UInt8(ascii: "m"): unit = .m
+            case UInt8(ascii: "h"): unit = .h
+            case UInt8(ascii: "d"): unit = .d
+            default: return nil
+            }
+        } else if letter == UInt8(ascii: "m"), utf8[index] == UInt8(ascii: "s"), utf8.index(after: index) == utf8.endIndex {
+            unit = .ms
+        } else {
+            return nil
+        }
+        let milliseconds = digits * unit.milliseconds
+        guard milliseconds <= maximum.milliseconds else { return nil }
+        return DurationLiteral(milliseconds: milliseconds)
     }
 }
 

@@ -23,6 +23,9 @@ extension Plan {
     /// The plan as pretty JSON text with a trailing newline.
     public func encoded() -> String { json().pretty() }
 
+    /// `encoded()` as UTF-8 bytes, what `sluice plan` writes.
+    public func encodedUTF8() -> [UInt8] { json().prettyUTF8() }
+
     public init(jsonText: String) throws(PlanDecodingError) {
         let value: JSON
         do { value = try JSON.parse(jsonText) } catch { throw PlanDecodingError("not JSON: \(error)") }

@@ -47,11 +47,11 @@ struct GraphCommand: ParsableCommand {
     func run() throws {
         let plans = try buildPlans()
         let subjects = try overlay(plans)
-        let data: Data
+        let data: [UInt8]
         switch format {
-        case .dot: data = Data(DOTRenderer.render(subjects).utf8)
-        case .mermaid: data = Data(MermaidRenderer.render(subjects).utf8)
-        case .ascii: data = Data(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
+        case .dot: data = DOTRenderer.renderUTF8(subjects)
+        case .mermaid: data = MermaidRenderer.renderUTF8(subjects)
+        case .ascii: data = Array(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
         case .svg, .png:
             if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
                 throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
@@ -61,7 +61,7 @@ struct GraphCommand: ParsableCommand {
                 // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
                 writeErr("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n")
             }
-            data = try Graphviz.render(DOTRenderer.render(subjects), format: format.rawValue)
+            data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects), format: format.rawValue))
         }
         try write(data)
     }
@@ -104,9 +104,9 @@ struct GraphCommand: ParsableCommand {
         return subjects
     }
 
-    private func write(_ data: Data) throws {
+    private func write(_ data: [UInt8]) throws {
         guard let output else {
-            Terminal.write(Array(data)[...], to: STDOUT_FILENO)
+            Terminal.write(data[...], to: STDOUT_FILENO)
             return
         }
         do {
@@ -130,7 +130,7 @@ enum Graphviz {
 
     static let installHelp = "install Graphviz with `apt-get install graphviz` (Debian, Ubuntu) or `brew install graphviz` (macOS), or use --format dot"
 
-    static func render(_ dot: String, format: String) throws -> Data {
+    static func render(_ dot: [UInt8], format: String) throws -> Data {
         guard let executable = findOnPath("dot") else {
             throw failUsageOrIO("--format \(format) needs Graphviz's `dot`, which is not on the PATH: \(installHelp)")
         }
@@ -142,7 +142,7 @@ enum Graphviz {
         let stdout = Pipe()
         process.standardOutput = stdout
         do {
-            try Data(dot.utf8).write(to: input)
+            try Data(dot).write(to: input)
             try process.run()
         } catch {
             throw failUsageOrIO("cannot run \(executable): \(error)")

@@ -31,13 +31,13 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let plan = try PlanLoading.load(spec, paramOverrides: params, color: color)
-        let text = plan.encoded()
+        let bytes = plan.encodedUTF8()
         guard let output else {
-            writeOut(text)
+            Terminal.write(bytes[...], to: STDOUT_FILENO)
             return
         }
         do {
-            try AtomicFile.write(text, to: output, specialTarget: .writeThrough)
+            try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)
         } catch {
             throw failUsageOrIO("\(output): \(error)")
         }

@@ -13,6 +13,38 @@ struct JSONTests {
         #expect(try JSON.parse(value.pretty()) == value)
     }
 
+    /// Integers are written digit by digit into the byte buffer: the same text as `String(i)`.
+    @Test(arguments: [Int64.min, Int64.min + 1, -1_000_000, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max])
+    func integersPrintAsTheirDecimalText(value: Int64) {
+        #expect(JSON.int(value).compact() == String(value))
+        #expect(JSON.int(value).pretty() == String(value) + "\n")
+    }
+
+    /// The byte writers give the text writers' bytes, nested containers and empty ones included.
+    @Test func prettyAndCompactBytesMatchTheirText() {
+        let value = JSON.object([
+            ("a", .array([.int(1), .object([("b", .null), ("c", .array([]))]), .object([])])),
+            ("d", .string("x")),
+        ])
+        let expected = """
+            {
+              "a": [
+                1,
+                {
+                  "b": null,
+                  "c": []
+                },
+                {}
+              ],
+              "d": "x"
+            }
+
+            """
+        #expect(value.pretty() == expected)
+        #expect(value.prettyUTF8() == Array(expected.utf8))
+        #expect(value.compactUTF8() == Array(#"{"a":[1,{"b":null,"c":[]},{}],"d":"x"}"#.utf8))
+    }
+
     @Test func keepsMemberOrderAndNumberKinds() throws {
         let value = try JSON.parse(#"{"z": 1, "a": 1.0, "m": -0.5}"#)
         #expect(value.objectValue?.map(\.0) == ["z", "a", "m"])

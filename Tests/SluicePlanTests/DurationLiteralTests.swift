@@ -110,3 +110,31 @@ enum FuzzStrings {
         }
     }
 }
+
+@Suite("DurationLiteral's byte fast path")
+struct DurationFastPathTests {
+    /// Whatever the fast path reads, the full parser reads as the same value;
+    /// whatever it declines (nil) is left to the full parser, errors included.
+    @Test(arguments: [
+        "0s", "30s", "500ms", "5m", "2h", "1d", "007s", "365d", "366d", "999999999ms", "1000000000ms",
+        "999999999d", "0ms", "s", "ms", "", "5", "5 s", " 5s", "5s ", "5S", "5sec", "5mss", "1h30m", "1.5h",
+        "-5s", "+5s", "5x", "٣s", "5ｓ", "05d",
+    ])
+    func agreesWithTheFullParser(_ text: String) {
+        let full = DurationLiteral.parseScalars(text)
+        if let fast = DurationLiteral.simple(text) {
+            #expect(full == .success(fast), "\(text.debugDescription)")
+        }
+        #expect(DurationLiteral.parse(text) == full)
+    }
+
+    @Test func readsTheCommonSpellings() {
+        #expect(DurationLiteral.simple("30s")?.milliseconds == 30_000)
+        #expect(DurationLiteral.simple("500ms")?.milliseconds == 500)
+        #expect(DurationLiteral.simple("2h")?.milliseconds == 7_200_000)
+        // Beyond the maximum, or not one number and one unit: the full parser's.
+        #expect(DurationLiteral.simple("366d") == nil)
+        #expect(DurationLiteral.simple("1h30m") == nil)
+        #expect(DurationLiteral.simple("5 s") == nil)
+    }
+}
