@@ -117,7 +117,7 @@ struct RowKeySet {
         return mix(h)
     }
 
-    @inline(__always) private static func mix(_ value: UInt64) -> UInt64 {
+    @inline(__always) static func mix(_ value: UInt64) -> UInt64 {
         var z = value &* 0xBF58_476D_1CE4_E5B9
         z ^= z >> 31
         z &*= 0x94D0_49BB_1331_11EB

@@ -33,9 +33,7 @@ public struct TableCheckEvaluator {
     public init(_ checks: [TableCheck], schema: TableSchema, expectedRows: Int? = nil) throws(TableCheckError) {
         states = []
         for check in checks {
-            var state = try CheckState(check, schema: schema)
-            if case .unique = check.rule, let expectedRows { state.keys = RowKeySet(expectedKeys: expectedRows) }
-            states.append(state)
+            states.append(try CheckState(check, schema: schema, expectedRows: expectedRows ?? 0))
         }
     }
 
@@ -71,14 +69,12 @@ private struct CheckState {
     let check: TableCheck
     let prepared: Prepared
     let columns: [Int]
-    var keys = RowKeySet(expectedKeys: 0)
-    /// `unique`: the batch's row keys, one after another; row i's ends at `keyEnds[i]`.
-    var scratch: [UInt8] = []
-    var keyEnds: [Int] = []
+    /// `unique`'s key codes; nil for the other checks.
+    var keys: UniqueKeys?
     var failing = 0
     var examples: [TableCheckResult.Example] = []
 
-    init(_ check: TableCheck, schema: TableSchema) throws(TableCheckError) {
+    init(_ check: TableCheck, schema: TableSchema, expectedRows: Int) throws(TableCheckError) {
         self.check = check
         var positions: [Int] = []
         for name in check.columns {
@@ -89,6 +85,7 @@ private struct CheckState {
         }
         columns = positions
         prepared = try Self.prepare(check, positions, schema)
+        if case .unique = check.rule { keys = UniqueKeys(columns: positions.count, expectedKeys: expectedRows) }
     }
 
     private static func prepare(_ check: TableCheck, _ positions: [Int], _ schema: TableSchema) throws(TableCheckError) -> Prepared {
@@ -246,31 +243,20 @@ private struct CheckState {
         examples.append(TableCheckResult.Example(row: firstRow + row + 1, values: values, repeatsRow: repeats.map { $0 + 1 }))
     }
 
-    /// Builds the batch's row keys column by column into one buffer, then
-    /// inserts them row by row: the per-row work is a hash and a probe.
+    /// Factorises the batch's key columns and folds their codes into one
+    /// key code per row (`UniqueKeys`): the per-row work is a probe per column.
     private mutating func scanUnique(_ batch: RecordBatch, _ positions: [Int], firstRow: Int) {
-        let count = batch.rowCount
-        guard count > 0 else { return }
-        CellKey.buildKeys(positions.map { batch.columns[$0] }, rows: count, bytes: &scratch, ends: &keyEnds)
+        guard var keys else { return }
+        self.keys = nil  // not two owners of its buffers while it changes
         var duplicates: [(row: Int, earlier: Int)] = []
-        scratch.withUnsafeBytes { bytes in
-            keyEnds.withUnsafeBufferPointer { ends in
-                var hashes = [UInt64](repeating: 0, count: count)
-                var start = 0
-                for row in 0..<count {
-                    hashes[row] = RowKeySet.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]]))
-                    start = ends[row]
-                }
-                start = 0
-                for row in 0..<count {
-                    let key = UnsafeRawBufferPointer(rebasing: bytes[start..<ends[row]])
-                    start = ends[row]
-                    guard let earlier = keys.insert(key, hash: hashes[row], row: firstRow + row) else { continue }
-                    failing += 1
-                    if examples.count + duplicates.count < TableChecks.exampleLimit { duplicates.append((row, earlier)) }
-                }
-            }
+        var failing = failing
+        let room = TableChecks.exampleLimit - examples.count
+        keys.consume(positions.map { batch.columns[$0] }, batch.rowCount, firstRow: firstRow) { row, earlier in
+            failing += 1
+            if duplicates.count < room { duplicates.append((row - firstRow, earlier)) }
         }
+        self.keys = keys
+        self.failing = failing
         for duplicate in duplicates { noteExample(batch, duplicate.row, firstRow, repeats: duplicate.earlier) }
     }
 
@@ -283,110 +269,11 @@ private struct CheckState {
     }
 }
 
-/// Cells as bytes of a row key: equal values give equal bytes.
+/// Cells as keys: equal values give equal keys.
 enum CellKey {
     /// -0.0 is 0.0 and every NaN is one NaN, as values compare.
     static func floatBits(_ value: Double) -> UInt64 {
         if value.isNaN { return Double.nan.bitPattern }
         return value == 0 ? 0 : value.bitPattern
-    }
-
-    /// The row keys of a batch: for each row, each column's cell as a tag
-    /// byte (0 null, 1 value) and the value, fixed width or, for strings, a
-    /// 4-byte length and the bytes. Built a column at a time with one write
-    /// cursor per row, so the per-cell work is a store, not an array append.
-    static func buildKeys(_ columns: [ColumnData], rows count: Int, bytes: inout [UInt8], ends: inout [Int]) {
-        ends.removeAll(keepingCapacity: true)
-        ends.append(contentsOf: repeatElement(0, count: count))
-        for column in columns {
-            guard column.type == .string else {
-                let width = 1 + fixedWidth(column.type)
-                for row in 0..<count { ends[row] += width }
-                continue
-            }
-            column.stringOffsets.withUnsafeBufferPointer { offsets in
-                for row in 0..<count {
-                    ends[row] += 5 + (column.isNull(at: row) ? 0 : Int(offsets[row + 1] &- offsets[row]))
-                }
-            }
-        }
-        var total = 0
-        for row in 0..<count {
-            total += ends[row]
-            ends[row] = total
-        }
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: repeatElement(0, count: total))
-        var cursors = [Int](repeating: 0, count: count)
-        for row in 1..<max(count, 1) { cursors[row] = ends[row - 1] }
-        bytes.withUnsafeMutableBytes { out in
-            cursors.withUnsafeMutableBufferPointer { cursors in
-                for column in columns { write(column, count, into: out, at: cursors) }
-            }
-        }
-    }
-
-    private static func fixedWidth(_ type: ColumnType) -> Int {
-        switch type {
-        case .int64, .timestamp, .float64: 8
-        case .date: 4
-        case .bool: 1
-        case .string: 0
-        }
-    }
-
-    /// Writes one column's cells at each row's cursor and moves the cursors on.
-    private static func write(_ column: ColumnData, _ count: Int, into out: UnsafeMutableRawBufferPointer,
-                              at cursors: UnsafeMutableBufferPointer<Int>) {
-        let hasNulls = column.nullCount > 0
-        func tag(_ row: Int) -> Bool {
-            let valid = !hasNulls || !column.isNull(at: row)
-            out[cursors[row]] = valid ? 1 : 0
-            cursors[row] += 1
-            return valid
-        }
-        switch column.type {
-        case .int64, .timestamp:
-            column.int64Values.withUnsafeBufferPointer { values in
-                for row in 0..<count {
-                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int64.self) }
-                    cursors[row] += 8
-                }
-            }
-        case .float64:
-            column.float64Values.withUnsafeBufferPointer { values in
-                for row in 0..<count {
-                    if tag(row) { out.storeBytes(of: floatBits(values[row]), toByteOffset: cursors[row], as: UInt64.self) }
-                    cursors[row] += 8
-                }
-            }
-        case .date:
-            column.int32Values.withUnsafeBufferPointer { values in
-                for row in 0..<count {
-                    if tag(row) { out.storeBytes(of: values[row], toByteOffset: cursors[row], as: Int32.self) }
-                    cursors[row] += 4
-                }
-            }
-        case .bool:
-            for row in 0..<count {
-                if tag(row) { out[cursors[row]] = column.boolValues[row] ? 1 : 0 }
-                cursors[row] += 1
-            }
-        case .string:
-            column.stringOffsets.withUnsafeBufferPointer { offsets in
-                column.stringBytes.withUnsafeBytes { text in
-                    for row in 0..<count {
-                        let valid = tag(row)
-                        let start = Int(offsets[row]), length = valid ? Int(offsets[row + 1] &- offsets[row]) : 0
-                        out.storeBytes(of: UInt32(truncatingIfNeeded: length), toByteOffset: cursors[row], as: UInt32.self)
-                        cursors[row] += 4
-                        if length > 0, let source = text.baseAddress, let target = out.baseAddress {
-                            (target + cursors[row]).copyMemory(from: source + start, byteCount: length)
-                        }
-                        cursors[row] += length
-                    }
-                }
-            }
-        }
     }
 }

@@ -58,6 +58,58 @@ struct TableChecksEvaluationTests {
         #expect(result.examples.map(\.repeatsRow) == expected.prefix(TableChecks.exampleLimit).map(\.earlier))
     }
 
+    /// Every column type, keys of one to five columns in any order, and
+    /// enough distinct values that the key tables grow several times: the
+    /// codes `unique` folds its columns into must agree with whole-row keys.
+    @Test(arguments: [(11, ["n"]), (12, ["k"]), (13, ["x"]), (14, ["d"]), (15, ["b"]), (16, ["t"]),
+                      (17, ["t", "k"]), (18, ["k", "t"]), (19, ["b", "d", "x"]), (20, ["k", "n", "x", "d", "b"]),
+                      (21, ["n", "n"])] as [(UInt64, [String])])
+    func uniqueOverAnyColumnsAgreesWithAReferenceSet(_ seed: UInt64, _ columns: [String]) throws {
+        let schema = TableSchema([("k", .string), ("n", .int64), ("x", .float64), ("d", .date), ("b", .bool), ("t", .timestamp)])
+        var random = SeededGenerator(seed: seed)
+        func maybeNull(_ value: ColumnValue) -> ColumnValue { Int.random(in: 0..<20, using: &random) == 0 ? .null : value }
+        var all: [[ColumnValue]] = []
+        for _ in 0..<6000 {
+            let floats: [Double] = [0.0, -0.0, .nan, -.nan, .infinity, 1.5, Double(Int.random(in: 0..<3000, using: &random))]
+            all.append([
+                maybeNull(.string(String(Int.random(in: 0..<3000, using: &random), radix: 36))),
+                maybeNull(.int64(Int64.random(in: -1500...1500, using: &random))),
+                maybeNull(.float64(floats[Int.random(in: 0..<floats.count, using: &random)])),
+                maybeNull(.date(Int32.random(in: -2000...2000, using: &random))),
+                maybeNull(.bool(Bool.random(using: &random))),
+                maybeNull(.timestamp(Int64.random(in: 0..<3000, using: &random) * 3_600_000_000)),
+            ])
+        }
+        // Exact copies of earlier rows, so even a five-column key repeats.
+        for _ in 0..<300 { all.insert(all[Int.random(in: 0..<3000, using: &random)], at: Int.random(in: 3000..<all.count, using: &random)) }
+        var batches: [RecordBatch] = []
+        var start = 0
+        while start < all.count {
+            let size = min(all.count - start, Int.random(in: 1...700, using: &random))
+            batches.append(try RecordBatch(schema: schema, rows: Array(all[start..<start + size])))
+            start += size
+        }
+        let positions = try columns.map { name in try #require(schema.columns.firstIndex { $0.name == name }) }
+        // Reference: whole-row keys in a Swift dictionary; -0.0 is 0.0, every NaN one NaN, null a value.
+        func normal(_ value: ColumnValue) -> String {
+            if case .float64(let v) = value { return v.isNaN ? "nan" : v == 0 ? "f0" : "f\(v)" }
+            return "\(value)"
+        }
+        var seen: [[String]: Int] = [:]
+        var expected: [(row: Int, earlier: Int)] = []
+        for (index, row) in all.enumerated() {
+            let key = positions.map { normal(row[$0]) }
+            if let earlier = seen[key] { expected.append((index + 1, earlier + 1)) } else { seen[key] = index }
+        }
+        var evaluator = try TableCheckEvaluator([TableCheck(.unique(columns))], schema: schema, expectedRows: seed.isMultiple(of: 2) ? all.count : nil)
+        for batch in batches { evaluator.consume(batch) }
+        let result = try #require(evaluator.results().first)
+        #expect(result.failingRows == expected.count)
+        #expect(expected.count > 0 && seen.count > 1)
+        #expect(result.examples.map(\.row) == expected.prefix(TableChecks.exampleLimit).map(\.row))
+        #expect(result.examples.map(\.repeatsRow) == expected.prefix(TableChecks.exampleLimit).map(\.earlier))
+    }
+
     @Test func notNullRangeAndAcceptedValuesCountWhatTheyShould() throws {
         let batches = try Self.batches(seed: 9, rows: 300)
         let rows = batches.flatMap(\.rows)
