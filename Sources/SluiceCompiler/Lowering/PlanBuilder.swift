@@ -50,7 +50,6 @@ struct Lowering {
     var spec: PipelineSpec { checked.spec }
 
     func plan(paramOverrides: [String]) throws(ParamOverride.Failure) -> Plan {
-        let specDirectory = SpecPaths.directory(of: spec.file)
         let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
         func fromSpecDirectory(_ path: String) -> String {
             SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
