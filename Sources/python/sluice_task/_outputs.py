@@ -25,7 +25,7 @@ def _output_text(name: str, value: Any) -> str:
     if value is None or isinstance(value, (list, tuple, dict)):
         # list[T] and json outputs: typed JSON, so 1 stays a number and "1" a string.
         try:
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, sort_keys=True)
         except ValueError as error:
             raise SluiceTaskError(f"output {name!r}: {error}") from None
     raise SluiceTaskError(
@@ -37,7 +37,8 @@ def set_output(name: str, value: Any) -> None:
 
     ``bool`` is written ``true``/``false``, ``int`` and ``float`` as their
     literal text, ``str`` verbatim, ``list``/``tuple``/``dict``/``None`` as
-    compact JSON (for ``list[T]`` and ``json`` outputs). A value spanning lines
+    compact JSON with sorted keys (for ``list[T]`` and ``json`` outputs;
+    Airflow's XCom sorts them too, so both runs give the same bytes). A value spanning lines
     goes in a ``name<<DELIM`` block. A later write of the same name wins.
     """
     if not _NAME.match(name):

@@ -23,6 +23,14 @@ def test_scalar_outputs_are_written_as_typed_lines(task_env: Dict[str, Path]) ->
     ]
 
 
+def test_object_keys_are_written_sorted_so_a_local_run_and_airflow_agree(task_env: Dict[str, Path]) -> None:
+    # Airflow's XCom hands a dict back with its keys sorted; writing them sorted
+    # here makes the same task give the same bytes in `sluice run` and in Airflow.
+    sluice_task.set_output("scores", {"naive": 2, "linear": 1, "nested": {"b": 1, "a": [{"z": 0, "y": 1}]}})
+    text = task_env["SLUICE_OUTPUTS"].read_text(encoding="utf-8")
+    assert text.splitlines() == ['scores={"linear":1,"naive":2,"nested":{"a":[{"y":1,"z":0}],"b":1}}']
+
+
 def test_a_multiline_value_goes_in_a_block_whose_delimiter_it_does_not_contain(task_env: Dict[str, Path]) -> None:
     sluice_task.set_output("report", "line one\nSLUICE_EOF\nline three")
     lines = task_env["SLUICE_OUTPUTS"].read_text(encoding="utf-8").splitlines()
