@@ -105,8 +105,9 @@ public struct RunStore: Sendable {
     /// The slot files `0.slot`…`<count - 1>.slot` of `pool`, made if missing,
     /// each opened read-write and close-on-exec for `flock`: a task never
     /// inherits one. No component is followed if it is a symlink (a planted
-    /// `.sluice/pools/<pool>` or `<k>.slot` is refused), and a pool name that
-    /// is not one identifier never becomes a path. The caller closes them.
+    /// `.sluice/pools/<pool>` or `<k>.slot` is refused, as is a slot file
+    /// with a second name), and a pool name that is not one identifier never
+    /// becomes a path. The caller closes them.
     func openPoolSlotFiles(pool: String, count: Int) throws(ExecutorError) -> [Int32] {
         guard IdentifierRule.variable.accepts(pool) else { throw ExecutorError("pool \"\(pool)\" is not a name") }
         let directory = try RecordDirectory.open(Layout.pools + "/" + pool, below: workspace, create: true)
@@ -117,12 +118,15 @@ public struct RunStore: Sendable {
             let fd = openat(directory.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
             let code = errno
             var info = stat()
-            if fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            // One name only: the holder's note rewrites the file, which must not be one a hard link shares with something outside.
+            if fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 {
                 descriptors.append(fd)
                 continue
             }
             let why = fd < 0 && code == ELOOP ? "it is a symbolic link: sluice never follows a symbolic link among its records (a task may have planted it)"
-                : fd < 0 ? SystemCalls.errorText(code) : "it is not a regular file"
+                : fd < 0 ? SystemCalls.errorText(code)
+                : (info.st_mode & S_IFMT) == S_IFREG ? "it has another name (a hard link): sluice never writes through one (a task may have planted it)"
+                : "it is not a regular file"
             if fd >= 0 { SystemCalls.closeDescriptor(fd) }
             for open in descriptors { SystemCalls.closeDescriptor(open) }
             throw ExecutorError("cannot use \(directory.path)/\(name): \(why)")
