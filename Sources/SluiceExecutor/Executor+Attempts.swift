@@ -35,8 +35,9 @@ extension Executor {
             restore(ref, kept)
             return
         }
-        // The cache is asked once per run, before the first attempt; retries just run.
-        if (tries[ref] ?? 0) == (attemptBase[ref] ?? 0) {
+        // The cache is asked once per run, before the first attempt; retries just run
+        // (and so does an instance that already asked and then waited for a shared pool slot).
+        if slotDeferred.remove(ref) == nil, (tries[ref] ?? 0) == (attemptBase[ref] ?? 0) {
             switch cacheDecision(ref) {
             case .hit(let manifest, let key):
                 if applyHit(ref, manifest, key) { return }
@@ -47,9 +48,17 @@ extension Executor {
                 if options.cache.explain { explanations.append((ref, why)) }
             }
         }
+        let task = graph.tasks[ref.task]
+        var slotProblem: String?
+        if task.kind == .command, let pool = graph.poolOf[ref.task] {
+            switch takeSharedSlot(ref, pool: pool) {
+            case .held: break
+            case .waiting: return
+            case .refused(let problem): slotProblem = problem
+            }
+        }
         let attempt = (tries[ref] ?? 0) + 1
         tries[ref] = attempt
-        let task = graph.tasks[ref.task]
         switch task.kind {
         case .empty:
             let key = recordSuccess(ref, [:], end: clock.now())
@@ -58,17 +67,21 @@ extension Executor {
         case .trigger:
             startChildRun(ref, attempt: attempt)
         case .command:
-            startProcess(ref, attempt: attempt, task: task)
+            startProcess(ref, attempt: attempt, task: task, slotProblem: slotProblem)
         }
     }
 
-    private func startProcess(_ ref: InstanceRef, attempt: Int, task: PlanTask) {
+    private func startProcess(_ ref: InstanceRef, attempt: Int, task: PlanTask, slotProblem: String?) {
         let process = AttemptRunner(AttemptRunner.Setup(task: task, key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
                                                         environment: taskEnvironment, records: records,
                                                         killGraceNanoseconds: options.killGraceNanoseconds), clock: clock.clock)
         let start = clock.now()
         emit(ref, attempt: attempt, state: .running, log: process.logName, time: start)
         let state = ActiveAttempt(attempt: attempt, start: start, log: process.logName, process: process)
+        if let slotProblem {
+            conclude(ref, state, outcome: .failure(slotProblem + ": the attempt does not start", exitCode: nil, retry: false))
+            return
+        }
         if let replaced = records.replacedDirectory() {
             conclude(ref, state, outcome: .failure("\(replaced) is no longer the directory sluice made (a task replaced or moved it): "
                                                    + "the attempt does not start", exitCode: nil, retry: false))
@@ -156,6 +169,7 @@ extension Executor {
         state.end = clock.now()
         active[ref] = state
         scheduler.releaseSlot(ref)
+        releaseSharedSlot(ref)
         return ref
     }
 
@@ -191,6 +205,10 @@ extension Executor {
     }
 
     private func fire(_ timer: Timer) {
+        if timer.kind == .poolSlot {
+            reopenWaitingPool(timer.ref)
+            return
+        }
         if timer.kind == .retry {
             guard tries[timer.ref] == timer.attempt, !scheduler.stopped else { return }
             handle(scheduler.requeue(timer.ref))
@@ -208,7 +226,7 @@ extension Executor {
             state.timedOut = true
             active[timer.ref] = state
             terminate(timer.ref)
-        case .retry:
+        case .retry, .poolSlot:
             break
         }
     }

@@ -15,6 +15,7 @@ extension Executor {
     /// Journals the attempt's end and moves the instance on: success, a retry, or failure.
     /// `checks`: the results of its tables' data checks, journaled with the outcome.
     func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil) {
+        releaseSharedSlot(ref)
         let end = state.end ?? clock.now()
         let duration = end - state.start
         let task = graph.tasks[ref.task]

@@ -48,6 +48,7 @@ extension Executor {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
         }
         if let problem = planWriter?.wait() { problems.append(problem) }
+        sharedPools?.close()
         appendJournal(.runFinished(state: state, time: clock.now()))
         do { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
         _ = unlinkat(records.run.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink

@@ -61,6 +61,15 @@ public final class Executor: @unchecked Sendable {
     /// Attempts made before a resume: retries count from there.
     var attemptBase: [InstanceRef: Int] = [:]
     var notes: [String] = []
+    // Pools shared across runs (Executor+Pools.swift).
+    var sharedPools: SharedPoolSlots?
+    /// The shared slot each running attempt holds, by instance.
+    var heldSharedSlots: [InstanceRef: Int] = [:]
+    /// Instances put back for want of a shared slot: their cache decision is made.
+    var slotDeferred = Set<InstanceRef>()
+    /// Pools with a poll timer pending, and instances whose wait was shown.
+    var poolPolls = Set<Int>()
+    var slotWaitShown = Set<InstanceRef>()
     var killing = false
     /// Processes `launch` prepared, started once their `running` lines are on disk.
     var pendingStarts: [PendingStart] = []
@@ -274,11 +283,12 @@ public final class Executor: @unchecked Sendable {
     }
 }
 
-/// A deadline in the loop: a retry to requeue, a trigger task's timeout, or
+/// A deadline in the loop: a retry to requeue, a trigger task's timeout,
+/// another look at a pool whose shared slots other runs hold, or
 /// an attempt's next deadline (`AttemptRunner.nextDeadline`: its timeout,
 /// SIGKILL after the grace period, another look at a lingering group).
 struct Timer: Comparable, Sendable {
-    enum Kind: Int, Sendable { case retry, childTimeout, attempt }
+    enum Kind: Int, Sendable { case retry, childTimeout, attempt, poolSlot }
     var deadline: Int64
     var kind: Kind
     var ref: InstanceRef

@@ -37,6 +37,8 @@ public struct RunStore: Sendable {
         /// `sluice task-run` (Airflow) keeps one directory per Airflow run here, laid out as a run directory.
         static let airflow = root + "/airflow"
         static let cache = root + "/cache"
+        /// `<pool>/<k>.slot`: the slots every run in the workspace shares (`SharedPoolSlots`).
+        static let pools = root + "/pools"
         static let ignoreFile = ".gitignore"
         static let journal = "journal.jsonl"
         static let plan = "plan.json"
@@ -98,6 +100,38 @@ public struct RunStore: Sendable {
     /// `.sluice/cache`, held open; with `create`, made if missing.
     func openCache(create: Bool) throws(ExecutorError) -> RecordDirectory {
         try RecordDirectory.open(Layout.cache, below: workspace, create: create)
+    }
+
+    /// The slot files `0.slot`…`<count - 1>.slot` of `pool`, made if missing,
+    /// each opened read-write and close-on-exec for `flock`: a task never
+    /// inherits one. No component is followed if it is a symlink (a planted
+    /// `.sluice/pools/<pool>` or `<k>.slot` is refused, as is a slot file
+    /// with a second name), and a pool name that is not one identifier never
+    /// becomes a path. The caller closes them.
+    func openPoolSlotFiles(pool: String, count: Int) throws(ExecutorError) -> [Int32] {
+        guard IdentifierRule.variable.accepts(pool) else { throw ExecutorError("pool \"\(pool)\" is not a name") }
+        let directory = try RecordDirectory.open(Layout.pools + "/" + pool, below: workspace, create: true)
+        ignoreRecords()
+        var descriptors: [Int32] = []
+        for k in 0..<max(1, count) {
+            let name = "\(k).slot"
+            let fd = openat(directory.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
+            let code = errno
+            var info = stat()
+            // One name only: the holder's note rewrites the file, which must not be one a hard link shares with something outside.
+            if fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 {
+                descriptors.append(fd)
+                continue
+            }
+            let why = fd < 0 && code == ELOOP ? "it is a symbolic link: sluice never follows a symbolic link among its records (a task may have planted it)"
+                : fd < 0 ? SystemCalls.errorText(code)
+                : (info.st_mode & S_IFMT) == S_IFREG ? "it has another name (a hard link): sluice never writes through one (a task may have planted it)"
+                : "it is not a regular file"
+            if fd >= 0 { SystemCalls.closeDescriptor(fd) }
+            for open in descriptors { SystemCalls.closeDescriptor(open) }
+            throw ExecutorError("cannot use \(directory.path)/\(name): \(why)")
+        }
+        return descriptors
     }
 
     /// Run records are not source: `.sluice/` gets a `.gitignore` of `*` the first time.

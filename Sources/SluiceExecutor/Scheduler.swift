@@ -54,6 +54,9 @@ struct Scheduler: Sendable {
     private var immediateHead = 0
     private(set) var running = 0
     private(set) var poolRunning: [Int]
+    /// Pools whose every shared slot another run holds (`deferForSharedSlot`):
+    /// none of their instances is handed out until `reopenPool`.
+    private(set) var poolWaiting: [Bool]
     private(set) var openTasks: Int
     private(set) var stopped = false
     private var events: [SchedulerEvent] = []
@@ -75,6 +78,7 @@ struct Scheduler: Sendable {
         }
         self.poolQueues = Array(repeating: MinHeap<ReadyEntry>(), count: graph.poolSlots.count)
         self.poolRunning = Array(repeating: 0, count: graph.poolSlots.count)
+        self.poolWaiting = Array(repeating: false, count: graph.poolSlots.count)
         self.openTasks = graph.count
     }
 
@@ -116,7 +120,7 @@ struct Scheduler: Sendable {
         guard !stopped, running < maxActive else { return nil }
         var best: ReadyEntry? = freeQueue.first
         var bestPool: Int? = nil
-        for p in poolQueues.indices where poolRunning[p] < graph.poolSlots[p] {
+        for p in poolQueues.indices where poolRunning[p] < graph.poolSlots[p] && !poolWaiting[p] {
             if let top = poolQueues[p].first, best.map({ top < $0 }) ?? true {
                 best = top
                 bestPool = p
@@ -136,6 +140,23 @@ struct Scheduler: Sendable {
         guard phase(ref) == .running, !releasedEarly.contains(ref) else { return }
         releaseCounters(ref)
         releasedEarly.insert(ref)
+    }
+
+    /// An instance `takeNext` handed out found every slot of its pool taken
+    /// by other runs (docs/executor.md "Pools across runs"): it goes back to
+    /// the ready queue without a queued event, its slots free, and its pool
+    /// hands out nothing until `reopenPool`, so other ready tasks go on.
+    mutating func deferForSharedSlot(_ ref: InstanceRef) {
+        guard phase(ref) == .running, let p = graph.poolOf[ref.task] else { return }
+        releaseCounters(ref)
+        set(ref, .ready)
+        poolWaiting[p] = true
+        poolQueues[p].push(ReadyEntry(priority: graph.priority[ref.task], order: graph.order[ref.task], ref: ref))
+    }
+
+    /// The pool may hand out instances again (a shared slot may have freed).
+    mutating func reopenPool(_ p: Int) {
+        if p < poolWaiting.count { poolWaiting[p] = false }
     }
 
     /// A running instance ended for good.
@@ -246,7 +267,11 @@ struct Scheduler: Sendable {
     private mutating func releaseCounters(_ ref: InstanceRef) {
         guard graph.tasks[ref.task].kind != .empty else { return }
         running -= 1
-        if let p = graph.poolOf[ref.task] { poolRunning[p] -= 1 }
+        if let p = graph.poolOf[ref.task] {
+            poolRunning[p] -= 1
+            // This run just gave a shared slot back: worth asking again at once.
+            poolWaiting[p] = false
+        }
     }
 
     private mutating func makeReady(_ ref: InstanceRef) {

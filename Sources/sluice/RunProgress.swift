@@ -75,7 +75,8 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         view.counts[label, default: 0] += 1
         if finished, change.key.mapIndex != nil { view.done[change.key.task, default: 0] += 1 }
         if change.state == .running { view.running[change.key] = (change.time, change.attempt, change.name) } else { view.running[change.key] = nil }
-        guard change.state != .queued else { return }
+        // `queued` is not printed, except to say why an instance waits (a pool slot another run holds).
+        guard change.state != .queued || change.message != nil else { return }
         if live && change.state == .running { return }
         if live && (change.state == .success || change.state == .cached) && change.key.mapIndex != nil { return }
         emit(line(change, view))

@@ -41,6 +41,24 @@ private func settled(_ events: [SchedulerEvent], _ graph: RunGraph) -> [String: 
     #expect(s.takeNext() != nil, "a freed pool slot lets the third api task start")
 }
 
+@Test func aPoolWaitingForASharedSlotHandsOutNothingAndBlocksNoOtherTask() throws {
+    // a1 and a2 head longer paths than free, so the pool's tasks come first.
+    var (s, g) = try scheduler([task("a1", pool: "api"), task("a2", pool: "api"), task("x", needs: ["a1", "a2"]), task("free")],
+                               pools: [Plan.Pool(name: "api", slots: 2)], maxActive: 1)
+    _ = s.start()
+    let taken = s.takeNext()
+    let first = ref(g, "a1")
+    #expect(taken == first)
+    // Another run holds every slot of "api": a1 goes back, and the one global slot goes to free.
+    s.deferForSharedSlot(first)
+    #expect(s.phase(first) == .ready && s.running == 0 && s.poolRunning == [0])
+    #expect(s.takeNext() == ref(g, "free"))
+    _ = s.finish(ref(g, "free"), .success)
+    #expect(s.takeNext() == nil, "the pool waits until it is reopened")
+    s.reopenPool(0)
+    #expect(s.takeNext() == ref(g, "a1"), "the deferred instance keeps its place in the queue")
+}
+
 @Test func failureMarksAllSuccessDownstreamUpstreamFailedTransitively() throws {
     var (s, g) = try scheduler([task("a"), task("b", needs: ["a"]), task("c", needs: ["b"]), task("d", needs: ["c"], rule: .allDone)])
     _ = s.start()
