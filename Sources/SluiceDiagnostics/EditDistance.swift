@@ -40,6 +40,25 @@ public enum Spelling {
     public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         SpellingIndex(candidates).suggestion(for: word)
     }
+
+    /// Names people bring from Airflow, dbt, Python and other YAML tools,
+    /// with what Sluice calls the same thing, in order of preference. Edit
+    /// distance cannot find these (`depends_on` is nothing like `needs`), so
+    /// a suggestion looks here first and offers the first name that is among
+    /// the candidates: `double` is `float` among output types and `float64`
+    /// among column types.
+    public static let borrowedNames: [String: [String]] = [
+        "retry": ["retries"],
+        "depends_on": ["needs"], "upstream": ["needs"], "dependencies": ["needs"],
+        "schedule_interval": ["schedule"],
+        "default_args": ["defaults"],
+        "execution_timeout": ["timeout"],
+        "concurrency": ["max_active_tasks"],
+        "double": ["float", "float64"], "float": ["float64"], "number": ["float", "float64"],
+        "str": ["string"], "text": ["string"],
+        "integer": ["int", "int64"], "int": ["int64"],
+        "boolean": ["bool"],
+    ]
 }
 
 /// Names prepared once for many did-you-mean questions. A question costs a
@@ -79,6 +98,9 @@ public struct SpellingIndex: Sendable {
     }
 
     public func suggestion(for word: String) -> String? {
+        if let borrowed = Spelling.borrowedNames[word.lowercased()], let name = borrowed.first(where: names.contains) {
+            return name
+        }
         let limit = max(1, min(3, word.count / 3))
         let typed = Array(word.lowercased().unicodeScalars)
         var best: (distance: Int, name: String)?

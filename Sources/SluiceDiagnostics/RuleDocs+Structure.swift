@@ -9,7 +9,9 @@ extension RuleDoc {
                 The file is not valid YAML: bad indentation, a tab used to indent, an unclosed `[` or `{`, \
                 an alias to an anchor defined nowhere before it, or an unquoted `table(...)` type (its `: ` \
                 starts a mapping). Also a file nested deeper than 128 levels or whose aliases expand to \
-                more than a million nodes. The diagnostic carries libyaml's own message and position.
+                more than a million nodes. The diagnostic carries libyaml's own message and position, and \
+                for a tab in the indentation, an unquoted `table(...)` or another `: ` inside a plain value \
+                (`run: echo note: hello`) a help line that says how to indent or quote.
                 """,
             why: """
                 Nothing below a YAML error can be read, so nothing in the file is checked or run. Airflow's \
@@ -39,7 +41,9 @@ extension RuleDoc {
             .unknownKey,
             catches: """
                 A key the spec schema does not know, at any level: the top level, `defaults`, a task, an \
-                output or an input. The help line names the closest known key.
+                output or an input. The help line names the closest known key, or the Sluice name for one \
+                brought from another tool (`depends_on` and `upstream` are `needs`, `retry` is `retries`, \
+                `schedule_interval` is `schedule`).
                 """,
             why: """
                 YAML accepts `retires: 3` without a murmur. A tool that ignores unknown keys runs the task \

@@ -161,15 +161,10 @@ private struct TypeParser {
             skipSpaces()
             let (typeName, typeStart) = word()
             guard let type = TableColumnType(rawValue: typeName) else {
-                let hint: String
-                switch typeName {
-                case "int": hint = "; did you mean \"int64\"?"
-                case "float": hint = "; did you mean \"float64\"?"
-                default: hint = ""
-                }
+                // The did-you-mean (`float` for `float64`) is the compiler's help line.
                 let what = typeName.isEmpty ? "a column type" : "column type \(typeName.literalQuoted)"
                 throw LiteralError(message: "unknown \(what) for \(name.literalQuoted); expected one of "
-                                   + TableColumnType.allCases.map(\.rawValue).joined(separator: ", ") + hint,
+                                   + TableColumnType.allCases.map(\.rawValue).joined(separator: ", "),
                                    offset: typeStart, length: typeName.unicodeScalars.count)
             }
             columns.append(TableColumn(name: name, type: type))

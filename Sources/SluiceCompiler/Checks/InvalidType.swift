@@ -12,7 +12,7 @@ struct InvalidType: Check {
                 switch output.type {
                 case .failure(let error):
                     sink.emit(.invalidType, at: context.locate(output.spec.type, offset: error.offset, length: error.length),
-                              "type of \(place): \(error.message)", help: Self.help(for: output.spec.type))
+                              "type of \(place): \(error.message)", help: Self.help(for: output.spec.type, error))
                 case .success(.list(let element)) where element.isArtifact:
                     sink.emit(.invalidType, at: output.spec.type.range,
                               "type of \(place): a task writes one \(element.tableColumns == nil ? "file" : "table") per output, not a list of them",
@@ -33,7 +33,7 @@ struct InvalidType: Check {
                 var place: String { "input \(quoted(input.spec.name.value)) of task \(quoted(context.taskName(task)))" }
                 if case .failure(let error) = input.expectedType, let node = input.spec.type {
                     sink.emit(.invalidType, at: context.locate(node, offset: error.offset, length: error.length),
-                              "type of \(place): \(error.message)", help: Self.help(for: node))
+                              "type of \(place): \(error.message)", help: Self.help(for: node, error))
                 }
                 for column in input.columns {
                     guard case .failure(let error) = column.type else { continue }
@@ -44,10 +44,18 @@ struct InvalidType: Check {
         }
     }
 
-    static func help(for node: YAMLNode) -> String? {
+    static func help(for node: YAMLNode, _ error: LiteralError) -> String? {
         guard let text = node.scalar?.text else { return nil }
         if text.hasPrefix("list(") { return "write list[T], with square brackets" }
         if text.hasPrefix("table[") { return "write table(col: type, ...), with parentheses" }
-        return nil
+        // The word the error underlines, against the names that fit there:
+        // inside `table(...)` (the only parenthesis in a type) column types,
+        // elsewhere output types. Offsets count Unicode scalars.
+        let scalars = Array(text.unicodeScalars)
+        guard error.length > 0, error.offset >= 0, error.offset + error.length <= scalars.count else { return nil }
+        var word = String.UnicodeScalarView()
+        word.append(contentsOf: scalars[error.offset..<(error.offset + error.length)])
+        let inTable = scalars[..<error.offset].contains("(")
+        return didYouMean(String(word), among: inTable ? TableColumnType.allCases.map(\.rawValue) : ValueType.scalarNames)
     }
 }

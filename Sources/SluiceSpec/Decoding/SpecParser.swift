@@ -22,7 +22,7 @@ public enum SpecParser {
         let document = YAMLParser.parseTape(text, file: file, limits: limits, streaming: &stream)
         if document.root != nil { spec.limits = limits }
         let syntaxFailed = document.diagnostics.contains { $0.rule == .yamlSyntax && $0.severity == .error } && document.root == nil
-        let syntax = document.diagnostics.map { explainUnquotedTableType($0, spec.source) }
+        let syntax = document.diagnostics.map { explainSyntaxError($0, spec.source) }
         return document.tape.withView { view in
             var decoder = SpecDecoder(spec: spec, reader: ValueReader(tape: view, sink: DiagnosticSink(file: file)),
                                       stream: stream, streamedMapping: document.streamedMapping)
@@ -31,16 +31,53 @@ public enum SpecParser {
         }
     }
 
-    /// `out: table(a: int64)` is not valid YAML (`: ` inside a plain scalar
-    /// starts a mapping), and DESIGN.md's own example once wrote it so.
-    /// libyaml's message says nothing useful about it; the help line does.
-    static func explainUnquotedTableType(_ diagnostic: Diagnostic, _ source: SourceText) -> Diagnostic {
+    /// libyaml's messages say what broke, not how to fix it: a help line
+    /// for the YAML mistakes people make most, told from the line the error
+    /// is on.
+    static func explainSyntaxError(_ diagnostic: Diagnostic, _ source: SourceText) -> Diagnostic {
         guard diagnostic.rule == .yamlSyntax, diagnostic.help == nil,
-              let line = source.line(diagnostic.range.start.line), line.contains("table("),
-              !line.contains("\"table("), !line.contains("'table(") else { return diagnostic }
+              let line = source.line(diagnostic.range.start.line),
+              let help = unquotedTableType(line) ?? tabIndentation(line) ?? colonInPlainValue(line, diagnostic.message) else { return diagnostic }
         var explained = diagnostic
-        explained.help = "quote table types: \"table(col: type, ...)\""
+        explained.help = help
         return explained
+    }
+
+    /// `out: table(a: int64)` is not valid YAML (`: ` inside a plain scalar
+    /// starts a mapping), and the design's own example once wrote it so.
+    static func unquotedTableType(_ line: Substring) -> String? {
+        guard line.contains("table("), !line.contains("\"table("), !line.contains("'table(") else { return nil }
+        return "quote table types: \"table(col: type, ...)\""
+    }
+
+    /// YAML forbids tabs in indentation; editors insert them unseen.
+    static func tabIndentation(_ line: Substring) -> String? {
+        line.prefix { $0 == " " || $0 == "\t" }.contains("\t") ? "indent with spaces: YAML does not allow tabs in indentation" : nil
+    }
+
+    /// `run: echo note: hello`: the second `: ` starts a mapping inside a
+    /// plain value. The help shows the value quoted (`quotedExample`) and
+    /// the block form, which takes any command as it is.
+    static func colonInPlainValue(_ line: Substring, _ message: String) -> String? {
+        guard message.hasPrefix("mapping values are not allowed"),
+              let separator = line.firstRange(of: ": ") else { return nil }
+        var key = line[..<separator.lowerBound].drop { $0 == " " }
+        if key.hasPrefix("- ") { key = key.dropFirst(2) }
+        var value = line[separator.upperBound...].drop { $0 == " " || $0 == "\t" }
+        while let last = value.last, last == " " || last == "\t" || last == "\r" { value = value.dropLast() }
+        guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }),
+              value.contains(": "), let first = value.first, !"\"'[{|>&*!".contains(first) else { return nil }
+        return "\": \" in a plain value starts a mapping: quote the value, \(quotedExample(key, value)), or write \"\(key): |\" and the command on the next line, indented"
+    }
+
+    /// `key: 'value'` (single quotes keep everything verbatim), or
+    /// `key: "value"` when the value holds a single quote but nothing double
+    /// quotes would change; `key: '...'` when it is long or holds both.
+    static func quotedExample(_ key: Substring, _ value: Substring) -> String {
+        guard value.count <= 60 else { return "\(key): '...'" }
+        if !value.contains("'") { return "\(key): '\(value)'" }
+        if !value.contains("\"") && !value.contains("\\") { return "\(key): \"\(value)\"" }
+        return "\(key): '...'"
     }
 }
 
