@@ -84,6 +84,17 @@ enum RunSummary {
         return text
     }
 
+    /// One row per instance (`sluice show --task`): a map instance by its label.
+    static func instanceRows(_ instances: [RunRecord.InstanceRecord]) -> [Row] {
+        instances.map { instance in
+            let starts = instance.attempts.compactMap(\.start), ends = instance.attempts.compactMap(\.end)
+            let duration = starts.min().flatMap { s in ends.max().map { RunProgress.seconds($0 - s) } } ?? ""
+            let note = instance.state == .failed || instance.state == .upstreamFailed || instance.state == .skipped ? instance.message ?? "" : ""
+            return Row(task: instance.name, state: instance.state.rawValue, tries: instance.attempts.count, duration: duration,
+                       note: note, allSuccess: instance.state == .success || instance.state == .cached)
+        }
+    }
+
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
         var rows = rows(record, taskOrder: taskOrder)
         var hidden = 0
@@ -92,6 +103,13 @@ enum RunSummary {
             hidden = rows.count - shown.count
             rows = Array(shown.prefix(fullTableLimit))
         }
+        var text = render(rows, color: color)
+        if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }
+        return text
+    }
+
+    /// The aligned table of some rows: task, state, tries, duration, note.
+    static func render(_ rows: [Row], color: Bool) -> String {
         let taskWidth = max(4, rows.map(\.task.count).max() ?? 0)
         let stateWidth = max(5, rows.map(\.state.count).max() ?? 0)
         let style = Style(enabled: color)
@@ -104,7 +122,6 @@ enum RunSummary {
             if !row.note.isEmpty { line += "  " + String(row.note.prefix(120)) }
             text += line.trimmingCharacters(in: .whitespaces) + "\n"
         }
-        if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }
         return text
     }
 }
