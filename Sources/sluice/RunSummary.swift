@@ -26,6 +26,31 @@ enum RunSummary {
         return text
     }
 
+    /// The last line after a run that did not succeed: the exact command
+    /// that continues it. `--resume` keeps what succeeded (and the run's
+    /// params and flags) and runs the rest, so after a failure it re-runs
+    /// only what failed and what never ran. `spec`: as the user names it from here.
+    static func nextStep(_ state: PipelineRunState, spec: String, runID: String) -> String? {
+        let command = "sluice run \(InitCommand.shellQuoted(spec)) --resume \(InitCommand.shellQuoted(runID))"
+        switch state {
+        case .interrupted: return "resume: " + command
+        case .failed: return "re-run what failed: " + command
+        case .success, .running: return nil
+        }
+    }
+
+    /// The spec of a recorded run as a path from the current directory: the
+    /// plan's `source` is relative to the directory `sluice run` ran in, which
+    /// is the workspace with the plan's relative `workspace` taken off.
+    static func specPath(of plan: Plan, workspace: String) -> String? {
+        if plan.source.hasPrefix("/") { return RunProgress.relative(plan.source) }
+        let parts = plan.workspace.split(separator: "/").filter { $0 != "." }
+        guard !plan.workspace.hasPrefix("/"), !parts.contains("..") else { return nil }
+        var directory = workspace
+        for _ in parts { directory = (directory as NSString).deletingLastPathComponent }
+        return RunProgress.relative(((directory + "/" + plan.source) as NSString).standardizingPath)
+    }
+
     struct Row {
         var task: String
         var state: String

@@ -51,7 +51,10 @@ struct ShowCommand: ParsableCommand {
         case .json:
             writeOut(ShowReport.json(record, state: state, directory: run, taskOrder: order, onlyTask: task).pretty())
         case .table:
-            writeOut(Self.table(record, state: state, run: run, order: order, color: color.enabled(), onlyTask: task))
+            var text = Self.table(record, state: state, run: run, order: order, color: color.enabled(), onlyTask: task)
+            let spec = RunStore(workspace: run.workspace).storedPlan(of: run).flatMap { RunSummary.specPath(of: $0, workspace: run.workspace) }
+            if let next = RunSummary.nextStep(state, spec: spec ?? "SPEC", runID: record.runID) { text += "\n" + next + "\n" }
+            writeOut(text)
         }
     }
 

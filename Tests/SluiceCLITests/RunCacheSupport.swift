@@ -119,15 +119,15 @@ extension RunWorkspace {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    /// Starts `sluice run` without waiting for it.
-    func start(_ spec: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Process {
+    /// Starts `sluice run` without waiting for it; `output` receives its standard output (else it is dropped).
+    func start(_ spec: String, _ arguments: [String] = [], environment: [String: String] = [:], output: FileHandle? = nil) throws -> Process {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = ["run", spec] + arguments
         process.currentDirectoryURL = url
         process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE_KILL_GRACE_MS": "300", "NO_COLOR": "1"]) { $1 }
             .merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
