@@ -64,7 +64,9 @@ struct CatCommand: ParsableCommand {
         } catch {
             try? output.flush()
             let standardError = FileDescriptorOutput(descriptor: 2)
-            try? standardError.write("error: \(error)\n")
+            // A run output is read through its descriptor: the message names it as the user did.
+            let message = path == file ? "\(error)" : "\(error)".replacingOccurrences(of: path, with: file)
+            try? standardError.write("error: \(message)\n")
             try? standardError.flush()
             throw ExitCode(2)
         }

@@ -60,6 +60,16 @@ private let tables = """
     #expect(noRun.status == 2)
     #expect(noRun.stderr.contains("no run 20000101T000000Z-000000"), "\(noRun.stderr)")
 
+    // A damaged table is named as the user named it, not by the descriptor it was read through.
+    let table = try #require(try workspace.show().outputs("make")["t"] as? String)
+    let intact = try Data(contentsOf: URL(fileURLWithPath: table))
+    try Data("ARROW1\0\0garbage".utf8).write(to: URL(fileURLWithPath: table))
+    let damaged = try CLI.run(["cat", "latest:make.t"], cwd: workspace.url)
+    #expect(damaged.status == 2)
+    #expect(damaged.stderr.contains("\"latest:make.t\" is not a readable Arrow file"), "\(damaged.stderr)")
+    #expect(!damaged.stderr.contains("/dev/fd"), "\(damaged.stderr)")
+    try intact.write(to: URL(fileURLWithPath: table))
+
     // A file that happens to hold a colon is still a file.
     try workspace.write("odd:name.csv", "a\n1\n")
     let file = try CLI.run(["cat", "odd:name.csv", "--format", "csv"], cwd: workspace.url)
