@@ -29,10 +29,13 @@ final class AlignedTableSink: RowSink {
         }
     }
 
-    func end(rowsPrinted: Int, cutShort: Bool) throws {
+    func end(rowsPrinted: Int, total: Int?) throws {
         if widths == nil { try flushPage() }
-        let noun = rowsPrinted == 1 ? "row" : "rows"
-        try output.write(cutShort ? "(first \(rowsPrinted) \(noun); more follow)\n" : "(\(rowsPrinted) \(noun))\n")
+        if let total {
+            try output.write("(first \(rowsPrinted) of \(total) rows)\n")
+        } else {
+            try output.write("(\(rowsPrinted) \(rowsPrinted == 1 ? "row" : "rows"))\n")
+        }
     }
 
     private func flushPage() throws {

@@ -24,6 +24,13 @@ public struct CatOptions: Sendable {
     }
 }
 
+/// What `TablePrinter.print` printed: the rows, and the table's total when `head` cut it short.
+public struct PrintedRows: Sendable, Equatable {
+    public var rows: Int
+    /// Every row of the table, counted past the cut; nil when every row was printed.
+    public var total: Int?
+}
+
 /// The logic behind `sluice cat`: reads a table batch by batch and prints
 /// it, so even a huge table prints in constant memory. The file may be Arrow
 /// IPC, CSV or JSON lines, told apart by content as staged task outputs are
@@ -31,14 +38,17 @@ public struct CatOptions: Sendable {
 /// `.arrows`, `.feather` or `.ipc` is always read as Arrow; CSV and JSON
 /// lines get the schema `TextTableSchema` infers. Parquet is refused.
 public enum TablePrinter {
-    public static func print(path: String, options: CatOptions, to output: TextOutput) throws {
+    @discardableResult
+    public static func print(path: String, options: CatOptions, to output: TextOutput) throws -> PrintedRows {
         let reader = try openTable(path)
+        var printed = PrintedRows(rows: 0, total: nil)
         if options.schemaOnly {
             try output.write(schemaText(reader.schema, format: options.format))
         } else {
-            try printRows(reader, options: options, to: output)
+            printed = try printRows(reader, options: options, to: output)
         }
         try output.flush()
+        return printed
     }
 
     private static func openTable(_ path: String) throws -> any RecordBatchReader {
@@ -55,7 +65,7 @@ public enum TablePrinter {
         return "{\"columns\":[" + columns.joined(separator: ",") + "]}\n"
     }
 
-    private static func printRows(_ reader: any RecordBatchReader, options: CatOptions, to output: TextOutput) throws {
+    private static func printRows(_ reader: any RecordBatchReader, options: CatOptions, to output: TextOutput) throws -> PrintedRows {
         let sink: RowSink
         switch options.format {
         case .csv: sink = CSVRowSink(output: output)
@@ -65,22 +75,18 @@ public enum TablePrinter {
         try sink.begin(reader.schema)
         var remaining = max(0, options.head ?? Int.max)
         var printed = 0
-        var cutShort = false
+        var seen = 0
         while let batch = try reader.nextBatch() {
-            if remaining == 0 {
-                cutShort = batch.rowCount > 0
-                if cutShort { break } else { continue }
-            }
+            // Past the cut the batches are only counted, so `--head` can say the total.
+            seen += batch.rowCount
             let take = min(batch.rowCount, remaining)
             for row in 0..<take { try sink.row(batch.row(row)) }
             remaining -= take
             printed += take
-            if take < batch.rowCount {
-                cutShort = true
-                break
-            }
         }
-        try sink.end(rowsPrinted: printed, cutShort: cutShort)
+        let total = seen > printed ? seen : nil
+        try sink.end(rowsPrinted: printed, total: total)
+        return PrintedRows(rows: printed, total: total)
     }
 }
 
@@ -88,7 +94,7 @@ public enum TablePrinter {
 protocol RowSink: AnyObject {
     func begin(_ schema: TableSchema) throws
     func row(_ values: [ColumnValue]) throws
-    func end(rowsPrinted: Int, cutShort: Bool) throws
+    func end(rowsPrinted: Int, total: Int?) throws
 }
 
 /// CSV: header row, then one record per row.
@@ -108,7 +114,7 @@ final class CSVRowSink: RowSink {
         try output.write(values.map(CellText.csv).joined(separator: ",") + "\n")
     }
 
-    func end(rowsPrinted: Int, cutShort: Bool) throws {}
+    func end(rowsPrinted: Int, total: Int?) throws {}
 }
 
 /// JSON lines: one object per row, keys in schema order.
@@ -129,7 +135,7 @@ final class JSONRowSink: RowSink {
         try output.write("{" + members.joined(separator: ",") + "}\n")
     }
 
-    func end(rowsPrinted: Int, cutShort: Bool) throws {}
+    func end(rowsPrinted: Int, total: Int?) throws {}
 }
 
 /// A CSV or JSON-lines file read through ingest with an inferred schema.

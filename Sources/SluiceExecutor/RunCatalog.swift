@@ -74,8 +74,11 @@ public struct RunCatalog {
 
 /// `sluice show --format json` (DESIGN.md, stable): exactly these keys.
 public enum ShowReport {
-    public static func json(_ record: RunRecord, state: PipelineRunState, directory: RunDirectory, taskOrder: [String]) -> JSON {
-        let tasks: [JSON] = record.orderedInstances(taskOrder: taskOrder).map { instance in
+    /// `onlyTask`: the instances of that task alone (`sluice show --task`), in the same shape.
+    public static func json(_ record: RunRecord, state: PipelineRunState, directory: RunDirectory, taskOrder: [String],
+                            onlyTask: String? = nil) -> JSON {
+        let instances = record.orderedInstances(taskOrder: taskOrder).filter { onlyTask == nil || $0.key.task == onlyTask }
+        let tasks: [JSON] = instances.map { instance in
             let attempts: [JSON] = instance.attempts.map { attempt in
                 .object([
                     ("try", .int(Int64(attempt.attempt))),

@@ -298,6 +298,45 @@ public struct RunStore: Sendable {
     public func state(of record: RunRecord, _ run: RunDirectory) -> PipelineRunState {
         record.finishedState ?? record.state(writerAlive: isLive(run))
     }
+
+    /// The log of one attempt, opened for reading. This is the one function
+    /// that knows how attempt logs are stored (today one file per attempt,
+    /// `logs/<task>[.<index>].try<N>.log`, named by `RunDirectory.logName` as
+    /// the writer names it); every reader (`sluice logs`) comes through here.
+    /// The name is derived from the instance, never taken from the journal or
+    /// the command line, and every component is opened without following a
+    /// symlink: a task may have planted one among the records.
+    public func openAttemptLog(_ run: RunDirectory, _ key: InstanceKey, attempt: Int) throws(ExecutorError) -> AttemptLog {
+        let relative = RunDirectory.logName(key, attempt: attempt)
+        let directory = (relative as NSString).deletingLastPathComponent, name = (relative as NSString).lastPathComponent
+        guard Self.isOneName(name), !key.task.contains("/") else { throw ExecutorError("\(run.path)/\(relative): not a log name sluice writes") }
+        let logs = try openRun(run).subdirectory(directory, create: false)
+        let fd = logs.openFile(name)
+        guard fd >= 0 else {
+            let why = logs.kind(of: name) == S_IFLNK ? "it is a symbolic link, which sluice never follows among its records"
+                : logs.kind(of: name) == nil ? "it does not exist" : "it is not a regular file"
+            throw ExecutorError("cannot read \(run.path + "/" + relative): \(why)")
+        }
+        return AttemptLog(descriptor: fd)
+    }
+
+    /// A table output of one instance, opened for reading (`sluice cat
+    /// RUN:task.output`): `outputs/<task>[/<index>]/<output>.arrow` as the
+    /// executor lays it out, every component opened without following a symlink.
+    /// The caller closes the descriptor.
+    public func openOutputTable(_ run: RunDirectory, _ key: InstanceKey, output: String) throws(ExecutorError) -> Int32 {
+        let name = output + ".arrow"
+        guard Self.isOneName(name), Self.isOneName(key.task) else { throw ExecutorError("\(key).\(output): not an output name") }
+        let relative = "outputs/" + key.task + (key.mapIndex.map { "/\($0)" } ?? "")
+        let directory = try openRun(run).subdirectory(relative, create: false)
+        let fd = directory.openFile(name)
+        guard fd >= 0 else {
+            let why = directory.kind(of: name) == S_IFLNK ? "it is a symbolic link, which sluice never follows among its records"
+                : directory.kind(of: name) == nil ? "it does not exist" : "it is not a regular file"
+            throw ExecutorError("cannot read \(run.path + "/" + relative + "/" + name): \(why)")
+        }
+        return fd
+    }
 }
 
 // MARK: - The journal reader

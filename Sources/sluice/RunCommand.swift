@@ -104,7 +104,8 @@ struct RunCommand: ParsableCommand {
         options.resumeRunID = resume
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
         let interrupts = InterruptCount()
-        let outcome = Self.execute(plan, options: options, services: services, interrupts: interrupts)
+        let outcome = Self.execute(plan, options: options, services: services, interrupts: interrupts,
+                                   announce: { signal, count in progress.interrupting(signal: signal, count: count) })
         progress.stop()
         let result: RunResult
         switch outcome {
@@ -120,15 +121,17 @@ struct RunCommand: ParsableCommand {
         for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
         if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
         report(RunSummary.render(result, color: color.enabled()), to: STDOUT_FILENO)
+        if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
         if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
     }
 
     static func execute(_ plan: Plan, options: RunOptions, services: RunServices,
-                        interrupts: InterruptCount = InterruptCount()) -> Result<RunResult, ExecutorError> {
+                        interrupts: InterruptCount = InterruptCount(),
+                        announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> Result<RunResult, ExecutorError> {
         Result { () throws(ExecutorError) -> RunResult in
             let executor = try Executor(plan: plan, options: options, services: services)
-            let sources = Self.forwardInterrupts(to: executor, count: interrupts)
+            let sources = Self.forwardInterrupts(to: executor, count: interrupts, announce: announce)
             defer { sources.forEach { $0.cancel() } }
             return try executor.run()
         }
@@ -142,14 +145,18 @@ struct RunCommand: ParsableCommand {
     /// ends `interrupted`, exit 128 + the first signal (130, 143, 129). A second
     /// signal does not wait for the grace period: every running group gets SIGKILL at once.
     /// `nohup sluice run …` asks for the run to outlive the terminal: a
-    /// SIGHUP ignored from the start stays ignored.
-    static func forwardInterrupts(to executor: Executor, count: InterruptCount) -> [DispatchSourceSignal] {
+    /// SIGHUP ignored from the start stays ignored. `announce` says at once
+    /// what each interrupt does (the signal, and which interrupt it is).
+    static func forwardInterrupts(to executor: Executor, count: InterruptCount,
+                                  announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM, SIGHUP].compactMap { signalNumber in
             let previous = signal(signalNumber, SIG_IGN)
             if signalNumber == SIGHUP && unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { return nil }
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                if count.next(signalNumber) == 1 { executor.cancel() } else { executor.kill() }
+                let number = count.next(signalNumber)
+                if number == 1 { executor.cancel() } else { executor.kill() }
+                announce(signalNumber, number)
             }
             source.resume()
             return source

@@ -106,6 +106,39 @@ final class RunProgress: RunObserver, @unchecked Sendable {
     }
 
     /// Ends the live block; the summary prints below it.
+    /// Said the moment an interrupt arrives, before any task has stopped:
+    /// what is being stopped and how (`stopping 3 tasks (SIGTERM); Ctrl-C
+    /// again to kill`), and on the second one what is killed. `count`: which interrupt this is.
+    func interrupting(signal: Int32, count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let running = runOrder.compactMap { runs[$0] }.filter { !$0.finished }.flatMap { view in
+            view.running.values.map { (view.depth > 0 ? "[\(view.pipeline)] " : "") + $0.name }
+        }.sorted()
+        let tasks = "\(running.count) task\(running.count == 1 ? "" : "s")"
+        var text: String
+        if count == 1 {
+            let again = signal == SIGINT ? "Ctrl-C again to kill" : "send \(Self.signalName(signal)) again to kill"
+            text = running.isEmpty ? "stopping: nothing new starts; \(again)" : "stopping \(tasks) (SIGTERM); \(again)"
+        } else {
+            text = "killing \(tasks) (SIGKILL)"
+        }
+        text = style.yellow(text) + "\n"
+        if !running.isEmpty {
+            text += "  " + running.prefix(10).joined(separator: ", ") + (running.count > 10 ? ", … and \(running.count - 10) more" : "") + "\n"
+        }
+        emit(text)
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(signal)"
+        }
+    }
+
     func stop() {
         lock.lock()
         defer { lock.unlock() }

@@ -26,6 +26,31 @@ enum RunSummary {
         return text
     }
 
+    /// The last line after a run that did not succeed: the exact command
+    /// that continues it. `--resume` keeps what succeeded (and the run's
+    /// params and flags) and runs the rest, so after a failure it re-runs
+    /// only what failed and what never ran. `spec`: as the user names it from here.
+    static func nextStep(_ state: PipelineRunState, spec: String, runID: String) -> String? {
+        let command = "sluice run \(InitCommand.shellQuoted(spec)) --resume \(InitCommand.shellQuoted(runID))"
+        switch state {
+        case .interrupted: return "resume: " + command
+        case .failed: return "re-run what failed: " + command
+        case .success, .running: return nil
+        }
+    }
+
+    /// The spec of a recorded run as a path from the current directory: the
+    /// plan's `source` is relative to the directory `sluice run` ran in, which
+    /// is the workspace with the plan's relative `workspace` taken off.
+    static func specPath(of plan: Plan, workspace: String) -> String? {
+        if plan.source.hasPrefix("/") { return RunProgress.relative(plan.source) }
+        let parts = plan.workspace.split(separator: "/").filter { $0 != "." }
+        guard !plan.workspace.hasPrefix("/"), !parts.contains("..") else { return nil }
+        var directory = workspace
+        for _ in parts { directory = (directory as NSString).deletingLastPathComponent }
+        return RunProgress.relative(((directory + "/" + plan.source) as NSString).standardizingPath)
+    }
+
     struct Row {
         var task: String
         var state: String
@@ -84,6 +109,17 @@ enum RunSummary {
         return text
     }
 
+    /// One row per instance (`sluice show --task`): a map instance by its label.
+    static func instanceRows(_ instances: [RunRecord.InstanceRecord]) -> [Row] {
+        instances.map { instance in
+            let starts = instance.attempts.compactMap(\.start), ends = instance.attempts.compactMap(\.end)
+            let duration = starts.min().flatMap { s in ends.max().map { RunProgress.seconds($0 - s) } } ?? ""
+            let note = instance.state == .failed || instance.state == .upstreamFailed || instance.state == .skipped ? instance.message ?? "" : ""
+            return Row(task: instance.name, state: instance.state.rawValue, tries: instance.attempts.count, duration: duration,
+                       note: note, allSuccess: instance.state == .success || instance.state == .cached)
+        }
+    }
+
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
         var rows = rows(record, taskOrder: taskOrder)
         var hidden = 0
@@ -92,6 +128,13 @@ enum RunSummary {
             hidden = rows.count - shown.count
             rows = Array(shown.prefix(fullTableLimit))
         }
+        var text = render(rows, color: color)
+        if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }
+        return text
+    }
+
+    /// The aligned table of some rows: task, state, tries, duration, note.
+    static func render(_ rows: [Row], color: Bool) -> String {
         let taskWidth = max(4, rows.map(\.task.count).max() ?? 0)
         let stateWidth = max(5, rows.map(\.state.count).max() ?? 0)
         let style = Style(enabled: color)
@@ -104,7 +147,6 @@ enum RunSummary {
             if !row.note.isEmpty { line += "  " + String(row.note.prefix(120)) }
             text += line.trimmingCharacters(in: .whitespaces) + "\n"
         }
-        if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }
         return text
     }
 }

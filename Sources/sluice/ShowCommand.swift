@@ -11,7 +11,9 @@ struct ShowCommand: ParsableCommand {
         discussion: """
             RUN_ID may be `latest`, the newest run (not counting a child run whose parent is here too). Runs are looked up in \
             the workspaces found from the current directory (it, its parents, and its subdirectories \
-            two levels down), or in --workspace. `--format json` is a stable shape (docs/executor.md).
+            two levels down), or in --workspace. `--format json` is a stable shape (docs/executor.md). \
+            A mapped task is one row with its instances counted by state, the failed ones listed \
+            below; --task NAME shows one task, each map instance on its own row (in JSON, only its instances).
             """
     )
 
@@ -22,6 +24,9 @@ struct ShowCommand: ParsableCommand {
 
     @Option(help: "table or json.")
     var format: Format = .table
+
+    @Option(help: "Show only this task (each of its map instances on its own row).")
+    var task: String?
 
     @Option(help: "Look for runs in this workspace only.")
     var workspace: String?
@@ -39,33 +44,35 @@ struct ShowCommand: ParsableCommand {
         do { record = try catalog.record(of: run) } catch { throw failUsageOrIO(error.message) }
         let state = catalog.state(of: record, run)
         let order = catalog.taskOrder(of: run)
+        if let task, !record.taskNames(taskOrder: order).contains(task) {
+            throw failUsageOrIO("run \(record.runID) has no task \(task) (\(record.taskNames(taskOrder: order).joined(separator: ", ")))")
+        }
         switch format {
         case .json:
-            writeOut(ShowReport.json(record, state: state, directory: run, taskOrder: order).pretty())
+            writeOut(ShowReport.json(record, state: state, directory: run, taskOrder: order, onlyTask: task).pretty())
         case .table:
-            writeOut(Self.table(record, state: state, run: run, order: order, color: color.enabled()))
+            var text = Self.table(record, state: state, run: run, order: order, color: color.enabled(), onlyTask: task)
+            let spec = RunStore(workspace: run.workspace).storedPlan(of: run).flatMap { RunSummary.specPath(of: $0, workspace: run.workspace) }
+            if let next = RunSummary.nextStep(state, spec: spec ?? "SPEC", runID: record.runID) { text += "\n" + next + "\n" }
+            writeOut(text)
         }
     }
 
-    static func table(_ record: RunRecord, state: PipelineRunState, run: RunDirectory, order: [String], color: Bool) -> String {
+    static func table(_ record: RunRecord, state: PipelineRunState, run: RunDirectory, order: [String], color: Bool,
+                      onlyTask: String? = nil) -> String {
         var text = "run \(record.runID) of \(record.pipeline): \(state.rawValue)\n"
         let took = record.end.map { " (took \(RunProgress.seconds($0 - record.start)))" } ?? ""
         text += "started \(Timestamp.iso(record.start))\(took)\n"
         text += "records \(RunProgress.relative(run.path))\n"
         if let parent = record.parentRunID { text += "triggered by \(parent)\n" }
         for child in record.childRuns { text += "child run \(child.childRunID) (\(child.pipeline)) from task \(child.task)\n" }
-        text += "\n" + RunSummary.table(record, taskOrder: order, color: color)
-        let instances = record.orderedInstances(taskOrder: order)
-        let withOutputs = instances.filter { ($0.outputs.objectValue ?? []).count > 0 }
-        if !withOutputs.isEmpty && withOutputs.count <= 40 {
-            text += "\noutputs\n"
-            for instance in withOutputs {
-                for (name, value) in instance.outputs.objectValue ?? [] {
-                    let shown = value.stringValue.map(RunProgress.relative) ?? value.compact()
-                    text += "  \(instance.name).\(name) = \(shown.count > 100 ? String(shown.prefix(100)) + "…" : shown)\n"
-                }
-            }
+        let instances = record.orderedInstances(taskOrder: order).filter { onlyTask == nil || $0.key.task == onlyTask }
+        if onlyTask != nil {
+            text += "\n" + RunSummary.render(RunSummary.instanceRows(instances), color: color)
+        } else {
+            text += "\n" + RunSummary.table(record, taskOrder: order, color: color)
         }
+        text += outputsSection(instances, runID: record.runID, folding: onlyTask == nil)
         text += checksSection(instances)
         let failed = instances.filter { $0.state == .failed }
         if !failed.isEmpty {
@@ -76,6 +83,38 @@ struct ShowCommand: ParsableCommand {
                 if let log = last?.log { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
             }
         }
+        return text
+    }
+
+    /// Most output lines listed; past that the section says how many are left out.
+    static let outputLineLimit = 40
+
+    /// `outputs`: each instance's outputs; with `folding`, a mapped task's
+    /// instances are one line that says how to list them (`--task`).
+    static func outputsSection(_ instances: [RunRecord.InstanceRecord], runID: String, folding: Bool) -> String {
+        var lines: [String] = []
+        var foldedTasks: [String: Int] = [:]
+        var foldOrder: [String] = []
+        for instance in instances where (instance.outputs.objectValue ?? []).count > 0 {
+            if folding && instance.key.mapIndex != nil {
+                if foldedTasks[instance.key.task] == nil { foldOrder.append(instance.key.task) }
+                foldedTasks[instance.key.task, default: 0] += 1
+                continue
+            }
+            for (name, value) in instance.outputs.objectValue ?? [] {
+                let shown = value.stringValue.map(RunProgress.relative) ?? value.compact()
+                lines.append("  \(instance.name).\(name) = \(shown.count > 100 ? String(shown.prefix(100)) + "…" : shown)")
+            }
+        }
+        for task in foldOrder {
+            let count = foldedTasks[task] ?? 0
+            lines.append("  \(task)[*]: outputs of \(count) instance\(count == 1 ? "" : "s") (sluice show \(runID) --task \(task))")
+        }
+        guard !lines.isEmpty else { return "" }
+        // Asked for one task (`--task`, not folding), every instance's outputs are listed.
+        let limit = folding ? outputLineLimit : Int.max
+        var text = "\noutputs\n" + lines.prefix(limit).joined(separator: "\n") + "\n"
+        if lines.count > limit { text += "  … and \(lines.count - outputLineLimit) more (sluice show \(runID) --format json has them all)\n" }
         return text
     }
 

@@ -13,7 +13,7 @@ struct Sluice: ParsableCommand {
         abstract: "A declarative pipeline compiler: lint, draw, plan and run YAML pipelines.",
         version: version,
         subcommands: [
-            LintCommand.self, PlanCommand.self, GraphCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self,
+            LintCommand.self, PlanCommand.self, GraphCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ExportCommand.self, TaskRunCommand.self, CatCommand.self, CacheCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self, LspCommand.self,
         ]
     )

@@ -63,7 +63,7 @@ struct CatTests {
         defer { directory.cleanUp() }
         let path = try sampleFile(directory)
         #expect(try printed(path, CatOptions(format: .csv, head: 1)) == "id,price,ok,name,day,at\n1,1.5,true,plain,2024-01-31,2024-01-31T09:30:00Z\n")
-        #expect(try printed(path, CatOptions(format: .table, head: 2)).hasSuffix("(first 2 rows; more follow)\n"))
+        #expect(try printed(path, CatOptions(format: .table, head: 2)).hasSuffix("(first 2 of 3 rows)\n"))
         #expect(try printed(path, CatOptions(format: .table, head: 3)).hasSuffix("(3 rows)\n"))
         #expect(try printed(path, CatOptions(format: .csv, head: 0)) == "id,price,ok,name,day,at\n")
         #expect(try printed(path, CatOptions(format: .table, schemaOnly: true))
