@@ -1,6 +1,16 @@
 import SluicePlan
 import SluiceBasics
 
+/// What the export refuses: a pipeline Airflow cannot express with the same
+/// semantics (the message says which task, why, and what to write instead).
+public struct ExportError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var pipeline: String
+    public var task: String
+    public var message: String
+
+    public var description: String { "pipeline \(pipeline), task \(task): \(message)" }
+}
+
 /// One file the exporter writes into the DAGs folder.
 public struct ExportedFile: Equatable, Sendable {
     public var name: String
@@ -23,11 +33,11 @@ public struct AirflowExporter: Sendable {
 
     /// The files for `plans`: one DAG file and one plan per pipeline, the
     /// shared runtime module, and the pools to create.
-    public func export(_ plans: [Plan]) -> [ExportedFile] {
+    public func export(_ plans: [Plan]) throws(ExportError) -> [ExportedFile] {
         var files: [ExportedFile] = []
         var pools: [(String, JSON)] = []
         for plan in plans.sorted(by: { $0.pipeline < $1.pipeline }) {
-            files.append(ExportedFile(name: "\(plan.pipeline).py", contents: dagFile(plan)))
+            files.append(ExportedFile(name: "\(plan.pipeline).py", contents: try dagFile(plan)))
             files.append(ExportedFile(name: "\(plan.pipeline).plan.json", contents: plan.encoded()))
             for pool in plan.pools where !pools.contains(where: { $0.0 == pool.name }) {
                 pools.append((pool.name, .object([
@@ -43,7 +53,8 @@ public struct AirflowExporter: Sendable {
     }
 
     /// The DAG file of one pipeline.
-    public func dagFile(_ plan: Plan) -> String {
+    public func dagFile(_ plan: Plan) throws(ExportError) -> String {
+        try Self.checkMapping(plan)
         var names = PythonNames()
         let hasTrigger = plan.tasks.contains { $0.kind == .trigger }
         let hasEmpty = plan.tasks.contains { $0.kind == .empty }
@@ -106,20 +117,25 @@ public struct AirflowExporter: Sendable {
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"
                 let call = task.branch != nil ? "PLAN.branch" : "PLAN.run"
-                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + settings(task), indent: "    ") + "\n"
-                if task.isMapped {
+                // A branch's choice is its output `branch`, stored under that key; the return value
+                // that @task.branch follows is not stored again.
+                let noReturnValue: [(String?, String)] = task.branch != nil ? [("do_xcom_push", "False")] : []
+                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + noReturnValue + settings(task), indent: "    ") + "\n"
+                if let foreach = task.foreach {
                     out += "    def \(function)(item, **context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context, item=item)\n"
-                    let itemsFunction = names.claim(task.id + "__items")
-                    out += "\n    @" + PythonSource.call("task", [("task_id", PythonSource.string(task.id + ".items")), ("trigger_rule", PythonSource.string(task.triggerRule.rawValue))], indent: "    ") + "\n"
-                    out += "    def \(itemsFunction)(**context):\n"
-                    out += "        return PLAN.items(\(PythonSource.string(task.id)), context)\n"
-                    let itemsVariable = names.claim(task.id + "__items_")
-                    statements.append("\(itemsVariable) = \(itemsFunction)()")
-                    statements.append("\(variable) = \(function).expand(item=\(itemsVariable))")
-                    for need in task.needs {
-                        if let upstream = instances[need] { statements.append("\(upstream) >> \(itemsVariable)") }
+                    // Mapped straight over the list, no helper task: a helper would be one more
+                    // direct upstream, which a branch skips and a trigger rule counts.
+                    let items: String
+                    switch foreach {
+                    case .param:
+                        // A param's list is known when the DAG file is parsed (see `Plan.items`).
+                        items = "PLAN.items(\(PythonSource.string(task.id)))"
+                    case .output(let reference):
+                        // The producer returns the mapped-over output (Airflow maps only over return values).
+                        items = instances[reference.task] ?? "None"
                     }
+                    statements.append("\(variable) = \(function).expand(item=\(items))")
                 } else {
                     out += "    def \(function)(**context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context)\n"
@@ -133,6 +149,52 @@ public struct AirflowExporter: Sendable {
         out += "\n    # Tasks, then dependencies as the spec's `needs` draw them.\n"
         for statement in statements { out += "    " + statement + "\n" }
         return out
+    }
+
+    /// Trigger rules whose outcome one more successful direct upstream cannot
+    /// change. Mapping over an output makes its producer a direct upstream in
+    /// Airflow (`expand` over an XComArg adds the edge), and the producer has
+    /// succeeded whenever the mapped task is decided (`MappedTaskUpstreamDep`).
+    static let rulesBlindToOneMoreSuccess: Set<TriggerRule> = [.allSuccess, .allDone, .noneFailed, .noneSkipped, .oneFailed]
+
+    /// What Airflow cannot map the way Sluice does: refused with the reason,
+    /// rather than exported as a DAG that decides differently.
+    static func checkMapping(_ plan: Plan) throws(ExportError) {
+        var returned: [String: (output: String, by: String)] = [:]
+        let branches = Set(plan.tasks.filter { $0.branch != nil }.map(\.id))
+        for task in plan.tasks {
+            guard case .output(let reference) = task.foreach else { continue }
+            let source = "\(reference.task).\(reference.output)"
+            if branches.contains(reference.task) {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source), an output of a branch task: Airflow keeps no return value of a branch \
+                    task that skips a task, and it maps only over return values; map over the output of a task \
+                    below the branch instead
+                    """)
+            }
+            if task.triggerRule == .always {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source) with trigger_rule always, which Airflow refuses to import ("Task-generated mapping \
+                    within a task using 'expand' is not allowed with trigger rule 'always'"); use trigger_rule: all_done, \
+                    which also runs whatever its upstream tasks ended in
+                    """)
+            }
+            if !task.needs.contains(reference.task), !rulesBlindToOneMoreSuccess.contains(task.triggerRule) {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source) but does not need \(reference.task) directly; in Airflow mapping over it makes \
+                    \(reference.task) a direct upstream, which trigger_rule \(task.triggerRule.rawValue) would count; \
+                    add \(reference.task) to its needs
+                    """)
+            }
+            if let earlier = returned[reference.task], earlier.output != reference.output {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source), but \(earlier.by) maps over \(reference.task).\(earlier.output): Airflow maps \
+                    only over a task's return value, one per task; \
+                    map over the same output, or split \(reference.task) so each mapped-over list has its own task
+                    """)
+            }
+            returned[reference.task] = (reference.output, task.id)
+        }
     }
 
     /// Airflow arguments for the task settings the plan holds.

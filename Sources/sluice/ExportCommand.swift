@@ -58,11 +58,17 @@ struct ExportAirflowCommand: ParsableCommand {
             }
         }
         var seen = Set<String>()
-        for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {
-            let exported = AirflowExporter(workspace: workspace).export([plan])
-            files += exported.filter { !$0.name.hasPrefix("sluice_") }
+        do {
+            for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {
+                let exported = try AirflowExporter(workspace: workspace).export([plan])
+                files += exported.filter { !$0.name.hasPrefix("sluice_") }
+            }
+            files += try AirflowExporter(workspace: "").export(plans.map(\.0)).filter { $0.name.hasPrefix("sluice_") }
+        } catch {
+            // Nothing is written: a DAG that Airflow would run differently is not exported at all.
+            writeErr("error: \(error.description)\n")
+            throw ExitStatus.failure.code
         }
-        files += AirflowExporter(workspace: "").export(plans.map(\.0)).filter { $0.name.hasPrefix("sluice_") }
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             for file in files {

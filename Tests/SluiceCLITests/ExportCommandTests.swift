@@ -82,6 +82,30 @@ struct ExportCommandTests {
         #expect(formatted.status == 0, "\(formatted.stdout)\(formatted.stderr)")
     }
 
+    /// What Airflow cannot express as Sluice runs it is refused before anything is written.
+    @Test func aMappingAirflowCannotExpressIsRefused() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("m.yaml", """
+            pipeline: m
+            tasks:
+              names:
+                run: echo 'list=["a"]' >> "$SLUICE_OUTPUTS"
+                outputs:
+                  list: list[string]
+              each:
+                needs: [names]
+                foreach: names.list
+                trigger_rule: always
+                run: echo {{ item }}
+
+            """)
+        let outcome = try CLI.run(["export", "airflow", "m.yaml", "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("pipeline m, task each: maps over names.list with trigger_rule always"), "\(outcome.stderr)")
+        #expect(!workspace.exists("dags"))
+    }
+
     /// The workspace baked into the DAG files must be absolute; without
     /// --workspace the export says which path it used.
     @Test func theWorkspaceIsAbsoluteAndSaid() throws {

@@ -68,6 +68,7 @@ with DAG(
 
     @task.branch(
         task_id="decide",
+        do_xcom_push=False,
         retries=2,
         retry_delay=timedelta(minutes=1),
         retry_exponential_backoff=True,

@@ -57,13 +57,6 @@ with DAG(
         return PLAN.run("fetch_ohlcv", context, item=item)
 
     @task(
-        task_id="fetch_ohlcv.items",
-        trigger_rule="all_success",
-    )
-    def fetch_ohlcv__items(**context):
-        return PLAN.items("fetch_ohlcv", context)
-
-    @task(
         task_id="combine_bars",
         retries=1,
         retry_delay=timedelta(seconds=10),
@@ -82,8 +75,7 @@ with DAG(
         return PLAN.run("summarize", context)
 
     # Tasks, then dependencies as the spec's `needs` draw them.
-    fetch_ohlcv__items_ = fetch_ohlcv__items()
-    fetch_ohlcv_ = fetch_ohlcv.expand(item=fetch_ohlcv__items_)
+    fetch_ohlcv_ = fetch_ohlcv.expand(item=PLAN.items("fetch_ohlcv"))
     combine_bars_ = combine_bars()
     fetch_ohlcv_ >> combine_bars_
     summarize_ = summarize()
