@@ -89,6 +89,9 @@ public struct AirflowExporter: Sendable {
             ("schedule", plan.schedule.map(PythonSource.string) ?? "None"),
             ("start_date", "pendulum.datetime(2026, 1, 1, tz=\"UTC\")"),
             ("catchup", "False"),
+            // A trigger waits for its child's run, which a paused child never starts; Airflow's
+            // `dags_are_paused_at_creation` would pause every new DAG.
+            ("is_paused_upon_creation", "False"),
         ]
         if let maxActive = plan.maxActiveTasks { dagArguments.append(("max_active_tasks", String(maxActive))) }
         dagArguments.append(("params", PythonSource.literal(plan.params, indent: "    ")))
@@ -106,13 +109,7 @@ public struct AirflowExporter: Sendable {
                 let rule: [(String?, String)] = task.triggerRule == .allSuccess ? [] : [("trigger_rule", PythonSource.string(task.triggerRule.rawValue))]
                 statements.append("\(variable) = " + PythonSource.call("EmptyOperator", [("task_id", PythonSource.string(task.id))] + rule, indent: "    "))
             case .trigger:
-                let target = task.trigger?.pipeline ?? ""
-                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", [
-                    ("task_id", PythonSource.string(task.id)),
-                    ("trigger_dag_id", PythonSource.string(target)),
-                    ("wait_for_completion", "True"),
-                    ("poke_interval", "5"),
-                ] + settings(task), indent: "    "))
+                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", triggerArguments(task), indent: "    "))
             case .command:
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"
@@ -195,6 +192,22 @@ public struct AirflowExporter: Sendable {
             }
             returned[reference.task] = (reference.output, task.id)
         }
+    }
+
+    /// The one place a `trigger` task becomes Airflow arguments (the
+    /// trigger's params, as `conf`, belong here too).
+    private func triggerArguments(_ task: PlanTask) -> [(String?, String)] {
+        [
+            ("task_id", PythonSource.string(task.id)),
+            ("trigger_dag_id", PythonSource.string(task.trigger?.pipeline ?? "")),
+            // The task ends as the child run does, as in `sluice run` ...
+            ("wait_for_completion", "True"),
+            // ... and waits deferred, in the triggerer, holding no worker slot.
+            ("deferrable", "True"),
+            ("poke_interval", "5"),
+            // A paused child never runs: fail at once, saying so, rather than wait forever.
+            ("fail_when_dag_is_paused", "True"),
+        ] + settings(task)
     }
 
     /// Airflow arguments for the task settings the plan holds.

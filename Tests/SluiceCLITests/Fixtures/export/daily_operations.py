@@ -28,6 +28,7 @@ with DAG(
     schedule="0 6 * * 1-5",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_tasks=2,
     params={
         "scoring": {
@@ -104,7 +105,9 @@ with DAG(
         task_id="retrain",
         trigger_dag_id="model_retraining",
         wait_for_completion=True,
+        deferrable=True,
         poke_interval=5,
+        fail_when_dag_is_paused=True,
         execution_timeout=timedelta(seconds=630),
     )
     decide_ >> retrain_

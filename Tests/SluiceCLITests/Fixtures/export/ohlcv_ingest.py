@@ -26,6 +26,7 @@ with DAG(
     schedule="30 22 * * 1-5",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_tasks=4,
     params={
         "tickers": [
