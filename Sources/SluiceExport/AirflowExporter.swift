@@ -11,6 +11,11 @@ public struct ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "pipeline \(pipeline), task \(task): \(message)" }
 }
 
+/// An existing `sluice_pools.json` that this export cannot merge into.
+public struct PoolsConflict: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
 /// One file the exporter writes into the DAGs folder.
 public struct ExportedFile: Equatable, Sendable {
     public var name: String
@@ -73,10 +78,9 @@ public struct AirflowExporter: Sendable {
         if plan.tasks.contains(where: { $0.kind != .empty && ($0.retries > 0 || $0.timeoutMilliseconds != nil) }) {
             out += "from datetime import timedelta\n\n"
         }
-        out += "import pendulum\n"
         if hasEmpty { out += "from airflow.providers.standard.operators.empty import EmptyOperator\n" }
         if hasTrigger { out += "from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator\n" }
-        out += "from airflow.sdk import DAG, task\n\n"
+        out += plan.params.objectValue?.isEmpty == false ? "from airflow.sdk import DAG, Param, task\n\n" : "from airflow.sdk import DAG, task\n\n"
         out += "import sluice_airflow\n\n"
         out += "PLAN = " + PythonSource.call("sluice_airflow.Plan", [
             (nil, "__file__"), (nil, PythonSource.string("\(plan.pipeline).plan.json")), ("workspace", PythonSource.string(workspace)),
@@ -87,21 +91,23 @@ public struct AirflowExporter: Sendable {
         }
         dagArguments += [
             ("schedule", plan.schedule.map(PythonSource.string) ?? "None"),
-            ("start_date", "pendulum.datetime(2026, 1, 1, tz=\"UTC\")"),
+            // No start_date: Airflow 3 needs one only to catch up, and without catch-up the first
+            // run is the schedule's latest interval once the DAG is deployed (docs/airflow.md).
             ("catchup", "False"),
             // A trigger waits for its child's run, which a paused child never starts; Airflow's
             // `dags_are_paused_at_creation` would pause every new DAG.
             ("is_paused_upon_creation", "False"),
         ]
         if let maxActive = plan.maxActiveTasks { dagArguments.append(("max_active_tasks", String(maxActive))) }
-        dagArguments.append(("params", PythonSource.literal(plan.params, indent: "    ")))
+        dagArguments.append(("params", Self.typedParams(plan.params, indent: "    ")))
         dagArguments.append(("tags", "[\"sluice\"]"))
         out += "with " + PythonSource.call("DAG", dagArguments, indent: "") + " as dag:\n"
 
         var instances: [String: String] = [:]
         var statements: [String] = []
         for task in plan.tasks {
-            let variable = names.claim(task.id + "_")
+            // An operator's variable is its task id (ruff's AIR001); a @task function takes that name.
+            let variable = names.claim(task.kind == .command ? task.id + "_" : task.id)
             instances[task.id] = variable
             switch task.kind {
             case .empty:
@@ -217,7 +223,8 @@ public struct AirflowExporter: Sendable {
             arguments.append(("retries", String(task.retries)))
             arguments.append(("retry_delay", PythonSource.timedelta(milliseconds: task.retryDelayMilliseconds)))
             if task.retryBackoff == .exponential {
-                arguments.append(("retry_exponential_backoff", "True"))
+                // Airflow 3 reads it as a multiplier (True would be 1, a constant delay); sluice doubles.
+                arguments.append(("retry_exponential_backoff", "2.0"))
                 arguments.append(("max_retry_delay", "timedelta(hours=1)"))
             }
         }
@@ -231,6 +238,57 @@ public struct AirflowExporter: Sendable {
         return arguments
     }
 
+    /// The DAG's params, each a `Param` typed by its JSON kind, so the trigger
+    /// form checks what a run is given.
+    static func typedParams(_ params: JSON, indent: String) -> String {
+        guard let members = params.objectValue, !members.isEmpty else { return "{}" }
+        let inner = indent + "    "
+        return "{\n" + members.map { name, value in
+            inner + PythonSource.string(name) + ": " + PythonSource.call("Param", [
+                (nil, PythonSource.literal(value, indent: inner + "    ")), ("type", PythonSource.string(jsonSchemaType(value))),
+            ], indent: inner) + ",\n"
+        }.joined() + indent + "}"
+    }
+
+    /// JSON Schema's name for the kind of `value`.
+    static func jsonSchemaType(_ value: JSON) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// `exported` (this export's `sluice_pools.json`) merged into `existing`
+    /// (the file already in the DAGs folder, from other pipelines): pools of
+    /// both, each once; a pool both name with different slots is a conflict.
+    public static func mergePools(_ exported: String, into existing: String, file: String) throws(PoolsConflict) -> String {
+        let old: JSON
+        do { old = try JSON.parse(existing) } catch {
+            throw PoolsConflict(description: "\(file) is not JSON (\(error)); remove it or fix it")
+        }
+        guard var merged = old.objectValue else {
+            throw PoolsConflict(description: "\(file) is not a JSON object of pools, as `airflow pools export` writes it")
+        }
+        let new = (try? JSON.parse(exported))?.objectValue ?? []
+        for (name, pool) in new {
+            guard let index = merged.firstIndex(where: { $0.0 == name }) else { merged.append((name, pool)); continue }
+            let had = merged[index].1.objectValue?.first { $0.0 == "slots" }?.1.intValue
+            let wants = pool.objectValue?.first { $0.0 == "slots" }?.1.intValue
+            if had != wants {
+                throw PoolsConflict(description: """
+                    pool "\(name)" has \(had.map(String.init) ?? "no") slots in \(file) but \(wants.map(String.init) ?? "no") in this export; \
+                    give it one size in every spec (Airflow pools are shared by all DAGs)
+                    """)
+            }
+        }
+        return JSON.object(merged).pretty()
+    }
+
     static func firstLine(_ text: String) -> String {
         String(TextLines.nonEmpty(text).first ?? "")
     }
@@ -240,7 +298,7 @@ public struct AirflowExporter: Sendable {
 /// unique, and never a keyword, a builtin, a dunder or a name the DAG file
 /// itself uses. Airflow task ids stay the spec's ids (`task_id=`).
 struct PythonNames {
-    private var used: Set<String> = ["dag", "task", "DAG", "PLAN", "pendulum", "timedelta", "sluice_airflow",
+    private var used: Set<String> = ["dag", "task", "DAG", "PLAN", "Param", "pendulum", "timedelta", "sluice_airflow",
                                      "EmptyOperator", "TriggerDagRunOperator", "annotations", "context", "item"]
 
     mutating func claim(_ wanted: String) -> String {

@@ -118,6 +118,12 @@ class Plan:
             message = (
                 result.get("message") or f"sluice task-run exited {process.returncode}"
             )
+            if result.get("retry") is False:
+                # A failure another attempt cannot change (a missing upstream
+                # output, a rendering error): sluice run does not retry it either.
+                from airflow.sdk.exceptions import AirflowFailException
+
+                raise AirflowFailException(f"task {task_id}: {message}")
             raise RuntimeError(f"task {task_id}: {message}")
         outputs = result.get("outputs", {})
         returned = self.returned.get(task_id)
