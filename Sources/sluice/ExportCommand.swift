@@ -69,11 +69,12 @@ struct ExportAirflowCommand: ParsableCommand {
             writeErr("error: \(error.description)\n")
             throw ExitStatus.failure.code
         }
-        // Other pipelines' pools, exported before into the same folder, stay.
+        // Other pipelines' pools, exported before into the same folder, stay. Read through a
+        // symlink, as the files are written through one (a deployment may link them).
         let poolsPath = output + "/sluice_pools.json"
         if FileManager.default.fileExists(atPath: poolsPath), let index = files.firstIndex(where: { $0.name == "sluice_pools.json" }) {
             do {
-                let existing = String(decoding: try RegularFile.read(poolsPath, followingSymlinks: false, limit: 16 << 20), as: UTF8.self)
+                let existing = String(decoding: try RegularFile.read(poolsPath, limit: 16 << 20), as: UTF8.self)
                 files[index].contents = try AirflowExporter.mergePools(files[index].contents, into: existing, file: poolsPath)
             } catch {
                 throw failUsageOrIO("\(error)")
