@@ -78,8 +78,12 @@ public struct SingleAttemptResult: Sendable {
     public var unsetSecrets: [String]
     /// What the data checks found, as the journal keeps it; nil when the task has none.
     public var checks: JSON? = nil
+    /// For a failure: whether another attempt could go differently (false for
+    /// what `sluice run` never retries: a rendering error, a missing upstream
+    /// value, a branch choosing no choice), so the caller need not retry it.
+    public var retry: Bool? = nil
 
-    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`.
+    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`, and `"retry"` for a failure.
     public func json() -> JSON {
         .object([
             ("task", .string(task)),
@@ -87,7 +91,7 @@ public struct SingleAttemptResult: Sendable {
             ("state", .string(state.rawValue)),
             ("outputs", outputs),
             ("message", message.map(JSON.string) ?? .null),
-        ] + (checks.map { [("checks", $0)] } ?? []))
+        ] + (retry.map { [("retry", .bool($0))] } ?? []) + (checks.map { [("checks", $0)] } ?? []))
     }
 }
 
@@ -198,8 +202,12 @@ public final class SingleAttempt: @unchecked Sendable {
                 result.state = .success
                 result.outputs = masker.mask(OutputCollector.ordered(task, values))
                 result.exitCode = attempt?.exitCode
-            case .failure(_, let exitCode, _), .interrupted(_, let exitCode):
+            case .failure(_, let exitCode, let retry):
                 result.exitCode = exitCode
+                result.retry = retry
+            case .interrupted(_, let exitCode):
+                result.exitCode = exitCode
+                result.retry = true
             }
             return result
         }

@@ -1,6 +1,21 @@
 import SluicePlan
 import SluiceBasics
 
+/// What the export refuses: a pipeline Airflow cannot express with the same
+/// semantics (the message says which task, why, and what to write instead).
+public struct ExportError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var pipeline: String
+    public var task: String
+    public var message: String
+
+    public var description: String { "pipeline \(pipeline), task \(task): \(message)" }
+}
+
+/// An existing `sluice_pools.json` that this export cannot merge into.
+public struct PoolsConflict: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
 /// One file the exporter writes into the DAGs folder.
 public struct ExportedFile: Equatable, Sendable {
     public var name: String
@@ -23,11 +38,11 @@ public struct AirflowExporter: Sendable {
 
     /// The files for `plans`: one DAG file and one plan per pipeline, the
     /// shared runtime module, and the pools to create.
-    public func export(_ plans: [Plan]) -> [ExportedFile] {
+    public func export(_ plans: [Plan]) throws(ExportError) -> [ExportedFile] {
         var files: [ExportedFile] = []
         var pools: [(String, JSON)] = []
         for plan in plans.sorted(by: { $0.pipeline < $1.pipeline }) {
-            files.append(ExportedFile(name: "\(plan.pipeline).py", contents: dagFile(plan)))
+            files.append(ExportedFile(name: "\(plan.pipeline).py", contents: try dagFile(plan)))
             files.append(ExportedFile(name: "\(plan.pipeline).plan.json", contents: plan.encoded()))
             for pool in plan.pools where !pools.contains(where: { $0.0 == pool.name }) {
                 pools.append((pool.name, .object([
@@ -43,7 +58,8 @@ public struct AirflowExporter: Sendable {
     }
 
     /// The DAG file of one pipeline.
-    public func dagFile(_ plan: Plan) -> String {
+    public func dagFile(_ plan: Plan) throws(ExportError) -> String {
+        try Self.checkMapping(plan)
         var names = PythonNames()
         let hasTrigger = plan.tasks.contains { $0.kind == .trigger }
         let hasEmpty = plan.tasks.contains { $0.kind == .empty }
@@ -62,10 +78,9 @@ public struct AirflowExporter: Sendable {
         if plan.tasks.contains(where: { $0.kind != .empty && ($0.retries > 0 || $0.timeoutMilliseconds != nil) }) {
             out += "from datetime import timedelta\n\n"
         }
-        out += "import pendulum\n"
         if hasEmpty { out += "from airflow.providers.standard.operators.empty import EmptyOperator\n" }
         if hasTrigger { out += "from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator\n" }
-        out += "from airflow.sdk import DAG, task\n\n"
+        out += plan.params.objectValue?.isEmpty == false ? "from airflow.sdk import DAG, Param, task\n\n" : "from airflow.sdk import DAG, task\n\n"
         out += "import sluice_airflow\n\n"
         out += "PLAN = " + PythonSource.call("sluice_airflow.Plan", [
             (nil, "__file__"), (nil, PythonSource.string("\(plan.pipeline).plan.json")), ("workspace", PythonSource.string(workspace)),
@@ -76,18 +91,23 @@ public struct AirflowExporter: Sendable {
         }
         dagArguments += [
             ("schedule", plan.schedule.map(PythonSource.string) ?? "None"),
-            ("start_date", "pendulum.datetime(2026, 1, 1, tz=\"UTC\")"),
+            // No start_date: Airflow 3 needs one only to catch up, and without catch-up the first
+            // run is the schedule's latest interval once the DAG is deployed (docs/airflow.md).
             ("catchup", "False"),
+            // A trigger waits for its child's run, which a paused child never starts; Airflow's
+            // `dags_are_paused_at_creation` would pause every new DAG.
+            ("is_paused_upon_creation", "False"),
         ]
         if let maxActive = plan.maxActiveTasks { dagArguments.append(("max_active_tasks", String(maxActive))) }
-        dagArguments.append(("params", PythonSource.literal(plan.params, indent: "    ")))
+        dagArguments.append(("params", Self.typedParams(plan.params, indent: "    ")))
         dagArguments.append(("tags", "[\"sluice\"]"))
         out += "with " + PythonSource.call("DAG", dagArguments, indent: "") + " as dag:\n"
 
         var instances: [String: String] = [:]
         var statements: [String] = []
         for task in plan.tasks {
-            let variable = names.claim(task.id + "_")
+            // An operator's variable is its task id (ruff's AIR001); a @task function takes that name.
+            let variable = names.claim(task.kind == .command ? task.id + "_" : task.id)
             instances[task.id] = variable
             switch task.kind {
             case .empty:
@@ -95,31 +115,30 @@ public struct AirflowExporter: Sendable {
                 let rule: [(String?, String)] = task.triggerRule == .allSuccess ? [] : [("trigger_rule", PythonSource.string(task.triggerRule.rawValue))]
                 statements.append("\(variable) = " + PythonSource.call("EmptyOperator", [("task_id", PythonSource.string(task.id))] + rule, indent: "    "))
             case .trigger:
-                let target = task.trigger?.pipeline ?? ""
-                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", [
-                    ("task_id", PythonSource.string(task.id)),
-                    ("trigger_dag_id", PythonSource.string(target)),
-                    ("wait_for_completion", "True"),
-                    ("poke_interval", "5"),
-                ] + settings(task), indent: "    "))
+                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", triggerArguments(task), indent: "    "))
             case .command:
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"
                 let call = task.branch != nil ? "PLAN.branch" : "PLAN.run"
-                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + settings(task), indent: "    ") + "\n"
-                if task.isMapped {
+                // A branch's choice is its output `branch`, stored under that key; the return value
+                // that @task.branch follows is not stored again.
+                let noReturnValue: [(String?, String)] = task.branch != nil ? [("do_xcom_push", "False")] : []
+                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + noReturnValue + settings(task), indent: "    ") + "\n"
+                if let foreach = task.foreach {
                     out += "    def \(function)(item, **context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context, item=item)\n"
-                    let itemsFunction = names.claim(task.id + "__items")
-                    out += "\n    @" + PythonSource.call("task", [("task_id", PythonSource.string(task.id + ".items")), ("trigger_rule", PythonSource.string(task.triggerRule.rawValue))], indent: "    ") + "\n"
-                    out += "    def \(itemsFunction)(**context):\n"
-                    out += "        return PLAN.items(\(PythonSource.string(task.id)), context)\n"
-                    let itemsVariable = names.claim(task.id + "__items_")
-                    statements.append("\(itemsVariable) = \(itemsFunction)()")
-                    statements.append("\(variable) = \(function).expand(item=\(itemsVariable))")
-                    for need in task.needs {
-                        if let upstream = instances[need] { statements.append("\(upstream) >> \(itemsVariable)") }
+                    // Mapped straight over the list, no helper task: a helper would be one more
+                    // direct upstream, which a branch skips and a trigger rule counts.
+                    let items: String
+                    switch foreach {
+                    case .param:
+                        // A param's list is known when the DAG file is parsed (see `Plan.items`).
+                        items = "PLAN.items(\(PythonSource.string(task.id)))"
+                    case .output(let reference):
+                        // The producer returns the mapped-over output (Airflow maps only over return values).
+                        items = instances[reference.task] ?? "None"
                     }
+                    statements.append("\(variable) = \(function).expand(item=\(items))")
                 } else {
                     out += "    def \(function)(**context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context)\n"
@@ -135,6 +154,68 @@ public struct AirflowExporter: Sendable {
         return out
     }
 
+    /// Trigger rules whose outcome one more successful direct upstream cannot
+    /// change. Mapping over an output makes its producer a direct upstream in
+    /// Airflow (`expand` over an XComArg adds the edge), and the producer has
+    /// succeeded whenever the mapped task is decided (`MappedTaskUpstreamDep`).
+    static let rulesBlindToOneMoreSuccess: Set<TriggerRule> = [.allSuccess, .allDone, .noneFailed, .noneSkipped, .oneFailed]
+
+    /// What Airflow cannot map the way Sluice does: refused with the reason,
+    /// rather than exported as a DAG that decides differently.
+    static func checkMapping(_ plan: Plan) throws(ExportError) {
+        var returned: [String: (output: String, by: String)] = [:]
+        let branches = Set(plan.tasks.filter { $0.branch != nil }.map(\.id))
+        for task in plan.tasks {
+            guard case .output(let reference) = task.foreach else { continue }
+            let source = "\(reference.task).\(reference.output)"
+            if branches.contains(reference.task) {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source), an output of a branch task: Airflow keeps no return value of a branch \
+                    task that skips a task, and it maps only over return values; map over the output of a task \
+                    below the branch instead
+                    """)
+            }
+            if task.triggerRule == .always {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source) with trigger_rule always, which Airflow refuses to import ("Task-generated mapping \
+                    within a task using 'expand' is not allowed with trigger rule 'always'"); use trigger_rule: all_done, \
+                    which also runs whatever its upstream tasks ended in
+                    """)
+            }
+            if !task.needs.contains(reference.task), !rulesBlindToOneMoreSuccess.contains(task.triggerRule) {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source) but does not need \(reference.task) directly; in Airflow mapping over it makes \
+                    \(reference.task) a direct upstream, which trigger_rule \(task.triggerRule.rawValue) would count; \
+                    add \(reference.task) to its needs
+                    """)
+            }
+            if let earlier = returned[reference.task], earlier.output != reference.output {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    maps over \(source), but \(earlier.by) maps over \(reference.task).\(earlier.output): Airflow maps \
+                    only over a task's return value, one per task; \
+                    map over the same output, or split \(reference.task) so each mapped-over list has its own task
+                    """)
+            }
+            returned[reference.task] = (reference.output, task.id)
+        }
+    }
+
+    /// The one place a `trigger` task becomes Airflow arguments (the
+    /// trigger's params, as `conf`, belong here too).
+    private func triggerArguments(_ task: PlanTask) -> [(String?, String)] {
+        [
+            ("task_id", PythonSource.string(task.id)),
+            ("trigger_dag_id", PythonSource.string(task.trigger?.pipeline ?? "")),
+            // The task ends as the child run does, as in `sluice run` ...
+            ("wait_for_completion", "True"),
+            // ... and waits deferred, in the triggerer, holding no worker slot.
+            ("deferrable", "True"),
+            ("poke_interval", "5"),
+            // A paused child never runs: fail at once, saying so, rather than wait forever.
+            ("fail_when_dag_is_paused", "True"),
+        ] + settings(task)
+    }
+
     /// Airflow arguments for the task settings the plan holds.
     private func settings(_ task: PlanTask) -> [(String?, String)] {
         var arguments: [(String?, String)] = []
@@ -142,7 +223,8 @@ public struct AirflowExporter: Sendable {
             arguments.append(("retries", String(task.retries)))
             arguments.append(("retry_delay", PythonSource.timedelta(milliseconds: task.retryDelayMilliseconds)))
             if task.retryBackoff == .exponential {
-                arguments.append(("retry_exponential_backoff", "True"))
+                // Airflow 3 reads it as a multiplier (True would be 1, a constant delay); sluice doubles.
+                arguments.append(("retry_exponential_backoff", "2.0"))
                 arguments.append(("max_retry_delay", "timedelta(hours=1)"))
             }
         }
@@ -156,6 +238,57 @@ public struct AirflowExporter: Sendable {
         return arguments
     }
 
+    /// The DAG's params, each a `Param` typed by its JSON kind, so the trigger
+    /// form checks what a run is given.
+    static func typedParams(_ params: JSON, indent: String) -> String {
+        guard let members = params.objectValue, !members.isEmpty else { return "{}" }
+        let inner = indent + "    "
+        return "{\n" + members.map { name, value in
+            inner + PythonSource.string(name) + ": " + PythonSource.call("Param", [
+                (nil, PythonSource.literal(value, indent: inner + "    ")), ("type", PythonSource.string(jsonSchemaType(value))),
+            ], indent: inner) + ",\n"
+        }.joined() + indent + "}"
+    }
+
+    /// JSON Schema's name for the kind of `value`.
+    static func jsonSchemaType(_ value: JSON) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// `exported` (this export's `sluice_pools.json`) merged into `existing`
+    /// (the file already in the DAGs folder, from other pipelines): pools of
+    /// both, each once; a pool both name with different slots is a conflict.
+    public static func mergePools(_ exported: String, into existing: String, file: String) throws(PoolsConflict) -> String {
+        let old: JSON
+        do { old = try JSON.parse(existing) } catch {
+            throw PoolsConflict(description: "\(file) is not JSON (\(error)); remove it or fix it")
+        }
+        guard var merged = old.objectValue else {
+            throw PoolsConflict(description: "\(file) is not a JSON object of pools, as `airflow pools export` writes it")
+        }
+        let new = (try? JSON.parse(exported))?.objectValue ?? []
+        for (name, pool) in new {
+            guard let index = merged.firstIndex(where: { $0.0 == name }) else { merged.append((name, pool)); continue }
+            let had = merged[index].1.objectValue?.first { $0.0 == "slots" }?.1.intValue
+            let wants = pool.objectValue?.first { $0.0 == "slots" }?.1.intValue
+            if had != wants {
+                throw PoolsConflict(description: """
+                    pool "\(name)" has \(had.map(String.init) ?? "no") slots in \(file) but \(wants.map(String.init) ?? "no") in this export; \
+                    give it one size in every spec (Airflow pools are shared by all DAGs)
+                    """)
+            }
+        }
+        return JSON.object(merged).pretty()
+    }
+
     static func firstLine(_ text: String) -> String {
         String(TextLines.nonEmpty(text).first ?? "")
     }
@@ -165,7 +298,7 @@ public struct AirflowExporter: Sendable {
 /// unique, and never a keyword, a builtin, a dunder or a name the DAG file
 /// itself uses. Airflow task ids stay the spec's ids (`task_id=`).
 struct PythonNames {
-    private var used: Set<String> = ["dag", "task", "DAG", "PLAN", "pendulum", "timedelta", "sluice_airflow",
+    private var used: Set<String> = ["dag", "task", "DAG", "PLAN", "Param", "pendulum", "timedelta", "sluice_airflow",
                                      "EmptyOperator", "TriggerDagRunOperator", "annotations", "context", "item"]
 
     mutating func claim(_ wanted: String) -> String {

@@ -9,7 +9,9 @@ Each Airflow task calls `sluice task-run` for one attempt of one task (or map
 instance) of the plan, passing the upstream outputs it reads (pulled from
 XCom) and the DAG run's params; sluice renders and runs the command exactly
 as a local run does and prints the task's outputs as JSON, which this module
-pushes to XCom under the key "sluice_outputs".
+stores in XCom, each output once: the output a `foreach` maps over is the
+task's return value, because Airflow maps only over return values; every
+other output (a branch's choice too) is an XCom of its own, keyed by its name.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-OUTPUTS_KEY = "sluice_outputs"
+RETURN_KEY = "return_value"
+# Keys Airflow writes itself: an output with one of these names gets a prefix.
+AIRFLOW_KEYS = frozenset({RETURN_KEY, "skipmixin_key"})
 # sluice sends SIGTERM to the task's process group and SIGKILL 10 s later.
 STOP_GRACE_SECONDS = 15
 
@@ -35,11 +39,45 @@ class Plan:
             self.plan = json.load(handle)
         self.workspace = os.environ.get("SLUICE_WORKSPACE") or workspace
         self.tasks = {task["id"]: task for task in self.plan["tasks"]}
+        # The one output of each task that is its return value (the export
+        # refuses a task two mapped tasks would need different ones from, and
+        # mapping over a branch task, whose return value Airflow does not keep).
+        self.returned = {}
+        for task in self.plan["tasks"]:
+            source = task.get("foreach") or {}
+            if "output" in source:
+                self.returned[source["output"]["task"]] = source["output"]["output"]
 
-    def run(self, task_id: str, context: dict, item: object = None) -> dict:
-        """Runs one attempt of the task; returns (and pushes) its outputs."""
+    def xcom_key(self, task_id: str, output: str) -> str:
+        """The XCom key one output of a task is stored under."""
+        if self.returned.get(task_id) == output:
+            return RETURN_KEY
+        return f"sluice:{output}" if output in AIRFLOW_KEYS else output
+
+    def items(self, task_id: str) -> list:
+        """The list a foreach over params maps over, read when the DAG file is
+        parsed: the params as exported (run() refuses a run that changed it)."""
+        return list(_at(self.plan["params"], self.tasks[task_id]["foreach"]["param"]))
+
+    def run(self, task_id: str, context: dict, item: object = None) -> object:
+        """Runs one attempt of the task, pushes its outputs; returns the one
+        that is its return value (None when it has none)."""
+        returned = self.returned.get(task_id)
+        outputs = self._attempt(task_id, context, item)
+        return outputs.get(returned) if returned is not None else None
+
+    def branch(self, task_id: str, context: dict, item: object = None) -> list:
+        """Runs a branch task, pushes its outputs (`branch` too); returns the
+        task ids it chose, for @task.branch."""
+        choice = self._attempt(task_id, context, item).get("branch")
+        return choice if isinstance(choice, list) else [choice]
+
+    def _attempt(self, task_id: str, context: dict, item: object) -> dict:
+        """One attempt through `sluice task-run`; pushes every output but the
+        task's return value, and returns them all."""
         ti = context["ti"]
         task = self.tasks[task_id]
+        self._check_mapped_param(task, context)
         arguments = [
             _sluice(),
             "task-run",
@@ -80,29 +118,41 @@ class Plan:
             message = (
                 result.get("message") or f"sluice task-run exited {process.returncode}"
             )
+            if result.get("retry") is False:
+                # A failure another attempt cannot change (a missing upstream
+                # output, a rendering error): sluice run does not retry it either.
+                from airflow.sdk.exceptions import AirflowFailException
+
+                raise AirflowFailException(f"task {task_id}: {message}")
             raise RuntimeError(f"task {task_id}: {message}")
         outputs = result.get("outputs", {})
-        ti.xcom_push(key=OUTPUTS_KEY, value=outputs)
+        returned = self.returned.get(task_id)
+        for name, value in outputs.items():
+            if name != returned:
+                ti.xcom_push(key=self.xcom_key(task_id, name), value=value)
         return outputs
 
-    def branch(self, task_id: str, context: dict, item: object = None) -> list:
-        """Runs a branch task; returns the task ids it chose, for @task.branch."""
-        outputs = self.run(task_id, context, item=item)
-        choice = outputs.get("branch")
-        return choice if isinstance(choice, list) else [choice]
+    def _check_mapped_param(self, task: dict, context: dict) -> None:
+        """A foreach over params was expanded over the params as exported: a
+        run whose params change that list would run other items than sluice
+        would, so it fails (without retries) and says so."""
+        path = (task.get("foreach") or {}).get("param")
+        if path is None:
+            return
+        exported = _at(self.plan["params"], path)
+        try:
+            given = _at(dict(context.get("params") or {}), path)
+        except (LookupError, ValueError, TypeError):
+            given = None
+        if given != exported:
+            from airflow.sdk.exceptions import AirflowFailException
 
-    def items(self, task_id: str, context: dict) -> list:
-        """The list a foreach task maps over, from params or an upstream output."""
-        source = self.tasks[task_id]["foreach"]
-        if "param" in source:
-            value = dict(context.get("params") or {})
-            for key in source["param"]:
-                value = value[int(key)] if isinstance(value, list) else value[key]
-            return list(value)
-        reference = source["output"]
-        value = self._pull(reference, context["ti"])
-        # A branch's single choice is a list of one, as sluice reads it.
-        return value if isinstance(value, list) else [value]
+            name = "params." + ".".join(path)
+            raise AirflowFailException(
+                f"task {task['id']} maps over {name}, which this run changed; the DAG maps over "
+                f"the list it was exported with ({json.dumps(exported)}): change {name} in "
+                f"the spec and export again to map over another list"
+            )
 
     def _upstream(self, task: dict, ti) -> dict:
         """The upstream outputs the task reads. One whose task did not succeed
@@ -116,17 +166,26 @@ class Plan:
                 pass
         return values
 
-    @staticmethod
-    def _pull(reference: dict, ti) -> object:
-        pulled = ti.xcom_pull(task_ids=reference["task"], key=OUTPUTS_KEY)
-        name = reference["output"]
+    def _pull(self, reference: dict, ti) -> object:
+        key = self.xcom_key(reference["task"], reference["output"])
+        # task_ids as a list: always a list back, one value per instance that
+        # pushed, in map-index order; like a local run, keep those.
+        pulled = ti.xcom_pull(task_ids=[reference["task"]], key=key) or []
+        values = [value for value in pulled if value is not None]
         if reference["mapped"]:
-            # A mapped task's XComs come back as a list in map-index order;
-            # like a local run, keep the instances that succeeded.
-            return [outputs[name] for outputs in (pulled or []) if outputs is not None]
-        if pulled is None or name not in pulled:
-            raise LookupError(f"{reference['task']} has no output {name}")
-        return pulled[name]
+            return values
+        if not values:
+            raise LookupError(
+                f"{reference['task']} has no output {reference['output']}"
+            )
+        return values[0]
+
+
+def _at(value: object, path: list) -> object:
+    """The value at a params path (list items by index)."""
+    for key in path:
+        value = value[int(key)] if isinstance(value, list) else value[key]
+    return value
 
 
 def _sluice() -> str:

@@ -58,11 +58,28 @@ struct ExportAirflowCommand: ParsableCommand {
             }
         }
         var seen = Set<String>()
-        for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {
-            let exported = AirflowExporter(workspace: workspace).export([plan])
-            files += exported.filter { !$0.name.hasPrefix("sluice_") }
+        do {
+            for (plan, workspace) in plans where seen.insert(plan.pipeline).inserted {
+                let exported = try AirflowExporter(workspace: workspace).export([plan])
+                files += exported.filter { !$0.name.hasPrefix("sluice_") }
+            }
+            files += try AirflowExporter(workspace: "").export(plans.map(\.0)).filter { $0.name.hasPrefix("sluice_") }
+        } catch {
+            // Nothing is written: a DAG that Airflow would run differently is not exported at all.
+            writeErr("error: \(error.description)\n")
+            throw ExitStatus.failure.code
         }
-        files += AirflowExporter(workspace: "").export(plans.map(\.0)).filter { $0.name.hasPrefix("sluice_") }
+        // Other pipelines' pools, exported before into the same folder, stay. Read through a
+        // symlink, as the files are written through one (a deployment may link them).
+        let poolsPath = output + "/sluice_pools.json"
+        if FileManager.default.fileExists(atPath: poolsPath), let index = files.firstIndex(where: { $0.name == "sluice_pools.json" }) {
+            do {
+                let existing = String(decoding: try RegularFile.read(poolsPath, limit: 16 << 20), as: UTF8.self)
+                files[index].contents = try AirflowExporter.mergePools(files[index].contents, into: existing, file: poolsPath)
+            } catch {
+                throw failUsageOrIO("\(error)")
+            }
+        }
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             for file in files {

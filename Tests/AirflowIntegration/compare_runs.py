@@ -108,6 +108,10 @@ def compare(airflow: dict, local: dict, plan: dict) -> tuple[list, dict]:
         if remote is None:
             problems.append(f"{key}: {task['state']} locally, missing in Airflow")
             continue
+        for extra in remote.get("other_xcom_keys") or []:
+            problems.append(
+                f"{key}: XCom {extra!r} in Airflow holds no output (each output is stored once)"
+            )
         mine = "success" if task["state"] == "cached" else task["state"]
         if remote["state"] != mine:
             problems.append(
@@ -142,11 +146,9 @@ def compare(airflow: dict, local: dict, plan: dict) -> tuple[list, dict]:
         for name in sorted(set(theirs) - set(task.get("outputs") or {})):
             problems.append(f"{key}.{name}: in Airflow only")
     for key in sorted(set(airflow["tasks"]) - seen):
-        # Airflow's helper that reads a foreach list (`<task>.items`) has no local counterpart.
-        if not key.split("[")[0].endswith(".items"):
-            problems.append(
-                f"{key}: {airflow['tasks'][key]['state']} in Airflow, not in the local run"
-            )
+        problems.append(
+            f"{key}: {airflow['tasks'][key]['state']} in Airflow, not in the local run"
+        )
     return problems, counts
 
 

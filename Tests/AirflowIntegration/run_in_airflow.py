@@ -11,8 +11,10 @@ and SLUICE_BIN set, as scripts/test-airflow does):
    LOG_DIR/<dag>.log, and fails unless the DAG run succeeded. The logical date
    (`{{ run.date }}` in the tasks) is the one given, so a comparison with a
    local run of the same day sees the same dates.
-3. Writes every task instance's state, try number and Sluice outputs (the XCom
-   key "sluice_outputs") to OUT.json, for compare_runs.py.
+3. Writes every task instance's state, try number and Sluice outputs (read
+   back from XCom with the keys sluice_airflow stores them under) to OUT.json,
+   for compare_runs.py, with any XCom key of the instance that holds no output
+   (an output stored twice would show there).
 
 `airflow dags test` has no scheduler: a TriggerDagRunOperator that waits for
 the run it triggers would wait forever. The examples' defaults never fire one
@@ -63,7 +65,7 @@ def main() -> int:
         started = time.monotonic()
         code = dag_test(airflow, dag_id, logical_date, log_path)
         seconds = time.monotonic() - started
-        results[dag_id] = collect(dag_id)
+        results[dag_id] = collect(dags_dir, dag_id)
         state = results[dag_id]["state"]
         instances = len(results[dag_id]["tasks"])
         print(
@@ -106,7 +108,7 @@ def dag_test(airflow: str, dag_id: str, logical_date: str, log_path: str) -> int
             return 124
 
 
-def collect(dag_id: str) -> dict:
+def collect(dags_dir: str, dag_id: str) -> dict:
     """The newest run of the DAG: its state, and per task instance its outputs."""
     import sluice_airflow
     from airflow.models.dagrun import DagRun
@@ -115,6 +117,9 @@ def collect(dag_id: str) -> dict:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    plan = sluice_airflow.Plan(
+        os.path.join(dags_dir, f"{dag_id}.py"), f"{dag_id}.plan.json", workspace=""
+    )
     with create_session() as session:
         run = session.scalars(
             select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc())
@@ -128,23 +133,28 @@ def collect(dag_id: str) -> dict:
             )
         ).all()
         for ti in instances:
-            row = session.scalars(
+            rows = session.scalars(
                 select(XComModel).where(
                     XComModel.dag_id == dag_id,
                     XComModel.run_id == run.run_id,
                     XComModel.task_id == ti.task_id,
                     XComModel.map_index == ti.map_index,
-                    XComModel.key == sluice_airflow.OUTPUTS_KEY,
                 )
-            ).first()
-            value = row.value if row is not None else None
-            if isinstance(value, (str, bytes)):
-                value = json.loads(value)
+            ).all()
+            stored = {row.key: xcom_value(row.value) for row in rows}
+            task = plan.tasks[ti.task_id]
+            names = [output["name"] for output in task.get("outputs", [])]
+            if task.get("branch") is not None:
+                names.append("branch")
+            keys = {plan.xcom_key(ti.task_id, name): name for name in names}
+            outputs = {keys[key]: value for key, value in stored.items() if key in keys}
             key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
             tasks[key] = {
                 "state": state_name(ti.state),
                 "try_number": ti.try_number,
-                "outputs": value,
+                "outputs": outputs or None,
+                # Airflow's own record of a branch's decision is not an output.
+                "other_xcom_keys": sorted(set(stored) - set(keys) - {"skipmixin_key"}),
             }
         return {
             "state": state_name(run.state),
@@ -154,6 +164,16 @@ def collect(dag_id: str) -> dict:
             "logical_date": str(run.logical_date),
             "tasks": tasks,
         }
+
+
+def xcom_value(value):
+    """An XCom row's value: stored as JSON text."""
+    if isinstance(value, (str, bytes)):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def state_name(state) -> str:

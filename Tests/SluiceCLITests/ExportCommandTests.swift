@@ -40,6 +40,11 @@ struct ExportCommandTests {
         #expect(formatted.status == 0, "\(formatted.stdout)\(formatted.stderr)")
         let pools = try String(contentsOf: dir.appendingPathComponent("sluice_pools.json"), encoding: .utf8)
         #expect(pools.contains("\"market_api\""))
+        // Airflow's own lint rules (AIR, with the preview AIR001), unused and unsorted imports, run
+        // in the DAGs folder as a deployment would (sluice_airflow is first-party there).
+        let linted = try CLI.execute(python, ["-m", "ruff", "check", "--isolated", "--no-cache", "--preview",
+                                              "--extend-select", "AIR,F401,I001", "--output-format", "concise", "."], cwd: dir)
+        #expect(linted.status == 0, "\(linted.stdout)\(linted.stderr)")
     }
 
     /// Every task name lint accepts becomes a valid, unique Python identifier;
@@ -80,6 +85,54 @@ struct ExportCommandTests {
         #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
         let formatted = try CLI.execute(python, ["-m", "ruff", "format", "--isolated", "--no-cache", "--check", "--diff", file.path], cwd: dags)
         #expect(formatted.status == 0, "\(formatted.stdout)\(formatted.stderr)")
+    }
+
+    /// An existing `sluice_pools.json` in the DAGs folder (other pipelines'
+    /// pools, exported before) is merged into, not overwritten; a pool it
+    /// holds with another size is an error, and nothing is written.
+    @Test func poolsAreMergedIntoAnExistingFile() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("a.yaml", "pipeline: a\npools:\n  api: 2\ntasks:\n  t:\n    pool: api\n    run: \"true\"\n")
+        try workspace.write("b.yaml", "pipeline: b\npools:\n  db: 1\n  api: 2\ntasks:\n  t:\n    pool: db\n    run: \"true\"\n")
+        try workspace.write("c.yaml", "pipeline: c\npools:\n  api: 5\ntasks:\n  t:\n    pool: api\n    run: \"true\"\n")
+        for spec in ["a.yaml", "b.yaml"] {
+            let outcome = try CLI.run(["export", "airflow", spec, "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+        }
+        let pools = try #require(workspace.read("dags/sluice_pools.json"))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(pools.utf8)) as? [String: [String: Any]])
+        #expect(parsed.keys.sorted() == ["api", "db"], "\(pools)")
+        #expect(parsed["api"]?["slots"] as? Int == 2 && parsed["db"]?["slots"] as? Int == 1)
+        let conflict = try CLI.run(["export", "airflow", "c.yaml", "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+        #expect(conflict.status == 2)
+        #expect(conflict.stderr.contains("pool \"api\"") && conflict.stderr.contains("5") && conflict.stderr.contains("2"), "\(conflict.stderr)")
+        #expect(workspace.read("dags/sluice_pools.json") == pools)
+        #expect(!workspace.exists("dags/c.py"))
+    }
+
+    /// What Airflow cannot express as Sluice runs it is refused before anything is written.
+    @Test func aMappingAirflowCannotExpressIsRefused() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("m.yaml", """
+            pipeline: m
+            tasks:
+              names:
+                run: echo 'list=["a"]' >> "$SLUICE_OUTPUTS"
+                outputs:
+                  list: list[string]
+              each:
+                needs: [names]
+                foreach: names.list
+                trigger_rule: always
+                run: echo {{ item }}
+
+            """)
+        let outcome = try CLI.run(["export", "airflow", "m.yaml", "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("pipeline m, task each: maps over names.list with trigger_rule always"), "\(outcome.stderr)")
+        #expect(!workspace.exists("dags"))
     }
 
     /// The workspace baked into the DAG files must be absolute; without

@@ -87,26 +87,18 @@ private let listBranchSpec = """
     }
 }
 
-@Test func anExportedForeachOverABranchMapsItsChoices() throws {
+/// Airflow keeps no return value of a branch task that skipped a task, and
+/// maps only over return values, so the export refuses a `foreach` over a
+/// branch's choice rather than map it through a helper task that changed
+/// what Airflow decides (issue 18 item 5; docs/airflow.md).
+@Test func anExportedForeachOverABranchIsRefused() throws {
     let workspace = try RunWorkspace()
     defer { workspace.cleanUp() }
     try workspace.write("list.yaml", listBranchSpec)
     let exported = try CLI.run(["export", "airflow", "list.yaml", "-o", "dags", "--workspace", workspace.path], cwd: workspace.url)
-    #expect(exported.status == 0, "\(exported.stderr)")
-    // The exported runtime's `items` for `foreach: decide.branch`, with the XCom as the branch wrote it.
-    let script = """
-        import json, sys
-        sys.path.insert(0, "dags")
-        import sluice_airflow
-        plan = sluice_airflow.Plan("dags/list_branch.py", "list_branch.plan.json", ".")
-        class TI:
-            def __init__(self, value): self.value = value
-            def xcom_pull(self, task_ids, key): return {"branch": self.value}
-        print(json.dumps([plan.items("each", {"ti": TI(v)}) for v in ("left", ["left", "right"])]))
-        """
-    let outcome = try CLI.execute(try CLI.python(), ["-c", script], cwd: workspace.url)
-    #expect(outcome.status == 0, "\(outcome.stderr)")
-    #expect(outcome.stdout == #"[["left"], ["left", "right"]]"# + "\n")
+    #expect(exported.status == 1)
+    #expect(exported.stderr.contains("task each: maps over decide.branch, an output of a branch task"), "\(exported.stderr)")
+    #expect(!workspace.exists("dags"))
 }
 
 @Test func depsResolveTheSameFromAnyWorkingDirectory() throws {

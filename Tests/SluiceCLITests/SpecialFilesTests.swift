@@ -146,7 +146,8 @@ struct SpecialFilesTests {
         let kept = directory.appendingPathComponent("kept")
         try FileManager.default.createDirectory(at: kept, withIntermediateDirectories: true)
         for name in names {
-            try Data("old\n".utf8).write(to: kept.appendingPathComponent(name))
+            // An existing sluice_pools.json is merged into, so it must be one (an empty one here).
+            try Data((name == "sluice_pools.json" ? "{}\n" : "old\n").utf8).write(to: kept.appendingPathComponent(name))
             try FileManager.default.createSymbolicLink(atPath: dags.appendingPathComponent(name).path, withDestinationPath: "../kept/" + name)
         }
         let outcome = try CLI.run(["export", "airflow", Self.spec, "-o", dags.path, "--workspace", "/srv/work"], timeout: Self.timeout)

@@ -142,6 +142,24 @@ struct TaskRunTests {
         #expect((mistyped.outputs).isEmpty)
     }
 
+    /// A failure another attempt cannot change (a missing upstream value, a
+    /// branch choosing no choice) says `"retry": false`, so the Airflow
+    /// runtime raises AirflowFailException and Airflow does not retry it,
+    /// as `sluice run` does not; a failing command says `"retry": true`.
+    @Test func aFailureSluiceNeverRetriesSaysSo() throws {
+        let workspace = try Self.workspace()
+        defer { workspace.cleanUp() }
+        let missing = try Self.taskRun(workspace, "consume")
+        #expect(missing.outcome.status == 1 && missing.state == "failed", "\(missing.outcome.stderr)")
+        #expect(missing.line["retry"] as? Bool == false, "\(missing.line)")
+        let wrongChoice = try Self.taskRun(workspace, "decide")
+        #expect(wrongChoice.line["retry"] as? Bool == false, "\(wrongChoice.line)")
+        let broken = try Self.taskRun(workspace, "broken")
+        #expect(broken.line["retry"] as? Bool == true, "\(broken.line)")
+        let fine = try Self.taskRun(workspace, "produce")
+        #expect(fine.state == "success" && fine.line["retry"] == nil)
+    }
+
     @Test func aTimeoutKillsTheWholeProcessGroup() throws {
         let workspace = try Self.workspace()
         defer { workspace.cleanUp() }

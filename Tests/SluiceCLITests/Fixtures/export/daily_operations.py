@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, task
 
 import sluice_airflow
 
@@ -26,20 +25,26 @@ with DAG(
     dag_id="daily_operations",
     description="Every weekday morning, score yesterday's production forecasts against actuals. If the model has degraded, trigger the model_retraining pipeline; either way, write the daily operations report.",
     schedule="0 6 * * 1-5",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_tasks=2,
     params={
-        "scoring": {
-            "days": 14,
-            "drift": 0.0,
-            "seed": 11,
-        },
-        "monitoring": {
-            "rmse_threshold": 3.0,
-            "breach_gwh": 5.0,
-            "max_breach_days": 2,
-        },
+        "scoring": Param(
+            {
+                "days": 14,
+                "drift": 0.0,
+                "seed": 11,
+            },
+            type="object",
+        ),
+        "monitoring": Param(
+            {
+                "rmse_threshold": 3.0,
+                "breach_gwh": 5.0,
+                "max_breach_days": 2,
+            },
+            type="object",
+        ),
     },
     tags=["sluice"],
 ) as dag:
@@ -48,7 +53,7 @@ with DAG(
         task_id="score_recent",
         retries=2,
         retry_delay=timedelta(minutes=1),
-        retry_exponential_backoff=True,
+        retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=630),
     )
@@ -59,7 +64,7 @@ with DAG(
         task_id="monitor",
         retries=2,
         retry_delay=timedelta(minutes=1),
-        retry_exponential_backoff=True,
+        retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=630),
     )
@@ -68,9 +73,10 @@ with DAG(
 
     @task.branch(
         task_id="decide",
+        do_xcom_push=False,
         retries=2,
         retry_delay=timedelta(minutes=1),
-        retry_exponential_backoff=True,
+        retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=630),
     )
@@ -81,7 +87,7 @@ with DAG(
         task_id="report",
         retries=2,
         retry_delay=timedelta(minutes=1),
-        retry_exponential_backoff=True,
+        retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=630),
         trigger_rule="none_failed_min_one_success",
@@ -95,18 +101,20 @@ with DAG(
     score_recent_ >> monitor_
     decide_ = decide()
     monitor_ >> decide_
-    all_good_ = EmptyOperator(
+    all_good = EmptyOperator(
         task_id="all_good",
     )
-    decide_ >> all_good_
-    retrain_ = TriggerDagRunOperator(
+    decide_ >> all_good
+    retrain = TriggerDagRunOperator(
         task_id="retrain",
         trigger_dag_id="model_retraining",
         wait_for_completion=True,
+        deferrable=True,
         poke_interval=5,
+        fail_when_dag_is_paused=True,
         execution_timeout=timedelta(seconds=630),
     )
-    decide_ >> retrain_
+    decide_ >> retrain
     report_ = report()
-    retrain_ >> report_
-    all_good_ >> report_
+    retrain >> report_
+    all_good >> report_

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, task
 
 import sluice_airflow
 
@@ -24,22 +23,28 @@ with DAG(
     dag_id="ohlcv_ingest",
     description="Fetch daily OHLCV bars for every ticker in parallel (at most two calls to the market-data API at once), check and combine them, and summarize the day.",
     schedule="30 22 * * 1-5",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_tasks=4,
     params={
-        "tickers": [
-            "AAPL",
-            "MSFT",
-            "GOOGL",
-            "AMZN",
-            "NVDA",
-        ],
-        "fetch": {
-            "history_days": 120,
-            "seed": 42,
-            "rate_limited": "MSFT",
-        },
+        "tickers": Param(
+            [
+                "AAPL",
+                "MSFT",
+                "GOOGL",
+                "AMZN",
+                "NVDA",
+            ],
+            type="array",
+        ),
+        "fetch": Param(
+            {
+                "history_days": 120,
+                "seed": 42,
+                "rate_limited": "MSFT",
+            },
+            type="object",
+        ),
     },
     tags=["sluice"],
 ) as dag:
@@ -48,20 +53,13 @@ with DAG(
         task_id="fetch_ohlcv",
         retries=3,
         retry_delay=timedelta(seconds=2),
-        retry_exponential_backoff=True,
+        retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=150),
         pool="market_api",
     )
     def fetch_ohlcv(item, **context):
         return PLAN.run("fetch_ohlcv", context, item=item)
-
-    @task(
-        task_id="fetch_ohlcv.items",
-        trigger_rule="all_success",
-    )
-    def fetch_ohlcv__items(**context):
-        return PLAN.items("fetch_ohlcv", context)
 
     @task(
         task_id="combine_bars",
@@ -82,8 +80,7 @@ with DAG(
         return PLAN.run("summarize", context)
 
     # Tasks, then dependencies as the spec's `needs` draw them.
-    fetch_ohlcv__items_ = fetch_ohlcv__items()
-    fetch_ohlcv_ = fetch_ohlcv.expand(item=fetch_ohlcv__items_)
+    fetch_ohlcv_ = fetch_ohlcv.expand(item=PLAN.items("fetch_ohlcv"))
     combine_bars_ = combine_bars()
     fetch_ohlcv_ >> combine_bars_
     summarize_ = summarize()
