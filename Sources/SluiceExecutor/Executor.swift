@@ -60,6 +60,9 @@ public final class Executor: @unchecked Sendable {
     var restored: [InstanceRef: RunRecord.InstanceRecord] = [:]
     /// Attempts made before a resume: retries count from there.
     var attemptBase: [InstanceRef: Int] = [:]
+    /// After a resume, the highest try of each instance (by file stem) that left a log:
+    /// a `running` line a machine crash lost must not make a new attempt reuse its log's name.
+    var loggedTries: [String: Int] = [:]
     var notes: [String] = []
     var killing = false
     /// Processes `launch` prepared, started once their `running` lines are on disk.
