@@ -47,7 +47,7 @@ final class JournalWriter: @unchecked Sendable {
     private var durabilityWaiters = 0
     private var lastSync: Date?
     /// A crash of the machine may lose the lines of this long (which `--resume`
-    /// runs again); a 1,000-task run then syncs tens of times, not a thousand.
+    /// runs again); a run then syncs at most once per interval, not once per task start.
     static let commitInterval: TimeInterval = 0.02
 
     /// A new journal; or, with `resumingAt`, an existing one continued by
