@@ -16,6 +16,22 @@ public enum TableChecks {
         while let batch = try reader.nextBatch() { evaluator.consume(batch) }
         return evaluator.results()
     }
+
+    /// Converts `inputPath` into the canonical Arrow file `outputPath`
+    /// (`TableIngest.ingest`) and runs `checks` on the batches as they are
+    /// written: the same results as `run(_:path:)` on the file afterwards,
+    /// without reading it back and decoding it a second time.
+    public static func ingest(
+        from inputPath: String, format: TableIngest.InputFormat? = nil, schema: TableSchema, to outputPath: String,
+        rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch, followingSymlinks: Bool = true, checks: [TableCheck]
+    ) throws -> [TableCheckResult] {
+        var evaluator = try TableCheckEvaluator(checks, schema: schema)
+        try TableIngest.ingest(from: inputPath, format: format, schema: schema, to: outputPath, rowsPerBatch: rowsPerBatch,
+                               followingSymlinks: followingSymlinks) {
+            evaluator.consume($0)
+        }
+        return evaluator.results()
+    }
 }
 
 /// A check that cannot run on the table it was given: a column it names is

@@ -27,7 +27,9 @@ public enum TableIngest {
 
     /// Reads `inputPath` (a regular file; with `followingSymlinks: false`
     /// not a symlink either) and atomically writes the Arrow file
-    /// `outputPath`. Returns the number of rows written.
+    /// `outputPath`. Returns the number of rows written. `observe` sees each
+    /// batch as it is written, in order (the data checks run there, on the
+    /// batches in memory, instead of reading the file back).
     @discardableResult
     public static func ingest(
         from inputPath: String,
@@ -35,7 +37,8 @@ public enum TableIngest {
         schema: TableSchema,
         to outputPath: String,
         rowsPerBatch: Int = ArrowFile.defaultRowsPerBatch,
-        followingSymlinks: Bool = true
+        followingSymlinks: Bool = true,
+        observe: ((RecordBatch) -> Void)? = nil
     ) throws -> Int {
         try checkSchema(schema)
         let format = format ?? InputFormat(path: inputPath)
@@ -46,6 +49,7 @@ public enum TableIngest {
                 var rows = 0
                 try ArrowIngest(path: inputPath, schema: schema, followingSymlinks: followingSymlinks).run { batch in
                     try writer.write(batch)
+                    observe?(batch)
                     rows += batch.rowCount
                 }
                 try writer.finish()
@@ -55,7 +59,13 @@ public enum TableIngest {
         let source = try FileByteSource(path: inputPath, followingSymlinks: followingSymlinks)
         return try AtomicFile.withWriter(to: outputPath) { file in
             let writer = try ArrowWriter(sink: file, schema: schema)
-            var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: writer)
+            let sink: BatchSink = observe.map { observe in
+                ClosureBatchSink { batch in
+                    try writer.write(batch)
+                    observe(batch)
+                }
+            } ?? writer
+            var batches = BatchAssembler(schema: schema, rowsPerBatch: rowsPerBatch, sink: sink)
             try run(source, name: inputPath, format: format, schema: schema, into: &batches)
             try batches.flush()
             try writer.finish()

@@ -194,23 +194,45 @@ final class CacheStore: @unchecked Sendable {
     }
 
     /// The entries of one pack: each a manifest line and a components line.
-    /// Keys are read at a fixed place, so loading a pack costs no JSON parsing.
+    /// Keys are read at a fixed place, so loading a pack costs no JSON
+    /// parsing; lines are found and compared as UTF-8 bytes (a `Substring`
+    /// comparison walks characters, and was most of a cached re-run's time).
     static func packEntries(_ path: String) -> [(String, Substring, Substring)] {
         guard let bytes = CacheFiles.readSmall(path) else { return [] }
-        var lines = TextLines.split(String(decoding: bytes, as: UTF8.self))
-        _ = lines.popLast()  // the empty rest after the last newline (or a torn line)
-        let prefix = "{\"version\":\(CacheManifest.formatVersion),\"key\":\""
-        var entries: [(String, Substring, Substring)] = []
-        var i = 0
-        while i + 1 < lines.count {
-            let first = lines[i], second = lines[i + 1]
-            i += 2
-            guard first.hasPrefix(prefix), second.hasPrefix(prefix) else { continue }
-            let key = String(first.dropFirst(prefix.count).prefix(64))
-            guard key.count == 64, second.dropFirst(prefix.count).hasPrefix(key) else { continue }
-            entries.append((key, first, second))
+        let text = String(decoding: bytes, as: UTF8.self)
+        let utf8 = text.utf8
+        let prefix = Array("{\"version\":\(CacheManifest.formatVersion),\"key\":\"".utf8)
+        // Byte ranges of the whole lines (a torn last line without its newline is left out), less a final `\r`.
+        let lines: [Range<Int>] = utf8.withContiguousStorageIfAvailable { buffer in
+            var lines: [Range<Int>] = []
+            var start = 0
+            for index in buffer.indices where buffer[index] == UInt8(ascii: "\n") {
+                lines.append(start..<(index > start && buffer[index - 1] == UInt8(ascii: "\r") ? index - 1 : index))
+                start = index + 1
+            }
+            return lines
+        } ?? []
+        func line(_ range: Range<Int>) -> Substring {
+            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
         }
-        return entries
+        return utf8.withContiguousStorageIfAvailable { buffer -> [(String, Substring, Substring)] in
+            /// The 64 bytes after the prefix, when the line starts with the prefix.
+            func key(_ range: Range<Int>) -> Range<Int>? {
+                guard range.count >= prefix.count + 64, buffer[range.lowerBound..<(range.lowerBound + prefix.count)].elementsEqual(prefix) else { return nil }
+                return (range.lowerBound + prefix.count)..<(range.lowerBound + prefix.count + 64)
+            }
+            var entries: [(String, Substring, Substring)] = []
+            var i = 0
+            while i + 1 < lines.count {
+                let first = lines[i], second = lines[i + 1]
+                i += 2
+                guard let firstKey = key(first), let secondKey = key(second),
+                      buffer[firstKey].elementsEqual(buffer[secondKey]),
+                      buffer[firstKey].allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\"") }) else { continue }
+                entries.append((String(decoding: UnsafeBufferPointer(rebasing: buffer[firstKey]), as: UTF8.self), line(first), line(second)))
+            }
+            return entries
+        } ?? []
     }
 
     /// Writes the entries without artifacts this run published, as one pack.

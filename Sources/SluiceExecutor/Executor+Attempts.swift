@@ -35,6 +35,10 @@ extension Executor {
             restore(ref, kept)
             return
         }
+        if !loggedTries.isEmpty, let logged = loggedTries.removeValue(forKey: key(ref).fileStem), logged > (tries[ref] ?? 0) {
+            tries[ref] = logged
+            attemptBase[ref] = logged
+        }
         // The cache is asked once per run, before the first attempt; retries just run
         // (and so does an instance that already asked and then waited for a shared pool slot).
         if slotDeferred.remove(ref) == nil, (tries[ref] ?? 0) == (attemptBase[ref] ?? 0) {
@@ -95,14 +99,19 @@ extension Executor {
     }
 
     /// Starts the processes `launch` prepared once their `running` lines are
-    /// on disk (one sync covers them all): no task runs without a journaled
-    /// start, so after a crash or a full disk the journal knows every process
-    /// that may have run. If the journal cannot be written, none starts.
+    /// in the journal file (one write covers them all), not waiting for the
+    /// sync that makes them durable: no task runs without a journaled start
+    /// as long as the machine stays up, so after a crash of sluice or a full
+    /// disk the journal knows every process that may have run. A crash of the
+    /// machine can lose the lines of the last group commit; `--resume` then
+    /// runs those instances again, as it would anyway (they have no end), and
+    /// numbers their tries past any log the lost attempts left. If the journal
+    /// cannot be written, none starts.
     func startPending() {
         guard !pendingStarts.isEmpty else { return }
         let starts = pendingStarts
         pendingStarts.removeAll()
-        let journaled = journalIsDurable()
+        let journaled = journalIsWritten()
         for start in starts {
             guard journaled else {
                 conclude(start.ref, start.state, outcome: .interrupted("not started: the journal cannot be written", exitCode: nil))
@@ -121,6 +130,20 @@ extension Executor {
         if let handle = process.handle { byHandle[handle.id] = start.ref }
         active[start.ref] = start.state
         scheduleWake(start.ref)
+    }
+
+    /// Writes everything journaled so far into the file (`JournalWriter.flush`),
+    /// failing as `journalIsDurable` does.
+    func journalIsWritten() -> Bool {
+        guard journalFailure == nil else { return false }
+        do {
+            try journal.flush()
+            return true
+        } catch {
+            journalFailure = error.message
+            beginCancel()
+            return false
+        }
     }
 
     /// Waits until everything journaled so far is on disk. When the journal

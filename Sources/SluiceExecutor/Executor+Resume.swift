@@ -137,6 +137,7 @@ extension Executor {
         let now = clock.now()
         appendJournal(.runResumed(time: now, pid: getpid()))
         keepFinishedInstances(time: now)
+        loggedTries = Self.highestLoggedTries(records.logs.names())
         if records.run.kind(of: RunStore.Layout.plan) == nil { planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker) }
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: now,
@@ -164,6 +165,19 @@ extension Executor {
                 break
             }
         }
+    }
+
+    /// The highest try of each file stem among log names (`fetch.2.try3.log`):
+    /// the journal may lack an attempt a machine crash caught, its log not.
+    static func highestLoggedTries(_ names: [String]) -> [String: Int] {
+        var tries: [String: Int] = [:]
+        for name in names where name.hasSuffix(".log") {
+            let base = name.dropLast(4)
+            guard let marker = base.range(of: ".try", options: .backwards), let attempt = Int(base[marker.upperBound...]), attempt > 0 else { continue }
+            let stem = String(base[..<marker.lowerBound])
+            tries[stem] = max(tries[stem] ?? 0, attempt)
+        }
+        return tries
     }
 
     private func keepable(_ instance: RunRecord.InstanceRecord, _ task: PlanTask) -> Bool {

@@ -60,6 +60,9 @@ public final class Executor: @unchecked Sendable {
     var restored: [InstanceRef: RunRecord.InstanceRecord] = [:]
     /// Attempts made before a resume: retries count from there.
     var attemptBase: [InstanceRef: Int] = [:]
+    /// After a resume, the highest try of each instance (by file stem) that left a log:
+    /// a `running` line a machine crash lost must not make a new attempt reuse its log's name.
+    var loggedTries: [String: Int] = [:]
     var notes: [String] = []
     // Pools shared across runs (Executor+Pools.swift).
     var sharedPools: SharedPoolSlots?

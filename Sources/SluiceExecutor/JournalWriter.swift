@@ -9,10 +9,16 @@ import Darwin
 /// thread writes whatever lines are waiting and `fdatasync`s them, while the
 /// scheduler keeps going. Every line is synced (several may share one sync),
 /// in order, so after a crash the file holds a prefix of the events, possibly
-/// with a torn last line that readers skip. Why not sync inline: one fsync
-/// costs about 2 ms on the development disk, ten times the cost of starting
-/// a task, and a run writes three lines per task. What must be on disk before
-/// it happens (a task's start) waits with `waitUntilDurable()`.
+/// with a torn last line that readers skip. Lines are written as they come;
+/// unless something waits for a sync, a sync follows the previous one after
+/// `commitInterval`. Why not sync inline: one fsync costs about 2 ms on the
+/// development disk, ten times the cost of starting a task, and a run writes
+/// three lines per task. What must be in the file
+/// before it happens (a task's start) is written at once with `flush()`: a
+/// crash of sluice itself then loses nothing, and only a crash of the machine
+/// before the next group commit can (docs/executor.md "The journal"). What
+/// must be on disk before it happens (a child run's start) waits with
+/// `waitUntilDurable()`.
 ///
 /// A failed write or sync (ENOSPC, EIO) is final: the file is cut back to
 /// the whole records synced before it, nothing more is written (a later line
@@ -26,8 +32,9 @@ final class JournalWriter: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var failure: String?
-    /// Bytes queued since the start, and bytes of those written and synced.
+    /// Bytes queued since the start, of those written to the file, and of those synced.
     private var queuedBytes = 0
+    private var writtenBytes = 0
     private var durableBytes = 0
     /// The file's length up to the last synced batch: where a failed write is cut back to.
     private var syncedLength: off_t
@@ -35,6 +42,13 @@ final class JournalWriter: @unchecked Sendable {
     /// The writer is blocked waiting for lines: only then does `append` need
     /// to wake it (a futex call per line otherwise).
     private var writerIdle = false
+    /// Callers blocked in `waitUntilDurable`: while there are none, the writer
+    /// lets lines gather for up to `commitInterval` after a sync.
+    private var durabilityWaiters = 0
+    private var lastSync: Date?
+    /// A crash of the machine may lose the lines of this long (which `--resume`
+    /// runs again); a run then syncs at most once per interval, not once per task start.
+    static let commitInterval: TimeInterval = 0.02
 
     /// A new journal; or, with `resumingAt`, an existing one continued by
     /// `--resume`: it must not be locked by a live run, and is cut back to
@@ -86,7 +100,21 @@ final class JournalWriter: @unchecked Sendable {
     func waitUntilDurable() throws(ExecutorError) {
         condition.lock()
         let target = queuedBytes
+        durabilityWaiters += 1
+        condition.broadcast()  // the writer may be letting lines gather
         while durableBytes < target && failure == nil { condition.wait() }
+        durabilityWaiters -= 1
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw ExecutorError(failure) }
+    }
+
+    /// Writes every line queued so far into the file now, without waiting
+    /// for a sync (the writer thread's next group commit makes them durable);
+    /// throws the failure if the journal could not be written.
+    func flush() throws(ExecutorError) {
+        condition.lock()
+        if failure == nil, !pending.isEmpty { writePending() }
         let failure = self.failure
         condition.unlock()
         if let failure { throw ExecutorError(failure) }
@@ -108,50 +136,74 @@ final class JournalWriter: @unchecked Sendable {
     private func writeLoop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !closing {
+            // Idle while everything written is synced, and for good after a failure, until `close`.
+            while !closing && (failure != nil || (pending.isEmpty && durableBytes == writtenBytes)) {
                 writerIdle = true
                 condition.wait()
                 writerIdle = false
             }
-            if pending.isEmpty && closing {
+            // Group commit: unless someone waits for the sync or the journal closes, more lines may join it.
+            // Lines are still written as they come, so a crash of sluice itself loses none.
+            if let last = lastSync {
+                let due = last.addingTimeInterval(Self.commitInterval)
+                while !closing && durabilityWaiters == 0 && failure == nil && Date() < due {
+                    if !pending.isEmpty {
+                        writePending()
+                        continue
+                    }
+                    writerIdle = true
+                    _ = condition.wait(until: due)
+                    writerIdle = false
+                }
+            }
+            if failure == nil, !pending.isEmpty { writePending() }
+            if failure != nil || durableBytes == writtenBytes {
+                // Done: closing with every line synced, or failed (lines are dropped from then on:
+                // the file keeps a whole prefix of the run; waits and `close` throw the failure).
+                pending.removeAll()
                 finished = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            let failed = failure != nil
+            let target = writtenBytes
             condition.unlock()
-            // After a failure, lines are dropped: the file keeps a whole prefix of the run.
-            let problem = failed ? nil : writeAndSync(batch)
+            // Outside the lock: `append` and `flush` go on while the disk syncs.
+            let synced = fdatasync(fd) == 0
+            let now = Date()
+            let problem = synced ? nil : "cannot sync \(path): \(SystemCalls.errorText())"
             condition.lock()
             if let problem {
-                failure = problem
-            } else if !failed {
-                durableBytes += batch.count
+                failure = cutBack(problem)
+            } else {
+                syncedLength += off_t(target - durableBytes)
+                durableBytes = target
+                lastSync = now
             }
             condition.broadcast()
             condition.unlock()
         }
     }
 
-    private func writeAndSync(_ bytes: [UInt8]) -> String? {
+    /// Writes the waiting lines into the file (under the lock, so lines keep
+    /// their order whichever thread writes them); a failed write is final.
+    private func writePending() {
         var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw -> Int in
+        while offset < pending.count {
+            let n = pending.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
-                return write(fd, base + offset, bytes.count - offset)
+                return write(fd, base + offset, raw.count - offset)
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                return cutBack("cannot write \(path): \(SystemCalls.errorText())")
+                failure = cutBack("cannot write \(path): \(SystemCalls.errorText())")
+                pending.removeAll()
+                return
             }
             offset += n
         }
-        guard fdatasync(fd) == 0 else { return cutBack("cannot sync \(path): \(SystemCalls.errorText())") }
-        syncedLength += off_t(bytes.count)
-        return nil
+        writtenBytes += pending.count
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Removes the part of a batch a failed write left (shrinking a file

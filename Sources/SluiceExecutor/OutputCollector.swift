@@ -125,10 +125,11 @@ struct OutputCollector {
             }
             schemaColumns.append(SluiceColumnar.TableColumn(name: column.name, type: type))
         }
-        func write(_ target: String) throws(OutputError) {
+        let schema = TableSchema(columns: schemaColumns)
+        func write(_ target: String, observe: ((RecordBatch) -> Void)?) throws(OutputError) {
             do {
-                try TableIngest.ingest(from: staged, format: .detect(path: staged, followingSymlinks: false), schema: TableSchema(columns: schemaColumns), to: target,
-                                       followingSymlinks: false)
+                try TableIngest.ingest(from: staged, format: .detect(path: staged, followingSymlinks: false), schema: schema, to: target,
+                                       followingSymlinks: false, observe: observe)
             } catch {
                 // Cells and header names are masked before the message quotes and shortens them.
                 let described = (error as? IngestError)?.description(redacting: { masker.mask($0) }) ?? String(describing: error)
@@ -137,9 +138,9 @@ struct OutputCollector {
             }
         }
         if let output = task.output(name), !output.checks.isEmpty {
-            try ingestChecked(output, columns, in: place, ingest: write)
+            try ingestChecked(output, columns, schema: schema, in: place) { target, observe throws(OutputError) in try write(target, observe: observe) }
         } else {
-            try write(place.pinned(name + ".arrow"))
+            try write(place.pinned(name + ".arrow"), observe: nil)
         }
         return place.path + "/" + name + ".arrow"
     }

@@ -12,10 +12,13 @@ import Darwin
 /// `SluiceColumnar.TableChecks`; this file turns plan checks into its terms
 /// and its results into a message and journal JSON.
 enum TableCheckRun {
-    /// Runs `output`'s checks on the Arrow file `path`. Returns the results
-    /// as JSON (one object per check) and, when an error-check failed, the
-    /// message that fails the attempt.
-    static func run(_ output: PlanOutput, columns: [SluicePlan.TableColumn], path: String) -> (results: [JSON], failure: String?) {
+    /// Runs `ingest`, which writes the canonical Arrow file and hands each
+    /// batch to `observe` as it is written, and `output`'s checks on those
+    /// batches (no second read of the file). Returns
+    /// the results as JSON (one object per check) and, when an error-check
+    /// failed, the message that fails the attempt.
+    static func run(_ output: PlanOutput, columns: [SluicePlan.TableColumn], schema: TableSchema,
+                    ingest: (_ observe: @escaping (RecordBatch) -> Void) throws(OutputError) -> Void) throws(OutputError) -> (results: [JSON], failure: String?) {
         var checks: [TableCheck] = []
         for check in output.checks {
             guard let converted = tableCheck(check, columns: columns) else {
@@ -23,10 +26,15 @@ enum TableCheckRun {
             }
             checks.append(converted)
         }
-        let results: [TableCheckResult]
-        do { results = try TableChecks.run(checks, path: path) } catch {
+        var evaluator: TableCheckEvaluator
+        do { evaluator = try TableCheckEvaluator(checks, schema: schema) } catch {
             return ([], "the checks of table output \"\(output.name)\" could not run: \(error)")
         }
+        try ingest { evaluator.consume($0) }
+        return report(evaluator.results(), output: output)
+    }
+
+    private static func report(_ results: [TableCheckResult], output: PlanOutput) -> (results: [JSON], failure: String?) {
         let failed = results.filter { !$0.passed && !$0.check.isWarning }
         let failure = failed.isEmpty ? nil
             : "table output \"\(output.name)\" failed \(failed.count == 1 ? "a check" : "\(failed.count) checks") and was not published: "
@@ -117,14 +125,16 @@ final class TableCheckLog: @unchecked Sendable {
 }
 
 extension OutputCollector {
-    /// Ingests into a hidden name beside `target`, runs the checks there, and
-    /// only when no error-check failed renames it into place: a table that
+    /// Ingests into a hidden name beside `target`, running the checks on the
+    /// batches as they are written, and only when no error-check failed
+    /// renames it into place: a table that
     /// failed its checks is never published (not even for a moment).
-    func ingestChecked(_ output: PlanOutput, _ columns: [SluicePlan.TableColumn], in place: RecordDirectory,
-                       ingest: (String) throws(OutputError) -> Void) throws(OutputError) {
+    func ingestChecked(_ output: PlanOutput, _ columns: [SluicePlan.TableColumn], schema: TableSchema, in place: RecordDirectory,
+                       ingest: (String, @escaping (RecordBatch) -> Void) throws(OutputError) -> Void) throws(OutputError) {
         let hidden = "." + output.name + ".arrow.unchecked"
-        try ingest(place.pinned(hidden))
-        let (results, failure) = TableCheckRun.run(output, columns: columns, path: place.pinned(hidden))
+        let (results, failure) = try TableCheckRun.run(output, columns: columns, schema: schema) { observe throws(OutputError) in
+            try ingest(place.pinned(hidden), observe)
+        }
         checkLog.append(results)
         if let failure {
             _ = place.remove(hidden)

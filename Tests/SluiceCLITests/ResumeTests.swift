@@ -243,3 +243,42 @@ private let generator = """
     #expect(same.status == 0, "\(same.stderr)")
     #expect(workspace.runIDs("p").count == 1, "a resume continues the run instead of starting one")
 }
+
+/// A task starts once its `running` line is written, before the group commit
+/// syncs it: a crash of the machine can lose the lines of the last commit
+/// while the attempt's log survives. `--resume` runs the instance again under
+/// the next try number, so the lost attempt's log is kept, not written over.
+@Test func aStartLineLostToAMachineCrashResumesPastTheAttemptsLog() throws {
+    let workspace = try RunWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("abc.yaml", """
+        pipeline: abc
+        tasks:
+          a:
+            run: echo a
+          b:
+            needs: [a]
+            cache: false
+            run: echo "b says $SLUICE_TRY"
+
+        """)
+    #expect(try workspace.run("abc.yaml").status == 0)
+    let runID = try #require(workspace.runIDs("abc").last)
+    let runPath = workspace.path + "/.sluice/runs/abc/\(runID)"
+    let journalPath = runPath + "/journal.jsonl"
+    let text = try String(contentsOfFile: journalPath, encoding: .utf8)
+    // Everything from b's `running` line on is gone, as if the machine died before that group commit.
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let cut = try #require(lines.firstIndex { $0.contains(#""task":"b""#) && $0.contains(#""state":"running""#) })
+    try Data((lines[..<cut].joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: journalPath))
+    #expect(FileManager.default.contents(atPath: runPath + "/logs/b.try1.log").map { String(decoding: $0, as: UTF8.self) } == "b says 1\n")
+
+    let resumed = try workspace.run("abc.yaml", ["--resume", runID])
+    #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+    let run = try workspace.show(runID)
+    #expect(run.state == "success")
+    #expect(run.attempts("b").map { $0["try"] as? Int } == [2], "numbered past the log the lost attempt left")
+    #expect(FileManager.default.contents(atPath: runPath + "/logs/b.try1.log").map { String(decoding: $0, as: UTF8.self) } == "b says 1\n",
+            "the lost attempt's log is kept")
+    #expect(FileManager.default.contents(atPath: runPath + "/logs/b.try2.log").map { String(decoding: $0, as: UTF8.self) } == "b says 2\n")
+}

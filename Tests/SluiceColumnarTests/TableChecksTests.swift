@@ -150,6 +150,28 @@ struct TableChecksEvaluationTests {
         #expect(fromFile.last?.passed == true)
     }
 
+    /// `sluice run` checks a table on the batches ingest writes: the results
+    /// (counts, examples, row numbers across batches) are those of reading
+    /// the written file back, and the file is the same as without checks.
+    @Test func checksDuringIngestEqualChecksOnTheWrittenFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        var csv = "k,n,x\n"
+        for row in 0..<5_000 { csv += "\(row % 7 == 0 ? "" : "k\(row % 13)"),\(row % 11 == 0 ? "" : String(row % 97)),\(row % 5 == 0 ? "" : String(row % 3))\n" }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: directory.file("t.csv")))
+        let checks = [TableCheck(.unique(["k", "n"])), TableCheck(.notNull(["k", "x"])), TableCheck(.range(column: "x", min: .float64(0), max: .float64(1))),
+                      TableCheck(.acceptedValues(column: "k", values: (0..<6).map { .string("k\($0)") })), TableCheck(.rows(min: 5_000, max: nil))]
+        let during = try TableChecks.ingest(from: directory.file("t.csv"), schema: Self.schema, to: directory.file("checked.arrow"),
+                                            rowsPerBatch: 700, checks: checks)
+        try TableIngest.ingest(from: directory.file("t.csv"), schema: Self.schema, to: directory.file("plain.arrow"), rowsPerBatch: 1_000)
+        let afterwards = try TableChecks.run(checks, path: directory.file("plain.arrow"))
+        #expect(during == afterwards)
+        #expect(during.contains { $0.failingRows > 0 } && during.contains { $0.passed })
+        try TableIngest.ingest(from: directory.file("t.csv"), schema: Self.schema, to: directory.file("plain700.arrow"), rowsPerBatch: 700)
+        let checkedBytes = FileManager.default.contents(atPath: directory.file("checked.arrow"))
+        #expect(checkedBytes != nil && checkedBytes == FileManager.default.contents(atPath: directory.file("plain700.arrow")))
+    }
+
     @Test func valuesParseInTheColumnsTerms() {
         #expect(ColumnValue.parse("2024-01-01T02:00:00+02:00", as: .timestamp) == .timestamp(1_704_067_200_000_000))
         #expect(ColumnValue.parse("2024-02-30", as: .date) == nil)

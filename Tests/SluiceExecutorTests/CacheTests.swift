@@ -123,3 +123,21 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(!record.tornTail)
     #expect(try RunRecord.replay(start + "\n" + #"{"event":"ta"#).tornTail)
 }
+
+/// A pack is read as bytes: two lines per entry whose keys agree, whole
+/// lines only (a torn end is dropped), a final `\r` cut, other text kept as is.
+@Test func packEntriesReadWholePairsWithMatchingKeysAndSkipTheRest() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let key1 = String(repeating: "a", count: 64), key2 = String(repeating: "b", count: 64), key3 = String(repeating: "c", count: 64)
+    func line(_ key: String, _ rest: String) -> String { #"{"version":2,"key":""# + key + #"","# + rest }
+    let text = line(key1, #""outputs":{"name":"é ü"}}"#) + "\n" + line(key1, #""task":"t"}"#) + "\r\n"
+        + line(key2, "{}") + "\n" + line(key3, "{}") + "\n"  // keys disagree: skipped
+        + #"{"version":1,"key":"# + "\n" + "junk\n"  // not this format: skipped
+        + line(key3, "{}") + "\n" + line(key3, "{}")  // torn: no newline after the second line
+    try Data(text.utf8).write(to: URL(fileURLWithPath: directory.path + "/p.jsonl"))
+    let entries = CacheStore.packEntries(directory.path + "/p.jsonl")
+    #expect(entries.map(\.0) == [key1])
+    #expect(entries.first.map { String($0.1) } == line(key1, #""outputs":{"name":"é ü"}}"#))
+    #expect(entries.first.map { String($0.2) } == line(key1, #""task":"t"}"#))
+}

@@ -57,3 +57,26 @@ import SluicePlan
     #expect(try Plan(jsonText: text) == original)
     #expect(text == original.json().compact())
 }
+
+/// A task starts once its `running` line is in the file (`flush`), not once it
+/// is synced: the lines are there as soon as `flush` returns, in order with
+/// those the writer thread writes, and `close` syncs and keeps them all.
+@Test func flushWritesTheQueuedLinesIntoTheFileAtOnceAndCloseKeepsTheOrder() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let path = directory.path + "/journal.jsonl"
+    let journal = try JournalWriter(path: path)
+    for n in 0..<200 { journal.append(Array("line \(n)".utf8)) }
+    try journal.flush()
+    let flushed = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(flushed.hasPrefix((0..<200).map { "line \($0)\n" }.joined()), "every line queued before flush is in the file")
+    for n in 200..<400 {
+        journal.append(Array("line \(n)".utf8))
+        if n % 7 == 0 { try journal.flush() }
+    }
+    try journal.waitUntilDurable()
+    for n in 400..<500 { journal.append(Array("line \(n)".utf8)) }
+    try journal.close()
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(text == (0..<500).map { "line \($0)\n" }.joined())
+}
