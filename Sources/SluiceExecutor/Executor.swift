@@ -212,7 +212,9 @@ public final class Executor: @unchecked Sendable {
         switch foreachItems(task) {
         case .success(let list):
             items[task] = list
-            let names = list.enumerated().map { InstanceKey.defaultLabel(masker.mask($1), index: $0) }
+            let names = InstanceKey.uniqueLabels(list.enumerated().map { index, item in
+                TemplateRenderer.instanceLabel(graph.tasks[task], labelContext(item, index: index), masker: masker)
+            })
             labels[task] = names
             let time = clock.now()
             appendJournal(.mapped(task: graph.tasks[task].id, count: list.count, time: time, labels: names,

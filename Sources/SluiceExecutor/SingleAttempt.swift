@@ -78,8 +78,12 @@ public struct SingleAttemptResult: Sendable {
     public var unsetSecrets: [String]
     /// What the data checks found, as the journal keeps it; nil when the task has none.
     public var checks: JSON? = nil
+    /// A map instance's label (`TemplateRenderer.instanceLabel`), which an
+    /// exported DAG shows as the instance's name; nil for an unmapped task.
+    public var label: String? = nil
 
-    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`.
+    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`,
+    /// and `label` for a map instance.
     public func json() -> JSON {
         .object([
             ("task", .string(task)),
@@ -87,7 +91,7 @@ public struct SingleAttemptResult: Sendable {
             ("state", .string(state.rawValue)),
             ("outputs", outputs),
             ("message", message.map(JSON.string) ?? .null),
-        ] + (checks.map { [("checks", $0)] } ?? []))
+        ] + (checks.map { [("checks", $0)] } ?? []) + (label.map { [("label", .string($0))] } ?? []))
     }
 }
 
@@ -193,6 +197,7 @@ public final class SingleAttempt: @unchecked Sendable {
                                              log: attempt.map { directory + "/" + $0.logName },
                                              unsetSecrets: environment.unsetSecrets,
                                              checks: attempt?.checks.map { masker.mask($0) })
+            if request.mapIndex != nil { result.label = TemplateRenderer.instanceLabel(task, renderContext(), masker: masker) }
             switch outcome {
             case .success(let values):
                 result.state = .success
@@ -234,6 +239,7 @@ public final class SingleAttempt: @unchecked Sendable {
     private func renderContext() -> RenderContext {
         let graph = graph
         let values = upstreamValues
+        let taskID = graph.tasks[taskIndex].id
         return RenderContext(params: plan.params, runID: request.runID, runDate: request.runDate, item: request.item,
                              index: request.mapIndex, output: { reference throws(RenderError) in
             let type = try Self.downstreamType(reference, graph: graph)
@@ -241,7 +247,7 @@ public final class SingleAttempt: @unchecked Sendable {
                 throw RenderError("\(reference.task).\(reference.output) has no value: task \"\(reference.task)\" did not succeed (nothing was passed in --upstream)")
             }
             return (value, type)
-        })
+        }, instance: request.mapIndex.map { "\(taskID)[\($0)]" } ?? taskID)
     }
 
     // MARK: - Checks

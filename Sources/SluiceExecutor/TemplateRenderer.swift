@@ -17,6 +17,8 @@ struct RenderContext {
     /// An upstream output as the consumer sees it (a list for a mapped
     /// producer) and the type it has there.
     var output: (OutputReference) throws(RenderError) -> (JSON, ValueType)
+    /// The instance being rendered, as messages name it (`download[AAPL]`).
+    var instance: String? = nil
 }
 
 /// Fills a template's references with values: quoted shell words for `run`,
@@ -87,6 +89,18 @@ enum TemplateRenderer {
         case .runDate:
             return (.string(context.runDate), .string)
         }
+    }
+
+    /// A map instance's label: the task's `label` rendered for it, masked
+    /// and made safe to show (`InstanceKey.displayLabel`); the default label
+    /// without one. A label that cannot be rendered falls back to the default
+    /// here; the attempt itself then fails saying why (`AttemptRunner`).
+    static func instanceLabel(_ task: PlanTask, _ context: RenderContext, masker: SecretMasker) -> String {
+        let index = context.index ?? 0
+        if let template = task.label, let text = try? plainText(template, context) {
+            return InstanceKey.displayLabel(masker.mask(text), index: index)
+        }
+        return InstanceKey.defaultLabel(masker.mask(context.item ?? .null), index: index)
     }
 
     static func lookupParam(_ path: [String], in params: JSON) throws(RenderError) -> JSON {

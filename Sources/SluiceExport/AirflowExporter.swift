@@ -106,7 +106,8 @@ public struct AirflowExporter: Sendable {
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"
                 let call = task.branch != nil ? "PLAN.branch" : "PLAN.run"
-                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + settings(task), indent: "    ") + "\n"
+                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + settings(task) + mapIndexTemplate(task),
+                                              indent: "    ") + "\n"
                 if task.isMapped {
                     out += "    def \(function)(item, **context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context, item=item)\n"
@@ -133,6 +134,13 @@ public struct AirflowExporter: Sendable {
         out += "\n    # Tasks, then dependencies as the spec's `needs` draw them.\n"
         for statement in statements { out += "    " + statement + "\n" }
         return out
+    }
+
+    /// A mapped task's instances are named in Airflow's UI by their sluice
+    /// label: `sluice task-run` renders it and `sluice_airflow` puts it in
+    /// the task context under `sluice_label`, which this template reads.
+    private func mapIndexTemplate(_ task: PlanTask) -> [(String?, String)] {
+        task.isMapped ? [("map_index_template", PythonSource.string("{{ sluice_label }}"))] : []
     }
 
     /// Airflow arguments for the task settings the plan holds.

@@ -76,6 +76,8 @@ class Plan:
                 process.kill()
             raise
         result = _last_json_line(stdout)
+        if result.get("label") is not None:
+            _name_instance(str(result["label"]))
         if process.returncode != 0 or result.get("state") != "success":
             message = (
                 result.get("message") or f"sluice task-run exited {process.returncode}"
@@ -127,6 +129,17 @@ class Plan:
         if pulled is None or name not in pulled:
             raise LookupError(f"{reference['task']} has no output {name}")
         return pulled[name]
+
+
+def _name_instance(label: str) -> None:
+    """Names the map instance in Airflow's UI: the task's map_index_template
+    reads `sluice_label` from the task context."""
+    try:
+        from airflow.sdk import get_current_context
+
+        get_current_context()["sluice_label"] = label
+    except (ImportError, RuntimeError):
+        pass
 
 
 def _sluice() -> str:

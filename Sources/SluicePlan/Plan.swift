@@ -73,6 +73,8 @@ public struct PlanTask: Equatable, Sendable {
     public var needs: [String]
     public var run: Template?
     public var foreach: ForeachSource?
+    /// A `foreach` task's `label`: names each map instance (nil: the default label).
+    public var label: Template?
     public var outputs: [PlanOutput]
     /// Typed expectations on upstream outputs (checked at compile time; kept for the record).
     public var inputs: [PlanInput]

@@ -109,7 +109,9 @@ extension PlanTask {
             ("cache", .bool(cache)),
             ("reads", reads),
         ]
-        return .object(head + tail)
+        // Written only when set, so plans without labels keep their exact form.
+        let label: [(String, JSON)] = self.label.map { [("label", $0.json())] } ?? []
+        return .object(head + label + tail)
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
@@ -168,6 +170,7 @@ extension PlanTask {
             cache: try r.bool("cache"),
             reads: Reads(params: try reads.strings("params"), outputs: readOutputs)
         )
+        if let labelValue = r.value["label"], !labelValue.isNull { label = try Template(json: labelValue, r.path + ".label") }
     }
 }
 

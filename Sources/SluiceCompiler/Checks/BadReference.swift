@@ -64,6 +64,10 @@ struct BadReference: Check {
                               "\(written) \(place) names a task, not one of its outputs",
                               help: outputs.isEmpty ? "task \(quoted(name)) declares no outputs" : "write {{ \(name).\(outputs[0]) }}; it declares " + outputs.joined(separator: ", "))
                 }
+            case .outputInLabel:
+                sink.emit(.badReference, at: context.range(of: reference),
+                          "\(written) \(place) reads a task output; a label names its instance before it runs",
+                          help: "name the instance from its item: {{ item }}, {{ item.<field> }} or {{ index }}")
             default:
                 continue
             }

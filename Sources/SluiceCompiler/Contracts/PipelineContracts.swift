@@ -60,6 +60,7 @@ public struct TaskTemplates: Sendable {
     public enum Slot: Equatable, Sendable {
         case run
         case env(Int)
+        case label
     }
 
     struct Entry: Sendable {
@@ -111,6 +112,8 @@ public enum ReferenceSite: Sendable, Equatable {
     case run
     case env(String)
     case foreach
+    /// A `foreach` task's `label`.
+    case label
     case input(String)
 
     public var description: String {
@@ -118,6 +121,7 @@ public enum ReferenceSite: Sendable, Equatable {
         case .run: "\"run\""
         case .env(let name): "env \"\(name)\""
         case .foreach: "\"foreach\""
+        case .label: "\"label\""
         case .input(let name): "input \"\(name)\""
         }
     }
@@ -180,6 +184,8 @@ public enum ReferenceFailure: Sendable {
     case unknownRunField(String)
     case tooDeep(task: String)
     case needsOutput(task: String)
+    /// A `label` names an instance before it runs: it cannot read task outputs.
+    case outputInLabel
     // unknown-param
     case unknownParam(depth: Int, candidates: [String])
     case paramNotSection(depth: Int, entry: ParamEntry)
@@ -328,6 +334,9 @@ struct ContractsBuilder {
                 scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
+            if let label = spec.tasks[i].label, let text = label.scalar?.text {
+                scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+            }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
@@ -370,8 +379,9 @@ struct ContractsBuilder {
         if !result.references.isEmpty {
             let holder = ResolvedReference.NodeHolder(node)
             for scanned in result.references {
-                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
-                                               resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
+                var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
+                if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
+                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: resolution))
             }
         }
         templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
@@ -481,6 +491,7 @@ struct ContractsBuilder {
         for t in spec.tasks.indices {
             // The texts alone: copying each node cost more than counting.
             count(spec.tasks[t].run?.scalar?.text)
+            count(spec.tasks[t].label?.scalar?.text)
             for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count
