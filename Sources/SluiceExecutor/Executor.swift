@@ -251,6 +251,15 @@ public final class Executor: @unchecked Sendable {
     func resolveOutput(_ reference: OutputReference) throws(RenderError) -> (JSON, ValueType) {
         let type = try SingleAttempt.downstreamType(reference, graph: graph)
         guard let producer = graph.index[reference.task] else { throw RenderError("\(reference.task) is not a task of the plan") }
+        if reference.byLabel {
+            // Every instance by its label, null where it did not succeed: aligned with the items.
+            let count = scheduler.expandedCount(producer) ?? 0
+            let names = labels[producer] ?? []
+            let members = (0..<count).map { i in
+                (i < names.count ? names[i] : String(i), outputs[InstanceRef(task: producer, mapIndex: i)]?[reference.output] ?? .null)
+            }
+            return (.object(members), type)
+        }
         if graph.tasks[producer].isMapped {
             let count = scheduler.expandedCount(producer) ?? 0
             var values: [JSON] = []

@@ -155,11 +155,11 @@ public final class SingleAttempt: @unchecked Sendable {
         directory = RunStore(workspace: workspace).airflowRunPath(pipeline: plan.pipeline, runID: request.runID)
         var values: [String: JSON] = [:]
         for reference in task.reads.outputs {
-            let key = reference.task + "." + reference.output
+            let key = reference.dotted
             guard let value = request.upstream[key] else { continue }
             values[key] = try Self.checkUpstream(reference.read(value), key: key, reference: reference, graph: graph)
         }
-        let known = Set(task.reads.outputs.map { $0.task + "." + $0.output })
+        let known = Set(task.reads.outputs.map(\.dotted))
         if let stray = request.upstream.keys.sorted().first(where: { !known.contains($0) }) {
             throw ExecutorError("--upstream names \"\(stray)\", which task \"\(task.id)\" does not read (it reads \(known.sorted().map { "\"\($0)\"" }.joined(separator: ", ").ifEmpty("nothing")))")
         }
@@ -243,8 +243,8 @@ public final class SingleAttempt: @unchecked Sendable {
         return RenderContext(params: plan.params, runID: request.runID, runDate: request.runDate, item: request.item,
                              index: request.mapIndex, output: { reference throws(RenderError) in
             let type = try Self.downstreamType(reference, graph: graph)
-            guard let value = values[reference.task + "." + reference.output] else {
-                throw RenderError("\(reference.task).\(reference.output) has no value: task \"\(reference.task)\" did not succeed (nothing was passed in --upstream)")
+            guard let value = values[reference.dotted] else {
+                throw RenderError("\(reference.dotted) has no value: task \"\(reference.task)\" did not succeed (nothing was passed in --upstream)")
             }
             return (value, type)
         }, instance: request.mapIndex.map { "\(taskID)[\($0)]" } ?? taskID)

@@ -81,6 +81,9 @@ enum TemplateRenderer {
         case .item:
             guard let item = context.item else { throw RenderError("{{ item }} is only defined inside a foreach task") }
             return (item, nil)
+        case .itemField(let path):
+            guard let item = context.item else { throw RenderError("{{ item }} is only defined inside a foreach task") }
+            return (try field(path, of: item, context), nil)
         case .index:
             guard let index = context.index else { throw RenderError("{{ index }} is only defined inside a foreach task") }
             return (.int(Int64(index)), .int)
@@ -101,6 +104,36 @@ enum TemplateRenderer {
             return InstanceKey.displayLabel(masker.mask(text), index: index)
         }
         return InstanceKey.defaultLabel(masker.mask(context.item ?? .null), index: index)
+    }
+
+    /// A field of a structured item: a key of a mapping, a digit index of a
+    /// list, level by level. A missing one fails the instance, naming it,
+    /// the field and what the item holds there.
+    static func field(_ path: [String], of item: JSON, _ context: RenderContext) throws(RenderError) -> JSON {
+        var value = item
+        for (depth, key) in path.enumerated() {
+            let next: JSON?
+            let has: String
+            switch value {
+            case .object(let members):
+                next = value[key]
+                has = members.isEmpty ? "no fields" : "fields " + members.prefix(10).map { $0.0 }.joined(separator: ", ")
+            case .array(let items):
+                next = Int(key).flatMap { $0 >= 0 && $0 < items.count ? items[$0] : nil }
+                has = "\(items.count) element\(items.count == 1 ? "" : "s")"
+            case .string: next = nil; has = "a string"
+            case .int, .double: next = nil; has = "a number"
+            case .bool: next = nil; has = "a boolean"
+            case .null: next = nil; has = "null"
+            }
+            guard let found = next else {
+                let at = (["item"] + path[...depth]).joined(separator: ".")
+                let whose = depth == 0 ? "the item" : "item." + path[..<depth].joined(separator: ".")
+                throw RenderError("{{ \(at) }}: \(whose) of \(context.instance ?? "this instance") has no field \"\(key)\" (it has \(has))")
+            }
+            value = found
+        }
+        return value
     }
 
     static func lookupParam(_ path: [String], in params: JSON) throws(RenderError) -> JSON {

@@ -136,6 +136,18 @@ public struct AirflowExporter: Sendable {
         return out
     }
 
+    /// Why `plan` cannot be exported yet, or nil. `{{ task.output.by_label }}`
+    /// needs each instance's label beside its XCom, which the exported
+    /// runtime does not push yet; refused here rather than failing in Airflow.
+    public static func unsupported(_ plan: Plan) -> String? {
+        for task in plan.tasks {
+            if let reference = task.reads.outputs.first(where: \.byLabel) {
+                return "task \"\(task.id)\" reads {{ \(reference.dotted) }}, which the Airflow export does not support yet"
+            }
+        }
+        return nil
+    }
+
     /// A mapped task's instances are named in Airflow's UI by their sluice
     /// label: `sluice task-run` renders it and `sluice_airflow` puts it in
     /// the task context under `sluice_label`, which this template reads.

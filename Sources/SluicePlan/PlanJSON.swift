@@ -182,11 +182,13 @@ extension PlanTrigger {
 
 extension OutputReference {
     func json() -> JSON {
-        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))])
+        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))]
+                + (byLabel ? [("by_label", .bool(true))] : []))
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
-        self.init(task: try r.string("task"), output: try r.string("output"), type: try r.type("type"), mapped: try r.bool("mapped"))
+        self.init(task: try r.string("task"), output: try r.string("output"), type: try r.type("type"), mapped: try r.bool("mapped"),
+                  byLabel: r.value["by_label"]?.boolValue ?? false)
     }
 }
 
@@ -217,6 +219,7 @@ extension Template {
             case .reference(.param(let path)): .object([("param", .array(path.map(JSON.string)))])
             case .reference(.output(let reference)): .object([("output", reference.json())])
             case .reference(.item): .object([("var", .string("item"))])
+            case .reference(.itemField(let path)): .object([("item", .array(path.map(JSON.string)))])
             case .reference(.index): .object([("var", .string("index"))])
             case .reference(.runID): .object([("var", .string("run.id"))])
             case .reference(.runDate): .object([("var", .string("run.date"))])
@@ -236,6 +239,10 @@ extension Template {
                 segments.append(.reference(.param(try r.strings("param"))))
             } else if let output = item["output"] {
                 segments.append(.reference(.output(try OutputReference(json: r.child(output, "output")))))
+            } else if item["item"] != nil {
+                let path = try r.strings("item")
+                guard !path.isEmpty else { throw r.error("item", "must name at least one field") }
+                segments.append(.reference(.itemField(path)))
             } else if let variable = item["var"]?.stringValue {
                 switch variable {
                 case "item": segments.append(.reference(.item))

@@ -45,7 +45,7 @@ struct BadReference: Check {
                 }
             case .itemField:
                 sink.emit(.badReference, at: context.range(of: reference, segments: 1, reference.scanned.segments.count),
-                          "\(written) \(place): item and index have no fields")
+                          "\(written) \(place): index is a number and has no fields")
             case .unknownRunField(let field):
                 sink.emit(.badReference, at: field.isEmpty ? context.range(of: reference) : context.range(of: reference, segments: 1, reference.scanned.segments.count),
                           "\(written) \(place) is not defined; a run has {{ run.id }} and {{ run.date }}",

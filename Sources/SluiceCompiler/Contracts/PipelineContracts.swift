@@ -158,6 +158,8 @@ public struct ResolvedReference: Sendable {
         case param([String], ParamEntry)
         case output(producer: Int, OutputReference)
         case item, index, runID, runDate
+        /// `{{ item.ticker }}`: the fields after `item`.
+        case itemField([String])
         case failed(ReferenceFailure)
     }
 
@@ -166,6 +168,7 @@ public struct ResolvedReference: Sendable {
         case .param(let path, _): .param(path)
         case .output(_, let output): .output(output)
         case .item: .item
+        case .itemField(let path): .itemField(path)
         case .index: .index
         case .runID: .runID
         case .runDate: .runDate
@@ -407,6 +410,7 @@ struct ContractsBuilder {
                 var resolution = resolve(scanned, task: task, mapped: false, inForeach: false)
                 if case .param = resolution { resolution = .failed(.needsOutput(task: "params")) }
                 if case .item = resolution { resolution = .failed(.needsOutput(task: "item")) }
+                if case .itemField = resolution { resolution = .failed(.needsOutput(task: "item")) }
                 if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
                 if case .runID = resolution { resolution = .failed(.needsOutput(task: "run")) }
                 if case .runDate = resolution { resolution = .failed(.needsOutput(task: "run")) }
@@ -444,7 +448,9 @@ struct ContractsBuilder {
             }
         case "item", "index":
             guard mapped, !inForeach else { return .failed(.outsideForeach(root)) }
-            guard path.count == 1 else { return .failed(.itemField) }
+            guard path.count == 1 else {
+                return root == "item" ? .itemField(path.dropFirst().map(\.name)) : .failed(.itemField)
+            }
             return root == "item" ? .item : .index
         case "run":
             guard path.count == 2, path[1].name == "id" || path[1].name == "date" else {
@@ -454,7 +460,8 @@ struct ContractsBuilder {
         default:
             guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
-            guard path.count == 2 else { return .failed(.tooDeep(task: root)) }
+            let byLabel = path.count == 3 && path[2].name == OutputReference.byLabelField && spec.tasks[producer].foreach != nil
+            guard path.count == 2 || byLabel else { return .failed(.tooDeep(task: root)) }
             let name = path[1].name
             let type: ValueType
             if let index = outputIndex(producer, name) {
@@ -468,6 +475,7 @@ struct ContractsBuilder {
             if producer == task { return .failed(.ownOutput) }
             guard isUpstream(producer, of: task) else { return .failed(.notUpstream(producer: producer)) }
             let isMapped = spec.tasks[producer].foreach != nil
+            if byLabel { return .output(producer: producer, OutputReference(task: root, output: name, type: .json, mapped: true, byLabel: true)) }
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
     }
