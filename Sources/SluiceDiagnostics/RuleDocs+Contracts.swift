@@ -106,7 +106,10 @@ extension RuleDoc {
                 A malformed `{{ }}`: unclosed, empty, with a filter (`| int`), a subscript (`[0]`) or an \
                 expression; a root that is not `params`, a task, `item`, `index` or `run` (Airflow's \
                 `{{ ds }}` included); `{{ item }}` outside a `foreach` task; `{{ run.x }}` other than \
-                `run.id` and `run.date`; a bare task name without an output.
+                `run.id` and `run.date`; a bare task name without an output; a field of a `foreach` item \
+                that an element of its params list lacks (`{{ item.tickr }}`, with did-you-mean), or of \
+                an upstream list of scalars; `.by_label` of a task that is not mapped; a task output in a \
+                `label`.
                 """,
             why: """
                 Habits from Airflow's Jinja do not carry over, and a reference that is not understood must \

@@ -111,6 +111,9 @@ final class AttemptRunner {
 
     private func processRequest(_ context: RenderContext) throws(RenderError) -> ProcessRequest {
         guard let template = task.run else { throw RenderError("task \"\(task.id)\" has no run") }
+        if let label = task.label {
+            do { _ = try TemplateRenderer.plainText(label, context) } catch { throw RenderError("\"label\": \(error.message)") }
+        }
         let command = try TemplateRenderer.shellCommand(template, context)
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }

@@ -175,8 +175,17 @@ extension Executor {
 
     func renderContext(_ ref: InstanceRef) -> RenderContext {
         let item = ref.mapIndex.flatMap { index in items[ref.task].flatMap { index < $0.count ? $0[index] : nil } }
-        return RenderContext(params: plan.params, runID: runID, runDate: runDate, item: item, index: ref.mapIndex,
-                             output: { [unowned self] reference throws(RenderError) in try self.resolveOutput(reference) })
+        var context = RenderContext(params: plan.params, runID: runID, runDate: runDate, item: item, index: ref.mapIndex,
+                                    output: { [unowned self] reference throws(RenderError) in try self.resolveOutput(reference) })
+        context.instance = InstanceKey.name(key(ref), label: ref.mapIndex.flatMap { i in labels[ref.task].flatMap { i < $0.count ? $0[i] : nil } })
+        return context
+    }
+
+    /// What a label may read while its task expands: the item, the index,
+    /// params and the run (lint refuses task outputs in a label).
+    func labelContext(_ item: JSON, index: Int) -> RenderContext {
+        RenderContext(params: plan.params, runID: runID, runDate: runDate, item: item, index: index,
+                      output: { reference throws(RenderError) in throw RenderError("a label cannot read \(reference.task).\(reference.output)") })
     }
 
     // MARK: - Exits and timers

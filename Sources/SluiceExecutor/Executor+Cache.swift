@@ -82,7 +82,7 @@ extension Executor {
             add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shownValue($0) } ?? "(absent)")
         }
         for reference in task.reads.outputs where !(reference.task == foreachOutput?.task && reference.output == foreachOutput?.output) {
-            let name = reference.task + "." + reference.output
+            let name = reference.dotted
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
             add(.value, name, value.compact(), shownValue(value))
         }
@@ -195,6 +195,10 @@ extension Executor {
         let (value, type) = try resolveOutput(reference)
         guard isArtifact(reference), let producer = graph.index[reference.task] else { return (value, type) }
         func digest(_ r: InstanceRef) -> JSON { .string("sha256:" + (artifactDigests[r]?[reference.output] ?? "unknown")) }
+        if reference.byLabel, case .object(let members) = value {
+            let refs = (0..<members.count).map { InstanceRef(task: producer, mapIndex: $0) }
+            return (.object(zip(members, refs).map { member, r in (member.0, outputs[r]?[reference.output] == nil ? .null : digest(r)) }), type)
+        }
         if graph.tasks[producer].isMapped {
             let count = scheduler.expandedCount(producer) ?? 0
             let refs = (0..<count).map { InstanceRef(task: producer, mapIndex: $0) }

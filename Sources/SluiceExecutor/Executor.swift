@@ -224,7 +224,9 @@ public final class Executor: @unchecked Sendable {
         switch foreachItems(task) {
         case .success(let list):
             items[task] = list
-            let names = list.enumerated().map { InstanceKey.defaultLabel(masker.mask($1), index: $0) }
+            let names = InstanceKey.uniqueLabels(list.enumerated().map { index, item in
+                TemplateRenderer.instanceLabel(graph.tasks[task], labelContext(item, index: index), masker: masker)
+            })
             labels[task] = names
             let time = clock.now()
             appendJournal(.mapped(task: graph.tasks[task].id, count: list.count, time: time, labels: names,
@@ -261,6 +263,15 @@ public final class Executor: @unchecked Sendable {
     func resolveOutput(_ reference: OutputReference) throws(RenderError) -> (JSON, ValueType) {
         let type = try SingleAttempt.downstreamType(reference, graph: graph)
         guard let producer = graph.index[reference.task] else { throw RenderError("\(reference.task) is not a task of the plan") }
+        if reference.byLabel {
+            // Every instance by its label, null where it did not succeed: aligned with the items.
+            let count = scheduler.expandedCount(producer) ?? 0
+            let names = labels[producer] ?? []
+            let members = (0..<count).map { i in
+                (i < names.count ? names[i] : String(i), outputs[InstanceRef(task: producer, mapIndex: i)]?[reference.output] ?? .null)
+            }
+            return (.object(members), type)
+        }
         if graph.tasks[producer].isMapped {
             let count = scheduler.expandedCount(producer) ?? 0
             var values: [JSON] = []

@@ -34,23 +34,53 @@ extension InstanceKey {
         return "\(key.task)[\(label)]"
     }
 
-    /// Longest label shown; a longer one is cut with `…`.
+    /// Longest label shown; a longer one is cut with `…` and its index.
     static let labelLimit = 60
 
     /// The label of a map instance without a `label:` template: a string
     /// item itself, a number or boolean its JSON text, anything else its index.
-    /// On one line, without control characters, at most `labelLimit` characters.
+    /// Made safe to show by `displayLabel`.
     public static func defaultLabel(_ item: JSON, index: Int) -> String {
-        let text: String
         switch item {
-        case .string(let s): text = s
-        case .int, .double, .bool: text = item.compact()
-        default: return String(index)
+        case .string(let s): displayLabel(s, index: index)
+        case .int, .double, .bool: displayLabel(item.compact(), index: index)
+        default: String(index)
         }
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map {
-            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? "?" : $0
+    }
+
+    /// A label as terminals, logs and tables show it: on one line, without
+    /// control or format characters (escape sequences, bidirectional
+    /// overrides, zero-width marks become `?`), at most `labelLimit`
+    /// characters. A longer one keeps its start and ends `…#index`, so two
+    /// long labels sharing a start still name different instances. An empty
+    /// label is the index.
+    public static func displayLabel(_ text: String, index: Int) -> String {
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { (scalar: Unicode.Scalar) -> Unicode.Scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: "?"
+            default: scalar
+            }
         }))
         if clean.isEmpty { return String(index) }
-        return clean.count > labelLimit ? String(clean.prefix(labelLimit - 1)) + "…" : clean
+        guard clean.count > labelLimit else { return clean }
+        let tail = "…#\(index)"
+        return String(clean.prefix(labelLimit - tail.count)) + tail
+    }
+
+    /// Labels made unique in map-index order: one already taken by an earlier
+    /// instance gets `#index` appended (`AAPL`, `AAPL#3`), so a label names
+    /// one instance wherever it is shown or used as a key.
+    public static func uniqueLabels(_ labels: [String]) -> [String] {
+        var taken = Set<String>()
+        var unique: [String] = []
+        unique.reserveCapacity(labels.count)
+        for (index, label) in labels.enumerated() {
+            var name = label
+            // Grows until free: `a#1` may itself have been an earlier label.
+            while taken.contains(name) { name += "#\(index)" }
+            taken.insert(name)
+            unique.append(name)
+        }
+        return unique
     }
 }

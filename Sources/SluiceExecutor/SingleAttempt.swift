@@ -83,7 +83,12 @@ public struct SingleAttemptResult: Sendable {
     /// value, a branch choosing no choice), so the caller need not retry it.
     public var retry: Bool? = nil
 
-    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`, and `"retry"` for a failure.
+    /// A map instance's label (`TemplateRenderer.instanceLabel`), which an
+    /// exported DAG shows as the instance's name; nil for an unmapped task.
+    public var label: String? = nil
+
+    /// `{"task": …, "map_index": …, "state": …, "outputs": {…}, "message": …}`,
+    /// `"retry"` for a failure, and `label` for a map instance.
     public func json() -> JSON {
         .object([
             ("task", .string(task)),
@@ -91,7 +96,7 @@ public struct SingleAttemptResult: Sendable {
             ("state", .string(state.rawValue)),
             ("outputs", outputs),
             ("message", message.map(JSON.string) ?? .null),
-        ] + (retry.map { [("retry", .bool($0))] } ?? []) + (checks.map { [("checks", $0)] } ?? []))
+        ] + (retry.map { [("retry", .bool($0))] } ?? []) + (checks.map { [("checks", $0)] } ?? []) + (label.map { [("label", .string($0))] } ?? []))
     }
 }
 
@@ -155,11 +160,11 @@ public final class SingleAttempt: @unchecked Sendable {
         directory = RunStore(workspace: workspace).airflowRunPath(pipeline: plan.pipeline, runID: request.runID)
         var values: [String: JSON] = [:]
         for reference in task.reads.outputs {
-            let key = reference.task + "." + reference.output
+            let key = reference.dotted
             guard let value = request.upstream[key] else { continue }
             values[key] = try Self.checkUpstream(reference.read(value), key: key, reference: reference, graph: graph)
         }
-        let known = Set(task.reads.outputs.map { $0.task + "." + $0.output })
+        let known = Set(task.reads.outputs.map(\.dotted))
         if let stray = request.upstream.keys.sorted().first(where: { !known.contains($0) }) {
             throw ExecutorError("--upstream names \"\(stray)\", which task \"\(task.id)\" does not read (it reads \(known.sorted().map { "\"\($0)\"" }.joined(separator: ", ").ifEmpty("nothing")))")
         }
@@ -197,6 +202,7 @@ public final class SingleAttempt: @unchecked Sendable {
                                              log: attempt.map { directory + "/" + $0.logName },
                                              unsetSecrets: environment.unsetSecrets,
                                              checks: attempt?.checks.map { masker.mask($0) })
+            if request.mapIndex != nil { result.label = TemplateRenderer.instanceLabel(task, renderContext(), masker: masker) }
             switch outcome {
             case .success(let values):
                 result.state = .success
@@ -242,14 +248,15 @@ public final class SingleAttempt: @unchecked Sendable {
     private func renderContext() -> RenderContext {
         let graph = graph
         let values = upstreamValues
+        let taskID = graph.tasks[taskIndex].id
         return RenderContext(params: plan.params, runID: request.runID, runDate: request.runDate, item: request.item,
                              index: request.mapIndex, output: { reference throws(RenderError) in
             let type = try Self.downstreamType(reference, graph: graph)
-            guard let value = values[reference.task + "." + reference.output] else {
-                throw RenderError("\(reference.task).\(reference.output) has no value: task \"\(reference.task)\" did not succeed (nothing was passed in --upstream)")
+            guard let value = values[reference.dotted] else {
+                throw RenderError("\(reference.dotted) has no value: task \"\(reference.task)\" did not succeed (nothing was passed in --upstream)")
             }
             return (value, type)
-        })
+        }, instance: request.mapIndex.map { "\(taskID)[\($0)]" } ?? taskID)
     }
 
     // MARK: - Checks

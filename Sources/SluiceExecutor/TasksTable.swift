@@ -1,21 +1,25 @@
 import SluiceColumnar
 
 /// `tasks.arrow`: one row per attempt (and one per instance settled without
-/// an attempt, with try 0), for pandas, polars or `sluice cat`.
+/// an attempt, with try 0), for pandas, polars or `sluice cat`. A map
+/// instance's `label` and `item` (its JSON text) close each row; new columns
+/// go last, so readers by position keep working.
 enum TasksTable {
     static let schema = TableSchema([
         ("task", .string), ("map_index", .int64), ("try", .int64), ("state", .string),
         ("start", .timestamp), ("end", .timestamp), ("duration_s", .float64), ("exit_code", .int64),
-        ("cache_hit", .bool), ("message", .string),
+        ("cache_hit", .bool), ("message", .string), ("label", .string), ("item", .string),
     ])
 
     static func write(_ record: RunRecord, to path: String) throws {
         try ArrowFile.withTableWriter(to: path, schema: schema) { table in
             for instance in record.instances {
                 let index: ColumnValue = instance.key.mapIndex.map { .int64(Int64($0)) } ?? .null
+                let label: ColumnValue = instance.label.map(ColumnValue.string) ?? .null
+                let item: ColumnValue = instance.item.map { .string($0.compact()) } ?? .null
                 if instance.attempts.isEmpty {
                     try table.append(row: [.string(instance.key.task), index, .int64(0), .string(instance.state.rawValue),
-                                           .null, .null, .null, .null, .bool(instance.cacheHit), instance.message.map(ColumnValue.string) ?? .null])
+                                           .null, .null, .null, .null, .bool(instance.cacheHit), instance.message.map(ColumnValue.string) ?? .null, label, item])
                     continue
                 }
                 for attempt in instance.attempts {
@@ -24,7 +28,7 @@ enum TasksTable {
                         .string(instance.key.task), index, .int64(Int64(attempt.attempt)), .string(attempt.state.rawValue),
                         attempt.start.map(ColumnValue.timestamp) ?? .null, attempt.end.map(ColumnValue.timestamp) ?? .null, duration,
                         attempt.exitCode.map { .int64(Int64($0)) } ?? .null, .bool(attempt.cacheHit),
-                        attempt.message.map(ColumnValue.string) ?? .null,
+                        attempt.message.map(ColumnValue.string) ?? .null, label, item,
                     ])
                 }
             }

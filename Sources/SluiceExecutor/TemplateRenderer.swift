@@ -17,6 +17,8 @@ struct RenderContext {
     /// An upstream output as the consumer sees it (a list for a mapped
     /// producer) and the type it has there.
     var output: (OutputReference) throws(RenderError) -> (JSON, ValueType)
+    /// The instance being rendered, as messages name it (`download[AAPL]`).
+    var instance: String? = nil
 }
 
 /// Fills a template's references with values: quoted shell words for `run`,
@@ -79,6 +81,9 @@ enum TemplateRenderer {
         case .item:
             guard let item = context.item else { throw RenderError("{{ item }} is only defined inside a foreach task") }
             return (item, nil)
+        case .itemField(let path):
+            guard let item = context.item else { throw RenderError("{{ item }} is only defined inside a foreach task") }
+            return (try field(path, of: item, context), nil)
         case .index:
             guard let index = context.index else { throw RenderError("{{ index }} is only defined inside a foreach task") }
             return (.int(Int64(index)), .int)
@@ -87,6 +92,48 @@ enum TemplateRenderer {
         case .runDate:
             return (.string(context.runDate), .string)
         }
+    }
+
+    /// A map instance's label: the task's `label` rendered for it, masked
+    /// and made safe to show (`InstanceKey.displayLabel`); the default label
+    /// without one. A label that cannot be rendered falls back to the default
+    /// here; the attempt itself then fails saying why (`AttemptRunner`).
+    static func instanceLabel(_ task: PlanTask, _ context: RenderContext, masker: SecretMasker) -> String {
+        let index = context.index ?? 0
+        if let template = task.label, let text = try? plainText(template, context) {
+            return InstanceKey.displayLabel(masker.mask(text), index: index)
+        }
+        return InstanceKey.defaultLabel(masker.mask(context.item ?? .null), index: index)
+    }
+
+    /// A field of a structured item: a key of a mapping, a digit index of a
+    /// list, level by level. A missing one fails the instance, naming it,
+    /// the field and what the item holds there.
+    static func field(_ path: [String], of item: JSON, _ context: RenderContext) throws(RenderError) -> JSON {
+        var value = item
+        for (depth, key) in path.enumerated() {
+            let next: JSON?
+            let has: String
+            switch value {
+            case .object(let members):
+                next = value[key]
+                has = members.isEmpty ? "no fields" : "fields " + members.prefix(10).map { $0.0 }.joined(separator: ", ")
+            case .array(let items):
+                next = Int(key).flatMap { $0 >= 0 && $0 < items.count ? items[$0] : nil }
+                has = "\(items.count) element\(items.count == 1 ? "" : "s")"
+            case .string: next = nil; has = "a string"
+            case .int, .double: next = nil; has = "a number"
+            case .bool: next = nil; has = "a boolean"
+            case .null: next = nil; has = "null"
+            }
+            guard let found = next else {
+                let at = (["item"] + path[...depth]).joined(separator: ".")
+                let whose = depth == 0 ? "the item" : "item." + path[..<depth].joined(separator: ".")
+                throw RenderError("{{ \(at) }}: \(whose) of \(context.instance ?? "this instance") has no field \"\(key)\" (it has \(has))")
+            }
+            value = found
+        }
+        return value
     }
 
     static func lookupParam(_ path: [String], in params: JSON) throws(RenderError) -> JSON {

@@ -123,7 +123,7 @@ public struct AirflowExporter: Sendable {
                 // A branch's choice is its output `branch`, stored under that key; the return value
                 // that @task.branch follows is not stored again.
                 let noReturnValue: [(String?, String)] = task.branch != nil ? [("do_xcom_push", "False")] : []
-                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + noReturnValue + settings(task), indent: "    ") + "\n"
+                out += "\n    @" + PythonSource.call(decorator, [("task_id", PythonSource.string(task.id))] + noReturnValue + settings(task) + mapIndexTemplate(task), indent: "    ") + "\n"
                 if let foreach = task.foreach {
                     out += "    def \(function)(item, **context):\n"
                     out += "        return \(call)(\(PythonSource.string(task.id)), context, item=item)\n"
@@ -214,6 +214,25 @@ public struct AirflowExporter: Sendable {
             // A paused child never runs: fail at once, saying so, rather than wait forever.
             ("fail_when_dag_is_paused", "True"),
         ] + settings(task)
+    }
+
+    /// Why `plan` cannot be exported yet, or nil. `{{ task.output.by_label }}`
+    /// needs each instance's label beside its XCom, which the exported
+    /// runtime does not push yet; refused here rather than failing in Airflow.
+    public static func unsupported(_ plan: Plan) -> String? {
+        for task in plan.tasks {
+            if let reference = task.reads.outputs.first(where: \.byLabel) {
+                return "task \"\(task.id)\" reads {{ \(reference.dotted) }}, which the Airflow export does not support yet"
+            }
+        }
+        return nil
+    }
+
+    /// A mapped task's instances are named in Airflow's UI by their sluice
+    /// label: `sluice task-run` renders it and `sluice_airflow` puts it in
+    /// the task context under `sluice_label`, which this template reads.
+    private func mapIndexTemplate(_ task: PlanTask) -> [(String?, String)] {
+        task.isMapped ? [("map_index_template", PythonSource.string("{{ sluice_label }}"))] : []
     }
 
     /// Airflow arguments for the task settings the plan holds.

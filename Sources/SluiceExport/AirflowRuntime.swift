@@ -114,6 +114,8 @@ class Plan:
                 process.kill()
             raise
         result = _last_json_line(stdout)
+        if result.get("label") is not None:
+            _name_instance(str(result["label"]))
         if process.returncode != 0 or result.get("state") != "success":
             message = (
                 result.get("message") or f"sluice task-run exited {process.returncode}"
@@ -186,6 +188,17 @@ def _at(value: object, path: list) -> object:
     for key in path:
         value = value[int(key)] if isinstance(value, list) else value[key]
     return value
+
+
+def _name_instance(label: str) -> None:
+    """Names the map instance in Airflow's UI: the task's map_index_template
+    reads `sluice_label` from the task context."""
+    try:
+        from airflow.sdk import get_current_context
+
+        get_current_context()["sluice_label"] = label
+    except (ImportError, RuntimeError):
+        pass
 
 
 def _sluice() -> str:

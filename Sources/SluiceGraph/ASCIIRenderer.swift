@@ -43,7 +43,9 @@ public enum ASCIIRenderer {
     /// ` [success]`, ` [3/5 running]`, or nothing without a run.
     static func stateSuffix(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) -> String {
         guard let status = overlay?.status(of: node.task.id) else { return "" }
-        return " [" + (status.progress.map { $0 + " " } ?? "") + StatePalette.label(status.state) + (status.checkCaption.map { "; " + $0 } ?? "") + "]"
+        // A failed instance makes the folded state `failed`: its names follow it, `[2/5 failed: GOOG]`.
+        return " [" + (status.progress.map { $0 + " " } ?? "") + StatePalette.label(status.state)
+            + (status.failedInstanceNames.map { ": " + oneLine($0) } ?? "") + (status.checkCaption.map { "; " + $0 } ?? "") + "]"
     }
 
     static func oneLine(_ text: String) -> String { printable(text).replacingNewlines() }

@@ -110,6 +110,7 @@ struct DOTWriter {
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = status?.progress { lines.append(progress) }
         if let checks = status?.checkCaption { lines.append(checks) }
+        if let failed = status?.failedInstancesCaption { lines.append(failed) }
         switch node.shape {
         case .empty:
             // A dot too small to hold its name: the name sits beside it.

@@ -90,6 +90,7 @@ struct MermaidWriter {
         if let foreach = node.task.foreachCaption { lines.append(foreach) }
         if let progress = overlay?.status(of: node.task.id).progress { lines.append(progress) }
         if let checks = overlay?.status(of: node.task.id).checkCaption { lines.append(checks) }
+        if let failed = overlay?.status(of: node.task.id).failedInstancesCaption { lines.append(failed) }
         let (open, close) = switch node.shape {
         case .branch: ("{\"", "\"}")
         case .empty: ("((\"", "\"))")

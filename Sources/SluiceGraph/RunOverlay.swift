@@ -11,6 +11,8 @@ public struct TaskRunStatus: Equatable, Sendable {
     public var total: Int?
     /// Data checks that failed in the task's latest attempts, as labels (`unique(id)`).
     public var failedChecks: [String] = []
+    /// Mapped tasks only: the instances that failed, by label (`GOOG`), in map-index order.
+    public var failedInstances: [String] = []
 
     public init(state: TaskState?, done: Int? = nil, total: Int? = nil) {
         self.state = state
@@ -30,6 +32,20 @@ public struct TaskRunStatus: Equatable, Sendable {
     var checkCaption: String? {
         failedChecks.isEmpty ? nil : "check failed: " + failedChecks.joined(separator: ", ")
     }
+
+    /// How many failed instances a node names before `+N more`.
+    static let namedFailures = 3
+
+    /// `GOOG, TSLA +2 more`: the failed instances, or nil when none failed.
+    var failedInstanceNames: String? {
+        guard !failedInstances.isEmpty else { return nil }
+        let named = failedInstances.prefix(Self.namedFailures).joined(separator: ", ")
+        let rest = failedInstances.count - Self.namedFailures
+        return named + (rest > 0 ? " +\(rest) more" : "")
+    }
+
+    /// `failed: GOOG, TSLA +2 more`, for the node, or nil when none failed.
+    var failedInstancesCaption: String? { failedInstanceNames.map { "failed: " + $0 } }
 
     /// Folds the latest state of each instance of a mapped task into one
     /// status. The most urgent state wins (a failure shows even while other

@@ -73,6 +73,8 @@ public struct PlanTask: Equatable, Sendable {
     public var needs: [String]
     public var run: Template?
     public var foreach: ForeachSource?
+    /// A `foreach` task's `label`: names each map instance (nil: the default label).
+    public var label: Template?
     public var outputs: [PlanOutput]
     /// Typed expectations on upstream outputs (checked at compile time; kept for the record).
     public var inputs: [PlanInput]
@@ -179,16 +181,27 @@ public struct OutputReference: Hashable, Sendable, Comparable {
     public var type: ValueType
     /// The producer is a `foreach` task: the value is a list in map-index order.
     public var mapped: Bool
+    /// `{{ task.output.by_label }}` of a mapped producer: a mapping from each
+    /// instance's label to its value, null where the instance did not
+    /// succeed, so the values stay aligned with the items.
+    public var byLabel: Bool
 
-    public init(task: String, output: String, type: ValueType, mapped: Bool) {
+    public init(task: String, output: String, type: ValueType, mapped: Bool, byLabel: Bool = false) {
         self.task = task
         self.output = output
         self.type = type
         self.mapped = mapped
+        self.byLabel = byLabel
     }
 
+    /// The reference's path: `task.output`, or `task.output.by_label`; the
+    /// name it has in `--upstream` and in a cache key.
+    public var dotted: String { task + "." + output + (byLabel ? "." + Self.byLabelField : "") }
+
+    public static let byLabelField = "by_label"
+
     public static func < (a: OutputReference, b: OutputReference) -> Bool {
-        (a.task, a.output) < (b.task, b.output)
+        (a.task, a.output, a.byLabel ? 1 : 0) < (b.task, b.output, b.byLabel ? 1 : 0)
     }
 }
 
@@ -238,6 +251,9 @@ public enum Reference: Equatable, Sendable {
     case param([String])
     case output(OutputReference)
     case item
+    /// A field of a structured item: `{{ item.ticker }}` is `["ticker"]`,
+    /// `{{ item.0 }}` `["0"]` (a digit indexes a list).
+    case itemField([String])
     case index
     case runID
     case runDate

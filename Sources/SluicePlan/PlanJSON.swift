@@ -109,7 +109,9 @@ extension PlanTask {
             ("cache", .bool(cache)),
             ("reads", reads),
         ]
-        return .object(head + tail)
+        // Written only when set, so plans without labels keep their exact form.
+        let label: [(String, JSON)] = self.label.map { [("label", $0.json())] } ?? []
+        return .object(head + label + tail)
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
@@ -168,6 +170,7 @@ extension PlanTask {
             cache: try r.bool("cache"),
             reads: Reads(params: try reads.strings("params"), outputs: readOutputs)
         )
+        if let labelValue = r.value["label"], !labelValue.isNull { label = try Template(json: labelValue, r.path + ".label") }
     }
 }
 
@@ -179,11 +182,13 @@ extension PlanTrigger {
 
 extension OutputReference {
     func json() -> JSON {
-        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))])
+        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))]
+                + (byLabel ? [("by_label", .bool(true))] : []))
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
-        self.init(task: try r.string("task"), output: try r.string("output"), type: try r.type("type"), mapped: try r.bool("mapped"))
+        self.init(task: try r.string("task"), output: try r.string("output"), type: try r.type("type"), mapped: try r.bool("mapped"),
+                  byLabel: r.value["by_label"]?.boolValue ?? false)
     }
 }
 
@@ -214,6 +219,7 @@ extension Template {
             case .reference(.param(let path)): .object([("param", .array(path.map(JSON.string)))])
             case .reference(.output(let reference)): .object([("output", reference.json())])
             case .reference(.item): .object([("var", .string("item"))])
+            case .reference(.itemField(let path)): .object([("item", .array(path.map(JSON.string)))])
             case .reference(.index): .object([("var", .string("index"))])
             case .reference(.runID): .object([("var", .string("run.id"))])
             case .reference(.runDate): .object([("var", .string("run.date"))])
@@ -233,6 +239,10 @@ extension Template {
                 segments.append(.reference(.param(try r.strings("param"))))
             } else if let output = item["output"] {
                 segments.append(.reference(.output(try OutputReference(json: r.child(output, "output")))))
+            } else if item["item"] != nil {
+                let path = try r.strings("item")
+                guard !path.isEmpty else { throw r.error("item", "must name at least one field") }
+                segments.append(.reference(.itemField(path)))
             } else if let variable = item["var"]?.stringValue {
                 switch variable {
                 case "item": segments.append(.reference(.item))

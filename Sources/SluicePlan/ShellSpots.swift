@@ -505,8 +505,9 @@ extension Reference {
         let path: String
         switch self {
         case .param(let keys): path = (["params"] + keys).joined(separator: ".")
-        case .output(let output): path = output.task + "." + output.output
+        case .output(let output): path = output.dotted
         case .item: path = "item"
+        case .itemField(let fields): path = (["item"] + fields).joined(separator: ".")
         case .index: path = "index"
         case .runID: path = "run.id"
         case .runDate: path = "run.date"

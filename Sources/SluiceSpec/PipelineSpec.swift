@@ -81,6 +81,8 @@ public struct TaskSpec: Sendable {
     public var needs: [Spanned<String>] = []
     /// `foreach` as written: a reference string, or (wrongly) an inline value.
     public var foreach: YAMLNode?
+    /// `label`: a template naming each map instance (`"{{ item.ticker }}"`).
+    public var label: YAMLNode?
     public var outputs: [OutputSpec] = []
     public var inputs: [InputSpec] = []
     /// `branch` choices; nil when the task is not a branch task.

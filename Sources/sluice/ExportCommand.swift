@@ -47,6 +47,7 @@ struct ExportAirflowCommand: ParsableCommand {
         var plans: [(Plan, String)] = []
         for spec in specs {
             let plan = try PlanLoading.load(spec, color: color)
+            if let reason = AirflowExporter.unsupported(plan) { throw failUsageOrIO("\(spec): \(reason)") }
             let here = FileManager.default.currentDirectoryPath
             let absolute = plan.workspace.hasPrefix("/") ? plan.workspace : here + "/" + plan.workspace
             plans.append((plan, workspace ?? URL(fileURLWithPath: absolute).standardizedFileURL.path))

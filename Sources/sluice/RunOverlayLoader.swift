@@ -63,6 +63,12 @@ enum RunOverlayLoader {
                 if let label = check["label"]?.stringValue { failedChecks[instance.key.task, default: []].insert(label) }
             }
         }
+        // Per mapped task, its failed instances by label (the index when the journal has no labels).
+        var failedInstances: [String: [String]] = [:]
+        for instance in record.instances.sorted(by: { $0.key < $1.key })
+        where instance.key.mapIndex != nil && instance.state == .failed {
+            failedInstances[instance.key.task, default: []].append(instance.label ?? String(instance.key.mapIndex ?? 0))
+        }
         var tasks: [String: TaskRunStatus] = [:]
         for task in plan.tasks {
             let level = taskLevel[task.id]
@@ -74,6 +80,7 @@ enum RunOverlayLoader {
                 tasks[task.id] = TaskRunStatus(state: level)
             }
             if let failed = failedChecks[task.id], !failed.isEmpty { tasks[task.id]?.failedChecks = failed.sorted() }
+            if let failed = failedInstances[task.id] { tasks[task.id]?.failedInstances = failed }
         }
         return RunOverlay(runID: runID, runState: record.finishedState?.rawValue, tasks: tasks)
     }

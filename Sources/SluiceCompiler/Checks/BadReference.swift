@@ -45,7 +45,7 @@ struct BadReference: Check {
                 }
             case .itemField:
                 sink.emit(.badReference, at: context.range(of: reference, segments: 1, reference.scanned.segments.count),
-                          "\(written) \(place): item and index have no fields")
+                          "\(written) \(place): index is a number and has no fields")
             case .unknownRunField(let field):
                 sink.emit(.badReference, at: field.isEmpty ? context.range(of: reference) : context.range(of: reference, segments: 1, reference.scanned.segments.count),
                           "\(written) \(place) is not defined; a run has {{ run.id }} and {{ run.date }}",
@@ -64,6 +64,10 @@ struct BadReference: Check {
                               "\(written) \(place) names a task, not one of its outputs",
                               help: outputs.isEmpty ? "task \(quoted(name)) declares no outputs" : "write {{ \(name).\(outputs[0]) }}; it declares " + outputs.joined(separator: ", "))
                 }
+            case .outputInLabel:
+                sink.emit(.badReference, at: context.range(of: reference),
+                          "\(written) \(place) reads a task output; a label names its instance before it runs",
+                          help: "name the instance from its item: {{ item }}, {{ item.<field> }} or {{ index }}")
             default:
                 continue
             }

@@ -73,7 +73,7 @@ public enum CheckRegistry {
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
         BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), LeafHidesFailure(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
         // Data checks on table outputs.
-        UnknownColumn(), InvalidCheck(),
+        UnknownColumn(), InvalidCheck(), LabelWithoutForeach(), UnknownItemField(),
     ]
 }
 

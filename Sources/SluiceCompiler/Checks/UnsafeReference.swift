@@ -69,6 +69,7 @@ struct UnsafeReference: Check {
             return output.type == .int ? nil : "declared \(output.type)"
         case .index: return nil
         case .item: return "a foreach item, which may be anything"
+        case .itemField: return "a field of a foreach item, which may be anything"
         case .runID, .runDate: return "text"
         case .failed: return nil
         }

@@ -60,6 +60,7 @@ public struct TaskTemplates: Sendable {
     public enum Slot: Equatable, Sendable {
         case run
         case env(Int)
+        case label
     }
 
     struct Entry: Sendable {
@@ -111,6 +112,8 @@ public enum ReferenceSite: Sendable, Equatable {
     case run
     case env(String)
     case foreach
+    /// A `foreach` task's `label`.
+    case label
     case input(String)
 
     public var description: String {
@@ -118,6 +121,7 @@ public enum ReferenceSite: Sendable, Equatable {
         case .run: "\"run\""
         case .env(let name): "env \"\(name)\""
         case .foreach: "\"foreach\""
+        case .label: "\"label\""
         case .input(let name): "input \"\(name)\""
         }
     }
@@ -154,6 +158,8 @@ public struct ResolvedReference: Sendable {
         case param([String], ParamEntry)
         case output(producer: Int, OutputReference)
         case item, index, runID, runDate
+        /// `{{ item.ticker }}`: the fields after `item`.
+        case itemField([String])
         case failed(ReferenceFailure)
     }
 
@@ -162,6 +168,7 @@ public struct ResolvedReference: Sendable {
         case .param(let path, _): .param(path)
         case .output(_, let output): .output(output)
         case .item: .item
+        case .itemField(let path): .itemField(path)
         case .index: .index
         case .runID: .runID
         case .runDate: .runDate
@@ -180,6 +187,8 @@ public enum ReferenceFailure: Sendable {
     case unknownRunField(String)
     case tooDeep(task: String)
     case needsOutput(task: String)
+    /// A `label` names an instance before it runs: it cannot read task outputs.
+    case outputInLabel
     // unknown-param
     case unknownParam(depth: Int, candidates: [String])
     case paramNotSection(depth: Int, entry: ParamEntry)
@@ -328,6 +337,9 @@ struct ContractsBuilder {
                 scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
+            if let label = spec.tasks[i].label, let text = label.scalar?.text {
+                scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+            }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
@@ -370,8 +382,9 @@ struct ContractsBuilder {
         if !result.references.isEmpty {
             let holder = ResolvedReference.NodeHolder(node)
             for scanned in result.references {
-                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned,
-                                               resolution: resolve(scanned, task: task, mapped: mapped, inForeach: false)))
+                var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
+                if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
+                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: resolution))
             }
         }
         templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
@@ -397,6 +410,7 @@ struct ContractsBuilder {
                 var resolution = resolve(scanned, task: task, mapped: false, inForeach: false)
                 if case .param = resolution { resolution = .failed(.needsOutput(task: "params")) }
                 if case .item = resolution { resolution = .failed(.needsOutput(task: "item")) }
+                if case .itemField = resolution { resolution = .failed(.needsOutput(task: "item")) }
                 if case .index = resolution { resolution = .failed(.needsOutput(task: "index")) }
                 if case .runID = resolution { resolution = .failed(.needsOutput(task: "run")) }
                 if case .runDate = resolution { resolution = .failed(.needsOutput(task: "run")) }
@@ -434,7 +448,9 @@ struct ContractsBuilder {
             }
         case "item", "index":
             guard mapped, !inForeach else { return .failed(.outsideForeach(root)) }
-            guard path.count == 1 else { return .failed(.itemField) }
+            guard path.count == 1 else {
+                return root == "item" ? .itemField(path.dropFirst().map(\.name)) : .failed(.itemField)
+            }
             return root == "item" ? .item : .index
         case "run":
             guard path.count == 2, path[1].name == "id" || path[1].name == "date" else {
@@ -444,7 +460,8 @@ struct ContractsBuilder {
         default:
             guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
-            guard path.count == 2 else { return .failed(.tooDeep(task: root)) }
+            let byLabel = path.count == 3 && path[2].name == OutputReference.byLabelField && spec.tasks[producer].foreach != nil
+            guard path.count == 2 || byLabel else { return .failed(.tooDeep(task: root)) }
             let name = path[1].name
             let type: ValueType
             if let index = outputIndex(producer, name) {
@@ -458,6 +475,7 @@ struct ContractsBuilder {
             if producer == task { return .failed(.ownOutput) }
             guard isUpstream(producer, of: task) else { return .failed(.notUpstream(producer: producer)) }
             let isMapped = spec.tasks[producer].foreach != nil
+            if byLabel { return .output(producer: producer, OutputReference(task: root, output: name, type: .json, mapped: true, byLabel: true)) }
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
     }
@@ -481,6 +499,7 @@ struct ContractsBuilder {
         for t in spec.tasks.indices {
             // The texts alone: copying each node cost more than counting.
             count(spec.tasks[t].run?.scalar?.text)
+            count(spec.tasks[t].label?.scalar?.text)
             for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count

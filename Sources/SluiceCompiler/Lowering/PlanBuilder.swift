@@ -97,6 +97,9 @@ struct Lowering {
             default: break
             }
         }
+        if task.foreach != nil, let label = task.label, let text = label.scalar?.text {
+            lowered.label = template(text, .label, task: index)
+        }
         lowered.outputs = contracts.outputs[index].compactMap { output in
             output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value) }) }
         }
@@ -125,7 +128,8 @@ struct Lowering {
         lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
         var params = Set<String>(), outputs = Set<OutputReference>()
-        for reference in contracts.references[index] {
+        // A label only names instances: what it reads is no input of the task's work or its cache key.
+        for reference in contracts.references[index] where reference.site != .label {
             switch reference.resolution {
             case .param(let path, _): params.insert(path.joined(separator: "."))
             case .output(_, let output): outputs.insert(output)

@@ -28,7 +28,7 @@ enum SettingKey: String, SpecKey {
 }
 
 enum TaskKey: String, SpecKey {
-    case run, needs, foreach, outputs, inputs, branch, trigger, triggerRule = "trigger_rule", retries
+    case run, needs, foreach, label, outputs, inputs, branch, trigger, triggerRule = "trigger_rule", retries
     case retryDelay = "retry_delay", retryBackoff = "retry_backoff", timeout, pool, env, deps, cache, description, checks
 
     static let keySet = KeySet(allCases.map(\.rawValue))
@@ -43,7 +43,7 @@ enum TaskKey: String, SpecKey {
         case .pool: .pool
         case .triggerRule: .triggerRule
         case .cache: .cache
-        case .run, .needs, .foreach, .outputs, .inputs, .branch, .trigger, .env, .deps, .description, .checks: nil
+        case .run, .needs, .foreach, .label, .outputs, .inputs, .branch, .trigger, .env, .deps, .description, .checks: nil
         }
     }
 }

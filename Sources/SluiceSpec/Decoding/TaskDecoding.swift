@@ -33,6 +33,7 @@ extension ValueReader {
         case .run: task.run = scalarNode(value, "\"run\" of \(context)")
         case .needs: task.needs = stringList(value, "\"needs\" of \(context)") ?? []
         case .foreach: task.foreach = tree(value)
+        case .label: task.label = scalarNode(value, "\"label\" of \(context)")
         case .outputs: task.outputs = decodeOutputs(value, context)
         case .inputs: task.inputs = decodeInputs(value, context)
         case .branch:

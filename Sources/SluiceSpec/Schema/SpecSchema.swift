@@ -145,6 +145,7 @@ public struct SpecSchema: Sendable {
             "run": Self.ref("text", "The shell command (/bin/sh -c), run in the workspace. {{ }} references are substituted, quoted for their spot in the command; a reference where that cannot be proved safe (backquotes, a here-document body, ${…}, eval, sh -c …) is the unsafe-reference error. A task with neither run nor trigger is an empty task."),
             "needs": Self.list(of: "taskName", "Tasks that must finish first (per trigger_rule). A list, or one name.", uniqueItems: true),
             "foreach": ["description": "Run one map instance per item of a list, given as a reference such as params.tickers (never an inline list); {{ item }} and {{ index }} name the current one.", "type": "string", "minLength": 1],
+            "label": ["description": "With foreach: names each map instance in progress, the summary, sluice show, graph --run, tasks.arrow and the Airflow UI: a template over {{ item }} (and its fields, {{ item.ticker }}), {{ index }}, params and run. Default: a scalar item itself, else the index.", "type": "string", "minLength": 1],
             "outputs": Self.map("Declared outputs, by name: a type, or an object with type, path and description.",
                                 values: ["anyOf": [["$ref": "#/$defs/valueType"], ["$ref": "#/$defs/output"]]]),
             "inputs": Self.map("Typed expectations on upstream outputs, checked against what the producer declares.",

@@ -57,6 +57,7 @@ with DAG(
         max_retry_delay=timedelta(hours=1),
         execution_timeout=timedelta(seconds=150),
         pool="market_api",
+        map_index_template="{{ sluice_label }}",
     )
     def fetch_ohlcv(item, **context):
         return PLAN.run("fetch_ohlcv", context, item=item)
