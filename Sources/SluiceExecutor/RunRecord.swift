@@ -85,7 +85,7 @@ public struct RunRecord: Sendable {
             mappedCounts[task] = count
             mappedLabels[task] = labels
             mappedItems[task] = items
-            for i in instances.indices where instances[i].key.task == task { describe(&instances[i]) }
+            for i in instances.indices where instances[i].key.task == task { describeInstance(at: i) }
         case .task(let e):
             apply(e)
         case .childRun(let child):
@@ -110,7 +110,7 @@ public struct RunRecord: Sendable {
             index = instances.count
             position[key] = index
             instances.append(InstanceRecord(key: key, state: e.state))
-            describe(&instances[index])
+            describeInstance(at: index)
         }
         instances[index].state = e.state
         if e.state.isTerminal || e.state == .running { instances[index].message = e.message }
@@ -135,10 +135,17 @@ public struct RunRecord: Sendable {
         instances[index].attempts = attempts
     }
 
-    private func describe(_ instance: inout InstanceRecord) {
-        guard let i = instance.key.mapIndex else { return }
-        instance.label = mappedLabels[instance.key.task].flatMap { i < $0.count ? $0[i] : nil }
-        instance.item = mappedItems[instance.key.task].flatMap { i < $0.count ? $0[i] : nil }
+    /// Sets a map instance's label and item from the `mapped` line. A mutating
+    /// method on purpose: `describe(&instances[i])` through a non-mutating one
+    /// had to copy `self` for the call, which made the inout write copy the
+    /// whole `instances` array, once per new instance (quadratic in a run's size).
+    private mutating func describeInstance(at index: Int) {
+        guard let i = instances[index].key.mapIndex else { return }
+        let task = instances[index].key.task
+        let label = mappedLabels[task].flatMap { i < $0.count ? $0[i] : nil }
+        let item = mappedItems[task].flatMap { i < $0.count ? $0[i] : nil }
+        instances[index].label = label
+        instances[index].item = item
     }
 
     public func instance(_ key: InstanceKey) -> InstanceRecord? {
