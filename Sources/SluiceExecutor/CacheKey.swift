@@ -49,14 +49,21 @@ struct CacheKey: Equatable, Sendable {
 
     init(components: [KeyComponent]) {
         self.components = components
-        var hasher = SHA256()
-        hasher.update(data: Array("sluice-cache-key v\(Self.formatVersion)\n".utf8))
+        // The same bytes as one line per component, appended into one buffer
+        // and hashed once (a string interpolated per component cost more than the hash).
+        var bytes = Array("sluice-cache-key v\(Self.formatVersion)\n".utf8)
         for component in components {
             // Lengths first: no choice of names can make two encodings collide.
-            let line = "\(component.kind.rawValue)\u{0}\(component.name.utf8.count):\(component.name)\u{0}\(component.digest)\n"
-            hasher.update(data: Array(line.utf8))
+            bytes.append(contentsOf: component.kind.rawValue.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: String(component.name.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: component.name.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: component.digest.utf8)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        digest = Self.hex(hasher.finalize())
+        digest = Self.hex(SHA256.hash(data: bytes))
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

@@ -286,13 +286,13 @@ final class CacheStore: @unchecked Sendable {
     /// An entry is usable when its manifest line matches its own SHA-256 and
     /// every table and file it lists has the recorded size and SHA-256.
     func check(_ key: String) -> Lookup {
-        guard let (first, _) = manifestLines(key), first.hasPrefix("{\"version\":\(CacheManifest.formatVersion),") else { return .absent }
+        guard let (first, _) = manifestLines(key), first.utf8.starts(with: "{\"version\":\(CacheManifest.formatVersion),".utf8) else { return .absent }
         guard CacheManifest.isSealed(first) else { return .damaged("its manifest does not match its sha256") }
         guard let json = try? JSON.parse(String(first)), let manifest = CacheManifest(json: json), manifest.key == key else {
             return .damaged("its manifest cannot be read")
         }
-        let path = entryPath(key)
         for artifact in manifest.artifacts {
+            let path = entryPath(key)
             guard CacheFiles.size(path + "/" + artifact.file) == artifact.size else { return .damaged("\(artifact.file) is missing or changed size") }
             guard FileDigest.sha256(path: path + "/" + artifact.file) == artifact.sha256 else {
                 return .damaged("\(artifact.file) does not match its sha256")
