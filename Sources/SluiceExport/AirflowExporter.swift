@@ -96,12 +96,36 @@ public struct AirflowExporter: Sendable {
                 statements.append("\(variable) = " + PythonSource.call("EmptyOperator", [("task_id", PythonSource.string(task.id))] + rule, indent: "    "))
             case .trigger:
                 let target = task.trigger?.pipeline ?? ""
-                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", [
+                var arguments: [(String?, String)] = [
                     ("task_id", PythonSource.string(task.id)),
                     ("trigger_dag_id", PythonSource.string(target)),
                     ("wait_for_completion", "True"),
                     ("poke_interval", "5"),
-                ] + settings(task), indent: "    "))
+                ] + settings(task)
+                var expand = ""
+                if let params = task.trigger?.params, !params.isEmpty {
+                    // The params are rendered at run time from upstream XComs (as a
+                    // local run renders them), by a task whose return value is the
+                    // conf: {"sluice_params": {"dotted.path": "text"}}. The child's
+                    // tasks hand them to `sluice task-run --param`, which types them.
+                    let confFunction = names.claim(task.id + "__conf")
+                    out += "\n    @" + PythonSource.call("task", [("task_id", PythonSource.string(task.id + ".conf")),
+                                                                ("trigger_rule", PythonSource.string(task.triggerRule.rawValue))], indent: "    ") + "\n"
+                    out += "    def \(confFunction)(**context):\n"
+                    out += "        return PLAN.\(task.isMapped ? "trigger_confs" : "trigger_conf")(\(PythonSource.string(task.id)), context)\n"
+                    let confVariable = names.claim(task.id + "__conf_")
+                    statements.append("\(confVariable) = \(confFunction)()")
+                    for need in task.needs {
+                        if let upstream = instances[need] { statements.append("\(upstream) >> \(confVariable)") }
+                    }
+                    if task.isMapped {
+                        expand = ".expand(conf=\(confVariable))"
+                    } else {
+                        arguments.append(("conf", confVariable))
+                    }
+                }
+                let operatorCall = expand.isEmpty ? "TriggerDagRunOperator" : "TriggerDagRunOperator.partial"
+                statements.append("\(variable) = " + PythonSource.call(operatorCall, arguments, indent: "    ") + expand)
             case .command:
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"

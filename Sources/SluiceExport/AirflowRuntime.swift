@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 
 OUTPUTS_KEY = "sluice_outputs"
+# The conf key a trigger's params travel under: {"dotted.path": "rendered text"}.
+TRIGGER_PARAMS_KEY = "sluice_params"
 # sluice sends SIGTERM to the task's process group and SIGKILL 10 s later.
 STOP_GRACE_SECONDS = 15
 
@@ -55,10 +57,13 @@ class Plan:
             "--try",
             str(getattr(ti, "try_number", 1) or 1),
             "--params",
-            json.dumps(dict(context.get("params") or {}), default=str),
+            json.dumps(_params(context), default=str),
             "--upstream",
             json.dumps(self._upstream(task, ti)),
         ]
+        # A child run's params from its trigger, typed by sluice as --param is.
+        for path, text in _trigger_params(context).items():
+            arguments += ["--param", f"{path}={text}"]
         map_index = getattr(ti, "map_index", -1)
         if task.get("foreach") is not None:
             arguments += ["--map-index", str(map_index), "--item", json.dumps(item)]
@@ -89,13 +94,21 @@ class Plan:
         """Runs a branch task; returns the task ids it chose, for @task.branch."""
         outputs = self.run(task_id, context, item=item)
         choice = outputs.get("branch")
-        return choice if isinstance(choice, list) else [choice]
+        chosen = choice if isinstance(choice, list) else [choice]
+        # A chosen trigger with params is entered through its conf task, also a direct downstream.
+        task_ids = set(getattr(context.get("dag"), "task_ids", None) or [])
+        return chosen + [
+            f"{name}.conf" for name in chosen if f"{name}.conf" in task_ids
+        ]
 
     def items(self, task_id: str, context: dict) -> list:
         """The list a foreach task maps over, from params or an upstream output."""
         source = self.tasks[task_id]["foreach"]
         if "param" in source:
-            value = dict(context.get("params") or {})
+            given = _trigger_params(context).get(".".join(source["param"]))
+            if given is not None:
+                return list(json.loads(given))
+            value = _params(context)
             for key in source["param"]:
                 value = value[int(key)] if isinstance(value, list) else value[key]
             return list(value)
@@ -103,6 +116,45 @@ class Plan:
         value = self._pull(reference, context["ti"])
         # A branch's single choice is a list of one, as sluice reads it.
         return value if isinstance(value, list) else [value]
+
+    def trigger_conf(
+        self, task_id: str, context: dict, item: object = None, index: object = None
+    ) -> dict:
+        """A trigger task's conf: its params rendered as plain text, as sluice renders env values."""
+        ti = context["ti"]
+        values = {}
+        for param in self.tasks[task_id]["trigger"].get("params", []):
+            text = ""
+            for segment in param["value"]:
+                if "text" in segment:
+                    text += segment["text"]
+                    continue
+                if "param" in segment:
+                    value = _params(context)
+                    for key in segment["param"]:
+                        value = (
+                            value[int(key)] if isinstance(value, list) else value[key]
+                        )
+                elif "output" in segment:
+                    value = self._pull(segment["output"], ti)
+                else:
+                    value = {
+                        "item": item,
+                        "index": index,
+                        "run.id": _run_id(context),
+                        "run.date": _run_date(context),
+                    }[segment["var"]]
+                text += _plain_text(value)
+            values[param["path"]] = text
+        return {TRIGGER_PARAMS_KEY: values}
+
+    def trigger_confs(self, task_id: str, context: dict) -> list:
+        """A mapped trigger task's confs, one per item, for .expand(conf=...)."""
+        items = self.items(task_id, context)
+        return [
+            self.trigger_conf(task_id, context, item=item, index=index)
+            for index, item in enumerate(items)
+        ]
 
     def _upstream(self, task: dict, ti) -> dict:
         """The upstream outputs the task reads. One whose task did not succeed
@@ -150,6 +202,31 @@ def _run_date(context: dict) -> str:
         or getattr(context.get("dag_run"), "run_after", None)
     )
     return when.strftime("%Y-%m-%d") if when is not None else ""
+
+
+def _params(context: dict) -> dict:
+    """The run's params, without the trigger's conf that Airflow merges into them."""
+    params = dict(context.get("params") or {})
+    params.pop(TRIGGER_PARAMS_KEY, None)
+    return params
+
+
+def _trigger_params(context: dict) -> dict:
+    """The params a parent's trigger set for this run: {"dotted.path": "text"}."""
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    given = conf.get(TRIGGER_PARAMS_KEY) if isinstance(conf, dict) else None
+    if given is None:
+        given = (context.get("params") or {}).get(TRIGGER_PARAMS_KEY)
+    return dict(given) if isinstance(given, dict) else {}
+
+
+def _plain_text(value: object) -> str:
+    """A value as sluice renders it into env values: strings as they are, null as nothing, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _last_json_line(stdout: str) -> dict:

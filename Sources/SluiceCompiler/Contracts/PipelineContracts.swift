@@ -60,6 +60,8 @@ public struct TaskTemplates: Sendable {
     public enum Slot: Equatable, Sendable {
         case run
         case env(Int)
+        /// The `trigger: { params: ... }` entry at a position.
+        case triggerParam(Int)
     }
 
     struct Entry: Sendable {
@@ -112,11 +114,14 @@ public enum ReferenceSite: Sendable, Equatable {
     case env(String)
     case foreach
     case input(String)
+    /// A value of `trigger: { params: ... }`, by its dotted path.
+    case triggerParam(String)
 
     public var description: String {
         switch self {
         case .run: "\"run\""
         case .env(let name): "env \"\(name)\""
+        case .triggerParam(let path): "trigger param \"\(path)\""
         case .foreach: "\"foreach\""
         case .input(let name): "input \"\(name)\""
         }
@@ -328,6 +333,11 @@ struct ContractsBuilder {
                 scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
+            for (position, entry) in spec.tasks[i].triggerParams.enumerated() {
+                guard let text = entry.value.scalar?.text else { continue }
+                scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
+                     into: &found, &templates, errors: &errors)
+            }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
@@ -482,6 +492,7 @@ struct ContractsBuilder {
             // The texts alone: copying each node cost more than counting.
             count(spec.tasks[t].run?.scalar?.text)
             for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
+            for p in spec.tasks[t].triggerParams.indices { count(spec.tasks[t].triggerParams[p].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count
         }
