@@ -9,7 +9,7 @@ struct LintCommandTests {
     @Test func examplePipelinesLintCleanByDefault() throws {
         let outcome = try CLI.run(["lint", "--strict"])
         #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
-        #expect(outcome.stdout.contains("no problems in 5 files"))
+        #expect(outcome.stdout.contains("no problems in 7 files"))
     }
 
     @Test func errorsExitOneAndPointAtTheToken() throws {
