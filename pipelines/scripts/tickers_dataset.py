@@ -18,19 +18,19 @@ from sluice_task import fail, log, read_table, set_output
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run-date", required=True)
-    ap.add_argument("--tickers", nargs="+", required=True)
-    ap.add_argument("--bars", nargs="+", required=True, help="one table per ticker, in the tickers' order")
-    ap.add_argument("--rows", nargs="+", type=int, required=True, help="one row count per ticker")
+    ap.add_argument("--bars", nargs="+", required=True, help="one table per ticker (each names its ticker)")
+    ap.add_argument("--rows", nargs="+", type=int, required=True, help="one row count per table")
     args = ap.parse_args()
-    if not len(args.bars) == len(args.rows) == len(args.tickers):
-        fail(f"{len(args.bars)} bar tables for {len(args.tickers)} tickers: a download failed")
+    if len(args.bars) != len(args.rows):
+        fail(f"{len(args.bars)} bar tables but {len(args.rows)} row counts")
 
     rows = []
     drifts = []
-    for ticker, path, count in zip(args.tickers, args.bars, args.rows):
+    for path, count in zip(args.bars, args.rows):
         bars = read_table(path, as_="rows")
         if not bars or len(bars) != count:
-            fail(f"{ticker}: {len(bars)} bars, the download reported {count}")
+            fail(f"{path}: {len(bars)} bars, the download reported {count}")
+        ticker = bars[0]["ticker"]
         closes = [float(bar["close"]) for bar in bars]
         recent, whole = closes[-5:], closes
         drifts.append(abs(sum(recent) / len(recent) / (sum(whole) / len(whole)) - 1) * 100)
@@ -52,7 +52,7 @@ def main() -> None:
     set_output("dataset_id", dataset_id)
     set_output("rows", len(rows))
     set_output("drift_pct", drift)
-    log(f"{dataset_id}: {len(rows)} rows of {len(args.tickers)} tickers, largest drift {drift}%")
+    log(f"{dataset_id}: {len(rows)} rows of {len(args.bars)} tickers, largest drift {drift}%")
 
 
 if __name__ == "__main__":
