@@ -142,8 +142,9 @@ def compare(airflow: dict, local: dict, plan: dict) -> tuple[list, dict]:
         for name in sorted(set(theirs) - set(task.get("outputs") or {})):
             problems.append(f"{key}.{name}: in Airflow only")
     for key in sorted(set(airflow["tasks"]) - seen):
-        # Airflow's helper that reads a foreach list (`<task>.items`) has no local counterpart.
-        if not key.split("[")[0].endswith(".items"):
+        # Airflow's helpers that read a foreach list (`<task>.items`) or render a
+        # trigger's params into its conf (`<task>.conf`) have no local counterpart.
+        if not key.split("[")[0].endswith((".items", ".conf")):
             problems.append(
                 f"{key}: {airflow['tasks'][key]['state']} in Airflow, not in the local run"
             )
