@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 import SluicePlan
 
 /// Messages into a run's loop from other threads.
@@ -141,6 +142,20 @@ extension Executor {
                                                    exitCode: nil, retry: false))
             return
         }
+        // Rendered as `env` values are (plain text), then typed by the child's params as `--param` types its value.
+        var overrides: [ParamOverride] = []
+        if !trigger.params.isEmpty {
+            let context = renderContext(ref)
+            for param in trigger.params {
+                let text: String
+                do { text = try TemplateRenderer.plainText(param.value, context) } catch {
+                    conclude(ref, state, outcome: .failure("trigger param \"\(param.path)\": \(error.message)", exitCode: nil, retry: false))
+                    return
+                }
+                overrides.append(ParamOverride(path: param.path.split(separator: ".", omittingEmptySubsequences: false).map(String.init),
+                                               text: text, origin: "trigger param"))
+            }
+        }
         active[ref] = state
         if let timeout = task.timeoutMilliseconds, timeout > 0 {
             timers.push(Timer(deadline: clock.mono() + timeout * 1_000_000, kind: .childTimeout, ref: ref, attempt: attempt))
@@ -157,8 +172,10 @@ extension Executor {
         let mailbox = self.mailbox
         let frozenOptions = childOptions
         let expected = trigger.pipeline
+        let params = overrides
         let thread = Thread {
-            let (runState, message) = Executor.runChild(specPath: specPath, expected: expected, options: frozenOptions, services: services) { child in
+            let (runState, message) = Executor.runChild(specPath: specPath, expected: expected, params: params, options: frozenOptions,
+                                                        services: services) { child in
                 mailbox.post(.childStarted(ref, attempt: attempt, executor: child))
                 mailbox.wake()
             } onRunID: { id, pipeline, workspace throws(ExecutorError) in
@@ -175,15 +192,28 @@ extension Executor {
         thread.start()
     }
 
-    private static func runChild(specPath: String, expected: String, options: RunOptions, services: RunServices,
+    private static func runChild(specPath: String, expected: String, params: [ParamOverride], options: RunOptions, services: RunServices,
                                  onExecutor: (Executor) -> Void,
                                  onRunID: @escaping @Sendable (String, String, String) throws(ExecutorError) -> Void) -> (PipelineRunState, String?) {
-        let plan: Plan
+        var plan: Plan
         do { plan = try services.loadChildPlan(specPath) } catch {
             return (.failed, "cannot build the plan of \(specPath): \(error)")
         }
         guard plan.pipeline == expected else {
             return (.failed, "\(specPath) holds pipeline \"\(plan.pipeline)\", not \"\(expected)\"")
+        }
+        var options = options
+        if !params.isEmpty {
+            var given: [(String, JSON)] = []
+            do {
+                for param in params {
+                    plan.params = try param.apply(to: plan.params)
+                    given.append((param.path.joined(separator: "."), try TemplateRenderer.lookupParam(param.path, in: plan.params)))
+                }
+            } catch {
+                return (.failed, "child run of \(plan.pipeline) not started: \(error)")
+            }
+            options.triggerParams = .object(given)
         }
         do {
             let child = try Executor(plan: plan, options: options, services: services)

@@ -33,7 +33,8 @@ extension Executor {
         let started = JournalEvent.RunStarted(runID: runID, pipeline: plan.pipeline, time: start, parentRunID: options.parentRunID,
                                               sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid(),
                                               flags: JournalEvent.RunFlags(force: options.cache.forceAll, forceTasks: options.cache.forceTasks,
-                                                                           noCache: !options.cache.enabled))
+                                                                           noCache: !options.cache.enabled),
+                                              triggerParams: options.triggerParams.map { masker.mask($0) })
         appendJournal(.runStarted(started))
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: start,

@@ -30,6 +30,8 @@ public enum JournalEvent: Equatable, Sendable {
         public var pid: Int32
         /// The flags that decide which tasks run, for `--resume` to keep.
         public var flags = RunFlags()
+        /// A child run's params its parent's trigger set (dotted path → value); nil for a run not triggered with params.
+        public var triggerParams: JSON? = nil
     }
 
     /// What the run was started with that decides which tasks run (not how
@@ -122,7 +124,7 @@ public enum JournalEvent: Equatable, Sendable {
                 ("workspace", .string(e.workspace)), ("pid", .int(Int64(e.pid))),
                 ("force", .bool(e.flags.force)), ("force_tasks", .array(e.flags.forceTasks.map(JSON.string))),
                 ("no_cache", .bool(e.flags.noCache)),
-            ])
+            ] + (e.triggerParams.map { [("trigger_params", $0)] } ?? []))
         case .mapped(let task, let count, let time, let labels, let items):
             var members: [(String, JSON)] = [("event", .string("mapped")), ("task", .string(task)), ("count", .int(Int64(count))),
                                              ("time", .string(Timestamp.iso(time)))]
@@ -169,7 +171,8 @@ public enum JournalEvent: Equatable, Sendable {
                                           pid: Int32(truncatingIfNeeded: json["pid"]?.intValue ?? 0),
                                           flags: RunFlags(force: json["force"]?.boolValue ?? false,
                                                           forceTasks: json["force_tasks"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                                          noCache: json["no_cache"]?.boolValue ?? false)))
+                                                          noCache: json["no_cache"]?.boolValue ?? false),
+                                          triggerParams: json["trigger_params"]))
         case "mapped":
             guard let task = json["task"]?.stringValue, let count = json["count"]?.intValue, count >= 0 else { return nil }
             // Labels and items that do not match the count are ignored, not trusted.

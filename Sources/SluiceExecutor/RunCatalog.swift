@@ -100,14 +100,19 @@ public enum ShowReport {
                 ("attempts", .array(attempts)),
             ] + (instance.checks.map { [("checks", $0)] } ?? []))  // only for tasks with data checks
         }
-        return .object([
+        var members: [(String, JSON)] = [
             ("version", .int(1)),
             ("run_id", .string(record.runID)),
             ("pipeline", .string(record.pipeline)),
             ("state", .string(state.rawValue)),
             ("parent_run_id", record.parentRunID.map(JSON.string) ?? .null),
+        ]
+        // Only for a run a trigger started with params: other runs print as before.
+        if let given = record.triggerParams { members.append(("trigger_params", given)) }
+        members += [
             ("child_runs", .array(record.childRuns.map { .string($0.childRunID) })),
             ("tasks", .array(tasks)),
-        ])
+        ]
+        return .object(members)
     }
 }

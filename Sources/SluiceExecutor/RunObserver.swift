@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 
 /// Receives what happens in a run, for progress display. Calls for a child
@@ -86,6 +87,8 @@ public struct RunOptions: Sendable {
     public var maxActive: Int?
     public var failFast = false
     public var parentRunID: String?
+    /// A child run's params its trigger set (dotted path → typed value), journaled in `run_started`.
+    public var triggerParams: JSON?
     /// Put first on every task's PATH (the directory of the running `sluice`).
     public var toolDirectory: String?
     /// The environment tasks inherit (normally this process's).

@@ -9,6 +9,8 @@ public struct RunRecord: Sendable {
     public var runID = ""
     public var pipeline = ""
     public var parentRunID: String?
+    /// The params the parent's trigger set (dotted path → value), when it set some.
+    public var triggerParams: JSON?
     public var workspace = ""
     public var sourceSHA256 = ""
     public var pid: Int32 = 0
@@ -76,6 +78,7 @@ public struct RunRecord: Sendable {
             runID = e.runID
             pipeline = e.pipeline
             parentRunID = e.parentRunID
+            triggerParams = e.triggerParams
             workspace = e.workspace
             sourceSHA256 = e.sourceSHA256
             pid = e.pid

@@ -101,6 +101,10 @@ public struct AirflowExporter: Sendable {
         if let maxActive = plan.maxActiveTasks { dagArguments.append(("max_active_tasks", String(maxActive))) }
         dagArguments.append(("params", Self.typedParams(plan.params, indent: "    ")))
         dagArguments.append(("tags", "[\"sluice\"]"))
+        if plan.tasks.contains(where: { $0.trigger?.params.isEmpty == false || ($0.kind == .trigger && $0.isMapped) }) {
+            // What a trigger's conf template calls to render its params (`triggerConf`).
+            dagArguments.append(("user_defined_macros", "PLAN.macros()"))
+        }
         out += "with " + PythonSource.call("DAG", dagArguments, indent: "") + " as dag:\n"
 
         var instances: [String: String] = [:]
@@ -115,7 +119,13 @@ public struct AirflowExporter: Sendable {
                 let rule: [(String?, String)] = task.triggerRule == .allSuccess ? [] : [("trigger_rule", PythonSource.string(task.triggerRule.rawValue))]
                 statements.append("\(variable) = " + PythonSource.call("EmptyOperator", [("task_id", PythonSource.string(task.id))] + rule, indent: "    "))
             case .trigger:
-                statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", triggerArguments(task), indent: "    "))
+                if task.isMapped {
+                    // Mapped over params (checkMapping refuses an output): one conf per item, each a template.
+                    statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator.partial", triggerArguments(task), indent: "    ")
+                                      + ".expand(conf=PLAN.trigger_confs(\(PythonSource.string(task.id))))")
+                } else {
+                    statements.append("\(variable) = " + PythonSource.call("TriggerDagRunOperator", triggerArguments(task), indent: "    "))
+                }
             case .command:
                 let function = names.claim(task.id)
                 let decorator = task.branch != nil ? "task.branch" : "task"
@@ -168,6 +178,13 @@ public struct AirflowExporter: Sendable {
         for task in plan.tasks {
             guard case .output(let reference) = task.foreach else { continue }
             let source = "\(reference.task).\(reference.output)"
+            if task.kind == .trigger {
+                throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
+                    is a trigger mapped over \(source): the Airflow export maps a trigger only over a list in params \
+                    (its conf templates are written per item when the DAG file is parsed, and Airflow does not render \
+                    values mapped from XCom); map a command task over \(source) instead, or the trigger over a param
+                    """)
+            }
             if branches.contains(reference.task) {
                 throw ExportError(pipeline: plan.pipeline, task: task.id, message: """
                     maps over \(source), an output of a branch task: Airflow keeps no return value of a branch \
@@ -200,8 +217,23 @@ public struct AirflowExporter: Sendable {
         }
     }
 
-    /// The one place a `trigger` task becomes Airflow arguments (the
-    /// trigger's params, as `conf`, belong here too).
+    /// A trigger's params as its `conf`, `{"sluice_params": {"dotted.path":
+    /// template}}`: `conf` is a templated field, so each param is rendered
+    /// when the trigger task runs, by `sluice_trigger_param` (the DAG's
+    /// `user_defined_macros`), from XCom and the run as `sluice run` renders
+    /// it, with no helper task that a branch or trigger rule would count.
+    /// The child's tasks pass them to `sluice task-run --param`.
+    private func triggerConf(_ task: PlanTask) -> [(String?, String)] {
+        guard let params = task.trigger?.params, !params.isEmpty else { return [] }
+        // Task ids and param paths hold no quote (names of letters, digits, `_`, `-`).
+        let templates = params.map { param in
+            (param.path, JSON.string("{{ sluice_trigger_param('\(task.id)', '\(param.path)') }}"))
+        }
+        return [("conf", PythonSource.literal(.object([("sluice_params", .object(templates))]), indent: "        "))]
+    }
+
+    /// The one place a `trigger` task becomes Airflow arguments (a mapped
+    /// trigger's confs are expanded over: `PLAN.trigger_confs`).
     private func triggerArguments(_ task: PlanTask) -> [(String?, String)] {
         [
             ("task_id", PythonSource.string(task.id)),
@@ -213,7 +245,7 @@ public struct AirflowExporter: Sendable {
             ("poke_interval", "5"),
             // A paused child never runs: fail at once, saying so, rather than wait forever.
             ("fail_when_dag_is_paused", "True"),
-        ] + settings(task)
+        ] + settings(task) + (task.isMapped ? [] : triggerConf(task))
     }
 
     /// Why `plan` cannot be exported yet, or nil. `{{ task.output.by_label }}`

@@ -26,6 +26,8 @@ from pathlib import Path
 RETURN_KEY = "return_value"
 # Keys Airflow writes itself: an output with one of these names gets a prefix.
 AIRFLOW_KEYS = frozenset({RETURN_KEY, "skipmixin_key"})
+# The conf key a trigger's params travel under: {"dotted.path": "rendered text"}.
+TRIGGER_PARAMS_KEY = "sluice_params"
 # sluice sends SIGTERM to the task's process group and SIGKILL 10 s later.
 STOP_GRACE_SECONDS = 15
 
@@ -93,10 +95,13 @@ class Plan:
             "--try",
             str(getattr(ti, "try_number", 1) or 1),
             "--params",
-            json.dumps(dict(context.get("params") or {}), default=str),
+            json.dumps(_params(context), default=str),
             "--upstream",
             json.dumps(self._upstream(task, ti)),
         ]
+        # A child run's params from its trigger, typed by sluice as --param is.
+        for path, text in _trigger_params(context).items():
+            arguments += ["--param", f"{path}={text}"]
         map_index = getattr(ti, "map_index", -1)
         if task.get("foreach") is not None:
             arguments += ["--map-index", str(map_index), "--item", json.dumps(item)]
@@ -143,9 +148,16 @@ class Plan:
             return
         exported = _at(self.plan["params"], path)
         try:
-            given = _at(dict(context.get("params") or {}), path)
+            given = _at(_params(context), path)
         except (LookupError, ValueError, TypeError):
             given = None
+        # A parent's trigger may set the list too, as text sluice types (JSON for a list).
+        text = _trigger_params(context).get(".".join(path))
+        if text is not None:
+            try:
+                given = json.loads(text)
+            except ValueError:
+                given = text
         if given != exported:
             from airflow.sdk.exceptions import AirflowFailException
 
@@ -155,6 +167,69 @@ class Plan:
                 f"the list it was exported with ({json.dumps(exported)}): change {name} in "
                 f"the spec and export again to map over another list"
             )
+
+    def macros(self) -> dict:
+        """The DAG's user_defined_macros. A trigger task's `conf` is a template
+        (a templated field of TriggerDagRunOperator) calling
+        `sluice_trigger_param(task, path)` for each of its params, so they are
+        rendered when the trigger task runs, from XCom, with no helper task."""
+        from jinja2 import pass_context
+
+        @pass_context
+        def sluice_trigger_param(jinja, task_id: str, path: str, index=None) -> str:
+            return self.trigger_param(task_id, path, dict(jinja.get_all()), index)
+
+        return {"sluice_trigger_param": sluice_trigger_param}
+
+    def trigger_confs(self, task_id: str) -> list:
+        """A trigger mapped over params: one conf (of templates) per item of
+        the list as exported, read when the DAG file is parsed, for
+        .expand(conf=...); each instance renders its own."""
+        return [
+            self._trigger_conf_template(task_id, index)
+            for index in range(len(self.items(task_id)))
+        ]
+
+    def _trigger_conf_template(self, task_id: str, index: int) -> dict:
+        values = {}
+        for param in self.tasks[task_id]["trigger"].get("params", []):
+            call = f"sluice_trigger_param({json.dumps(task_id)}, {json.dumps(param['path'])}, {index})"
+            values[param["path"]] = "{{ " + call + " }}"
+        return {TRIGGER_PARAMS_KEY: values}
+
+    def trigger_param(
+        self, task_id: str, path: str, context: dict, index: object = None
+    ) -> str:
+        """One param of a trigger, rendered as plain text, as sluice renders
+        an env value; the child's `sluice task-run --param` types it."""
+        task = self.tasks[task_id]
+        self._check_mapped_param(task, context)
+        item = self.items(task_id)[index] if index is not None else None
+        param = next(p for p in task["trigger"]["params"] if p["path"] == path)
+        text = ""
+        for segment in param["value"]:
+            if "text" in segment:
+                text += segment["text"]
+                continue
+            if "param" in segment:
+                value = _at(_params(context), segment["param"])
+            elif "output" in segment:
+                try:
+                    value = self._pull(segment["output"], context["ti"])
+                except LookupError as missing:
+                    # As in sluice run: a missing upstream output fails the trigger, no retry.
+                    from airflow.sdk.exceptions import AirflowFailException
+
+                    raise AirflowFailException(f"task {task_id}: {missing}") from None
+            else:
+                value = {
+                    "item": item,
+                    "index": index,
+                    "run.id": _run_id(context),
+                    "run.date": _run_date(context),
+                }[segment["var"]]
+            text += _plain_text(value)
+        return text
 
     def _upstream(self, task: dict, ti) -> dict:
         """The upstream outputs the task reads. One whose task did not succeed
@@ -222,6 +297,31 @@ def _run_date(context: dict) -> str:
         or getattr(context.get("dag_run"), "run_after", None)
     )
     return when.strftime("%Y-%m-%d") if when is not None else ""
+
+
+def _params(context: dict) -> dict:
+    """The run's params, without the trigger's conf that Airflow merges into them."""
+    params = dict(context.get("params") or {})
+    params.pop(TRIGGER_PARAMS_KEY, None)
+    return params
+
+
+def _trigger_params(context: dict) -> dict:
+    """The params a parent's trigger set for this run: {"dotted.path": "text"}."""
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    given = conf.get(TRIGGER_PARAMS_KEY) if isinstance(conf, dict) else None
+    if given is None:
+        given = (context.get("params") or {}).get(TRIGGER_PARAMS_KEY)
+    return dict(given) if isinstance(given, dict) else {}
+
+
+def _plain_text(value: object) -> str:
+    """A value as sluice renders it into env values: strings as they are, null as nothing, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _last_json_line(stdout: str) -> dict:

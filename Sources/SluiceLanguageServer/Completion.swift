@@ -7,7 +7,7 @@ import SluiceSpec
 /// The keys each kind of mapping accepts, in the spec's order, with the
 /// descriptions `sluice schema` gives them (one source for both).
 struct KeyDocs {
-    enum Place { case topLevel, defaults, task, output, input }
+    enum Place { case topLevel, defaults, task, output, input, trigger }
 
     private var keys: [Place: [(name: String, doc: String)]] = [:]
 
@@ -21,6 +21,7 @@ struct KeyDocs {
         keys[.task] = described(SpecParser.taskKeys.names, document["$defs"]?["task"]?["properties"])
         keys[.output] = described(SpecParser.outputKeys.names, document["$defs"]?["output"]?["properties"])
         keys[.input] = described(SpecParser.inputKeys.names, document["$defs"]?["input"]?["properties"])
+        keys[.trigger] = described(SpecParser.triggerKeys.names, document["$defs"]?["trigger"]?["properties"])
     }
 
     func keys(_ place: Place) -> [(name: String, doc: String)] { keys[place] ?? [] }
@@ -148,6 +149,7 @@ extension LanguageServer {
             case 2 where ancestors[0] == "tasks": place = .task
             case 4 where ancestors[0] == "tasks" && ancestors[2] == "outputs": place = .output
             case 4 where ancestors[0] == "tasks" && ancestors[2] == "inputs": place = .input
+            case 3 where ancestors[0] == "tasks" && ancestors[2] == "trigger": place = .trigger
             default: return []
             }
             return keyDocs.keys(place).map { Item(label: $0.name, kind: Self.property, detail: "key", doc: $0.doc) }
@@ -164,7 +166,7 @@ extension LanguageServer {
                 return RetryBackoff.allCases.map { Item(label: $0.rawValue, kind: Self.enumMember, detail: "retry backoff", doc: nil) }
             case "cache":
                 return ["true", "false"].map { Item(label: $0, kind: Self.value, detail: nil, doc: nil) }
-            case "trigger" where inTask:
+            case "trigger" where inTask, "pipeline" where ancestors.count == 3 && ancestors[0] == "tasks" && ancestors[2] == "trigger":
                 guard let analysis else { return [] }
                 let own = spec?.pipeline?.value
                 return analysis.result.pipelines.visibleIDs(from: analysis.path).filter { $0 != own }.map { id in

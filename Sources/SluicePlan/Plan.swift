@@ -158,9 +158,23 @@ public struct PlanTrigger: Equatable, Sendable {
     public var pipeline: String
     /// The resolved spec of the triggered pipeline, relative to the workspace.
     public var spec: String
-    public init(pipeline: String, spec: String) {
+    /// The child's params this trigger replaces, in spec order.
+    public var params: [TriggerParam]
+    public init(pipeline: String, spec: String, params: [TriggerParam] = []) {
         self.pipeline = pipeline
         self.spec = spec
+        self.params = params
+    }
+}
+
+/// One `trigger: { params: ... }` entry: the child's param at `path` (dotted)
+/// is replaced by the rendered value, typed as `--param path=value` types it.
+public struct TriggerParam: Equatable, Sendable {
+    public var path: String
+    public var value: Template
+    public init(path: String, value: Template) {
+        self.path = path
+        self.value = value
     }
 }
 

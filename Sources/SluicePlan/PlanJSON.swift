@@ -79,7 +79,13 @@ extension PlanTask {
                     + (output.checks.isEmpty ? [] : [("checks", .array(output.checks.map { $0.json() }))]))
         }
         let inputs: [JSON] = self.inputs.map { .object([("name", .string($0.name)), ("from", $0.from.json())]) }
-        let trigger: JSON = self.trigger.map { .object([("pipeline", .string($0.pipeline)), ("spec", .string($0.spec))]) } ?? .null
+        // `params` only when there are some: plans of triggers without params read as before.
+        let trigger: JSON = self.trigger.map { trigger in
+            .object([("pipeline", .string(trigger.pipeline)), ("spec", .string(trigger.spec))]
+                    + (trigger.params.isEmpty ? [] : [("params", .array(trigger.params.map {
+                        .object([("path", .string($0.path)), ("value", $0.value.json())])
+                    }))]))
+        } ?? .null
         let env: [JSON] = self.env.map { .object([("name", .string($0.name)), ("value", $0.value.json())]) }
         let reads: JSON = .object([
             ("params", .array(self.reads.params.map(JSON.string))),
@@ -176,7 +182,14 @@ extension PlanTask {
 
 extension PlanTrigger {
     init(json r: PlanReader) throws(PlanDecodingError) {
-        self.init(pipeline: try r.string("pipeline"), spec: try r.string("spec"))
+        var params: [TriggerParam] = []
+        if r.value["params"] != nil {
+            for (i, param) in try r.array("params").enumerated() {
+                let o = r.child(param, "params[\(i)]")
+                params.append(TriggerParam(path: try o.string("path"), value: try Template(json: try o.required("value"), o.path + ".value")))
+            }
+        }
+        self.init(pipeline: try r.string("pipeline"), spec: try r.string("spec"), params: params)
     }
 }
 

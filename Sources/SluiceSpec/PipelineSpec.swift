@@ -87,7 +87,10 @@ public struct TaskSpec: Sendable {
     public var inputs: [InputSpec] = []
     /// `branch` choices; nil when the task is not a branch task.
     public var branch: [Spanned<String>]?
+    /// The pipeline `trigger` names (the string form, or `pipeline:` of the mapping form).
     public var trigger: Spanned<String>?
+    /// `trigger: { params: ... }`: the child's params this task sets, in spec order.
+    public var triggerParams: [TriggerParamSpec] = []
     public var settings = TaskSettings()
     public var env: [EnvEntry] = []
     public var deps: [Spanned<String>] = []
@@ -152,6 +155,14 @@ public struct InputSpec: Sendable {
 }
 
 /// One `env` entry of a task.
+/// One entry of `trigger: { params: ... }`: a dotted path into the child
+/// pipeline's params and the value (a scalar, maybe with `{{ }}` references)
+/// that replaces it, typed as `--param` types its value.
+public struct TriggerParamSpec: Sendable {
+    public var path: Spanned<String>
+    public var value: YAMLNode
+}
+
 public struct EnvEntry: Sendable {
     public var name: Spanned<String>
     public var value: YAMLNode

@@ -65,6 +65,7 @@ struct ShowCommand: ParsableCommand {
         text += "started \(Timestamp.iso(record.start))\(took)\n"
         text += "records \(RunProgress.relative(run.path))\n"
         if let parent = record.parentRunID { text += "triggered by \(parent)\n" }
+        for (path, value) in record.triggerParams?.objectValue ?? [] { text += "param \(path) = \(value.compact()) (from the trigger)\n" }
         for child in record.childRuns { text += "child run \(child.childRunID) (\(child.pipeline)) from task \(child.task)\n" }
         let instances = record.orderedInstances(taskOrder: order).filter { onlyTask == nil || $0.key.task == onlyTask }
         if onlyTask != nil {

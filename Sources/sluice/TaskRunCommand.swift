@@ -44,6 +44,10 @@ struct TaskRunCommand: ParsableCommand {
     @Option(help: "The run's params as a JSON object (default: the plan's).")
     var params: String?
 
+    @Option(name: .customLong("param"),
+            help: "Override a param of --params: key.path=value, typed by the value it replaces as `sluice run --param` is (an exported child DAG passes its trigger's params so). Repeatable.")
+    var paramOverrides: [String] = []
+
     @Option(help: "Upstream outputs as a JSON object {\"task.output\": value} (a mapped producer's value: a list in map-index order).")
     var upstream: String = "{}"
 
@@ -86,6 +90,10 @@ struct TaskRunCommand: ParsableCommand {
         exitWithoutTeardown(result.state == .success ? .success : .failure)
     }
 
+    private static func override(_ params: JSON, with overrides: [String]) throws(ExecutorError) -> JSON {
+        do { return try ParamOverride.apply(overrides, to: params) } catch { throw ExecutorError(error.message) }
+    }
+
     private func request(_ plan: Plan) throws(ExecutorError) -> SingleAttemptRequest {
         let environment = ProcessInfo.processInfo.environment
         let chosen = workspace ?? environment["SLUICE_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? plan.workspace
@@ -94,7 +102,8 @@ struct TaskRunCommand: ParsableCommand {
         var request = SingleAttemptRequest(
             plan: plan, task: task, workspace: absolute, runID: runId,
             runDate: runDate.flatMap { $0.isEmpty ? nil : $0 } ?? Timestamp.date(SystemClock().wallMicroseconds()), attempt: attempt,
-            params: try params.map { text throws(ExecutorError) in try Self.parse(text, option: "--params") } ?? plan.params,
+            params: try Self.override(try params.map { text throws(ExecutorError) in try Self.parse(text, option: "--params") } ?? plan.params,
+                                      with: paramOverrides),
             upstream: [:], mapIndex: mapIndex,
             item: try item.map { text throws(ExecutorError) in try Self.parse(text, option: "--item") },
             environment: environment, toolDirectory: RunCommand.toolDirectory())

@@ -135,6 +135,119 @@ struct ExportCommandTests {
         #expect(!workspace.exists("dags"))
     }
 
+    /// A trigger's params travel as its `conf`, a template rendered when the
+    /// trigger task runs (no helper task: it would be one more direct
+    /// upstream a branch skips and a trigger rule counts); a trigger mapped
+    /// over params expands over one conf per item; one mapped over an output
+    /// is refused. `Plan.trigger_param` renders as `sluice run` does.
+    @Test func triggerParamsAreTheConfTemplateWithoutAHelperTask() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("child.yaml", """
+            pipeline: child
+            params:
+              data: { id: none, tags: [], n: 0 }
+            tasks:
+              fit:
+                run: echo {{ params.data.id }}
+
+            """)
+        try workspace.write("parent.yaml", """
+            pipeline: parent
+            params:
+              names: [a, b]
+            tasks:
+              build:
+                run: echo 'id=ds-7' >> "$SLUICE_OUTPUTS"; echo 'tags=["x","y"]' >> "$SLUICE_OUTPUTS"
+                outputs:
+                  id: string
+                  tags: list[string]
+              decide:
+                needs: [build]
+                branch: [retrain, skip]
+                run: echo branch=retrain >> "$SLUICE_OUTPUTS"
+              retrain:
+                needs: [decide]
+                trigger:
+                  pipeline: child
+                  params:
+                    data.id: "{{ build.id }}-{{ run.id }}"
+                    data.tags: "{{ build.tags }}"
+              skip:
+                needs: [decide]
+              each:
+                needs: [build]
+                foreach: params.names
+                trigger:
+                  pipeline: child
+                  params:
+                    data.id: "{{ item }}"
+                    data.n: "{{ index }}"
+
+            """)
+        let outcome = try CLI.run(["export", "airflow", "parent.yaml", "child.yaml", "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let dag = workspace.read("dags/parent.py") ?? ""
+        #expect(!dag.contains(".conf"), "\(dag)")
+        #expect(dag.contains("user_defined_macros=PLAN.macros(),"), "\(dag)")
+        #expect(dag.contains("""
+                    conf={
+                        "sluice_params": {
+                            "data.id": "{{ sluice_trigger_param('retrain', 'data.id') }}",
+                            "data.tags": "{{ sluice_trigger_param('retrain', 'data.tags') }}",
+                        },
+                    },
+            """), "\(dag)")
+        #expect(dag.contains("decide_ >> retrain\n"), "\(dag)")
+        #expect(dag.contains(").expand(conf=PLAN.trigger_confs(\"each\"))"), "\(dag)")
+
+        // The runtime renders each param as plain text, from XCom under the output's key.
+        let python = try CLI.python()
+        let script = """
+            import json, sys
+            sys.path.insert(0, "dags")
+            import sluice_airflow
+            plan = sluice_airflow.Plan("dags/parent.py", "parent.plan.json", "/srv")
+            class TI:
+                def xcom_pull(self, task_ids, key):
+                    return [{"id": "ds-7", "tags": ["x", "y"]}[key]]
+            context = {"ti": TI(), "params": {"names": ["a", "b"]}, "run_id": "manual__1"}
+            print(plan.trigger_param("retrain", "data.id", context))
+            print(plan.trigger_param("retrain", "data.tags", context))
+            print(json.dumps(plan.trigger_confs("each")))
+            print(plan.trigger_param("each", "data.id", context, 1), plan.trigger_param("each", "data.n", context, 1))
+            """
+        try workspace.write("render.py", script)
+        let rendered = try CLI.execute(python, ["render.py"], cwd: workspace.url)
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        #expect(rendered.stdout == """
+            ds-7-manual__1
+            ["x","y"]
+            [{"sluice_params": {"data.id": "{{ sluice_trigger_param(\\"each\\", \\"data.id\\", 0) }}", "data.n": "{{ sluice_trigger_param(\\"each\\", \\"data.n\\", 0) }}"}}, \
+            {"sluice_params": {"data.id": "{{ sluice_trigger_param(\\"each\\", \\"data.id\\", 1) }}", "data.n": "{{ sluice_trigger_param(\\"each\\", \\"data.n\\", 1) }}"}}]
+            b 1
+
+            """, "\(rendered.stdout)")
+
+        try workspace.write("over_output.yaml", """
+            pipeline: over_output
+            tasks:
+              build:
+                run: echo 'ids=["a"]' >> "$SLUICE_OUTPUTS"
+                outputs:
+                  ids: list[string]
+              each:
+                needs: [build]
+                foreach: build.ids
+                trigger: { pipeline: child, params: { data.id: "{{ item }}" } }
+
+            """)
+        let refused = try CLI.run(["export", "airflow", "over_output.yaml", "child.yaml", "-o", "refused", "--workspace", "/srv"], cwd: workspace.url)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("pipeline over_output, task each: is a trigger mapped over build.ids"), "\(refused.stderr)")
+        #expect(!workspace.exists("refused"))
+    }
+
     /// The workspace baked into the DAG files must be absolute; without
     /// --workspace the export says which path it used.
     @Test func theWorkspaceIsAbsoluteAndSaid() throws {

@@ -4,7 +4,7 @@ import Testing
 /// `sluice graph` through the real binary: every example through Graphviz,
 /// goldens, runs laid over the graph, and the error paths.
 struct GraphCommandTests {
-    static let examples = ["daily_ops", "demand_forecast", "model_retraining", "ohlcv_ingest", "symbol_features"]
+    static let examples = ["daily_ops", "demand_forecast", "model_retraining", "ohlcv_ingest", "symbol_features", "ticker_daily", "ticker_retraining"]
     static let goldens = Tests.packageRoot.appendingPathComponent("Tests/SluiceGraphTests/Fixtures")
 
     /// Expected node and edge counts read from the YAML by PyYAML, not by
@@ -16,13 +16,15 @@ struct GraphCommandTests {
         spec = yaml.safe_load(open(sys.argv[1]))
         tasks = spec["tasks"]
         ref = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-        nodes = len(tasks) + len({t["trigger"] for t in tasks.values() if t and "trigger" in t})
+        target = lambda t: t["trigger"]["pipeline"] if isinstance(t["trigger"], dict) else t["trigger"]
+        nodes = len(tasks) + len({target(t) for t in tasks.values() if t and "trigger" in t})
         edges = 0
         for name, task in tasks.items():
             task = task or {}
             needs = task.get("needs", [])
             needs = [needs] if isinstance(needs, str) else needs
             texts = [str(task.get("run", ""))] + [str(v) for v in (task.get("env") or {}).values()]
+            if isinstance(task.get("trigger"), dict): texts += [str(v) for v in (task["trigger"].get("params") or {}).values()]
             producers = {m.group(1) for text in texts for m in ref.finditer(text)}
             foreach = task.get("foreach", "")
             if "." in foreach and not foreach.startswith("params."): producers.add(foreach.split(".")[0])

@@ -71,7 +71,7 @@ public enum CheckRegistry {
         UnknownPool(), InvalidTriggerRule(), PathEscape(), MissingDeps(), SecretInPlainText(), DollarTemplate(), UnsafeReference(),
         // Data contracts.
         BadReference(), UnknownParam(), UnknownOutput(), NotUpstream(), ForeachNotList(), InvalidType(), TypeMismatch(),
-        BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), LeafHidesFailure(), UnusedOutput(), UnknownPipeline(), TriggerCycle(),
+        BranchNotDownstream(), UnreachableTask(), JoinAfterBranch(), LeafHidesFailure(), UnusedOutput(), UnknownPipeline(), TriggerCycle(), TriggerParamMismatch(),
         // Data checks on table outputs.
         UnknownColumn(), InvalidCheck(), LabelWithoutForeach(), UnknownItemField(),
     ]

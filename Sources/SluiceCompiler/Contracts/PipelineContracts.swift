@@ -61,6 +61,8 @@ public struct TaskTemplates: Sendable {
         case run
         case env(Int)
         case label
+        /// The `trigger: { params: ... }` entry at a position.
+        case triggerParam(Int)
     }
 
     struct Entry: Sendable {
@@ -115,11 +117,14 @@ public enum ReferenceSite: Sendable, Equatable {
     /// A `foreach` task's `label`.
     case label
     case input(String)
+    /// A value of `trigger: { params: ... }`, by its dotted path.
+    case triggerParam(String)
 
     public var description: String {
         switch self {
         case .run: "\"run\""
         case .env(let name): "env \"\(name)\""
+        case .triggerParam(let path): "trigger param \"\(path)\""
         case .foreach: "\"foreach\""
         case .label: "\"label\""
         case .input(let name): "input \"\(name)\""
@@ -340,6 +345,11 @@ struct ContractsBuilder {
             if let label = spec.tasks[i].label, let text = label.scalar?.text {
                 scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
+            for (position, entry) in spec.tasks[i].triggerParams.enumerated() {
+                guard let text = entry.value.scalar?.text else { continue }
+                scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
+                     into: &found, &templates, errors: &errors)
+            }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
@@ -501,6 +511,7 @@ struct ContractsBuilder {
             count(spec.tasks[t].run?.scalar?.text)
             count(spec.tasks[t].label?.scalar?.text)
             for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
+            for p in spec.tasks[t].triggerParams.indices { count(spec.tasks[t].triggerParams[p].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count
         }

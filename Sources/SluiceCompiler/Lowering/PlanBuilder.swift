@@ -114,7 +114,10 @@ struct Lowering {
         }
         lowered.branch = task.branch?.map(\.value)
         if let target = task.trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
-            lowered.trigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace))
+            let params = task.triggerParams.enumerated().map { position, entry in
+                TriggerParam(path: entry.path.value, value: template(entry.value.scalar?.text ?? "", .triggerParam(position), task: index))
+            }
+            lowered.trigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
         }
         lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
         lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0

@@ -48,6 +48,13 @@ enum TaskKey: String, SpecKey {
     }
 }
 
+/// The keys of the mapping form of `trigger`.
+enum TriggerKey: String, SpecKey {
+    case pipeline, params
+
+    static let keySet = KeySet(allCases.map(\.rawValue))
+}
+
 enum OutputKey: String, SpecKey {
     case type, path, description
 

@@ -11,6 +11,7 @@ public enum SpecParser {
     public static let outputKeys = OutputKey.keySet
     public static let inputKeys = InputKey.keySet
     public static let taskKeys = TaskKey.keySet
+    public static let triggerKeys = TriggerKey.keySet
     public static let checkKeys = CheckKey.keySet
 
     /// Decodes straight from libyaml's events (through a `YAMLTape`): no

@@ -42,7 +42,7 @@ extension ValueReader {
                 sink.emit(.invalidValue, at: range(value), "\"branch\" of \(context) names no choice")
             }
             task.branch = choices
-        case .trigger: task.trigger = string(value, "\"trigger\" of \(context)")
+        case .trigger: decodeTrigger(value, into: &task, context)
         case .env: task.env = decodeEnv(value, context)
         case .deps: task.deps = stringList(value, "\"deps\" of \(context)") ?? []
         case .description: task.description = text(value, "\"description\" of \(context)")
@@ -141,6 +141,34 @@ extension ValueReader {
             columns.append((columnName, type))
         }
         return columns
+    }
+
+    /// `trigger: NAME`, or `trigger: { pipeline: NAME, params: { "dotted.path": value } }`.
+    mutating func decodeTrigger(_ node: NodeRef, into task: inout TaskSpec, _ context: @autoclosure () -> String) {
+        guard tape.kind(node) == .mapping else {
+            task.trigger = string(node, "\"trigger\" of \(context())")
+            return
+        }
+        let fields = tape.pairs(node)
+        reportUnknownKeys(fields, TriggerKey.self, in: "\"trigger\" of \(context())")
+        guard let pipeline = value(of: TriggerKey.pipeline, in: fields) else {
+            sink.emit(.missingKey, at: fields.first.map { range($0.key) } ?? range(node),
+                      "\"trigger\" of \(context()) needs the key \"pipeline\"")
+            return
+        }
+        task.trigger = string(pipeline, "\"pipeline\" of the trigger of \(context())")
+        guard let params = value(of: TriggerKey.params, in: fields),
+              let pairs = mapping(params, "\"params\" of the trigger of \(context())") else { return }
+        for pair in pairs {
+            guard let path = string(pair.key, "a trigger param path") else { continue }
+            let segments = path.value.split(separator: ".", omittingEmptySubsequences: false)
+            if segments.contains(where: \.isEmpty) {
+                sink.emit(.invalidValue, at: path.range, "trigger param \"\(path.value)\" of \(context()) has an empty name in its dotted path")
+                continue
+            }
+            guard let value = scalarNode(pair.value, "trigger param \"\(path.value)\" of \(context())") else { continue }
+            task.triggerParams.append(TriggerParamSpec(path: path, value: value))
+        }
     }
 
     mutating func decodeEnv(_ node: NodeRef, _ context: @autoclosure () -> String) -> [EnvEntry] {

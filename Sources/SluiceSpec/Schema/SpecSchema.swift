@@ -151,7 +151,10 @@ public struct SpecSchema: Sendable {
             "inputs": Self.map("Typed expectations on upstream outputs, checked against what the producer declares.",
                                values: ["$ref": "#/$defs/input"]),
             "branch": Self.list(of: "taskName", "Makes this a branch task: it writes the output branch naming the choices to run; its other direct downstream tasks are skipped.", minItems: 1, nullable: false),
-            "trigger": Self.ref("pipelineId", "Run this pipeline as a child run and succeed or fail with it. It must be linted with this one or sit in the same directory."),
+            "trigger": [
+                "description": "Run this pipeline as a child run and succeed or fail with it. It must be linted with this one or sit in the same directory. The mapping form also sets the child's params.",
+                "anyOf": [["$ref": "#/$defs/pipelineId"], ["$ref": "#/$defs/trigger"]],
+            ],
             "env": Self.map("Environment variables for the task's process.", values: ["$ref": "#/$defs/text"]),
             "deps": Self.list(of: "path", "Files, relative to this file, whose content feeds the task's cache key. A list, or one path."),
             "description": Self.ref("text", "What the task does."),
@@ -162,6 +165,16 @@ public struct SpecSchema: Sendable {
 
     var definitions: OrderedJSON {
         [
+            "trigger": [
+                "description": "A trigger that sets the child's params: pipeline names it, params maps a dotted path into the child's params to a value (a literal, or {{ }} references rendered as env values are), typed by the param it replaces as --param is.",
+                "type": "object", "required": ["pipeline"], "additionalProperties": false,
+                "properties": Self.properties(SpecParser.triggerKeys, [
+                    "pipeline": Self.ref("pipelineId", "The pipeline to run as a child run."),
+                    "params": ["description": "The child's params to set, by dotted path (\"training.end\"): a literal, or text with {{ }} references (upstream outputs, params, run.*, item), typed by the param it replaces as --param is; lint checks the path and, where the value's type is known, the type.",
+                               "type": ["object", "null"], "propertyNames": ["minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$"],
+                               "additionalProperties": ["$ref": "#/$defs/text"]],
+                ]),
+            ],
             "pipelineId": ["description": "A pipeline id: a lowercase letter, then lowercase letters, digits and _.",
                            "type": "string", "pattern": .string(IdentifierRule.pipeline.pattern), "maxLength": .int(IdentifierRule.pipeline.maxLength)],
             "taskName": ["description": "A task name: a letter or _, then letters, digits, _ and -.",
