@@ -44,13 +44,6 @@ UPSTREAM_STATES = {
     "u": "upstream_failed",
 }
 
-# Where a column is known to disagree until a fix lands, the case says why: the
-# disagreement is reported as known-pending, never hidden; an agreement is reported too.
-PENDING_FOREACH_ALWAYS = (
-    "issue 18 item 5c: Airflow refuses a mapped task with trigger_rule always (at import), "
-    "and so does `sluice export`; `sluice lint` should reject it too, so `sluice run` refuses it"
-)
-
 
 @dataclass
 class Task:
@@ -71,10 +64,6 @@ class Case:
     tasks: dict[str, Task]
     # task -> why its Airflow state depends on event order (excluded from the comparison)
     order_dependent: dict[str, str] = field(default_factory=dict)
-    # why a column may disagree today, or None
-    export_pending: str | None = None
-    # the columns export_pending covers
-    pending_columns: tuple[str, ...] = ("exported DAG",)
 
 
 def ok(*needs: str, rule: str | None = None) -> Task:
@@ -352,8 +341,6 @@ def mapping_cases() -> list[Case]:
                 "items": gen([1, 2]),
                 "m": mapped("items", rule="always"),
             },
-            export_pending=PENDING_FOREACH_ALWAYS,
-            pending_columns=("sluice run",),
         ),
     ]
 
