@@ -71,7 +71,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Hashable {
         case .invalidDuration: "a duration that is not a positive number with a unit (500ms, 30s, 5m, 2h)"
         case .invalidCron: "a schedule that is not valid 5-field cron or an @daily-style alias"
         case .unknownPool: "a task names a pool not declared in `pools`"
-        case .invalidTriggerRule: "a trigger rule that is not one of Airflow's"
+        case .invalidTriggerRule: "a trigger rule that is not one of Airflow's, or `always` on a task mapping over an upstream output"
         case .branchNotDownstream: "a branch choice is not a direct downstream of the branch task"
         case .unknownPipeline: "`trigger` names no pipeline that resolves"
         case .duplicatePipeline: "two specs linted together declare the same pipeline id"

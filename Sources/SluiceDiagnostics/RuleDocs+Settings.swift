@@ -101,7 +101,10 @@ extension RuleDoc {
             catches: """
                 A `trigger_rule` that is not one of Airflow's: `all_success` (the default), `all_failed`, \
                 `all_done`, `all_done_min_one_success`, `all_skipped`, `one_success`, `one_failed`, \
-                `one_done`, `none_failed`, `none_failed_min_one_success`, `none_skipped`, `always`.
+                `one_done`, `none_failed`, `none_failed_min_one_success`, `none_skipped`, `always`. Also \
+                `always` on a task whose `foreach` reads an upstream output, which Airflow refuses at import \
+                ("Task-generated mapping within a task using 'expand' is not allowed with trigger rule \
+                'always'"): the task would start before its producer made the list. Use `all_done`.
                 """,
             why: """
                 The trigger rule decides whether a task runs after an upstream failed or was skipped: it \

@@ -130,8 +130,10 @@ struct ExportCommandTests {
 
             """)
         let outcome = try CLI.run(["export", "airflow", "m.yaml", "-o", "dags", "--workspace", "/srv"], cwd: workspace.url)
+        // `sluice lint` refuses it (Airflow refuses such a DAG at import), so the export never starts.
         #expect(outcome.status == 1)
-        #expect(outcome.stderr.contains("pipeline m, task each: maps over names.list with trigger_rule always"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("error[invalid-trigger-rule]"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("task \"each\" maps over names.list with trigger rule \"always\""), "\(outcome.stderr)")
         #expect(!workspace.exists("dags"))
     }
 

@@ -44,27 +44,6 @@ UPSTREAM_STATES = {
     "u": "upstream_failed",
 }
 
-# Issue 18 items 5-7 (the export) are being fixed in parallel: until they land,
-# the exported DAG may disagree in these cases. A disagreement there is reported
-# as known-pending, never hidden; an agreement is reported too.
-PENDING_BRANCH_MAPPED = (
-    "issue 18 item 5a: the export's `<task>.items` helper is an extra direct upstream "
-    "of the mapped task, so Airflow's branch skips it"
-)
-PENDING_MAPPED_ALL_SKIPPED_FAILED = (
-    "issue 18 item 5b: all_skipped/all_failed mapped tasks count the export's "
-    "`<task>.items` helper's success"
-)
-PENDING_MAP_OVER_SKIPPED = (
-    "issue 18 item 5: the `<task>.items` helper of an all_done/none_failed mapped task "
-    "takes the task's trigger rule, runs after the skipped producer and fails (no output to "
-    "read), so Airflow marks the mapped task upstream_failed instead of skipped"
-)
-PENDING_FOREACH_ALWAYS = (
-    "issue 18 item 5c: Airflow refuses a mapped task with trigger_rule always (at import); "
-    "`sluice lint` should reject it too, or the export express it differently"
-)
-
 
 @dataclass
 class Task:
@@ -85,10 +64,6 @@ class Case:
     tasks: dict[str, Task]
     # task -> why its Airflow state depends on event order (excluded from the comparison)
     order_dependent: dict[str, str] = field(default_factory=dict)
-    # why the exported DAG may disagree today (issue 18 items 5-7), or None
-    export_pending: str | None = None
-    # the columns export_pending covers (5c is about `sluice lint` too)
-    pending_columns: tuple[str, ...] = ("exported DAG",)
 
 
 def ok(*needs: str, rule: str | None = None) -> Task:
@@ -261,7 +236,6 @@ def branch_cases() -> list[Case]:
                 "other": ok("br"),
                 "j": ok("m"),
             },
-            export_pending=PENDING_BRANCH_MAPPED,
         ),
         Case(
             "branch_mapped_unchosen",
@@ -326,7 +300,6 @@ def mapping_cases() -> list[Case]:
                 "m_none_failed": mapped("items", rule="none_failed"),
                 "after": ok("m", "m_done", rule="all_done"),
             },
-            export_pending=PENDING_MAP_OVER_SKIPPED,
         ),
         Case(
             "map_over_failed",
@@ -360,7 +333,6 @@ def mapping_cases() -> list[Case]:
                 "m_all_skipped": mapped("items", rule="all_skipped"),
                 "m_all_failed_bad": mapped("bad_items", rule="all_failed"),
             },
-            export_pending=PENDING_MAPPED_ALL_SKIPPED_FAILED,
         ),
         Case(
             "foreach_always",
@@ -369,8 +341,6 @@ def mapping_cases() -> list[Case]:
                 "items": gen([1, 2]),
                 "m": mapped("items", rule="always"),
             },
-            export_pending=PENDING_FOREACH_ALWAYS,
-            pending_columns=("sluice run", "exported DAG"),
         ),
     ]
 

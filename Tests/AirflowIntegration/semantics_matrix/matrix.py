@@ -16,9 +16,11 @@ For every case in cases.py:
 
 Airflow's hand-written DAG is the reference. The two columns compared with it:
 `sluice run` and the exported DAG. Cells whose Airflow answer depends on event
-order are excluded (cases.py says why, per cell); exported-DAG cells of the
-cases the parallel export fixes touch (issue 18 items 5-7) are known-pending
-and reported, not failed. Exit 1 on any other disagreement.
+order are excluded (cases.py says why, per cell). Where Airflow refuses the
+hand-written DAG at import, the expected outcome in both columns is that
+Sluice refuses the spec with a message (`sluice run` through its lint,
+`sluice export`); an exported file that Airflow does not import disagrees.
+Exit 1 on any other disagreement.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main() -> int:
 
     problems: list[str] = []
     local = {}
+    refusals: dict[str, str] = {}  # case -> why `sluice export` refused it
     for case in cases:
         local[case.name] = sluice_run(sluice, local_ws, case, problems)
         export = subprocess.run(
@@ -105,14 +108,19 @@ def main() -> int:
             timeout=SLUICE_TIMEOUT_SECONDS,
         )
         if export.returncode != 0:
-            note = f"{case.name}: sluice export airflow exit {export.returncode}: {export.stderr.strip()[-400:]}"
-            (log if case.export_pending else problems.append)(note)
+            # Compared with what Airflow does with the hand-written DAG: a refusal
+            # is the expected outcome where Airflow refuses it too (compare()).
+            refusals[case.name] = (
+                f"sluice export airflow exit {export.returncode}: {export.stderr.strip()[-2000:]}"
+            )
     log(f"sluice run + export: {len(cases)} cases ({time.monotonic() - started:.0f} s)")
 
     airflow = run_in_airflow(dags, cases, log, problems)
     log(
         f"airflow dag.test: {2 * len(cases)} DAG runs ({time.monotonic() - started:.0f} s)"
     )
+    for name, why in refusals.items():
+        airflow[name] = {"state": "refused", "by": "sluice", "error": why, "tasks": {}}
     ok = compare(cases, local, airflow, log, problems)
     log(f"semantics matrix: {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
@@ -120,7 +128,8 @@ def main() -> int:
 
 def sluice_run(sluice: str, workspace: str, case, problems: list[str]) -> dict:
     """{state, tasks: {task or task[i]: state}}; state "refused" when sluice
-    rejects the spec (exit 2, no run), as Airflow refuses a DAG at import."""
+    rejects the spec (no run; exit 1 with its lint errors, or 2), as Airflow
+    refuses a DAG at import."""
     run = subprocess.run(
         # --no-cache: cases share commands (`true`), and the matrix is about states, not the cache.
         [sluice, "run", f"{case.name}.yaml", "--no-cache", "--color", "never"],
@@ -139,8 +148,13 @@ def sluice_run(sluice: str, workspace: str, case, problems: list[str]) -> dict:
     )
     record = json.loads(show.stdout) if show.returncode == 0 else {"pipeline": None}
     if record["pipeline"] != case.name:  # no run of this case: the latest is another's
-        if run.returncode == 2:
-            return {"state": "refused", "error": run.stderr.strip()[-400:], "tasks": {}}
+        if run.returncode in (1, 2) and run.stderr.strip():
+            return {
+                "state": "refused",
+                "by": "sluice",
+                "error": run.stderr.strip()[-2000:],
+                "tasks": {},
+            }
         problems.append(
             f"{case.name}: sluice run exit {run.returncode} left no run: {run.stderr.strip()[-400:]}"
         )
@@ -218,16 +232,11 @@ def compare(cases, local: dict, airflow: dict, log: Log, problems: list[str]) ->
     """Every task instance and run state of both columns against the hand-written DAG."""
     instances = excluded = helpers = 0
     tally = Counter()
-    pending: list[str] = []
+    refused = Counter()  # column -> cases it refused as Airflow refuses them
 
     def disagree(case, column: str, what: str, want: str, got: str, kind: str) -> None:
-        line = f"{case.name} {what}: Airflow {want}, {column} {got}"
-        if case.export_pending and column in case.pending_columns:
-            pending.append(f"{line}\n    known-pending: {case.export_pending}")
-            tally[column, kind, "pending"] += 1
-        else:
-            problems.append(line)
-            tally[column, kind, "unexpected"] += 1
+        problems.append(f"{case.name} {what}: Airflow {want}, {column} {got}")
+        tally[column, kind] += 1
 
     for case in cases:
         reference = airflow[matrix_cases.airflow_dag_id(case)]
@@ -239,6 +248,25 @@ def compare(cases, local: dict, airflow: dict, log: Log, problems: list[str]) ->
             log(
                 f"{case.name}: Airflow refuses the hand-written DAG: {reference['error']}"
             )
+            # What Airflow cannot import, Sluice must refuse with a message: `sluice run`
+            # (its lint) and `sluice export`. A refusal agrees; anything else disagrees below.
+            for column, result in columns.items():
+                if result["state"] != "refused":
+                    continue  # disagrees on the run state below
+                if result.get("by") == "sluice":
+                    refused[column] += 1
+                    log(
+                        f"  {column} refuses it too, as expected: {first_error(result['error'])}"
+                    )
+                else:  # the export wrote a DAG file that Airflow does not import
+                    disagree(
+                        case,
+                        column,
+                        "import",
+                        "refuses it",
+                        f"imports none: {result['error']}",
+                        "run",
+                    )
         helpers += sum(
             key.split("[")[0] not in case.tasks
             for key in columns["exported DAG"]["tasks"]
@@ -276,11 +304,9 @@ def compare(cases, local: dict, airflow: dict, log: Log, problems: list[str]) ->
                     "run",
                 )
 
-    for line in pending:
-        log(line)
-    if helpers:
-        log(
-            f"the exported DAGs ran {helpers} helper task instances that no spec has (not compared; issue 18 item 5)"
+    if helpers:  # the export adds no task (docs/airflow.md): one would change Airflow's decisions
+        problems.append(
+            f"the exported DAGs ran {helpers} task instances of tasks that no spec has"
         )
     for line in problems:
         log(f"DISAGREES: {line}")
@@ -292,12 +318,17 @@ def compare(cases, local: dict, airflow: dict, log: Log, problems: list[str]) ->
     for column in COLUMNS:
         log(
             f"  {column} vs hand-written Airflow: "
-            f"{tally[column, 'task', 'unexpected']} task and {tally[column, 'run', 'unexpected']} run-state "
-            f"disagreements; known-pending (issue 18 items 5-7): {tally[column, 'task', 'pending']} task, "
-            f"{tally[column, 'run', 'pending']} run state"
+            f"{tally[column, 'task']} task and {tally[column, 'run']} run-state "
+            f"disagreements; {refused[column]} refused as Airflow refuses them"
         )
     log(f"semantics matrix: {len(problems)} unexpected disagreements or failures")
     return not problems
+
+
+def first_error(message: str) -> str:
+    """The line of a refusal that says why (lint ends with a count of errors)."""
+    lines = message.splitlines()
+    return next((line for line in lines if "error" in line), lines[-1] if lines else "")
 
 
 class ParseOnce:
