@@ -36,8 +36,11 @@ final class JournalWriter: @unchecked Sendable {
     private var queuedBytes = 0
     private var writtenBytes = 0
     private var durableBytes = 0
-    /// The file's length up to the last synced batch: where a failed write is cut back to.
-    private var syncedLength: off_t
+    /// The file's length up to the last batch written whole: where a failed
+    /// write is cut back to. Not the last *synced* length: a task starts once
+    /// its line is written (`Executor.startPending`), so a whole line that is
+    /// not yet synced may record a process that already runs, and must stay.
+    private var writtenLength: off_t
     private var thread: Thread?
     /// The writer is blocked waiting for lines: only then does `append` need
     /// to wake it (a futex call per line otherwise).
@@ -55,7 +58,7 @@ final class JournalWriter: @unchecked Sendable {
     /// that length (its last whole line) before anything is appended.
     init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
         self.path = path
-        syncedLength = off_t(length ?? 0)
+        writtenLength = off_t(length ?? 0)
         // O_NOFOLLOW: a journal a task replaced with a symlink is refused, never appended through.
         fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot \(length == nil ? "create" : "open") \(path): \(SystemCalls.errorText())") }
@@ -174,9 +177,10 @@ final class JournalWriter: @unchecked Sendable {
             let problem = synced ? nil : "cannot sync \(path): \(SystemCalls.errorText())"
             condition.lock()
             if let problem {
-                failure = cutBack(problem)
+                // Every line up to `target` was written whole and may record a started task:
+                // nothing is cut; the failure stops the run (waits and `close` throw it).
+                failure = problem
             } else {
-                syncedLength += off_t(target - durableBytes)
                 durableBytes = target
                 lastSync = now
             }
@@ -203,13 +207,14 @@ final class JournalWriter: @unchecked Sendable {
             offset += n
         }
         writtenBytes += pending.count
+        writtenLength += off_t(pending.count)
         pending.removeAll(keepingCapacity: true)
     }
 
     /// Removes the part of a batch a failed write left (shrinking a file
     /// needs no space), so no record is torn; returns `problem`.
     private func cutBack(_ problem: String) -> String {
-        _ = ftruncate(fd, syncedLength)
+        _ = ftruncate(fd, writtenLength)
         _ = fdatasync(fd)
         return problem
     }
