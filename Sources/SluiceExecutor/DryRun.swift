@@ -3,9 +3,11 @@ import SluiceBasics
 
 /// `sluice run --dry-run`: what would run, in start order, with each command
 /// rendered as far as it can be before the run (params, items and indexes
-/// filled in; upstream outputs shown as `<task.output>`). Nothing is written.
+/// filled in; upstream outputs shown as `<task.output>`), and with a
+/// prediction (`Executor.predict`) each task's verdict and why, then the
+/// summary line. Nothing is written.
 public enum DryRun {
-    public static func describe(_ plan: Plan, maxActive: Int?) throws(ExecutorError) -> String {
+    public static func describe(_ plan: Plan, maxActive: Int?, prediction: Prediction? = nil, explain: Bool = false) throws(ExecutorError) -> String {
         let graph: RunGraph
         do { graph = try RunGraph(plan) } catch { throw ExecutorError("invalid plan: \(error.message)") }
         let order = graph.order.indices.sorted { graph.order[$0] < graph.order[$1] }
@@ -15,13 +17,52 @@ public enum DryRun {
         } else {
             out += "workspace \(plan.workspace), at most one per core at once\n"
         }
+        let predicted = Dictionary(grouping: prediction?.instances ?? [], by: \.task)
         for index in order {
-            out += describe(graph.tasks[index], plan: plan, priority: graph.priority[index])
+            let task = graph.tasks[index]
+            out += describe(task, plan: plan, priority: graph.priority[index], predicted: prediction == nil ? nil : predicted[task.id] ?? [])
         }
-        return out
+        guard let prediction else { return out }
+        if explain {
+            out += "\n" + prediction.instances.map { "\($0.name): \(verdictText($0.verdict)): \($0.reason)" }.joined(separator: "\n") + "\n"
+        }
+        return out + "\n" + prediction.summary + "\n"
     }
 
-    private static func describe(_ task: PlanTask, plan: Plan, priority: Int) -> String {
+    /// The lead of a verdict, as the listing and `--explain` print it.
+    public static func verdictText(_ verdict: PredictedInstance.Verdict) -> String {
+        switch verdict {
+        case .run: "would run"
+        case .cached: "cached"
+        case .skipped: "skipped"
+        case .failed: "would fail"
+        case .upstreamFailed: "upstream_failed"
+        }
+    }
+
+    /// How many instance names one line lists before `… and N more`.
+    static let namesShown = 8
+
+    /// The verdict lines of one task: one line for an unmapped task; for a
+    /// mapped one, its instances grouped by verdict (each that would run with its reason).
+    private static func verdictLines(_ predicted: [PredictedInstance]) -> [String] {
+        if predicted.count == 1, let only = predicted.first, only.mapIndex == nil {
+            return ["  \(verdictText(only.verdict)): \(only.reason)"]
+        }
+        var lines: [String] = []
+        for verdict in [PredictedInstance.Verdict.cached, .skipped, .failed, .upstreamFailed] {
+            let names = predicted.filter { $0.verdict == verdict }.map(\.name)
+            guard !names.isEmpty else { continue }
+            let more = names.count > namesShown ? ", … and \(names.count - namesShown) more" : ""
+            lines.append("  \(verdictText(verdict)) \(names.count): " + names.prefix(namesShown).joined(separator: ", ") + more)
+        }
+        let running = predicted.filter { $0.verdict == .run }
+        for instance in running.prefix(namesShown) { lines.append("  would run \(instance.name): \(instance.reason)") }
+        if running.count > namesShown { lines.append("  … and \(running.count - namesShown) more would run") }
+        return lines
+    }
+
+    private static func describe(_ task: PlanTask, plan: Plan, priority: Int, predicted: [PredictedInstance]?) -> String {
         var head = "\n\(task.id)"
         if !task.needs.isEmpty { head += "  needs \(task.needs.joined(separator: ", "))" }
         if task.triggerRule != .allSuccess { head += "  [\(task.triggerRule.rawValue)]" }
@@ -38,6 +79,7 @@ public enum DryRun {
             items = [.string("<item>")]
         case nil: break
         }
+        if let predicted { lines += verdictLines(predicted) }
         switch task.kind {
         case .empty: lines.append("  (empty task)")
         case .trigger: lines.append("  triggers \(task.trigger?.pipeline ?? "?") (\(task.trigger?.spec ?? "?"))")

@@ -239,7 +239,7 @@ public final class Executor: @unchecked Sendable {
         handle(events)
     }
 
-    private func foreachItems(_ task: Int) -> Result<[JSON], RenderError> {
+    func foreachItems(_ task: Int) -> Result<[JSON], RenderError> {
         Result { () throws(RenderError) -> [JSON] in
             let value: JSON
             let what: String

@@ -32,8 +32,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run at most N tasks at once (default: the plan's max_active_tasks, else the number of cores).")
     var maxActive: Int?
 
-    @Flag(help: "Print what would run, with commands rendered as far as possible; run nothing.")
+    @Flag(help: "Predict what would run and what would be cached, and why, with commands rendered as far as possible; run nothing, write nothing.")
     var dryRun = false
+
+    enum DryRunFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "With --dry-run: text or json (docs/schema/dry-run.schema.json).")
+    var format: DryRunFormat?
 
     @Flag(help: "After the first task fails for good, start nothing new.")
     var failFast = false
@@ -59,6 +64,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let maxActive, maxActive < 1 { throw ValidationError("--max-active must be at least 1, not \(maxActive)") }
         if resume != nil && dryRun { throw ValidationError("--resume and --dry-run do not go together") }
+        if format != nil && !dryRun { throw ValidationError("--format goes with --dry-run (a run prints its summary)") }
     }
 
     func run() throws {
@@ -88,7 +94,7 @@ struct RunCommand: ParsableCommand {
             flags = resumable.flags
         }
         if dryRun {
-            do { writeOut(try DryRun.describe(plan, maxActive: maxActive)) } catch { throw failUsageOrIO(error.message) }
+            try predict(plan, flags: flags)
             return
         }
         let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
@@ -124,6 +130,22 @@ struct RunCommand: ParsableCommand {
         if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
         if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
+    }
+
+    /// `--dry-run`: the prediction, from the same options a run would get.
+    private func predict(_ plan: Plan, flags: JournalEvent.RunFlags) throws {
+        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+                                 toolDirectory: Self.toolDirectory())
+        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
+        do {
+            let prediction = try Executor.predict(plan, options: options)
+            if format == .json {
+                writeOut(prediction.json().pretty() + "\n")
+                return
+            }
+            for note in prediction.notes { Terminal.write("note: \(note)\n", to: STDERR_FILENO) }
+            writeOut(try DryRun.describe(plan, maxActive: maxActive, prediction: prediction, explain: explain))
+        } catch { throw failUsageOrIO(error.message) }
     }
 
     static func execute(_ plan: Plan, options: RunOptions, services: RunServices,
