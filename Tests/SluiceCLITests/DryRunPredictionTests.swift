@@ -212,6 +212,54 @@ struct DryRunPredictionTests {
         #expect(cached.entries["right"]?.1 == "branch \"decide\" did not choose it")
     }
 
+    /// An upstream that runs only because its entry is gone keeps its key:
+    /// a downstream task reading none of its outputs is still predicted
+    /// `cached`, and is. One that reads an output "may change" (here the
+    /// table comes out byte-identical, so the run finds it cached after all:
+    /// the prediction errs towards running). Tasks never cached say why.
+    @Test func aDownstreamKeyThatCanBeKnownIsPredictedFromIt() throws {
+        let workspace = try RunWorkspace()
+        defer { workspace.cleanUp() }
+        try workspace.write("predict.yaml", """
+            pipeline: edge
+            tasks:
+              table:
+                run: printf 'a\\n1\\n' > "$SLUICE_TABLE_T"
+                outputs: { t: "table(a: int64)" }
+              after:
+                needs: [table]
+                run: echo after
+              reader:
+                needs: [table]
+                run: echo {{ table.t }}
+              volatile:
+                cache: false
+                run: echo v
+              below:
+                needs: [volatile]
+                run: echo below
+              child:
+                trigger: other
+
+            """)
+        try workspace.write("other.yaml", "pipeline: other\ntasks:\n  hi:\n    run: echo hi\n")
+        #expect(try workspace.run("predict.yaml").status == 0)
+        try FileManager.default.removeItem(atPath: workspace.path + "/.sluice/cache/entries")
+        let predicted = try Self.predict(workspace)
+        #expect(predicted.entries["table"]?.0 == "run")
+        #expect(predicted.entries["table"]?.1.contains("is gone") == true, "\(predicted.text)")
+        #expect(predicted.entries["after"]?.0 == "cached")
+        #expect(predicted.entries["after"]?.1.hasSuffix("; its key does not depend on what table outputs") == true, "\(predicted.text)")
+        #expect(predicted.entries["reader"]?.1 == "upstream table would run, so its output may change")
+        #expect(predicted.entries["volatile"]?.1 == "cache: false")
+        #expect(predicted.entries["below"]?.1 == "upstream volatile would run, so its output may change")
+        #expect(predicted.entries["child"]?.1 == "trigger tasks are never cached (the child run has its own cache)")
+        #expect(try workspace.run("predict.yaml").status == 0)
+        let shown = try workspace.show()
+        #expect(shown.ran == ["table", "volatile", "below", "child"])
+        #expect(shown.cached == ["after", "reader"])
+    }
+
     @Test func thePredictionJSONMatchesItsSchema() throws {
         guard let python = OutputSchemasTests.pythonWithJSONSchema() else {
             print("skipped: DryRunPredictionTests needs Python with jsonschema")
