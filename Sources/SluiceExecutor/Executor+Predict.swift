@@ -134,7 +134,7 @@ extension Executor {
 
     private func predictExpansion(_ task: Int, _ state: inout PredictionState) -> [SchedulerEvent] {
         if case .output(let source)? = graph.tasks[task].foreach, let producer = graph.index[source.task],
-           instances(of: producer).contains(where: { state.unknownOutputs.contains($0) }) {
+           state.unknownOutputs.contains(producer) {
             // The list is an output of a task that would run: one entry stands for the instances.
             state.listKnownAtRunTime.insert(task)
             return scheduler.expand(task: task, count: 1)
@@ -202,8 +202,8 @@ extension Executor {
     /// `--explain`'s "upstream X ran" finds it in the record.
     private func assumeRan(_ ref: InstanceRef, key: CacheKey?, _ entry: PredictedInstance, _ state: inout PredictionState) {
         state.note(ref, entry)
-        state.unknownOutputs.insert(ref)
-        if let key { identities[ref] = key.digest } else { state.unknownIdentity.insert(ref) }
+        state.unknownOutputs.insert(ref.task)
+        if let key { identities[ref] = key.digest } else { state.unknownIdentity.insert(ref.task) }
         record.apply(.task(JournalEvent.TaskEvent(task: graph.tasks[ref.task].id, mapIndex: ref.mapIndex, attempt: 1, state: .success, time: 0)))
         absorb(scheduler.finish(ref, .success), &state)
     }
@@ -229,44 +229,36 @@ extension Executor {
         return true
     }
 
-    private func instances(of task: Int) -> [InstanceRef] {
-        guard graph.tasks[task].isMapped else { return [InstanceRef(task: task, mapIndex: nil)] }
-        return (0..<(scheduler.expandedCount(task) ?? 0)).map { InstanceRef(task: task, mapIndex: $0) }
-    }
-
     /// The first upstream task that would run and makes this instance's key
     /// unknowable: its key is unknown, or this instance reads its outputs.
     private func unknownUpstream(_ ref: InstanceRef, _ state: PredictionState) -> String? {
         let task = graph.tasks[ref.task]
         for up in graph.upstream[ref.task].sorted(by: { graph.order[$0] < graph.order[$1] }) {
             let id = graph.tasks[up].id
-            let refs = instances(of: up)
-            if refs.contains(where: { state.unknownIdentity.contains($0) }) { return id }
-            if refs.contains(where: { state.unknownOutputs.contains($0) }), task.reads.outputs.contains(where: { $0.task == id }) { return id }
+            if state.unknownIdentity.contains(up) { return id }
+            if state.unknownOutputs.contains(up), task.reads.outputs.contains(where: { $0.task == id }) { return id }
         }
         return nil
     }
 
     /// An upstream task that would run (its key known, its outputs not read here).
     private func unknownUpstreamTask(_ ref: InstanceRef, _ state: PredictionState) -> String? {
-        graph.upstream[ref.task].first { up in instances(of: up).contains { state.unknownOutputs.contains($0) } }.map { graph.tasks[$0].id }
+        graph.upstream[ref.task].first { state.unknownOutputs.contains($0) }.map { graph.tasks[$0].id }
     }
 
     /// A branch task just upstream that would run: whether it chooses this task is known at run time.
     private func undecidedBranch(_ ref: InstanceRef, _ state: PredictionState) -> String? {
-        graph.upstream[ref.task].first { up in
-            graph.tasks[up].branch != nil && instances(of: up).contains { state.unknownOutputs.contains($0) }
-        }.map { graph.tasks[$0].id }
+        graph.upstream[ref.task].first { graph.tasks[$0].branch != nil && state.unknownOutputs.contains($0) }.map { graph.tasks[$0].id }
     }
 }
 
 /// What the prediction learns as it goes.
 struct PredictionState {
     var found: [InstanceKey: PredictedInstance] = [:]
-    /// Instances that would run: their outputs are known only then.
-    var unknownOutputs = Set<InstanceRef>()
-    /// Instances whose identity downstream is unknown too (their key could not be known, or they are never cached).
-    var unknownIdentity = Set<InstanceRef>()
+    /// Tasks with an instance that would run: their outputs are known only then.
+    var unknownOutputs = Set<Int>()
+    /// Tasks with an instance whose identity downstream is unknown too (its key could not be known, or it is never cached).
+    var unknownIdentity = Set<Int>()
     /// Mapped tasks over the output of a task that would run.
     var listKnownAtRunTime = Set<Int>()
 
