@@ -96,7 +96,10 @@ extension Executor {
             // Read where the run would read, without making `.sluice/cache/` or its lock file:
             // the deps memo is read and never saved, the lock taken only if it exists.
             cache = CacheStore(runStore)
-            if let directory = try? runStore.openCache(create: false) {
+            if let directory = try existingCacheDirectory() {
+                for name in ["entries", "packs"] where directory.kind(of: name).map({ $0 != S_IFDIR }) ?? false {
+                    throw ExecutorError("\(directory.path)/\(name) is not a directory: sluice never reads its records through a symbolic link (a task may have planted it)")
+                }
                 depsDigests = DepsDigests(in: directory)
                 readLock = openat(directory.fd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
                 if readLock >= 0 { while flock(readLock, LOCK_SH) != 0 && errno == EINTR {} }
@@ -111,6 +114,22 @@ extension Executor {
         func position(_ key: InstanceKey) -> (Int, Int) { (graph.index[key.task].map { graph.order[$0] } ?? 0, key.mapIndex ?? -1) }
         let found = state.found.sorted { position($0.key) < position($1.key) }
         return Prediction(pipeline: plan.pipeline, workspace: workspace, instances: found.map(\.value), notes: notes)
+    }
+
+    /// `.sluice/cache/`, or nil when it does not exist yet (every lookup then
+    /// misses). A symlink on the way is refused, as a run refuses it.
+    private func existingCacheDirectory() throws(ExecutorError) -> RecordDirectory? {
+        do {
+            return try runStore.openCache(create: false)
+        } catch {
+            var path = workspace
+            for part in RunStore.Layout.cache.split(separator: "/") {
+                path += "/" + part
+                var info = stat()
+                if lstat(path, &info) != 0 && errno == ENOENT { return nil }
+            }
+            throw error
+        }
     }
 
     /// The scheduler's events, taken as the run would take them, minus the journal.

@@ -260,6 +260,27 @@ struct DryRunPredictionTests {
         #expect(shown.cached == ["after", "reader"])
     }
 
+    /// A symlink planted where the cache lives is refused, as a run refuses
+    /// it: a dry run never reads records through a symlink.
+    @Test func aSymlinkedCacheIsRefusedNotReadThrough() throws {
+        let workspace = try Self.workspace()
+        defer { workspace.cleanUp() }
+        let elsewhere = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        try FileManager.default.createDirectory(atPath: workspace.path + "/.sluice", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: workspace.path + "/.sluice/cache", withDestinationPath: elsewhere.path)
+        let linked = try workspace.run("predict.yaml", ["--dry-run"])
+        #expect(linked.status == 2)
+        #expect(linked.stderr.contains(".sluice/cache is a symbolic link"), "\(linked.stderr)")
+        try FileManager.default.removeItem(atPath: workspace.path + "/.sluice/cache")
+        try FileManager.default.createDirectory(atPath: workspace.path + "/.sluice/cache", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: workspace.path + "/.sluice/cache/packs", withDestinationPath: elsewhere.path)
+        let packs = try workspace.run("predict.yaml", ["--dry-run"])
+        #expect(packs.status == 2)
+        #expect(packs.stderr.contains("packs is not a directory"), "\(packs.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+    }
+
     @Test func thePredictionJSONMatchesItsSchema() throws {
         guard let python = OutputSchemasTests.pythonWithJSONSchema() else {
             print("skipped: DryRunPredictionTests needs Python with jsonschema")
