@@ -177,8 +177,10 @@ struct RunCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 let number = count.next(signalNumber)
-                if number == 1 { executor.cancel() } else { executor.kill() }
+                // Said first: once the kill is sent the tasks settle, and the
+                // message would count none of them.
                 announce(signalNumber, number)
+                if number == 1 { executor.cancel() } else { executor.kill() }
             }
             source.resume()
             return source
