@@ -52,6 +52,32 @@ public enum RunReport {
         return page(data: .object(data), title: "\(pipeline) run \(id)")
     }
 
+    /// The runs page (`/`) or a pipeline's page (`/pipelines/<name>`) as one
+    /// file in the same way: the answers that page asks for, embedded. Its
+    /// links to other pages are plain text (there is no server to follow them to).
+    public static func html(page path: String, workspaces: [String]) throws(Failure) -> [UInt8] {
+        let responder = WebResponder(workspaces: workspaces)
+        var needed: [(path: String, asText: Bool)] = []
+        if path == "/" {
+            needed = [("/api/runs", false)]
+        } else if path.hasPrefix("/pipelines/") {
+            let api = "/api" + path
+            needed = [(api, false), (api + "/graph.svg", true)]
+        } else {
+            throw Failure(description: "\(path) is not a page a file can hold: write / or /pipelines/NAME")
+        }
+        var data: [(String, JSON)] = [("#page", .string(path)), ("#generated", .string(path == "/" ? "the runs" : String(path.dropFirst())))]
+        for (api, asText) in needed {
+            let response = responder.respond(WebRequest(target: api))
+            let text = String(decoding: response.body, as: UTF8.self)
+            guard response.status == 200 else {
+                throw Failure(description: (try? JSON.parse(text))?["error"]?.stringValue ?? "\(api) cannot be answered")
+            }
+            if asText { data.append((api, .string(text))) } else if let value = try? JSON.parse(text) { data.append((api, value)) }
+        }
+        return page(data: .object(data), title: path == "/" ? "Runs" : String(path.dropFirst()))
+    }
+
     /// index.html with the stylesheet and script inlined and the data before the script.
     static func page(data: JSON, title: String) -> [UInt8] {
         var html = String(decoding: WebAssets.indexHTML, as: UTF8.self)

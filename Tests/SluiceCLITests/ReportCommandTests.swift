@@ -1,4 +1,5 @@
 import Foundation
+import SluiceWeb
 import Testing
 
 /// `sluice report`: one self-contained HTML file of a run page, written
@@ -144,4 +145,30 @@ private func headlessDOM(_ file: URL) throws -> String {
     ], cwd: file.deletingLastPathComponent(), timeout: 120)
     try #require(outcome.status == 0, "chromium: \(outcome.stderr.suffix(2000))")
     return outcome.stdout
+}
+
+/// The runs page and a pipeline's page, embedded as a report embeds the run page
+/// (`RunReport.html(page:)`), rendered by the same script in Chromium.
+@Test(.enabled(if: chromium != nil, "Chromium is not installed: scripts/test-browser installs Debian's chromium and runs this test"))
+func runsAndPipelinePagesRenderInChromium() throws {
+    let (workspace, runID, _) = try reportedWorkspace()
+    defer { workspace.cleanUp() }
+    try workspace.write("other.yaml", "pipeline: other\ntasks:\n  only:\n    run: \"true\"\n")
+    #expect(try workspace.run("other.yaml").status == 0)
+    let runsPage = try RunReport.html(page: "/", workspaces: [workspace.path])
+    try Data(runsPage).write(to: workspace.url.appendingPathComponent("runs.html"))
+    let runs = try headlessDOM(workspace.url.appendingPathComponent("runs.html"))
+    #expect(runs.contains("<h1>Runs</h1>"), "\(runs.suffix(1500))")
+    #expect(runs.contains("<tr data-run=\"\(runID)\">"))
+    #expect(runs.components(separatedBy: "<tr data-run=").count - 1 == 2, "both runs listed")
+    #expect(runs.contains(#"<span class="state failed">failed</span>"#) && runs.contains(#"<span class="state success">success</span>"#))
+
+    let pipelinePage = try RunReport.html(page: "/pipelines/reported", workspaces: [workspace.path])
+    try Data(pipelinePage).write(to: workspace.url.appendingPathComponent("pipeline.html"))
+    let pipeline = try headlessDOM(workspace.url.appendingPathComponent("pipeline.html"))
+    #expect(pipeline.contains("Pipeline <code>reported</code>"), "\(pipeline.suffix(1500))")
+    #expect(pipeline.contains("&quot;tickers&quot;") || pipeline.contains("\"tickers\""), "params shown")
+    #expect(pipeline.contains("linted clean"))
+    #expect(pipeline.contains(#"class="sluice-graph""#) && pipeline.contains("durations of the last 1 runs"))
+    #expect(throws: RunReport.Failure.self) { try RunReport.html(page: "/pipelines/nothing", workspaces: [workspace.path]) }
 }
