@@ -172,3 +172,29 @@ func runsAndPipelinePagesRenderInChromium() throws {
     #expect(pipeline.contains(#"class="sluice-graph""#) && pipeline.contains("durations of the last 1 runs"))
     #expect(throws: RunReport.Failure.self) { try RunReport.html(page: "/pipelines/nothing", workspaces: [workspace.path]) }
 }
+
+/// The run page's controls in Chromium: a log opens from its attempt's button and
+/// its search keeps and marks the matching lines; a table output opens its preview.
+@Test(.enabled(if: chromium != nil, "Chromium is not installed: scripts/test-browser installs Debian's chromium and runs this test"))
+func runPageOpensALogSearchesItAndPreviewsATable() throws {
+    let (workspace, _, html) = try reportedWorkspace()
+    defer { workspace.cleanUp() }
+    let clicks = """
+        <script>
+        window.addEventListener('load', () => setTimeout(() => {
+          document.querySelector('button[aria-label="log of download[GOOG] try 1"]').click();
+          setTimeout(() => {
+            [...document.querySelectorAll('button')].find((b) => b.textContent === 'preview table').click();
+            setTimeout(() => { const i = document.getElementById('log-search'); i.value = 'QUOTE'; i.dispatchEvent(new Event('input')); }, 200);
+          }, 200);
+        }, 300));
+        </script>
+        """
+    try workspace.write("clicked.html", html.replacingOccurrences(of: "</body>", with: clicks + "</body>"))
+    let dom = try headlessDOM(workspace.url.appendingPathComponent("clicked.html"))
+    #expect(dom.contains("Log of <code>download[GOOG]</code> try 1"), "\(dom.suffix(1500))")
+    #expect(dom.contains(#"<span class="meta" id="log-count">2 matching lines</span>"#))
+    #expect(dom.contains("<pre id=\"log-text\" tabindex=\"0\">GOOG <mark>quote</mark>\nno <mark>quote</mark> for GOOG\n</pre>"))
+    #expect(dom.contains(#"<caption class="meta">rows: 2 of 2 rows</caption>"#))
+    #expect(dom.contains("<tr><td>1</td><td>x</td></tr><tr><td>2</td><td>y</td></tr>"))
+}
