@@ -15,6 +15,8 @@
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan  (`sluice lsp`)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
+//   SluiceWeb       -> SluiceExecutor, SluiceGraph, SluiceCompiler, SluiceDiagnostics, SluicePlan,
+//                      SluiceColumnar, SluiceBasics  (the UI's pages and JSON API from the records; no HTTP)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -56,10 +58,16 @@ let package = Package(
             dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
+        // `sluice ui` and `sluice report`: the hand-written front end (embedded) and a pure responder over the records.
+        .target(
+            name: "SluiceWeb",
+            dependencies: ["SluiceExecutor", "SluiceGraph", "SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar", "SluiceBasics"],
+            resources: [.embedInCode("Assets")]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics",
+                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +92,6 @@ let package = Package(
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
         .testTarget(name: "SluiceLanguageServerTests", dependencies: ["SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluicePlan"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport", "SluiceWeb"], exclude: ["Fixtures"]),
     ]
 )
