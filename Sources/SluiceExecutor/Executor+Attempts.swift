@@ -112,6 +112,7 @@ extension Executor {
         let starts = pendingStarts
         pendingStarts.removeAll()
         let journaled = journalIsWritten()
+        if journaled { requireDurability() }
         for start in starts {
             guard journaled else {
                 conclude(start.ref, start.state, outcome: .interrupted("not started: the journal cannot be written", exitCode: nil))

@@ -48,6 +48,34 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(second.record.instance(InstanceKey(task: "second"))?.outputs["n"] == .int(1))
 }
 
+/// A run that started no process owes no sync (docs/executor.md "What each
+/// fsync protects"): its journal, `plan.json` and `tasks.arrow` are written
+/// whole but not synced. A run that started one syncs its journal.
+@Test func aFullyCachedRunSyncsNothingAndStillLeavesWholeRecords() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let (first, firstRunner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    _ = try first.run()
+    #expect(firstRunner.started.count == 3)
+    #expect(first.durabilityRequired)
+    #expect(first.journal.syncCount > 0, "a run that started processes syncs its journal")
+    let (second, secondRunner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    let result = try second.run()
+    #expect(secondRunner.started.isEmpty)
+    #expect(!second.durabilityRequired)
+    #expect(second.journal.syncCount == 0, "every instance was cached: nothing to sync")
+    let run = result.directory.path
+    let journal = try String(contentsOfFile: run + "/journal.jsonl", encoding: .utf8)
+    let replayed = try RunRecord.replay(journal)
+    #expect(replayed.finishedState == .success)
+    #expect(replayed.instances.count == 3 && replayed.instances.allSatisfy { $0.state == .cached })
+    let planText = try String(contentsOfFile: run + "/plan.json", encoding: .utf8)
+    #expect((try? JSON.parse(planText))?["pipeline"]?.stringValue == "p", "plan.json is there and whole")
+    let names = try FileManager.default.contentsOfDirectory(atPath: run)
+    #expect(names.contains("tasks.arrow"))
+    #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
+}
+
 @Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
