@@ -76,6 +76,26 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
 }
 
+/// The seal is checked in the line's bytes: any changed byte of a sealed
+/// manifest line, in its body or its digest, makes it unsealed.
+@Test func aManifestLineWithAnyByteChangedIsNotSealed() throws {
+    let manifest = CacheManifest(key: String(repeating: "a", count: 64), pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0,
+                                 outputs: .object([("n", .int(41))]), artifacts: [], components: [])
+    let line = manifest.sealedLine()
+    #expect(CacheManifest.isSealed(Substring(line)))
+    #expect(CacheManifest.isSealed(Substring("x" + line + "y").dropFirst().dropLast()), "a slice of a longer text")
+    let bytes = Array(line.utf8)
+    for i in bytes.indices {
+        var changed = bytes
+        changed[i] = changed[i] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        #expect(!CacheManifest.isSealed(Substring(String(decoding: changed, as: UTF8.self))), "byte \(i) changed")
+    }
+    #expect(!CacheManifest.isSealed(Substring(line.uppercased())))
+    #expect(!CacheManifest.isSealed(Substring(line.dropLast())))
+    #expect(!CacheManifest.isSealed(""))
+    #expect(CacheKey.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+}
+
 @Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
