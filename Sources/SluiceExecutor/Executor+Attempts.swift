@@ -153,6 +153,7 @@ extension Executor {
     /// recorded), and `finish()` fails with the journal's error.
     func journalIsDurable() -> Bool {
         guard journalFailure == nil else { return false }
+        requireDurability()  // a child run is about to start: this run's records are owed syncs from here on
         do {
             try journal.waitUntilDurable()
             return true

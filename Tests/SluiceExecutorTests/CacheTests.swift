@@ -76,6 +76,27 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
 }
 
+/// A child run about to start waits for the parent's journal to be durable:
+/// from then on the parent's records are synced too, even if no process of
+/// its own ever starts (the child's processes run under its journal).
+@Test func waitingForDurabilityMakesTheRunsRecordsDurable() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    _ = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    let (executor, runner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    try executor.prepare()
+    #expect(!executor.durabilityRequired)
+    #expect(executor.journalIsDurable())
+    #expect(executor.durabilityRequired)
+    #expect(executor.journal.syncCount == 1)
+    executor.mailbox.attach(executor.runner)
+    executor.loop()
+    let result = try executor.finish()
+    #expect(runner.started.isEmpty, "every instance cached")
+    #expect(result.state == .success)
+    #expect(executor.journal.syncCount >= 2, "the end of the run is synced as well")
+}
+
 /// The seal is checked in the line's bytes: any changed byte of a sealed
 /// manifest line, in its body or its digest, makes it unsealed.
 @Test func aManifestLineWithAnyByteChangedIsNotSealed() throws {
