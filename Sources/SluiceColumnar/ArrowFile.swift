@@ -24,9 +24,10 @@ public enum ArrowFile {
         schema: TableSchema,
         rowsPerBatch: Int = defaultRowsPerBatch,
         format: ArrowWriter.Format = .file,
+        durable: Bool = true,
         _ body: (ArrowTableWriter) throws -> Result
     ) throws -> Result {
-        try AtomicFile.withWriter(to: path) { sink in
+        try AtomicFile.withWriter(to: path, durable: { durable }) { sink in
             let writer = try ArrowWriter(sink: sink, schema: schema, format: format)
             let table = ArrowTableWriter(writer: writer, rowsPerBatch: rowsPerBatch)
             let result = try body(table)

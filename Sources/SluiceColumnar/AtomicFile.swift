@@ -30,16 +30,20 @@ public enum AtomicFile {
     /// Streams content into `path`. The file is committed only if `body`
     /// returns normally; if it throws, nothing at `path` changes (written
     /// through a special target, what was already written stays written).
+    /// `durable`, asked once the content is complete: false renames without
+    /// the two fsyncs, for a record that may be lost in a crash of the machine
+    /// (readers still see the old or the new file whole while it stays up).
     @discardableResult
     public static func withWriter<Result>(
         to path: String,
         specialTarget: SpecialTarget = .replace,
+        durable: () -> Bool = { true },
         _ body: (AtomicFileWriter) throws -> Result
     ) throws -> Result {
         let writer = try AtomicFileWriter(target: path, specialTarget: specialTarget)
         do {
             let result = try body(writer)
-            try writer.commit()
+            try writer.commit(durable: durable())
             return result
         } catch {
             writer.discard()
@@ -147,9 +151,10 @@ public final class AtomicFileWriter: ByteSink {
         }
     }
 
-    /// fsync, rename over the target, fsync the directory. Written through:
-    /// the last bytes, then close (a device or FIFO has nothing to sync).
-    func commit() throws {
+    /// fsync, rename over the target, fsync the directory (the fsyncs only
+    /// when `durable`). Written through: the last bytes, then close (a device
+    /// or FIFO has nothing to sync).
+    func commit(durable: Bool = true) throws {
         try flush()
         if writesThrough {
             let closing = descriptor
@@ -157,12 +162,12 @@ public final class AtomicFileWriter: ByteSink {
             guard close(closing) == 0 else { throw failure("close", targetPath) }
             return
         }
-        guard fsync(descriptor) == 0 else { throw failure("flush to disk", temporaryPath) }
+        guard !durable || fsync(descriptor) == 0 else { throw failure("flush to disk", temporaryPath) }
         let closing = descriptor
         descriptor = -1
         guard close(closing) == 0 else { throw failure("close", temporaryPath) }
         guard rename(temporaryPath, replacedPath) == 0 else { throw failure("replace", replacedPath) }
-        try TemporaryFileLocation.syncDirectory(of: replacedPath)
+        if durable { try TemporaryFileLocation.syncDirectory(of: replacedPath) }
     }
 
     /// Closes and removes the temporary file; the target is left as it was.

@@ -67,14 +67,32 @@ struct CacheKey: Equatable, Sendable {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let table: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0F)])
+        // Written into the string's own storage: no table or byte array per call (a key costs a dozen of these).
+        let bytes = Array(digest)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, byte) in bytes.enumerated() {
+                out[2 * i] = hexDigit(byte >> 4)
+                out[2 * i + 1] = hexDigit(byte & 0x0F)
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `hex` is the SHA-256 of `bytes` as `hex(_:)` spells it (64 lowercase digits), compared digit by digit.
+    static func isSHA256(of bytes: UnsafeBufferPointer<UInt8>, hex: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard hex.count == 2 * SHA256.byteCount else { return false }
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+        var i = 0
+        for byte in hasher.finalize() {
+            guard hex[i] == hexDigit(byte >> 4), hex[i + 1] == hexDigit(byte & 0x0F) else { return false }
+            i += 2
+        }
+        return true
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
@@ -88,7 +106,10 @@ struct CacheKey: Equatable, Sendable {
     /// `displayLimit` characters (it prints 40 of them, around the first
     /// difference from the earlier value).
     static func display(_ text: String, masker: SecretMasker) -> String {
-        masker.shortened(masker.mask(text).replacingOccurrences(of: "\n", with: "\\n"), limit: displayLimit)
+        let masked = masker.mask(text)
+        // Foundation's replacingOccurrences copies through NSString even when there is nothing to replace.
+        let oneLine = masked.utf8.contains(UInt8(ascii: "\n")) ? masked.replacingOccurrences(of: "\n", with: "\\n") : masked
+        return masker.shortened(oneLine, limit: displayLimit)
     }
 
     static let displayLimit = 200

@@ -66,15 +66,21 @@ struct CacheManifest: Sendable {
     private static let sealMarker = ",\"sha256\":\""
 
     /// Whether a stored first line carries the digest of its own text.
+    /// Every cached instance checks one, so it is checked in the line's own
+    /// bytes: no copy of the line, no hex string of the digest.
     static func isSealed(_ line: Substring) -> Bool {
-        let bytes = Array(line.utf8)
-        let marker = Array(sealMarker.utf8)
+        if let sealed = line.utf8.withContiguousStorageIfAvailable(isSealed) { return sealed }
+        return Array(line.utf8).withUnsafeBufferPointer(isSealed)
+    }
+
+    private static func isSealed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let marker = sealMarker.utf8
         let tail = marker.count + 64 + 2
-        guard bytes.count > tail, bytes.suffix(2).elementsEqual([UInt8(ascii: "\""), UInt8(ascii: "}")]) else { return false }
+        guard bytes.count > tail, bytes[bytes.count - 2] == UInt8(ascii: "\""), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return false }
         let bodyEnd = bytes.count - tail
         guard bytes[bodyEnd..<(bodyEnd + marker.count)].elementsEqual(marker) else { return false }
-        let digest = String(decoding: bytes[(bodyEnd + marker.count)..<(bytes.count - 2)], as: UTF8.self)
-        return CacheKey.sha256(Array(bytes[..<bodyEnd])) == digest
+        return CacheKey.isSHA256(of: UnsafeBufferPointer(rebasing: bytes[..<bodyEnd]),
+                                 hex: UnsafeBufferPointer(rebasing: bytes[(bodyEnd + marker.count)..<(bytes.count - 2)]))
     }
 
     /// The manifest's second line: whose key it is and the components it was computed from.

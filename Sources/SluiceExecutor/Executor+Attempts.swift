@@ -112,6 +112,7 @@ extension Executor {
         let starts = pendingStarts
         pendingStarts.removeAll()
         let journaled = journalIsWritten()
+        if journaled { requireDurability() }
         for start in starts {
             guard journaled else {
                 conclude(start.ref, start.state, outcome: .interrupted("not started: the journal cannot be written", exitCode: nil))
@@ -152,6 +153,7 @@ extension Executor {
     /// recorded), and `finish()` fails with the journal's error.
     func journalIsDurable() -> Bool {
         guard journalFailure == nil else { return false }
+        requireDurability()  // a child run is about to start: this run's records are owed syncs from here on
         do {
             try journal.waitUntilDurable()
             return true

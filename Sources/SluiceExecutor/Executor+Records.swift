@@ -45,10 +45,10 @@ extension Executor {
     func finish() throws(ExecutorError) -> RunResult {
         let state = runState()
         var problems: [String] = []
-        do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable)) } catch {
+        do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
         }
-        if let problem = planWriter?.wait() { problems.append(problem) }
+        if let problem = planWriter?.wait(durable: durabilityRequired) { problems.append(problem) }
         sharedPools?.close()
         appendJournal(.runFinished(state: state, time: clock.now()))
         do { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
@@ -108,6 +108,20 @@ extension Executor {
             duration: duration, label: ref.mapIndex.flatMap { i in labels[ref.task].flatMap { i < $0.count ? $0[i] : nil } }))
     }
 
+    /// Something is about to happen that `--resume` could not simply redo (a
+    /// process starts): from here on the journal is synced, and `plan.json` and
+    /// `tasks.arrow` are written durably. Until then (every instance cached,
+    /// skipped or settled without an attempt) nothing is synced: after a crash
+    /// of the machine `--resume`, or a new run, makes the same decisions again
+    /// from the cache, whose entries are not synced either (docs/executor.md
+    /// "What each fsync protects").
+    func requireDurability() {
+        guard !durabilityRequired else { return }
+        durabilityRequired = true
+        journal.startSyncing()
+        planWriter?.startSyncing()
+    }
+
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
         journal.append(event.line())
@@ -118,10 +132,15 @@ extension Executor {
 /// syncing it costs milliseconds the first tasks need not wait for. `wait()`
 /// joins it before the run ends. A secret's value given as a `--param` is
 /// stored masked: `--resume` asks for it again (docs/executor.md "Resuming a run").
+/// The encoded file is committed (renamed into place) once the executor says
+/// whether it must be durable: with fsync once a process has started
+/// (`startSyncing`), without when the run ends having started none (`wait`).
 final class PlanRecordWriter: @unchecked Sendable {
     private let done = NSCondition()
     private var finished = false
     private var problem: String?
+    /// Nil until the executor decides; then whether the file is synced.
+    private var durable: Bool?
 
     init(plan: Plan, in directory: RecordDirectory, masker: SecretMasker) {
         var masked = plan
@@ -129,7 +148,9 @@ final class PlanRecordWriter: @unchecked Sendable {
         let recorded = masked
         let thread = Thread { [self] in
             var failure: String?
-            do { try PlanRecordWriter.write(recorded, to: directory.pinned(RunStore.Layout.plan)) } catch {
+            do {
+                try PlanRecordWriter.write(recorded, to: directory.pinned(RunStore.Layout.plan), durable: { [self] in decision() })
+            } catch {
                 failure = directory.readable(writeFailure(directory.path + "/" + RunStore.Layout.plan, error))
             }
             done.lock()
@@ -145,16 +166,16 @@ final class PlanRecordWriter: @unchecked Sendable {
     /// One task at a time, so memory does not grow with the plan: the whole
     /// plan as one JSON tree and text costs several times the plan itself
     /// (30 MB at 10,000 tasks). Same content as `plan.encoded()`, compact.
-    static func write(_ plan: Plan, to path: String) throws {
+    static func write(_ plan: Plan, to path: String, durable: () -> Bool = { true }) throws {
         var head = plan
         head.tasks = []
         let headText = head.json().compact()
         let emptyTasks = #""tasks":[]}"#
         guard headText.hasSuffix(emptyTasks) else {
-            try AtomicFile.write(plan.json().compact(), to: path)
+            try AtomicFile.withWriter(to: path, durable: durable) { try $0.write(plan.json().compact()) }
             return
         }
-        try AtomicFile.withWriter(to: path) { writer in
+        try AtomicFile.withWriter(to: path, durable: durable) { writer in
             try writer.write(String(headText.dropLast(2)))
             var one = plan
             one.params = .object([])
@@ -167,10 +188,29 @@ final class PlanRecordWriter: @unchecked Sendable {
         }
     }
 
-    /// Blocks until the file is written; returns what went wrong, if anything.
-    func wait() -> String? {
+    /// The file is to be synced (a process has started).
+    func startSyncing() {
+        done.lock()
+        if durable == nil { durable = true }
+        done.broadcast()
+        done.unlock()
+    }
+
+    /// Blocks until the executor has said whether the file is synced.
+    private func decision() -> Bool {
         done.lock()
         defer { done.unlock() }
+        while durable == nil { done.wait() }
+        return durable ?? true
+    }
+
+    /// Blocks until the file is written, synced only if `durable` (or if
+    /// `startSyncing` came first); returns what went wrong, if anything.
+    func wait(durable: Bool) -> String? {
+        done.lock()
+        defer { done.unlock() }
+        if self.durable == nil { self.durable = durable }
+        done.broadcast()
         while !finished { done.wait() }
         return problem
     }

@@ -139,6 +139,7 @@ extension Executor {
         keepFinishedInstances(time: now)
         loggedTries = Self.highestLoggedTries(records.logs.names())
         if records.run.kind(of: RunStore.Layout.plan) == nil { planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker) }
+        requireDurability()  // the run's first part may have run processes: its records stay synced
         services.observer?.runStarted(RunStartInfo(runID: runID, pipeline: plan.pipeline, directory: directory,
                                                    parentRunID: options.parentRunID, depth: options.depth, time: now,
                                                    taskCount: plan.tasks.count, unsetSecrets: unsetSecrets))

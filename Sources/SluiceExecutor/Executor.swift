@@ -78,6 +78,10 @@ public final class Executor: @unchecked Sendable {
     var pendingStarts: [PendingStart] = []
     /// Why the journal cannot be written: the run starts nothing more and ends with this error.
     var journalFailure: String?
+    /// Whether the run's records must survive a crash of the machine: set when
+    /// the first process starts (`requireDurability`). A run that started none
+    /// syncs nothing.
+    var durabilityRequired = false
     /// Told the run id as soon as the run directory exists, before any task
     /// starts: a parent journals it as `child_run` (and throws if it cannot).
     var onRunID: (@Sendable (String, String, String) throws(ExecutorError) -> Void)?

@@ -20,6 +20,13 @@ import Darwin
 /// must be on disk before it happens (a child run's start) waits with
 /// `waitUntilDurable()`.
 ///
+/// Syncing starts with `startSyncing()` (the executor calls it before the
+/// first process starts) or the first `waitUntilDurable()`. Until then lines
+/// are written, a batch per `commitInterval`, and never synced: a run that
+/// started no process (every instance cached or skipped) records nothing
+/// `--resume` would not redo as cheaply, so a crash of the machine may lose
+/// those lines, and the run ends without waiting for the disk.
+///
 /// A failed write or sync (ENOSPC, EIO) is final: the file is cut back to
 /// the whole records synced before it, nothing more is written (a later line
 /// without the lost ones would misstate the run), and every wait and `close`
@@ -49,6 +56,14 @@ final class JournalWriter: @unchecked Sendable {
     /// lets lines gather for up to `commitInterval` after a sync.
     private var durabilityWaiters = 0
     private var lastSync: Date?
+    /// Whether lines are synced: from `startSyncing()` or the first `waitUntilDurable()` on
+    /// (from the start for a resumed run, whose earlier part may have run processes).
+    private var syncing: Bool
+    /// The journal's directory, synced once before the first sync (the file's entry must be durable too).
+    private let directory: String
+    private var directorySynced = false
+    /// `fdatasync` calls made, for the tests.
+    private(set) var syncCount = 0
     /// A crash of the machine may lose the lines of this long (which `--resume`
     /// runs again); a run then syncs at most once per interval, not once per task start.
     static let commitInterval: TimeInterval = 0.02
@@ -59,6 +74,8 @@ final class JournalWriter: @unchecked Sendable {
     init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
         self.path = path
         writtenLength = off_t(length ?? 0)
+        syncing = length != nil
+        directory = (path as NSString).deletingLastPathComponent
         // O_NOFOLLOW: a journal a task replaced with a symlink is refused, never appended through.
         fd = open(path, length == nil ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC : O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot \(length == nil ? "create" : "open") \(path): \(SystemCalls.errorText())") }
@@ -76,12 +93,7 @@ final class JournalWriter: @unchecked Sendable {
                 throw ExecutorError(problem)
             }
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let thread = Thread { [weak self] in
-            // The new directory entry must be durable too, or a crash could lose the whole file.
-            RunFiles.syncDirectory(directory)
-            self?.writeLoop()
-        }
+        let thread = Thread { [weak self] in self?.writeLoop() }
         thread.name = "sluice-journal"
         self.thread = thread
         thread.start()
@@ -98,11 +110,23 @@ final class JournalWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until every line queued so far is written and synced; throws
-    /// the failure if the journal could not be written.
+    /// From now on every line is synced (those already written too): something
+    /// that `--resume` could not simply redo is about to happen.
+    func startSyncing() {
+        condition.lock()
+        if !syncing {
+            syncing = true
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    /// Blocks until every line queued so far is written and synced (syncing
+    /// starts if it had not); throws the failure if the journal could not be written.
     func waitUntilDurable() throws(ExecutorError) {
         condition.lock()
         let target = queuedBytes
+        syncing = true
         durabilityWaiters += 1
         condition.broadcast()  // the writer may be letting lines gather
         while durableBytes < target && failure == nil { condition.wait() }
@@ -140,10 +164,30 @@ final class JournalWriter: @unchecked Sendable {
         while true {
             condition.lock()
             // Idle while everything written is synced, and for good after a failure, until `close`.
-            while !closing && (failure != nil || (pending.isEmpty && durableBytes == writtenBytes)) {
+            while !closing && (failure != nil || (pending.isEmpty && (!syncing || durableBytes == writtenBytes))) {
                 writerIdle = true
                 condition.wait()
                 writerIdle = false
+            }
+            if !syncing && failure == nil {
+                // No sync is owed: lines gather for up to `commitInterval` (no wake-up per line)
+                // and go into the file in one write; `flush` writes them sooner when a start needs it.
+                if !closing {
+                    let due = Date().addingTimeInterval(Self.commitInterval)
+                    while !closing && !syncing && failure == nil && Date() < due { _ = condition.wait(until: due) }
+                }
+                if !syncing {
+                    if failure == nil, !pending.isEmpty { writePending() }
+                    if closing {
+                        pending.removeAll()
+                        finished = true
+                        condition.broadcast()
+                        condition.unlock()
+                        return
+                    }
+                    condition.unlock()
+                    continue
+                }
             }
             // Group commit: unless someone waits for the sync or the journal closes, more lines may join it.
             // Lines are still written as they come, so a crash of sluice itself loses none.
@@ -170,7 +214,12 @@ final class JournalWriter: @unchecked Sendable {
                 return
             }
             let target = writtenBytes
+            let syncDirectory = !directorySynced
+            directorySynced = true
+            syncCount += 1
             condition.unlock()
+            // The new directory entry must be durable too, or a crash could lose the whole file.
+            if syncDirectory { RunFiles.syncDirectory(directory) }
             // Outside the lock: `append` and `flush` go on while the disk syncs.
             let synced = fdatasync(fd) == 0
             let now = Date()

@@ -11,8 +11,9 @@ enum TasksTable {
         ("cache_hit", .bool), ("message", .string), ("label", .string), ("item", .string),
     ])
 
-    static func write(_ record: RunRecord, to path: String) throws {
-        try ArrowFile.withTableWriter(to: path, schema: schema) { table in
+    /// `durable`: synced (a process ran; see `Executor.requireDurability`).
+    static func write(_ record: RunRecord, to path: String, durable: Bool = true) throws {
+        try ArrowFile.withTableWriter(to: path, schema: schema, durable: durable) { table in
             for instance in record.instances {
                 let index: ColumnValue = instance.key.mapIndex.map { .int64(Int64($0)) } ?? .null
                 let label: ColumnValue = instance.label.map(ColumnValue.string) ?? .null

@@ -48,6 +48,75 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(second.record.instance(InstanceKey(task: "second"))?.outputs["n"] == .int(1))
 }
 
+/// A run that started no process owes no sync (docs/executor.md "What each
+/// fsync protects"): its journal, `plan.json` and `tasks.arrow` are written
+/// whole but not synced. A run that started one syncs its journal.
+@Test func aFullyCachedRunSyncsNothingAndStillLeavesWholeRecords() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let (first, firstRunner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    _ = try first.run()
+    #expect(firstRunner.started.count == 3)
+    #expect(first.durabilityRequired)
+    #expect(first.journal.syncCount > 0, "a run that started processes syncs its journal")
+    let (second, secondRunner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    let result = try second.run()
+    #expect(secondRunner.started.isEmpty)
+    #expect(!second.durabilityRequired)
+    #expect(second.journal.syncCount == 0, "every instance was cached: nothing to sync")
+    let run = result.directory.path
+    let journal = try String(contentsOfFile: run + "/journal.jsonl", encoding: .utf8)
+    let replayed = try RunRecord.replay(journal)
+    #expect(replayed.finishedState == .success)
+    #expect(replayed.instances.count == 3 && replayed.instances.allSatisfy { $0.state == .cached })
+    let planText = try String(contentsOfFile: run + "/plan.json", encoding: .utf8)
+    #expect((try? JSON.parse(planText))?["pipeline"]?.stringValue == "p", "plan.json is there and whole")
+    let names = try FileManager.default.contentsOfDirectory(atPath: run)
+    #expect(names.contains("tasks.arrow"))
+    #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
+}
+
+/// A child run about to start waits for the parent's journal to be durable:
+/// from then on the parent's records are synced too, even if no process of
+/// its own ever starts (the child's processes run under its journal).
+@Test func waitingForDurabilityMakesTheRunsRecordsDurable() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    _ = try runWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    let (executor, runner) = try executorWithFake(twoStep(n: 1), in: dir, behaviour: writesN)
+    try executor.prepare()
+    #expect(!executor.durabilityRequired)
+    #expect(executor.journalIsDurable())
+    #expect(executor.durabilityRequired)
+    #expect(executor.journal.syncCount == 1)
+    executor.mailbox.attach(executor.runner)
+    executor.loop()
+    let result = try executor.finish()
+    #expect(runner.started.isEmpty, "every instance cached")
+    #expect(result.state == .success)
+    #expect(executor.journal.syncCount >= 2, "the end of the run is synced as well")
+}
+
+/// The seal is checked in the line's bytes: any changed byte of a sealed
+/// manifest line, in its body or its digest, makes it unsealed.
+@Test func aManifestLineWithAnyByteChangedIsNotSealed() throws {
+    let manifest = CacheManifest(key: String(repeating: "a", count: 64), pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0,
+                                 outputs: .object([("n", .int(41))]), artifacts: [], components: [])
+    let line = manifest.sealedLine()
+    #expect(CacheManifest.isSealed(Substring(line)))
+    #expect(CacheManifest.isSealed(Substring("x" + line + "y").dropFirst().dropLast()), "a slice of a longer text")
+    let bytes = Array(line.utf8)
+    for i in bytes.indices {
+        var changed = bytes
+        changed[i] = changed[i] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        #expect(!CacheManifest.isSealed(Substring(String(decoding: changed, as: UTF8.self))), "byte \(i) changed")
+    }
+    #expect(!CacheManifest.isSealed(Substring(line.uppercased())))
+    #expect(!CacheManifest.isSealed(Substring(line.dropLast())))
+    #expect(!CacheManifest.isSealed(""))
+    #expect(CacheKey.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+}
+
 @Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }

@@ -80,3 +80,29 @@ import SluicePlan
     let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
     #expect(text == (0..<500).map { "line \($0)\n" }.joined())
 }
+
+/// Until syncing starts (a process is about to start, or something waits for
+/// durability) lines are written but not synced; after it, every line is.
+@Test func journalSyncsOnlyOnceSomethingNeedsIt() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let quiet = try JournalWriter(path: directory.path + "/quiet.jsonl")
+    for n in 0..<300 { quiet.append(Array("line \(n)".utf8)) }
+    try quiet.close()
+    #expect(quiet.syncCount == 0)
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: directory.path + "/quiet.jsonl")), as: UTF8.self)
+    #expect(text == (0..<300).map { "line \($0)\n" }.joined(), "every line is written all the same")
+
+    let started = try JournalWriter(path: directory.path + "/started.jsonl")
+    started.append(Array("before".utf8))
+    started.startSyncing()
+    started.append(Array("after".utf8))
+    try started.close()
+    #expect(started.syncCount >= 1)
+
+    let waited = try JournalWriter(path: directory.path + "/waited.jsonl")
+    waited.append(Array("child_run".utf8))
+    try waited.waitUntilDurable()  // returns: waiting starts syncing
+    #expect(waited.syncCount == 1)
+    try waited.close()
+}

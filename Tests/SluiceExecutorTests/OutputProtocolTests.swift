@@ -81,13 +81,25 @@ func badOutputsAreNamed(_ text: String, _ fragment: String) {
     #expect(masker.mask(JSON.object([("k", .array([.string("xhunter2x")]))])) == .object([("k", .array([.string("x***x")]))]))
 }
 
-@Test func timestampsRoundTrip() {
+@Test func timestampsRoundTrip() throws {
     for micros: Int64 in [0, 1_795_000_000_123_000, 951_782_400_000_000, 4_102_444_799_999_000] {
         let text = Timestamp.iso(micros)
         #expect(Timestamp.parse(text) == micros, "\(text)")
     }
     #expect(Timestamp.iso(1_795_000_000_123_456) == "2026-11-18T11:06:40.123Z")
     #expect(Timestamp.compact(1_795_000_000_123_456) == "20261118T110640.123Z")
+    // Written digit by digit: the same fields as `compact` (each padded on its own), over the years 0000 to 9999.
+    let first = try #require(Timestamp.parse("0000-01-01T00:00:00.000Z"))
+    let last = try #require(Timestamp.parse("9999-12-31T23:59:59.999Z")) + 999
+    for step in 0...4_000 as ClosedRange<Int64> {
+        let micros = min(last, first + (last - first) / 4_000 * step + step * 7_777_777)
+        let c = Array(Timestamp.compact(micros))
+        func part(_ from: Int, _ to: Int) -> String { String(c[from..<to]) }
+        let expected = part(0, 4) + "-" + part(4, 6) + "-" + part(6, 8) + "T" + part(9, 11) + ":" + part(11, 13) + ":" + part(13, 15) + "." + part(16, 19) + "Z"
+        #expect(Timestamp.iso(micros) == expected)
+    }
+    #expect(Timestamp.iso(last) == "9999-12-31T23:59:59.999Z")
+    #expect(Timestamp.iso(first) == "0000-01-01T00:00:00.000Z")
 }
 
 @Test func retryDelaysDoubleAndCapAtAnHour() {

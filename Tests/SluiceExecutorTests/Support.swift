@@ -129,14 +129,19 @@ final class FakeRunner: ProcessRunner, @unchecked Sendable {
 /// Runs a plan in `directory` with the fake runner; returns the result and the runner.
 func runWithFake(_ plan: Plan, in directory: TemporaryDirectory, options: RunOptions? = nil,
                  behaviour: @escaping (ProcessRequest, Int) -> FakeBehaviour = { _, _ in FakeBehaviour() }) throws -> (RunResult, FakeRunner) {
+    let (executor, runner) = try executorWithFake(plan, in: directory, options: options, behaviour: behaviour)
+    return (try executor.run(), runner)
+}
+
+/// An executor on the fake runner, not yet run: for tests that look at its state afterwards.
+func executorWithFake(_ plan: Plan, in directory: TemporaryDirectory, options: RunOptions? = nil,
+                      behaviour: @escaping (ProcessRequest, Int) -> FakeBehaviour = { _, _ in FakeBehaviour() }) throws -> (Executor, FakeRunner) {
     var plan = plan
     plan.workspace = directory.path
     let clock = FakeClock()
     let runner = FakeRunner(clock: clock, behaviour: behaviour)
     let services = RunServices(makeRunner: { runner }, clock: clock)
-    let executor = try Executor(plan: plan, options: options ?? RunOptions(environment: ["PATH": "/usr/bin:/bin"]), services: services)
-    let result = try executor.run()
-    return (result, runner)
+    return (try Executor(plan: plan, options: options ?? RunOptions(environment: ["PATH": "/usr/bin:/bin"]), services: services), runner)
 }
 
 extension RunResult {
