@@ -4,7 +4,15 @@ workspace as scripts/bench-exec does, with the load average of each round.
 
     python3 Benchmarks/exec/compare_first_runs.py BASE_SLUICE NEW_SLUICE [ROUNDS]
 """
-import atexit, os, shutil, statistics, subprocess, sys, tempfile, time
+import atexit
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
 here = os.path.dirname(os.path.abspath(__file__))
 work = tempfile.mkdtemp(prefix="sluice-compare-")
 atexit.register(shutil.rmtree, work, True)
@@ -20,7 +28,8 @@ def plan_for(shape, n):
     os.makedirs(ws)
     out = subprocess.run(["python3", gen, shape, str(n), ws], capture_output=True, check=True).stdout
     p = os.path.join(ws, "plan.json")
-    open(p, "wb").write(out)
+    with open(p, "wb") as f:
+        f.write(out)
     return p
 def timed(cmd):
     start = time.perf_counter()
