@@ -47,6 +47,8 @@ final class AttemptRunner {
     let task: PlanTask
     /// `logs/<name>`, relative to the records directory (as the journal records it).
     let logName: String
+    /// An open log file to write instead of creating `logName` (`AttemptLogFiles`); set before `prepare`.
+    var logDescriptor: Int32?
     /// The staging prefix as the task sees it (`$SLUICE_OUTPUTS` is this plus `outputs`).
     let stagingPath: String
     private let setup: Setup
@@ -140,7 +142,7 @@ final class AttemptRunner {
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
         return ProcessRequest(command: command, environment: environment, workingDirectory: setup.workspace,
                               logPath: (logName as NSString).lastPathComponent, logDirectory: setup.records.logs.fd,
-                              masker: base.masker)
+                              logDescriptor: logDescriptor, masker: base.masker)
     }
 
     // MARK: - Timeout and kill

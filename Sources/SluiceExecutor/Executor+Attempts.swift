@@ -6,7 +6,12 @@ import SluicePlan
 struct ActiveAttempt {
     var attempt: Int
     var start: Int64
+    /// The log file the attempt writes, relative to the run directory (an earlier attempt's name while it runs, when it took that one's empty file).
     var log: String?
+    /// Held from start to end; the end turns it into `log` and `logBytes` (`AttemptLogFiles.settle`).
+    var logFile: AttemptLogFiles.File?
+    /// How many bytes of `log` the attempt wrote, once it ended (nil: unknown, read to the end).
+    var logBytes: Int?
     /// When the process was reaped (the attempt's recorded end).
     var end: Int64?
     /// A command task's attempt, from its rendered command to its outcome.
@@ -80,8 +85,13 @@ extension Executor {
                                                         environment: taskEnvironment, records: records,
                                                         killGraceNanoseconds: options.killGraceNanoseconds), clock: clock.clock)
         let start = clock.now()
-        emit(ref, attempt: attempt, state: .running, log: process.logName, time: start)
-        let state = ActiveAttempt(attempt: attempt, start: start, log: process.logName, process: process)
+        if logFiles == nil { logFiles = AttemptLogFiles(directory: records.logs) }
+        let logFile = logFiles?.take(for: process.logName)
+        process.logDescriptor = logFile?.descriptor
+        let log = logFile?.name ?? process.logName
+        emit(ref, attempt: attempt, state: .running, log: log, time: start)
+        var state = ActiveAttempt(attempt: attempt, start: start, log: log, process: process)
+        state.logFile = logFile
         if let slotProblem {
             conclude(ref, state, outcome: .failure(slotProblem + ": the attempt does not start", exitCode: nil, retry: false))
             return

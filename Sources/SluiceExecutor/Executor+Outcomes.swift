@@ -16,6 +16,14 @@ extension Executor {
     /// `checks`: the results of its tables' data checks, journaled with the outcome.
     func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil) {
         releaseSharedSlot(ref)
+        var state = state
+        // The runner has released the attempt: its log is complete. An empty file goes on to the next
+        // attempt, which starts only after the end emitted below is written into the journal file.
+        if let file = state.logFile, let settled = logFiles?.settle(file, ownName: state.process?.logName ?? file.name) {
+            state.log = settled.name
+            state.logBytes = settled.bytes
+            state.logFile = nil
+        }
         let end = state.end ?? clock.now()
         let duration = end - state.start
         let task = graph.tasks[ref.task]
@@ -28,10 +36,10 @@ extension Executor {
             outputs[ref] = values
             let cacheKey = recordSuccess(ref, values, end: end)
             emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(task, values),
-                 log: state.log, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
+                 log: state.log, logBytes: state.logBytes, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
             handle(scheduler.finish(ref, .success))
         case .interrupted(let message, let exitCode):
-            emit(ref, attempt: state.attempt, state: .interrupted, message: message, exitCode: exitCode, log: state.log,
+            emit(ref, attempt: state.attempt, state: .interrupted, message: message, exitCode: exitCode, log: state.log, logBytes: state.logBytes,
                  duration: duration, time: end)
             handle(scheduler.finish(ref, .interrupted))
         case .failure(let message, let exitCode, let retryable):
@@ -39,13 +47,13 @@ extension Executor {
             let triesThisRun = state.attempt - (attemptBase[ref] ?? 0)
             if retryable, triesThisRun <= task.retries, !scheduler.stopped {
                 let delay = Self.retryDelay(task, failedAttempt: triesThisRun)
-                emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log,
+                emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log, logBytes: state.logBytes,
                      retryIn: delay, duration: duration, time: end, checks: checks)
                 scheduler.retryLater(ref)
                 timers.push(Timer(deadline: clock.mono() + delay * 1_000_000, kind: .retry, ref: ref, attempt: state.attempt))
                 return
             }
-            emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log,
+            emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log, logBytes: state.logBytes,
                  duration: duration, time: end, checks: checks)
             handle(scheduler.finish(ref, .failed))
             if options.failFast && !failFastTriggered {

@@ -92,19 +92,21 @@ extension Executor {
 
     /// Journals a task event, feeds the in-memory record and tells the observer.
     func emit(_ ref: InstanceRef, attempt: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
-              outputs: JSON? = nil, log: String? = nil, retryIn: Int64? = nil, duration: Int64? = nil, time: Int64? = nil,
-              cacheHit: Bool? = nil, cacheKey: String? = nil, checks: JSON? = nil) {
+              outputs: JSON? = nil, log: String? = nil, logBytes: Int? = nil, retryIn: Int64? = nil, duration: Int64? = nil,
+              time: Int64? = nil, cacheHit: Bool? = nil, cacheKey: String? = nil, checks: JSON? = nil) {
         let key = key(ref)
         let time = time ?? clock.now()
         let maskedMessage = message.map { masker.mask($0) }
         let event = JournalEvent.TaskEvent(task: key.task, mapIndex: key.mapIndex, attempt: attempt, state: state, time: time,
                                            exitCode: exitCode, outputs: outputs.map { masker.mask($0) }, message: maskedMessage,
                                            cacheHit: cacheHit ?? (state.isTerminal && attempt > 0 ? false : nil), log: log,
-                                           retryInMilliseconds: retryIn, cacheKey: cacheKey, checks: checks.map { masker.mask($0) })
+                                           logBytes: logBytes, retryInMilliseconds: retryIn, cacheKey: cacheKey, checks: checks.map { masker.mask($0) })
         appendJournal(.task(event))
         services.observer?.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
-            message: maskedMessage, exitCode: exitCode, log: log.map { directory.path + "/" + $0 }, retryInMilliseconds: retryIn,
+            message: maskedMessage, exitCode: exitCode,
+            // An attempt that wrote nothing has no log to show (its file went on to another attempt).
+            log: logBytes == 0 ? nil : log.map { directory.path + "/" + $0 }, retryInMilliseconds: retryIn,
             duration: duration, label: ref.mapIndex.flatMap { i in labels[ref.task].flatMap { i < $0.count ? $0[i] : nil } }))
     }
 

@@ -22,6 +22,8 @@ public final class Executor: @unchecked Sendable {
     /// The run directory and its `logs/`, `outputs/`, `staging/`, held open:
     /// every record is reached from them, never through a symlink.
     var records: RunRecordDirectories!
+    /// The attempts' log files, handed on while empty (made with `records`).
+    var logFiles: AttemptLogFiles?
     var journal: JournalWriter!
     var planWriter: PlanRecordWriter?
     var record = RunRecord()

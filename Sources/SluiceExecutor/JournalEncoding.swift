@@ -50,6 +50,7 @@ extension JournalEvent {
         if let message = e.message { w.key("message"); w.string(message) }
         if let hit = e.cacheHit { w.key("cache_hit"); w.bool(hit) }
         if let log = e.log { w.key("log"); w.string(log) }
+        if let bytes = e.logBytes { w.key("log_bytes"); w.int(bytes) }
         if let delay = e.retryInMilliseconds { w.key("retry_in_ms"); w.int(delay) }
         if let key = e.cacheKey { w.key("cache_key"); w.string(key) }
         if let checks = e.checks { w.key("checks"); w.raw(checks) }

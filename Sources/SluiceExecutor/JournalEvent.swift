@@ -79,6 +79,9 @@ public enum JournalEvent: Equatable, Sendable {
         public var cacheHit: Bool?
         /// Relative to the run directory.
         public var log: String?
+        /// On an attempt's end: how many bytes of `log` are the attempt's own, from its start
+        /// (0: it wrote nothing, and the file went on to a later attempt). Absent: read to the end.
+        public var logBytes: Int?
         /// A failed attempt that will be retried after this many milliseconds.
         public var retryInMilliseconds: Int64?
         /// The instance's cache key, on `success` (when an entry was made) and `cached`.
@@ -88,7 +91,7 @@ public enum JournalEvent: Equatable, Sendable {
 
         public init(task: String, mapIndex: Int?, attempt: Int, state: TaskState, time: Int64, exitCode: Int32? = nil,
                     outputs: JSON? = nil, message: String? = nil, cacheHit: Bool? = nil, log: String? = nil,
-                    retryInMilliseconds: Int64? = nil, cacheKey: String? = nil, checks: JSON? = nil) {
+                    logBytes: Int? = nil, retryInMilliseconds: Int64? = nil, cacheKey: String? = nil, checks: JSON? = nil) {
             self.task = task
             self.mapIndex = mapIndex
             self.attempt = attempt
@@ -99,6 +102,7 @@ public enum JournalEvent: Equatable, Sendable {
             self.message = message
             self.cacheHit = cacheHit
             self.log = log
+            self.logBytes = logBytes
             self.retryInMilliseconds = retryInMilliseconds
             self.cacheKey = cacheKey
             self.checks = checks
@@ -141,6 +145,7 @@ public enum JournalEvent: Equatable, Sendable {
             if let message = e.message { members.append(("message", .string(message))) }
             if let hit = e.cacheHit { members.append(("cache_hit", .bool(hit))) }
             if let log = e.log { members.append(("log", .string(log))) }
+            if let bytes = e.logBytes { members.append(("log_bytes", .int(Int64(bytes)))) }
             if let delay = e.retryInMilliseconds { members.append(("retry_in_ms", .int(delay))) }
             if let key = e.cacheKey { members.append(("cache_key", .string(key))) }
             if let checks = e.checks { members.append(("checks", checks)) }
@@ -186,7 +191,8 @@ public enum JournalEvent: Equatable, Sendable {
                 task: task, mapIndex: json["map_index"]?.intValue.map { Int($0) }, attempt: Int(json["try"]?.intValue ?? 0),
                 state: state, time: time, exitCode: json["exit_code"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                 outputs: json["outputs"], message: json["message"]?.stringValue, cacheHit: json["cache_hit"]?.boolValue,
-                log: json["log"]?.stringValue, retryInMilliseconds: json["retry_in_ms"]?.intValue,
+                log: json["log"]?.stringValue, logBytes: json["log_bytes"]?.intValue.flatMap { $0 >= 0 ? Int(exactly: $0) : nil },
+                retryInMilliseconds: json["retry_in_ms"]?.intValue,
                 cacheKey: json["cache_key"]?.stringValue, checks: json["checks"]))
         case "child_run":
             guard let task = json["task"]?.stringValue, let child = json["child_run_id"]?.stringValue else { return nil }

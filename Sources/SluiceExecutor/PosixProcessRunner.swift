@@ -18,6 +18,8 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         /// The read end of the masking pipe; -1 when unmasked or at end of file.
         var pipe: Int32
         var log: Int32
+        /// The runner created `log` (else the request lent it: left open).
+        var ownsLog: Bool
         var stream: SecretMasker.Stream?
         var reaped = false
     }
@@ -47,16 +49,18 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
     }
 
     public func start(_ request: ProcessRequest) throws(ProcessStartError) -> ProcessHandle {
-        // openat from the logs directory: a short path walk, on the hot path of every task. Whatever is
-        // at the log's name (a symlink or hard link a task planted there) is unlinked, never written through.
-        _ = unlinkat(request.logDirectory, request.logPath, 0)
-        let log = openat(request.logDirectory, request.logPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw ProcessStartError("cannot create log \(request.logPath): \(SystemCalls.errorText())") }
+        let log: Int32
+        if let lent = request.logDescriptor {
+            log = lent
+        } else {
+            log = try Self.createLog(request.logPath, in: request.logDirectory)
+        }
+        let ownsLog = request.logDescriptor == nil
         var output = log
         var pipeRead: Int32 = -1
         if !request.masker.isEmpty {
             guard let pipe = SystemCalls.closeOnExecPipe() else {
-                close(log)
+                if ownsLog { close(log) }
                 throw ProcessStartError("cannot create a pipe: \(SystemCalls.errorText())")
             }
             SystemCalls.setNonBlocking(pipe.read)
@@ -69,18 +73,28 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         switch spawned {
         case .success(let p): pid = p
         case .failure(let error):
-            close(log)
+            if ownsLog { close(log) }
             if pipeRead >= 0 { close(pipeRead) }
             throw error
         }
         let id = nextID
         nextID += 1
         let pidfd = SystemCalls.pidfdOpen?(pid, 0) ?? -1
-        children[id] = Child(pid: pid, pidfd: pidfd, pipe: pipeRead, log: log,
+        children[id] = Child(pid: pid, pidfd: pidfd, pipe: pipeRead, log: log, ownsLog: ownsLog,
                              stream: pipeRead >= 0 ? SecretMasker.Stream(masker: request.masker) : nil)
         let handle = ProcessHandle(id: id, pid: pid)
         if pidfd < 0 { waitInThread(handle) }
         return handle
+    }
+
+    /// A new, empty log file. openat from the logs directory: a short path walk, on the hot path of
+    /// every task. Whatever is at the log's name (a symlink or hard link a task planted there) is
+    /// unlinked, never written through.
+    static func createLog(_ name: String, in directory: Int32) throws(ProcessStartError) -> Int32 {
+        _ = unlinkat(directory, name, 0)
+        let log = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw ProcessStartError("cannot create log \(name): \(SystemCalls.errorText())") }
+        return log
     }
 
     private func spawn(_ request: ProcessRequest, output: Int32) -> Result<pid_t, ProcessStartError> {
@@ -203,7 +217,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         if child.pipe >= 0 { pump(id, draining: true) }
         if let child = children[id] {
             if child.pidfd >= 0 { close(child.pidfd) }
-            close(child.log)
+            if child.ownsLog { close(child.log) }
         }
         children[id] = nil
     }

@@ -15,17 +15,22 @@ public struct ProcessRequest: Sendable {
     public var logPath: String
     /// A directory descriptor `logPath` is resolved against (`AT_FDCWD`: the current directory).
     public var logDirectory: Int32
+    /// An open log file to write into instead of creating `logPath`; the
+    /// caller owns it (the runner never closes it). `sluice run` hands an
+    /// attempt the file an earlier attempt left empty (`AttemptLogFiles`).
+    public var logDescriptor: Int32?
     /// When it holds secrets, output goes through a pipe the runner reads,
     /// masks and appends to the log; otherwise the task writes the log itself.
     public var masker: SecretMasker
 
     public init(command: String, environment: [String], workingDirectory: String, logPath: String,
-                logDirectory: Int32 = AT_FDCWD, masker: SecretMasker = SecretMasker(values: [])) {
+                logDirectory: Int32 = AT_FDCWD, logDescriptor: Int32? = nil, masker: SecretMasker = SecretMasker(values: [])) {
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.logPath = logPath
         self.logDirectory = logDirectory
+        self.logDescriptor = logDescriptor
         self.masker = masker
     }
 }
@@ -76,6 +81,6 @@ public protocol ProcessRunner: AnyObject {
     func wait(timeoutNanoseconds: Int64?) -> [ProcessExit]
     /// Makes a blocked `wait` return; safe from any thread.
     func wake()
-    /// The attempt is over: flush and close its log.
+    /// The attempt is over: flush its log, and close it unless the request lent it.
     func release(_ handle: ProcessHandle)
 }

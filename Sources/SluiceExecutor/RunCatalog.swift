@@ -86,7 +86,8 @@ public enum ShowReport {
                     ("exit_code", attempt.exitCode.map { .int(Int64($0)) } ?? .null),
                     ("start", attempt.start.map { .string(Timestamp.iso($0)) } ?? .null),
                     ("end", attempt.end.map { .string(Timestamp.iso($0)) } ?? .null),
-                    ("log", attempt.log.map { .string(directory.path + "/" + $0) } ?? .null),
+                    // An attempt that wrote nothing has no log (its file went on to a later attempt).
+                    ("log", attempt.logBytes == 0 ? .null : attempt.log.map { .string(directory.path + "/" + $0) } ?? .null),
                 ])
             }
             return .object([

@@ -62,6 +62,8 @@ public struct RunRecord: Sendable {
         public var end: Int64?
         /// Relative to the run directory.
         public var log: String?
+        /// How many bytes of `log` are this attempt's (journal `log_bytes`); nil: all of it.
+        public var logBytes: Int?
         public var message: String?
         public var cacheHit = false
 
@@ -128,12 +130,13 @@ public struct RunRecord: Sendable {
             if e.state.isTerminal { attempts[last].end = e.time }
             attempts[last].exitCode = e.exitCode ?? attempts[last].exitCode
             attempts[last].log = e.log ?? attempts[last].log
+            attempts[last].logBytes = e.logBytes ?? attempts[last].logBytes
             attempts[last].message = e.message ?? attempts[last].message
             attempts[last].cacheHit = e.cacheHit ?? attempts[last].cacheHit
         } else {
             attempts.append(AttemptRecord(attempt: e.attempt, state: e.state, exitCode: e.exitCode,
                                           start: e.time, end: e.state.isTerminal ? e.time : nil,
-                                          log: e.log, message: e.message, cacheHit: e.cacheHit ?? false))
+                                          log: e.log, logBytes: e.logBytes, message: e.message, cacheHit: e.cacheHit ?? false))
         }
         instances[index].attempts = attempts
     }

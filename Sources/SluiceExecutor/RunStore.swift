@@ -299,15 +299,21 @@ public struct RunStore: Sendable {
         record.finishedState ?? record.state(writerAlive: isLive(run))
     }
 
-    /// The log of one attempt, opened for reading. This is the one function
-    /// that knows how attempt logs are stored (today one file per attempt,
-    /// `logs/<task>[.<index>].try<N>.log`, named by `RunDirectory.logName` as
-    /// the writer names it); every reader (`sluice logs`) comes through here.
-    /// The name is derived from the instance, never taken from the journal or
-    /// the command line, and every component is opened without following a
-    /// symlink: a task may have planted one among the records.
-    public func openAttemptLog(_ run: RunDirectory, _ key: InstanceKey, attempt: Int) throws(ExecutorError) -> AttemptLog {
-        let relative = RunDirectory.logName(key, attempt: attempt)
+    /// The log of one attempt, as its run recorded it, opened for reading.
+    /// This is the one function that knows how attempt logs are stored
+    /// (`AttemptLogFiles`): the file the journal names, when it is a name a
+    /// run writes (`logs/<name>.log`; else the instance's own
+    /// `logs/<task>[.<index>].try<N>.log`, never a path from the command
+    /// line), read up to the attempt's `log_bytes` (an attempt that wrote
+    /// nothing reads as empty, although its file went on to another attempt).
+    /// Every component is opened without following a symlink: a task may have
+    /// planted one among the records. Every reader (`sluice logs`) comes through here.
+    public func openAttemptLog(_ run: RunDirectory, _ key: InstanceKey, _ attempt: RunRecord.AttemptRecord) throws(ExecutorError) -> AttemptLog {
+        if attempt.logBytes == 0 { return AttemptLog(descriptor: -1, limit: 0) }
+        var relative = RunDirectory.logName(key, attempt: attempt.attempt)
+        if let recorded = attempt.log, recorded.hasPrefix("logs/"), recorded.hasSuffix(".log"), Self.isOneName(String(recorded.dropFirst(5))) {
+            relative = recorded
+        }
         let directory = (relative as NSString).deletingLastPathComponent, name = (relative as NSString).lastPathComponent
         guard Self.isOneName(name), !key.task.contains("/") else { throw ExecutorError("\(run.path)/\(relative): not a log name sluice writes") }
         let logs = try openRun(run).subdirectory(directory, create: false)
@@ -317,7 +323,13 @@ public struct RunStore: Sendable {
                 : logs.kind(of: name) == nil ? "it does not exist" : "it is not a regular file"
             throw ExecutorError("cannot read \(run.path + "/" + relative): \(why)")
         }
-        return AttemptLog(descriptor: fd)
+        return AttemptLog(descriptor: fd, limit: attempt.logBytes)
+    }
+
+    /// The log of attempt `attempt` of the instance, as the run's journal records it.
+    public func openAttemptLog(_ run: RunDirectory, _ key: InstanceKey, attempt: Int) throws(ExecutorError) -> AttemptLog {
+        let recorded = (try? record(of: run))?.instance(key)?.attempts.first { $0.attempt == attempt }
+        return try openAttemptLog(run, key, recorded ?? RunRecord.AttemptRecord(attempt: attempt, state: .running))
     }
 
     /// A table output of one instance, opened for reading (`sluice cat

@@ -71,11 +71,11 @@ struct LogsCommand: ParsableCommand {
         }
         let chosen = try Self.attempt(attempt, of: instance)
         let log: AttemptLog
-        do { log = try store.openAttemptLog(run, instance.key, attempt: chosen.attempt) } catch {
+        do { log = try store.openAttemptLog(run, instance.key, chosen) } catch {
             throw failUsageOrIO(RunProgress.relative(error.message))
         }
-        if follow {
-            Self.follow(log, instance: instance.key, attempt: chosen.attempt, selector: selector, run: run, store: store, order: order)
+        if follow || !chosen.state.isTerminal {
+            Self.follow(log, instance: instance.key, attempt: chosen.attempt, run: run, store: store, untilEnd: follow)
         } else {
             while case let chunk = log.next(), !chunk.isEmpty { Terminal.write(chunk, to: STDOUT_FILENO) }
         }
@@ -105,23 +105,37 @@ struct LogsCommand: ParsableCommand {
         return chosen
     }
 
-    /// Prints what the attempt writes until it ends (or its run dies), then what is left.
-    private static func follow(_ log: AttemptLog, instance key: InstanceKey, attempt: Int, selector: InstanceSelector,
-                               run: RunDirectory, store: RunStore, order: [String]) {
+    /// Prints what a running attempt writes until it ends (or its run dies),
+    /// then what is left; without `untilEnd`, only what is there now.
+    /// An attempt that ends having written nothing hands its file on to a
+    /// later attempt once that end is in the journal (`AttemptLogFiles`), so
+    /// the first bytes read are the attempt's own only if the journal, read
+    /// after them, does not say it ended with fewer; once it wrote a byte the
+    /// file stays its own.
+    private static func follow(_ log: AttemptLog, instance key: InstanceKey, attempt: Int, run: RunDirectory, store: RunStore,
+                               untilEnd: Bool) {
+        func current() -> RunRecord.AttemptRecord? {
+            (try? store.record(of: run))?.instance(key)?.attempts.first { $0.attempt == attempt }
+        }
+        var confirmed = false
         while true {
-            let chunk = log.next()
+            var chunk = log.next()
             if !chunk.isEmpty {
+                if !confirmed {
+                    confirmed = true
+                    if let now = current(), now.state.isTerminal { chunk = log.ended(withBytes: now.logBytes, keepingOf: chunk) }
+                }
                 Terminal.write(chunk, to: STDOUT_FILENO)
                 continue
             }
-            let ended: Bool
-            if let record = try? store.record(of: run), let instance = record.instance(key),
-               let current = instance.attempts.first(where: { $0.attempt == attempt }) {
-                ended = current.state.isTerminal || !store.isLive(run)
-            } else {
-                ended = !store.isLive(run)
+            guard untilEnd else { return }
+            let now = current()
+            if let now, now.state.isTerminal || !store.isLive(run) {
+                if now.state.isTerminal { _ = log.ended(withBytes: now.logBytes, keepingOf: []) }
+                while case let rest = log.next(), !rest.isEmpty { Terminal.write(rest, to: STDOUT_FILENO) }
+                return
             }
-            if ended {
+            if now == nil && !store.isLive(run) {
                 while case let rest = log.next(), !rest.isEmpty { Terminal.write(rest, to: STDOUT_FILENO) }
                 return
             }
@@ -137,7 +151,7 @@ struct LogsCommand: ParsableCommand {
             for attempt in instance.attempts where attempt.state == .failed && attempt.log != nil {
                 count += 1
                 let reason = attempt.message.map { ": " + String($0.prefix(120)) } ?? ""
-                guard let log = try? store.openAttemptLog(run, instance.key, attempt: attempt.attempt) else {
+                guard let log = try? store.openAttemptLog(run, instance.key, attempt) else {
                     text += "== \(instance.name) try \(attempt.attempt) (failed\(reason)): its log cannot be read ==\n\n"
                     continue
                 }

@@ -81,7 +81,7 @@ struct ShowCommand: ParsableCommand {
             for instance in failed.prefix(20) {
                 let last = instance.attempts.last
                 text += "  \(instance.name) (try \(last?.attempt ?? 0)): \(instance.message ?? last?.message ?? "failed")\n"
-                if let log = last?.log { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
+                if let log = last?.log, last?.logBytes != 0 { text += "    log: \(RunProgress.relative(run.path + "/" + log))\n" }
             }
         }
         return text
