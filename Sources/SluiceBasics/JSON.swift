@@ -72,10 +72,10 @@ extension JSON {
     /// `pretty()` as UTF-8 bytes, for callers that write it out (a 10,000-task
     /// plan is megabytes: built as bytes it is never copied into a `String`).
     public func prettyUTF8() -> [UInt8] {
-        var out: [UInt8] = []
-        write(to: &out, indent: 0, pretty: true)
-        out.append(UInt8(ascii: "\n"))
-        return out
+        var writer = JSONBytesWriter(pretty: true)
+        writer.value(self)
+        writer.endLine()
+        return writer.bytes
     }
 
     /// One line, no spaces: for journals and one-value-per-line records.
@@ -83,50 +83,9 @@ extension JSON {
 
     /// `compact()` as UTF-8 bytes.
     public func compactUTF8() -> [UInt8] {
-        var out: [UInt8] = []
-        write(to: &out, indent: 0, pretty: false)
-        return out
-    }
-
-    /// The one writer behind `pretty` and `compact`: bytes, so indentation
-    /// and numbers are appended in place rather than built as strings.
-    private func write(to out: inout [UInt8], indent: Int, pretty: Bool) {
-        switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): JSON.writeDecimal(i, to: &out)
-        case .double(let d): out.append(contentsOf: JSON.formatDouble(d).utf8)
-        case .string(let s): JSONString.write(s, to: &out)
-        case .array(let items):
-            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { JSON.newline(indent + 2, to: &out) }
-                item.write(to: &out, indent: indent + 2, pretty: pretty)
-            }
-            if pretty { JSON.newline(indent, to: &out) }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
-            out.append(UInt8(ascii: "{"))
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { JSON.newline(indent + 2, to: &out) }
-                JSONString.write(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                value.write(to: &out, indent: indent + 2, pretty: pretty)
-            }
-            if pretty { JSON.newline(indent, to: &out) }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// A line break and `indent` spaces.
-    private static func newline(_ indent: Int, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\n"))
-        for _ in 0..<indent { out.append(UInt8(ascii: " ")) }
+        var writer = JSONBytesWriter(pretty: false)
+        writer.value(self)
+        return writer.bytes
     }
 
     /// `String(value)`'s digits, appended without making the string.

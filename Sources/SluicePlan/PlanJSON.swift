@@ -1,30 +1,53 @@
+import SluiceBasics
+
 /// The plan's JSON form (DESIGN.md "plan", version 1), written and read here
 /// only, so the shape has one definition. Every field is always present
 /// (null when absent) so consumers never guess; field order is fixed.
 extension Plan {
+    /// The plan as a JSON value tree (the run record writes it compact).
     public func json() -> JSON {
-        .object([
-            ("version", .int(Plan.formatVersion)),
-            ("pipeline", .string(pipeline)),
-            ("description", description.map(JSON.string) ?? .null),
-            ("source", .string(source)),
-            ("source_sha256", .string(sourceSHA256)),
-            ("workspace", .string(workspace)),
-            ("schedule", schedule.map(JSON.string) ?? .null),
-            ("params", params),
-            ("pools", .object(pools.map { ($0.name, .int(Int64($0.slots))) })),
-            ("max_active_tasks", maxActiveTasks.map { .int(Int64($0)) } ?? .null),
-            ("env_file", envFile.map(JSON.string) ?? .null),
-            ("secrets", .array(secrets.map(JSON.string))),
-            ("tasks", .array(tasks.map { $0.json() })),
-        ])
+        var builder = JSONTreeBuilder()
+        write(to: &builder)
+        return builder.result
     }
 
     /// The plan as pretty JSON text with a trailing newline.
-    public func encoded() -> String { json().pretty() }
+    public func encoded() -> String { String(decoding: encodedUTF8(), as: UTF8.self) }
 
-    /// `encoded()` as UTF-8 bytes, what `sluice plan` writes.
-    public func encodedUTF8() -> [UInt8] { json().prettyUTF8() }
+    /// `encoded()` as UTF-8 bytes, what `sluice plan` writes: written
+    /// straight from the plan into one buffer, never built as a tree.
+    public func encodedUTF8() -> [UInt8] {
+        // About 1.3 KB a task, so the buffer rarely grows more than once.
+        var writer = JSONBytesWriter(pretty: true, reservingCapacity: 4096 + 1400 * tasks.count)
+        write(to: &writer)
+        writer.endLine()
+        return writer.bytes
+    }
+
+    /// The one definition of the plan's JSON shape, for the text and the tree alike.
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("version"); sink.int(Plan.formatVersion)
+        sink.key("pipeline"); sink.string(pipeline)
+        sink.key("description"); sink.optionalString(description)
+        sink.key("source"); sink.string(source)
+        sink.key("source_sha256"); sink.string(sourceSHA256)
+        sink.key("workspace"); sink.string(workspace)
+        sink.key("schedule"); sink.optionalString(schedule)
+        sink.key("params"); sink.value(params)
+        sink.key("pools")
+        sink.beginObject()
+        for pool in pools { sink.key(pool.name); sink.int(Int64(pool.slots)) }
+        sink.endObject()
+        sink.key("max_active_tasks"); sink.optionalInt(maxActiveTasks.map { Int64($0) })
+        sink.key("env_file"); sink.optionalString(envFile)
+        sink.key("secrets"); sink.strings(secrets)
+        sink.key("tasks")
+        sink.beginArray()
+        for task in tasks { task.write(to: &sink) }
+        sink.endArray()
+        sink.endObject()
+    }
 
     public init(jsonText: String) throws(PlanDecodingError) {
         let value: JSON
@@ -71,53 +94,93 @@ public struct PlanDecodingError: Error, Equatable, Sendable, CustomStringConvert
 }
 
 extension PlanTask {
-    func json() -> JSON {
-        let outputs: [JSON] = self.outputs.map { output in
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("id"); sink.string(id)
+        sink.key("description"); sink.optionalString(description)
+        sink.key("kind"); sink.string(kind.rawValue)
+        sink.key("needs"); sink.strings(needs)
+        sink.key("run")
+        if let run { run.write(to: &sink) } else { sink.null() }
+        sink.key("foreach")
+        if let foreach { foreach.write(to: &sink) } else { sink.null() }
+        sink.key("outputs")
+        sink.beginArray()
+        for output in outputs {
+            sink.beginObject()
+            sink.key("name"); sink.string(output.name)
+            sink.key("type"); sink.string(output.type.description)
+            sink.key("path"); sink.optionalString(output.path)
             // `checks` only when there are some: plans without checks read as before.
-            .object([("name", .string(output.name)), ("type", .string(output.type.description)),
-                     ("path", output.path.map(JSON.string) ?? .null)]
-                    + (output.checks.isEmpty ? [] : [("checks", .array(output.checks.map { $0.json() }))]))
+            if !output.checks.isEmpty {
+                sink.key("checks")
+                sink.beginArray()
+                for check in output.checks { sink.value(check.json()) }
+                sink.endArray()
+            }
+            sink.endObject()
         }
-        let inputs: [JSON] = self.inputs.map { .object([("name", .string($0.name)), ("from", $0.from.json())]) }
-        // `params` only when there are some: plans of triggers without params read as before.
-        let trigger: JSON = self.trigger.map { trigger in
-            .object([("pipeline", .string(trigger.pipeline)), ("spec", .string(trigger.spec))]
-                    + (trigger.params.isEmpty ? [] : [("params", .array(trigger.params.map {
-                        .object([("path", .string($0.path)), ("value", $0.value.json())])
-                    }))]))
-        } ?? .null
-        let env: [JSON] = self.env.map { .object([("name", .string($0.name)), ("value", $0.value.json())]) }
-        let reads: JSON = .object([
-            ("params", .array(self.reads.params.map(JSON.string))),
-            ("outputs", .array(self.reads.outputs.map { $0.json() })),
-        ])
-        let head: [(String, JSON)] = [
-            ("id", .string(id)),
-            ("description", description.map(JSON.string) ?? .null),
-            ("kind", .string(kind.rawValue)),
-            ("needs", .array(needs.map(JSON.string))),
-            ("run", run.map { $0.json() } ?? .null),
-            ("foreach", foreach.map { $0.json() } ?? .null),
-            ("outputs", .array(outputs)),
-            ("inputs", .array(inputs)),
-            ("branch", branch.map { .array($0.map(JSON.string)) } ?? .null),
-            ("trigger", trigger),
-        ]
-        let tail: [(String, JSON)] = [
-            ("trigger_rule", .string(triggerRule.rawValue)),
-            ("retries", .int(Int64(retries))),
-            ("retry_delay_ms", .int(retryDelayMilliseconds)),
-            ("retry_backoff", .string(retryBackoff.rawValue)),
-            ("timeout_ms", timeoutMilliseconds.map(JSON.int) ?? .null),
-            ("pool", pool.map(JSON.string) ?? .null),
-            ("env", .array(env)),
-            ("deps", .array(deps.map(JSON.string))),
-            ("cache", .bool(cache)),
-            ("reads", reads),
-        ]
+        sink.endArray()
+        sink.key("inputs")
+        sink.beginArray()
+        for input in inputs {
+            sink.beginObject()
+            sink.key("name"); sink.string(input.name)
+            sink.key("from"); input.from.write(to: &sink)
+            sink.endObject()
+        }
+        sink.endArray()
+        sink.key("branch")
+        if let branch { sink.strings(branch) } else { sink.null() }
+        sink.key("trigger")
+        if let trigger {
+            sink.beginObject()
+            sink.key("pipeline"); sink.string(trigger.pipeline)
+            sink.key("spec"); sink.string(trigger.spec)
+            // `params` only when there are some: plans of triggers without params read as before.
+            if !trigger.params.isEmpty {
+                sink.key("params")
+                sink.beginArray()
+                for param in trigger.params {
+                    sink.beginObject()
+                    sink.key("path"); sink.string(param.path)
+                    sink.key("value"); param.value.write(to: &sink)
+                    sink.endObject()
+                }
+                sink.endArray()
+            }
+            sink.endObject()
+        } else {
+            sink.null()
+        }
         // Written only when set, so plans without labels keep their exact form.
-        let label: [(String, JSON)] = self.label.map { [("label", $0.json())] } ?? []
-        return .object(head + label + tail)
+        if let label { sink.key("label"); label.write(to: &sink) }
+        sink.key("trigger_rule"); sink.string(triggerRule.rawValue)
+        sink.key("retries"); sink.int(Int64(retries))
+        sink.key("retry_delay_ms"); sink.int(retryDelayMilliseconds)
+        sink.key("retry_backoff"); sink.string(retryBackoff.rawValue)
+        sink.key("timeout_ms"); sink.optionalInt(timeoutMilliseconds)
+        sink.key("pool"); sink.optionalString(pool)
+        sink.key("env")
+        sink.beginArray()
+        for variable in env {
+            sink.beginObject()
+            sink.key("name"); sink.string(variable.name)
+            sink.key("value"); variable.value.write(to: &sink)
+            sink.endObject()
+        }
+        sink.endArray()
+        sink.key("deps"); sink.strings(deps)
+        sink.key("cache"); sink.bool(cache)
+        sink.key("reads")
+        sink.beginObject()
+        sink.key("params"); sink.strings(reads.params)
+        sink.key("outputs")
+        sink.beginArray()
+        for output in reads.outputs { output.write(to: &sink) }
+        sink.endArray()
+        sink.endObject()
+        sink.endObject()
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
@@ -194,9 +257,14 @@ extension PlanTrigger {
 }
 
 extension OutputReference {
-    func json() -> JSON {
-        .object([("task", .string(task)), ("output", .string(output)), ("type", .string(type.description)), ("mapped", .bool(mapped))]
-                + (byLabel ? [("by_label", .bool(true))] : []))
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("task"); sink.string(task)
+        sink.key("output"); sink.string(output)
+        sink.key("type"); sink.string(type.description)
+        sink.key("mapped"); sink.bool(mapped)
+        if byLabel { sink.key("by_label"); sink.bool(true) }
+        sink.endObject()
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
@@ -206,11 +274,13 @@ extension OutputReference {
 }
 
 extension ForeachSource {
-    func json() -> JSON {
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
         switch self {
-        case .param(let path): .object([("param", .array(path.map(JSON.string)))])
-        case .output(let reference): .object([("output", reference.json())])
+        case .param(let path): sink.key("param"); sink.strings(path)
+        case .output(let reference): sink.key("output"); reference.write(to: &sink)
         }
+        sink.endObject()
     }
 
     init(json r: PlanReader) throws(PlanDecodingError) {
@@ -225,19 +295,23 @@ extension ForeachSource {
 }
 
 extension Template {
-    func json() -> JSON {
-        .array(segments.map { segment in
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginArray()
+        for segment in segments {
+            sink.beginObject()
             switch segment {
-            case .text(let text): .object([("text", .string(text))])
-            case .reference(.param(let path)): .object([("param", .array(path.map(JSON.string)))])
-            case .reference(.output(let reference)): .object([("output", reference.json())])
-            case .reference(.item): .object([("var", .string("item"))])
-            case .reference(.itemField(let path)): .object([("item", .array(path.map(JSON.string)))])
-            case .reference(.index): .object([("var", .string("index"))])
-            case .reference(.runID): .object([("var", .string("run.id"))])
-            case .reference(.runDate): .object([("var", .string("run.date"))])
+            case .text(let text): sink.key("text"); sink.string(text)
+            case .reference(.param(let path)): sink.key("param"); sink.strings(path)
+            case .reference(.output(let reference)): sink.key("output"); reference.write(to: &sink)
+            case .reference(.item): sink.key("var"); sink.string("item")
+            case .reference(.itemField(let path)): sink.key("item"); sink.strings(path)
+            case .reference(.index): sink.key("var"); sink.string("index")
+            case .reference(.runID): sink.key("var"); sink.string("run.id")
+            case .reference(.runDate): sink.key("var"); sink.string("run.date")
             }
-        })
+            sink.endObject()
+        }
+        sink.endArray()
     }
 
     init(json: JSON, _ path: String) throws(PlanDecodingError) {

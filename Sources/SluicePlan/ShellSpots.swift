@@ -120,6 +120,12 @@ struct ShellScanner {
 
         init(inherited: Bool = false) { self.inherited = inherited }
 
+        /// What the program's name says about its options, found once when
+        /// the program is read rather than at every later word: it is a
+        /// shell (`-c` makes its arguments code), declares (`-i` makes them
+        /// integers), or is `printf` (`-v` names a variable).
+        private var programIsShell = false, programDeclares = false, programIsPrintf = false
+
         /// The current word ends; returns it when it is literal text.
         mutating func endWord() -> String? {
             defer {
@@ -128,29 +134,43 @@ struct ShellScanner {
                 inWord = false
             }
             guard inWord else { return nil }
-            if let program {
-                let name = program.split(separator: "/").last.map(String.init) ?? program
+            if program != nil {
                 let option = wordIsLiteral && word.hasPrefix("-") && !word.hasPrefix("--")
                 // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
-                if Self.shells.contains(name), option, word.contains("c") { evaluates = true }
-                if Self.declaring.contains(name), option, word.contains("i") { integerOnly = true }
-                if name == "printf", wordIsLiteral, word == "-v" { namesVariables = true }
+                if programIsShell, option, word.contains("c") { evaluates = true }
+                if programDeclares, option, word.contains("i") { integerOnly = true }
+                if programIsPrintf, wordIsLiteral, word == "-v" { namesVariables = true }
             } else if !word.contains("="), !(wordIsLiteral && Self.prefixes.contains(word)) {
                 program = wordIsLiteral ? word : ""
-                let name = word.split(separator: "/").last.map(String.init) ?? word
+                // A program that is not literal text has the name "", which is none of these.
+                let name = wordIsLiteral ? Self.commandName(word) : ""
+                programIsShell = Self.shells.contains(name)
+                programDeclares = Self.declaring.contains(name)
+                programIsPrintf = name == "printf"
                 if wordIsLiteral {
                     evaluates = name == "eval"
                     integerOnly = Self.arithmetic.contains(name)
                     namesVariables = Self.naming.contains(name)
-                    declares = Self.declaring.contains(name)
+                    declares = programDeclares
                 }
             }
             return wordIsLiteral ? word : nil
         }
 
+        /// The last part of a program's path, `/usr/bin/env` → `env`: the
+        /// last piece between slashes that is not empty (the whole word when
+        /// there is none). Most words hold no slash and are their own name.
+        static func commandName(_ word: String) -> String {
+            guard word.utf8.contains(UInt8(ascii: "/")) else { return word }
+            return word.split(separator: "/").last.map(String.init) ?? word
+        }
+
         mutating func endCommand() {
             _ = endWord()
             program = nil
+            programIsShell = false
+            programDeclares = false
+            programIsPrintf = false
             evaluates = false
             integerOnly = false
             namesVariables = false
@@ -251,7 +271,10 @@ struct ShellScanner {
                 newline()
                 continue
             }
-            line.unicodeScalars.append(c)
+            // Only a here-document body's line is ever compared (with its
+            // delimiter, in `newline`), and here-documents open only at a line
+            // break: outside one the line need not be kept.
+            if hereDocuments > 0 { line.unicodeScalars.append(c) }
             if escaped { escaped = false; continue }
             if inSingle { if c == "'" { inSingle = false }; continue }
             if inComment { continue }
@@ -388,10 +411,15 @@ struct ShellScanner {
     private mutating func plain(_ c: Unicode.Scalar, _ next: Unicode.Scalar?, _ scalars: [Unicode.Scalar], _ i: Int,
                                 afterDollar wasAfterDollar: Bool) -> Int {
         let wasWordStart = atWordStart
-        let separates = c == " " || c == "\t" || ";&|()<>".unicodeScalars.contains(c)
+        let separates: Bool, endsCommand: Bool
+        switch c {
+        case ";", "&", "|", "(", ")": (separates, endsCommand) = (true, true)
+        case " ", "\t", "<", ">": (separates, endsCommand) = (true, false)
+        default: (separates, endsCommand) = (false, false)
+        }
         atWordStart = separates
         if separates {
-            if ";&|()".unicodeScalars.contains(c) { endCommand() } else { noteWordEnd() }
+            if endsCommand { endCommand() } else { noteWordEnd() }
         } else if !commands.isEmpty {
             commands[commands.count - 1].inWord = true
             if c == "\\" || c == "'" || c == "\"" || c == "`" || c == "$" {
@@ -436,7 +464,7 @@ struct ShellScanner {
         case "("?:
             if i + 1 < scalars.count, scalars[i + 1] == "(" {
                 push(.arithmetic(depth: 0))
-                line.unicodeScalars.append(contentsOf: "((".unicodeScalars)
+                if hereDocuments > 0 { line.unicodeScalars.append(contentsOf: "((".unicodeScalars) }
                 return i + 2
             }
             push(.plain(depth: 0, substitution: true))
@@ -449,7 +477,7 @@ struct ShellScanner {
             afterDollar = true
             return i
         }
-        line.unicodeScalars.append(next ?? " ")
+        if hereDocuments > 0 { line.unicodeScalars.append(next ?? " ") }
         return i + 1
     }
 

@@ -20,6 +20,8 @@ struct JSONStringTests {
         ("line\u{2028}para\u{2029}", #""line\u2028para\u2029""#),
         ("\u{2027}\u{202A}", "\"\u{2027}\u{202A}\""),
         ("中文 😀 \u{FEFF}", "\"中文 😀 \u{FEFF}\""),
+        // Escapes among multi-byte scalars: written scalar by scalar, each in its UTF-8.
+        ("é \"😀\u{01}中\u{85}", #""é \"😀\u0001中\u0085""#),
     ]
 
     @Test(arguments: table)

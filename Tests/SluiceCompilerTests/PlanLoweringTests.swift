@@ -40,6 +40,19 @@ struct PlanLoweringTests {
         #expect(PlanBuilder.build(specPath: path).plan?.encoded() == text)
     }
 
+    /// `sluice plan` writes the JSON straight from the plan into bytes; the
+    /// run record and other callers take the value tree. Both come from one
+    /// description of the shape and must print the same text.
+    @Test(arguments: examplePipelines())
+    func planBytesWrittenFromTheModelMatchItsValueTree(name: String) throws {
+        let path = pipelinesDirectory.appendingPathComponent(name).path
+        let plan = try #require(PlanBuilder.build(specPath: path).plan)
+        let bytes = plan.encodedUTF8()
+        #expect(bytes == plan.json().prettyUTF8())
+        #expect(String(decoding: bytes, as: UTF8.self) == plan.encoded())
+        #expect(try Plan(json: plan.json()) == plan)
+    }
+
     @Test func recordsReferencesReadsAndSettings() throws {
         let files = MemoryFiles(files: [
             "p/spec.yaml": """

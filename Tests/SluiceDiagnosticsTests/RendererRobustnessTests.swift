@@ -30,7 +30,7 @@ struct RendererRobustnessTests {
     }
 
     @Test func sourceLinesSplitLikeLibyaml() {
-        let lines = SourceLines("a\r\nb\rc\nd\u{85}e\u{2028}f\u{2029}g\n")
+        var lines = SourceLines("a\r\nb\rc\nd\u{85}e\u{2028}f\u{2029}g\n")
         let all = (1...8).map { lines.line($0).map { String(String.UnicodeScalarView($0)) } }
         #expect(all == ["a", "b", "c", "d", "e", "f", "g", ""])
         #expect(lines.line(9) == nil && lines.line(0) == nil && lines.line(-3) == nil)

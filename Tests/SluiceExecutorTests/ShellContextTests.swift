@@ -63,6 +63,11 @@ func hostileValuesStayDataWherever(_ index: Int) throws {
     ("echo $(( @ + 0 ))", "integer"),
     ("eval \"echo @\"", "evaluates"),
     ("bash -ec \"echo @\"", "evaluates"),
+    // The program's name is the last piece of its path that is not empty.
+    ("/bin/sh -c \"echo @\"", "evaluates"),
+    ("sh/ -c \"echo @\"", "evaluates"),
+    ("./eval \"echo @\"", "evaluates"),
+    ("/usr/bin/declare -i n=@", "$(( ))"),
     ("echo $'@'", "$'…'"),
     ("echo \\@", "backslash"),
     ("echo \"$@\"", "\"$\""),

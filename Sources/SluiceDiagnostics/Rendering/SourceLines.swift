@@ -1,42 +1,59 @@
 /// A file's text split into lines once, so rendering many diagnostics in one
 /// file never re-scans it. Lines break where libyaml breaks them (`\n`, `\r\n`,
 /// `\r`, NEL, LS, PS), so line numbers agree with the front end's marks.
+///
+/// Lines are found on the UTF-8 bytes and only a line a diagnostic shows is
+/// decoded into scalars: decoding a whole 2 MB spec to render a few
+/// thousand warnings cost more than rendering them.
 struct SourceLines {
-    /// The file's scalars, held once: a line is handed out as a slice, so a
-    /// long line with thousands of diagnostics is not copied for each.
-    private let scalars: [Unicode.Scalar]
+    private let bytes: [UInt8]
+    /// Each line's bytes, without its line break.
     private var lines: [Range<Int>] = []
+    /// The line decoded last: diagnostics come sorted, so the many on one
+    /// (long) line decode it once, not once each.
+    private var decoded: (number: Int, scalars: [Unicode.Scalar])?
 
     init(_ text: String) {
-        scalars = Array(text.unicodeScalars)
+        bytes = Array(text.utf8)
         var start = 0, index = 0
-        while index < scalars.count {
-            let scalar = scalars[index]
-            let next = index + 1
-            guard Self.isBreak(scalar) else { index = next; continue }
+        let count = bytes.count
+        while index < count {
+            guard let length = breakLength(at: index) else { index += 1; continue }
             lines.append(start..<index)
-            // `\r\n` is one break, not two.
-            if scalar == "\r", next < scalars.count, scalars[next] == "\n" {
-                index = next + 1
-            } else {
-                index = next
-            }
+            index += length
             start = index
         }
-        lines.append(start..<scalars.count)
+        lines.append(start..<count)
     }
 
     /// The scalars of 1-based line `number`, without its line break; nil
     /// when the file has no such line.
-    func line(_ number: Int) -> ArraySlice<Unicode.Scalar>? {
+    mutating func line(_ number: Int) -> ArraySlice<Unicode.Scalar>? {
         guard number >= 1, number <= lines.count else { return nil }
-        return scalars[lines[number - 1]]
+        if let decoded, decoded.number == number { return decoded.scalars[...] }
+        let scalars = Array(String(decoding: bytes[lines[number - 1]], as: UTF8.self).unicodeScalars)
+        decoded = (number, scalars)
+        return scalars[...]
     }
 
-    private static func isBreak(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x0A, 0x0D, 0x85, 0x2028, 0x2029: true
-        default: false
+    /// The length in bytes of the line break at `index`, if one starts
+    /// there: `\n`, `\r\n` (one break, not two), `\r`, and in UTF-8 NEL
+    /// (C2 85), LS (E2 80 A8) and PS (E2 80 A9). In valid UTF-8 these bytes
+    /// start no other character.
+    private func breakLength(at index: Int) -> Int? {
+        let count = bytes.count
+        switch bytes[index] {
+        case 0x0A:
+            return 1
+        case 0x0D:
+            return index + 1 < count && bytes[index + 1] == 0x0A ? 2 : 1
+        case 0xC2:
+            return index + 1 < count && bytes[index + 1] == 0x85 ? 2 : nil
+        case 0xE2:
+            guard index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 else { return nil }
+            return 3
+        default:
+            return nil
         }
     }
 }
@@ -47,10 +64,14 @@ struct SourceCache {
     private var files: [String: SourceLines?] = [:]
 
     mutating func line(_ number: Int, of file: String, source: (String) -> String?) -> ArraySlice<Unicode.Scalar>? {
-        if let cached = files[file] { return cached?.line(number) }
-        let lines = source(file).map(SourceLines.init)
+        let cached = files[file]
+        guard var lines = cached ?? source(file).map(SourceLines.init) else {
+            files[file] = .some(nil)
+            return nil
+        }
+        let line = lines.line(number)
         files[file] = .some(lines)
-        return lines?.line(number)
+        return line
     }
 }
 

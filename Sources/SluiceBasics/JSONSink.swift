@@ -1,0 +1,208 @@
+/// Something a JSON value is written into piece by piece, in document order:
+/// `JSONBytesWriter` appends its text to a byte buffer, `JSONTreeBuilder`
+/// assembles a `JSON` value. A model with a large JSON form (the plan) writes
+/// itself once, generically, to either: so `sluice plan` emits its bytes
+/// straight from the model, with no value tree built and freed on the way,
+/// and the shape still has one definition.
+///
+/// Inside an object every value follows its `key`; the caller keeps the
+/// nesting balanced (`begin…` / `end…`).
+public protocol JSONSink {
+    mutating func beginObject()
+    mutating func endObject()
+    mutating func beginArray()
+    mutating func endArray()
+    /// The name of the next member of the open object; its value follows.
+    mutating func key(_ name: String)
+    mutating func null()
+    mutating func bool(_ value: Bool)
+    mutating func int(_ value: Int64)
+    mutating func string(_ value: String)
+    /// A whole value, as its tree.
+    mutating func value(_ value: JSON)
+}
+
+extension JSONSink {
+    /// The string, or null when there is none.
+    @inlinable
+    public mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    /// The integer, or null when there is none.
+    @inlinable
+    public mutating func optionalInt(_ value: Int64?) {
+        if let value { int(value) } else { null() }
+    }
+
+    /// An array of strings.
+    @inlinable
+    public mutating func strings(_ values: [String]) {
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+}
+
+/// JSON text as UTF-8 bytes, pretty (two-space indentation, `[]` and `{}`
+/// for empty containers) or compact: the one writer behind `JSON.pretty()`
+/// and `JSON.compact()`, so a model written through it prints exactly what
+/// its value tree would.
+public struct JSONBytesWriter: JSONSink {
+    public private(set) var bytes: [UInt8] = []
+    private let pretty: Bool
+    /// Open containers; the members of the innermost are indented by `2 * depth` spaces.
+    private var depth = 0
+    /// Whether the innermost open container has no member yet (decides the comma and the line break).
+    private var isEmpty = true
+    /// Whether a key was just written, so the value goes on its line.
+    private var afterKey = false
+
+    public init(pretty: Bool, reservingCapacity capacity: Int = 0) {
+        self.pretty = pretty
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// A comma after an earlier member, then in pretty text a new line at the member's indentation.
+    private mutating func startMember() {
+        guard depth > 0 else { return }
+        if !isEmpty { bytes.append(UInt8(ascii: ",")) }
+        isEmpty = false
+        if pretty { newline() }
+    }
+
+    private mutating func startValue() {
+        if afterKey { afterKey = false } else { startMember() }
+    }
+
+    private mutating func newline() {
+        bytes.append(UInt8(ascii: "\n"))
+        for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
+    }
+
+    private mutating func open(_ bracket: Unicode.Scalar) {
+        startValue()
+        bytes.append(UInt8(ascii: bracket))
+        depth += 1
+        isEmpty = true
+    }
+
+    private mutating func close(_ bracket: Unicode.Scalar) {
+        depth -= 1
+        if !isEmpty && pretty { newline() }
+        bytes.append(UInt8(ascii: bracket))
+        // The enclosing container holds this one, so it is not empty.
+        isEmpty = false
+    }
+
+    /// The line break that ends a pretty text, after its one value.
+    public mutating func endLine() { bytes.append(UInt8(ascii: "\n")) }
+
+    public mutating func beginObject() { open("{") }
+    public mutating func endObject() { close("}") }
+    public mutating func beginArray() { open("[") }
+    public mutating func endArray() { close("]") }
+
+    public mutating func key(_ name: String) {
+        startMember()
+        JSONString.write(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        if pretty { bytes.append(UInt8(ascii: " ")) }
+        afterKey = true
+    }
+
+    public mutating func null() {
+        startValue()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    public mutating func bool(_ value: Bool) {
+        startValue()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func int(_ value: Int64) {
+        startValue()
+        JSON.writeDecimal(value, to: &bytes)
+    }
+
+    public mutating func double(_ value: Double) {
+        startValue()
+        bytes.append(contentsOf: JSON.formatDouble(value).utf8)
+    }
+
+    public mutating func string(_ value: String) {
+        startValue()
+        JSONString.write(value, to: &bytes)
+    }
+
+    public mutating func value(_ value: JSON) {
+        switch value {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .int(let i): int(i)
+        case .double(let d): double(d)
+        case .string(let s): string(s)
+        case .array(let items):
+            beginArray()
+            for item in items { self.value(item) }
+            endArray()
+        case .object(let members):
+            beginObject()
+            for (name, member) in members {
+                key(name)
+                self.value(member)
+            }
+            endObject()
+        }
+    }
+}
+
+/// Assembles the `JSON` value written into it, for callers that want the tree.
+public struct JSONTreeBuilder: JSONSink {
+    private enum Container {
+        case array([JSON])
+        case object([(String, JSON)])
+    }
+
+    /// The open containers, innermost last.
+    private var open: [Container] = []
+    /// Keys whose values are still being written, innermost last.
+    private var keys: [String] = []
+    /// The finished value, once the outermost one is complete.
+    public private(set) var result: JSON = .null
+
+    public init() {}
+
+    private mutating func add(_ value: JSON) {
+        // Taken off the stack and put back, so the array is appended to in place, not copied.
+        switch open.popLast() {
+        case nil:
+            result = value
+        case .array(var items)?:
+            items.append(value)
+            open.append(.array(items))
+        case .object(var members)?:
+            members.append((keys.popLast() ?? "", value))
+            open.append(.object(members))
+        }
+    }
+
+    public mutating func beginObject() { open.append(.object([])) }
+    public mutating func beginArray() { open.append(.array([])) }
+
+    public mutating func endObject() {
+        if case .object(let members)? = open.popLast() { add(.object(members)) }
+    }
+
+    public mutating func endArray() {
+        if case .array(let items)? = open.popLast() { add(.array(items)) }
+    }
+
+    public mutating func key(_ name: String) { keys.append(name) }
+    public mutating func null() { add(.null) }
+    public mutating func bool(_ value: Bool) { add(.bool(value)) }
+    public mutating func int(_ value: Int64) { add(.int(value)) }
+    public mutating func string(_ value: String) { add(.string(value)) }
+    public mutating func value(_ value: JSON) { add(value) }
+}
