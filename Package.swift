@@ -15,6 +15,8 @@
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan  (`sluice lsp`)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
+//   SluiceWeb       -> SluiceExecutor, SluiceGraph, SluiceCompiler, SluiceDiagnostics, SluicePlan,
+//                      SluiceColumnar, SluiceBasics  (the UI's pages and JSON API from the records; no HTTP)
 //   SluiceServer    -> SluiceExecutor, SluiceBasics, FlyingFox     (`sluice ui`: HTTP, screening, events)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
@@ -59,12 +61,18 @@ let package = Package(
             dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
+        // `sluice ui` and `sluice report`: the hand-written front end (embedded) and a pure responder over the records.
+        .target(
+            name: "SluiceWeb",
+            dependencies: ["SluiceExecutor", "SluiceGraph", "SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar", "SluiceBasics"],
+            resources: [.embedInCode("Assets")]
+        ),
         // `sluice ui`: HTTP transport, request screening, the events stream; the pages come from a responder it is given.
         .target(name: "SluiceServer", dependencies: ["SluiceExecutor", "SluiceBasics", .product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceServer",
+                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +98,6 @@ let package = Package(
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceExecutor"]),
         .testTarget(name: "SluiceLanguageServerTests", dependencies: ["SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluicePlan"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport", "SluiceWeb"], exclude: ["Fixtures"]),
     ]
 )

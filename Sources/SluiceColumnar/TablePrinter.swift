@@ -51,7 +51,7 @@ public enum TablePrinter {
         return printed
     }
 
-    private static func openTable(_ path: String) throws -> any RecordBatchReader {
+    static func openTable(_ path: String) throws -> any RecordBatchReader {
         let format = try TableIngest.InputFormat.detect(path: path)
         // A file named as Arrow that is not: say it is no readable Arrow file rather than print it as CSV.
         let namedArrow = [".arrow", ".arrows", ".feather", ".ipc"].contains { path.lowercased().hasSuffix($0) }

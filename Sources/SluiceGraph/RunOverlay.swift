@@ -13,6 +13,8 @@ public struct TaskRunStatus: Equatable, Sendable {
     public var failedChecks: [String] = []
     /// Mapped tasks only: the instances that failed, by label (`GOOG`), in map-index order.
     public var failedInstances: [String] = []
+    /// Mapped tasks only: how many of its instances are in each state (the SVG drawing lists them).
+    public var instanceCounts: [TaskState: Int] = [:]
 
     public init(state: TaskState?, done: Int? = nil, total: Int? = nil) {
         self.state = state

@@ -42,15 +42,8 @@ struct RunsCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let runs: [JSON] = rows.map { run, record, state in
-                .object([
-                    ("run_id", .string(record.runID)), ("pipeline", .string(record.pipeline)), ("state", .string(state.rawValue)),
-                    ("start", .string(Timestamp.iso(record.start))), ("end", record.end.map { .string(Timestamp.iso($0)) } ?? .null),
-                    ("parent_run_id", record.parentRunID.map(JSON.string) ?? .null),
-                    ("workspace", .string(run.workspace)), ("directory", .string(run.path)),
-                ])
-            }
-            writeOut(JSON.object([("version", .int(1)), ("runs", .array(runs))]).pretty())
+            let runs: [JSON] = rows.map { run, record, state in RunsReport.entry(record, state: state, directory: run) }
+            writeOut(RunsReport.json(runs).pretty())
         case .table:
             guard !rows.isEmpty else {
                 writeOut("no runs recorded\(pipeline.map { " for \($0)" } ?? "")\n")
