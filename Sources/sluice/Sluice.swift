@@ -14,7 +14,8 @@ struct Sluice: ParsableCommand {
         version: version,
         subcommands: [
             LintCommand.self, PlanCommand.self, GraphCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
-            ExportCommand.self, TaskRunCommand.self, CatCommand.self, CacheCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self, LspCommand.self, UICommand.self,
+            ExportCommand.self, TaskRunCommand.self, CatCommand.self, CacheCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self, LspCommand.self,
+            UICommand.self, ReportCommand.self,
         ]
     )
 
