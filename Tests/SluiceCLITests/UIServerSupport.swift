@@ -150,6 +150,9 @@ enum RawHTTP {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n <= 0 { break }
             received += buffer[0..<n]
+            // A server that keeps the connection open (chromedriver) has answered once its Content-Length arrived.
+            if let reply = try? parse(received), let length = reply.headers["content-length"].flatMap(Int.init),
+               reply.body.count >= length { return reply }
         }
         return try parse(received)
     }
