@@ -17,6 +17,7 @@
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
 //   SluiceWeb       -> SluiceExecutor, SluiceGraph, SluiceCompiler, SluiceDiagnostics, SluicePlan,
 //                      SluiceColumnar, SluiceBasics  (the UI's pages and JSON API from the records; no HTTP)
+//   SluiceServer    -> SluiceExecutor, SluiceBasics, FlyingFox     (`sluice ui`: HTTP, screening, events)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // SHA-256 for source digests and cache keys: hashing `deps` files must be fast.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `sluice ui`'s HTTP server: no SwiftNIO, so a small cold build (docs/ui.md).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libyaml itself: its events carry start *and* end marks.
@@ -64,10 +67,12 @@ let package = Package(
             dependencies: ["SluiceExecutor", "SluiceGraph", "SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar", "SluiceBasics"],
             resources: [.embedInCode("Assets")]
         ),
+        // `sluice ui`: HTTP transport, request screening, the events stream; the pages come from a responder it is given.
+        .target(name: "SluiceServer", dependencies: ["SluiceExecutor", "SluiceBasics", .product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb",
+                "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +96,7 @@ let package = Package(
         .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceExecutor"]),
         .testTarget(name: "SluiceLanguageServerTests", dependencies: ["SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluicePlan"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport", "SluiceWeb"], exclude: ["Fixtures"]),
     ]

@@ -186,6 +186,26 @@ public struct RunStore: Sendable {
         return fstatat(runs.fd, id + "/" + Layout.journal, &info, AT_SYMLINK_NOFOLLOW) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Every run's journal with its size and modification time, one
+    /// `fstatat` each and no journal read: `sluice ui` polls this to notice a
+    /// new run or a running run's progress without replaying every record.
+    /// The runs are those of `runs()` (same checks), in no particular order.
+    public func journalStamps() -> [(run: RunDirectory, stamp: JournalStamp)] {
+        guard let root = try? RecordDirectory.open(Layout.runs, below: workspace, create: false) else { return [] }
+        var found: [(run: RunDirectory, stamp: JournalStamp)] = []
+        for name in root.names() where Self.isOneName(name) && root.kind(of: name) == S_IFDIR {
+            guard let runs = try? root.subdirectory(name, create: false) else { continue }
+            for id in runs.names() where Self.isOneName(id) && runs.kind(of: id) == S_IFDIR {
+                var info = stat()
+                guard fstatat(runs.fd, id + "/" + Layout.journal, &info, AT_SYMLINK_NOFOLLOW) == 0,
+                      (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+                found.append((run(pipeline: name, id: id), JournalStamp(size: Int64(info.st_size), modified: modified)))
+            }
+        }
+        return found
+    }
+
     /// `latest` for one pipeline (`--resume latest`, `graph --run latest`); see `latest(among:)`.
     public func latest(pipeline: String) -> RunDirectory? { Self.latest(among: runs(pipeline: pipeline)) }
 
@@ -394,5 +414,18 @@ extension RunRecord {
         let readable = readableJournalVersions.count == 1 ? "version \(readableJournalVersions.lowerBound)"
             : "versions \(readableJournalVersions.lowerBound) to \(readableJournalVersions.upperBound)"
         throw ExecutorError("\(file.map { $0 + ": " } ?? "")journal format version \(version.compact()) is not one this sluice reads (it reads \(readable))")
+    }
+}
+
+/// A journal's size and modification time (nanoseconds since the epoch):
+/// when neither changed, the run's record did not either (the journal is
+/// only ever appended to, or cut back to its last whole batch).
+public struct JournalStamp: Sendable, Equatable {
+    public let size: Int64
+    public let modified: Int64
+
+    public init(size: Int64, modified: Int64) {
+        self.size = size
+        self.modified = modified
     }
 }

@@ -15,7 +15,7 @@ struct Sluice: ParsableCommand {
         subcommands: [
             LintCommand.self, PlanCommand.self, GraphCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ExportCommand.self, TaskRunCommand.self, CatCommand.self, CacheCommand.self, SchemaCommand.self, ExplainCommand.self, InitCommand.self, LspCommand.self,
-            ReportCommand.self,
+            UICommand.self, ReportCommand.self,
         ]
     )
 
