@@ -366,29 +366,46 @@ struct UniqueKeys {
     private mutating func markInGrid(_ grid: inout KeyGrid, _ codes: [UInt32], _ other: [UInt32], _ count: Int, _ firstRow: Int,
                                      _ repeats: inout Int, _ examples: inout [(row: Int, earlier: Int)], _ room: Int) {
         let shift = grid.shift
+        // Room for every row being a new key, filled through pointers and cut back after:
+        // no per-row append (a uniqueness and capacity check each) on ten million new keys.
+        var rows = firstRows, pairs = firstPairs
+        firstRows = []
+        firstPairs = []
+        var filled = rows.count
+        rows.append(contentsOf: repeatElement(0, count: count))
+        pairs.append(contentsOf: repeatElement(0, count: count))
         grid.words.withUnsafeMutableBufferPointer { words in
-            codes.withUnsafeBufferPointer { codes in
-                other.withUnsafeBufferPointer { other in
-                    for row in 0..<count {
-                        let bit = Int(codes[row]) << shift | Int(other[row])
-                        let mask: UInt64 = 1 << UInt64(bit & 63)
-                        let word = words[bit >> 6]
-                        let pair = UInt64(codes[row]) << 32 | UInt64(other[row])
-                        if word & mask == 0 {
-                            words[bit >> 6] = word | mask
-                            firstRows.append(firstRow + row)
-                            firstPairs.append(pair)
-                        } else {
-                            repeats += 1
-                            // The grid keeps no rows: the earlier row is looked up, for the few examples only.
-                            if examples.count < room, let earlier = firstPairs.firstIndex(of: pair) {
-                                examples.append((firstRow + row, firstRows[earlier]))
+            rows.withUnsafeMutableBufferPointer { rows in
+                pairs.withUnsafeMutableBufferPointer { pairs in
+                    codes.withUnsafeBufferPointer { codes in
+                        other.withUnsafeBufferPointer { other in
+                            for row in 0..<count {
+                                let bit = Int(codes[row]) << shift | Int(other[row])
+                                let mask: UInt64 = 1 << UInt64(bit & 63)
+                                let word = words[bit >> 6]
+                                let pair = UInt64(codes[row]) << 32 | UInt64(other[row])
+                                if word & mask == 0 {
+                                    words[bit >> 6] = word | mask
+                                    rows[filled] = firstRow + row
+                                    pairs[filled] = pair
+                                    filled += 1
+                                } else {
+                                    repeats += 1
+                                    // The grid keeps no rows: the earlier row is looked up, for the few examples only.
+                                    if examples.count < room, let earlier = pairs[..<filled].firstIndex(of: pair) {
+                                        examples.append((firstRow + row, rows[earlier]))
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        rows.removeLast(rows.count - filled)
+        pairs.removeLast(pairs.count - filled)
+        firstRows = rows
+        firstPairs = pairs
     }
 
     /// Moves the last fold from the grid to a hash map: each key seen gets the
