@@ -286,6 +286,9 @@ struct UniqueKeys {
     private var codes: [UInt32] = []
     private var other: [UInt32] = []
 
+    /// True while the last fold is the bit grid (tests watch it switch).
+    var usesGrid: Bool { grid != nil }
+
     init(columns count: Int, expectedKeys: Int, budget: KeyGridBudget = .standard) {
         columns = (0..<max(count, 1)).map { _ in ColumnCodes() }  // one map each, not one shared
         folds = (0..<max(count - 2, 0)).map { _ in CodeMap() }

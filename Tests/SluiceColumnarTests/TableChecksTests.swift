@@ -115,6 +115,32 @@ struct TableChecksEvaluationTests {
         }
     }
 
+    /// A grid given up mid-table for the hash map: keys seen under the grid
+    /// keep their first rows, and a repeat after the switch of a key first
+    /// seen before it is found and names the right row.
+    @Test func uniqueSwitchesFromTheGridToTheMapMidTableWithoutLosingAKey() throws {
+        let schema = TableSchema([("b", .bool), ("n", .int64)])
+        // (b, n) all distinct: 2 prefix codes, n's codes grow with the rows, so the grid outgrows
+        // a 256-byte budget (2,048 bits) once n has more than 1,024 values.
+        var rows: [[ColumnValue]] = (0..<4_000).map { [.bool($0 % 2 == 0), .int64(Int64($0 / 2))] }
+        rows.append(contentsOf: [rows[10], rows[3_001], rows[11]])  // after the switch: two keys from before it, one after
+        var keys = UniqueKeys(columns: 2, expectedKeys: 0, budget: KeyGridBudget(floorBytes: 256, bytesPerKey: 0))
+        var repeats = 0
+        var examples: [(row: Int, earlier: Int)] = []
+        var switchedAfter: Int?
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            let batch = try RecordBatch(schema: schema, rows: Array(rows[start..<min(start + 100, rows.count)]))
+            let found = keys.consume(batch.columns, batch.rowCount, firstRow: start, room: 5)
+            repeats += found.repeats
+            examples += found.examples
+            if !keys.usesGrid && switchedAfter == nil { switchedAfter = start }
+        }
+        #expect(switchedAfter.map { $0 > 0 && $0 < 4_000 } == true, "switched at \(String(describing: switchedAfter))")
+        #expect(repeats == 3)
+        #expect(examples.map(\.row) == [4_000, 4_001, 4_002])
+        #expect(examples.map(\.earlier) == [10, 3_001, 11])
+    }
+
     /// Two different keys with the same hash are two keys: a hash match is
     /// only a candidate, the bytes decide. No false "duplicate".
     @Test func aHashCollisionIsNotADuplicate() {
