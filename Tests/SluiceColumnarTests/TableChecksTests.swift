@@ -103,7 +103,8 @@ struct TableChecksEvaluationTests {
             if let earlier = seen[key] { expected.append((index + 1, earlier + 1)) } else { seen[key] = index }
         }
         #expect(expected.count > 0 && seen.count > 1)
-        // The last fold as a bit grid throughout, as a hash map throughout, and a grid given up for a map mid-table.
+        // The last fold as a bit grid throughout, as a hash map throughout, and a 4 KiB grid given up early
+        // (mid-table switching has its own test below).
         for budget in [KeyGridBudget.standard, KeyGridBudget(floorBytes: 0, bytesPerKey: 0), KeyGridBudget(floorBytes: 4096, bytesPerKey: 0)] {
             var evaluator = try TableCheckEvaluator([TableCheck(.unique(columns))], schema: schema,
                                                     expectedRows: seed.isMultiple(of: 2) ? all.count : nil, gridBudget: budget)
