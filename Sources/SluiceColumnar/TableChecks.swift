@@ -47,9 +47,14 @@ public struct TableCheckEvaluator {
 
     /// `expectedRows`, when known, sizes `unique`'s key set up front.
     public init(_ checks: [TableCheck], schema: TableSchema, expectedRows: Int? = nil) throws(TableCheckError) {
+        try self.init(checks, schema: schema, expectedRows: expectedRows, gridBudget: .standard)
+    }
+
+    /// As the public init, with `unique`'s grid budget chosen (tests force the hash map with it).
+    init(_ checks: [TableCheck], schema: TableSchema, expectedRows: Int?, gridBudget: KeyGridBudget) throws(TableCheckError) {
         states = []
         for check in checks {
-            states.append(try CheckState(check, schema: schema, expectedRows: expectedRows ?? 0))
+            states.append(try CheckState(check, schema: schema, expectedRows: expectedRows ?? 0, gridBudget: gridBudget))
         }
     }
 
@@ -78,7 +83,7 @@ private struct CheckState {
         case acceptedInt32(Int, Set<Int32>)
         case acceptedFloat(Int, Set<UInt64>)
         case acceptedBool(Int, Set<Bool>)
-        case acceptedString(Int, RowKeySet)
+        case acceptedString(Int, AcceptedStrings)
         case rows(min: Int?, max: Int?)
     }
 
@@ -90,7 +95,7 @@ private struct CheckState {
     var failing = 0
     var examples: [TableCheckResult.Example] = []
 
-    init(_ check: TableCheck, schema: TableSchema, expectedRows: Int) throws(TableCheckError) {
+    init(_ check: TableCheck, schema: TableSchema, expectedRows: Int, gridBudget: KeyGridBudget) throws(TableCheckError) {
         self.check = check
         var positions: [Int] = []
         for name in check.columns {
@@ -101,7 +106,7 @@ private struct CheckState {
         }
         columns = positions
         prepared = try Self.prepare(check, positions, schema)
-        if case .unique = check.rule { keys = UniqueKeys(columns: positions.count, expectedKeys: expectedRows) }
+        if case .unique = check.rule { keys = UniqueKeys(columns: positions.count, expectedKeys: expectedRows, budget: gridBudget) }
     }
 
     private static func prepare(_ check: TableCheck, _ positions: [Int], _ schema: TableSchema) throws(TableCheckError) -> Prepared {
@@ -138,12 +143,7 @@ private struct CheckState {
             case .float64: return .acceptedFloat(column, Set(values.compactMap { float($0, 0).map(CellKey.floatBits) }))
             case .bool: return .acceptedBool(column, Set(values.compactMap { if case .bool(let b) = $0 { b } else { nil } }))
             case .string:
-                var set = RowKeySet(expectedKeys: values.count)
-                for case .string(let text) in values {
-                    var text = text
-                    _ = text.withUTF8 { set.insert(UnsafeRawBufferPointer($0), row: 0) }
-                }
-                return .acceptedString(column, set)
+                return .acceptedString(column, AcceptedStrings(values.compactMap { if case .string(let text) = $0 { text } else { nil } }))
             }
         }
     }
@@ -235,8 +235,7 @@ private struct CheckState {
             data.stringOffsets.withUnsafeBufferPointer { offsets in
                 data.stringBytes.withUnsafeBytes { bytes in
                     scan(batch, count, firstRow) { row in
-                        let cell = UnsafeRawBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])])
-                        return !accepted.contains(cell) && !data.isNull(at: row)
+                        !accepted.contains(bytes, Int(offsets[row]), Int(offsets[row + 1])) && !data.isNull(at: row)
                     }
                 }
             }
@@ -264,16 +263,11 @@ private struct CheckState {
     private mutating func scanUnique(_ batch: RecordBatch, _ positions: [Int], firstRow: Int) {
         guard var keys else { return }
         self.keys = nil  // not two owners of its buffers while it changes
-        var duplicates: [(row: Int, earlier: Int)] = []
-        var failing = failing
-        let room = TableChecks.exampleLimit - examples.count
-        keys.consume(positions.map { batch.columns[$0] }, batch.rowCount, firstRow: firstRow) { row, earlier in
-            failing += 1
-            if duplicates.count < room { duplicates.append((row - firstRow, earlier)) }
-        }
+        let found = keys.consume(positions.map { batch.columns[$0] }, batch.rowCount, firstRow: firstRow,
+                                 room: TableChecks.exampleLimit - examples.count)
         self.keys = keys
-        self.failing = failing
-        for duplicate in duplicates { noteExample(batch, duplicate.row, firstRow, repeats: duplicate.earlier) }
+        failing += found.repeats
+        for duplicate in found.examples { noteExample(batch, duplicate.row - firstRow, firstRow, repeats: duplicate.earlier) }
     }
 
     func result(totalRows: Int) -> TableCheckResult {
@@ -282,6 +276,34 @@ private struct CheckState {
             failing = (min.map { totalRows < $0 } ?? false) || (max.map { totalRows > $0 } ?? false) ? 1 : 0
         }
         return TableCheckResult(check: check, failingRows: failing, totalRows: totalRows, examples: examples)
+    }
+}
+
+/// `accepted_values` of a string column: strings of up to 7 bytes as packed
+/// words (one probe, no hashing of bytes), longer ones by their bytes.
+struct AcceptedStrings {
+    private let short = CodeMap()
+    private var long = RowKeySet()
+
+    init(_ values: [String]) {
+        for value in values {
+            var value = value
+            value.withUTF8 { bytes in
+                let text = UnsafeRawBufferPointer(bytes)
+                if let packed = CellKey.packedString(text, 0, text.count) {
+                    _ = short.code(for: packed)
+                } else {
+                    _ = long.insert(text, row: 0)
+                }
+            }
+        }
+    }
+
+    /// True when `text[start..<end]` is one of the values.
+    @inline(__always)
+    func contains(_ text: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        if let packed = CellKey.packedString(text, start, end) { return short.contains(packed) }
+        return long.contains(UnsafeRawBufferPointer(rebasing: text[start..<end]))
     }
 }
 

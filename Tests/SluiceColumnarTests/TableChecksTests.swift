@@ -72,7 +72,8 @@ struct TableChecksEvaluationTests {
         for _ in 0..<6000 {
             let floats: [Double] = [0.0, -0.0, .nan, -.nan, .infinity, 1.5, Double(Int.random(in: 0..<3000, using: &random))]
             all.append([
-                maybeNull(.string(String(Int.random(in: 0..<3000, using: &random), radix: 36))),
+                // Short (packed into a word) and long (hashed as bytes) strings, NUL bytes included.
+                maybeNull(.string(String(Int.random(in: 0..<3000, using: &random), radix: 36) + ["", "\0", "-a-longer-key"][Int.random(in: 0..<3, using: &random)])),
                 maybeNull(.int64(Int64.random(in: -1500...1500, using: &random))),
                 maybeNull(.float64(floats[Int.random(in: 0..<floats.count, using: &random)])),
                 maybeNull(.date(Int32.random(in: -2000...2000, using: &random))),
@@ -101,13 +102,96 @@ struct TableChecksEvaluationTests {
             let key = positions.map { normal(row[$0]) }
             if let earlier = seen[key] { expected.append((index + 1, earlier + 1)) } else { seen[key] = index }
         }
-        var evaluator = try TableCheckEvaluator([TableCheck(.unique(columns))], schema: schema, expectedRows: seed.isMultiple(of: 2) ? all.count : nil)
-        for batch in batches { evaluator.consume(batch) }
-        let result = try #require(evaluator.results().first)
-        #expect(result.failingRows == expected.count)
         #expect(expected.count > 0 && seen.count > 1)
-        #expect(result.examples.map(\.row) == expected.prefix(TableChecks.exampleLimit).map(\.row))
-        #expect(result.examples.map(\.repeatsRow) == expected.prefix(TableChecks.exampleLimit).map(\.earlier))
+        // The last fold as a bit grid throughout, as a hash map throughout, and a 4 KiB grid given up early
+        // (mid-table switching has its own test below).
+        for budget in [KeyGridBudget.standard, KeyGridBudget(floorBytes: 0, bytesPerKey: 0), KeyGridBudget(floorBytes: 4096, bytesPerKey: 0)] {
+            var evaluator = try TableCheckEvaluator([TableCheck(.unique(columns))], schema: schema,
+                                                    expectedRows: seed.isMultiple(of: 2) ? all.count : nil, gridBudget: budget)
+            for batch in batches { evaluator.consume(batch) }
+            let result = try #require(evaluator.results().first)
+            #expect(result.failingRows == expected.count, "budget \(budget)")
+            #expect(result.examples.map(\.row) == expected.prefix(TableChecks.exampleLimit).map(\.row), "budget \(budget)")
+            #expect(result.examples.map(\.repeatsRow) == expected.prefix(TableChecks.exampleLimit).map(\.earlier), "budget \(budget)")
+        }
+    }
+
+    /// A grid given up mid-table for the hash map: keys seen under the grid
+    /// keep their first rows, and a repeat after the switch of a key first
+    /// seen before it is found and names the right row.
+    @Test func uniqueSwitchesFromTheGridToTheMapMidTableWithoutLosingAKey() throws {
+        let schema = TableSchema([("b", .bool), ("n", .int64)])
+        // (b, n) all distinct: 2 prefix codes, n's codes grow with the rows, so the grid outgrows
+        // a 256-byte budget (2,048 bits) once n has more than 1,024 values.
+        var rows: [[ColumnValue]] = (0..<4_000).map { [.bool($0 % 2 == 0), .int64(Int64($0 / 2))] }
+        rows.append(contentsOf: [rows[10], rows[3_001], rows[11]])  // after the switch: two keys from before it, one after
+        var keys = UniqueKeys(columns: 2, expectedKeys: 0, budget: KeyGridBudget(floorBytes: 256, bytesPerKey: 0))
+        var repeats = 0
+        var examples: [(row: Int, earlier: Int)] = []
+        var switchedAfter: Int?
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            let batch = try RecordBatch(schema: schema, rows: Array(rows[start..<min(start + 100, rows.count)]))
+            let found = keys.consume(batch.columns, batch.rowCount, firstRow: start, room: 5)
+            repeats += found.repeats
+            examples += found.examples
+            if !keys.usesGrid && switchedAfter == nil { switchedAfter = start }
+        }
+        #expect(switchedAfter.map { $0 > 0 && $0 < 4_000 } == true, "switched at \(String(describing: switchedAfter))")
+        #expect(repeats == 3)
+        #expect(examples.map(\.row) == [4_000, 4_001, 4_002])
+        #expect(examples.map(\.earlier) == [10, 3_001, 11])
+    }
+
+    /// Two different keys with the same hash are two keys: a hash match is
+    /// only a candidate, the bytes decide. No false "duplicate".
+    @Test func aHashCollisionIsNotADuplicate() {
+        var set = RowKeySet()
+        let forced: UInt64 = 0xDEAD_BEEF_0000_0007
+        func insert(_ text: String, row: Int) -> Int? {
+            var text = text
+            return text.withUTF8 { set.insert(UnsafeRawBufferPointer($0), hash: forced, row: row) }
+        }
+        #expect(insert("first key", row: 0) == nil)
+        #expect(insert("other key", row: 1) == nil)
+        #expect(insert("first key!", row: 2) == nil)
+        #expect(insert("other key", row: 3) == 1)
+        #expect(insert("first key", row: 4) == 0)
+        #expect(set.count == 3)
+    }
+
+    /// Strings of up to 7 bytes are keyed as one word: every length, NUL
+    /// bytes, and a cell at the very end of its buffer (no 8-byte load there)
+    /// must give distinct words for distinct strings and one word for equal ones.
+    @Test func packedStringsAreExact() {
+        let strings = ["", "\0", "\0\0", "a", "a\0", "\0a", "ab", "abcdefg", "abcdef\0", "é", "NG_99"]
+        var words: [UInt64: String] = [:]
+        for string in strings {
+            let bytes = Array(string.utf8)
+            // The cell at the end of its buffer, and the same cell followed by other bytes.
+            let alone = bytes.withUnsafeBytes { CellKey.packedString($0, 0, bytes.count) }
+            let followed = (bytes + Array("zzzzzzzz".utf8)).withUnsafeBytes { CellKey.packedString($0, 0, bytes.count) }
+            let shifted = (Array("xy".utf8) + bytes + Array("zzzzzzzz".utf8)).withUnsafeBytes { CellKey.packedString($0, 2, 2 + bytes.count) }
+            #expect(alone != nil && alone == followed && alone == shifted, "\(string.debugDescription)")
+            if let alone { #expect(words.updateValue(string, forKey: alone) == nil, "\(string.debugDescription) shares a word") }
+        }
+        #expect(Array("abcdefgh".utf8).withUnsafeBytes { CellKey.packedString($0, 0, 8) } == nil)
+    }
+
+    @Test func acceptedStringsOfEveryLengthAgreeWithASet() throws {
+        let schema = TableSchema([("k", .string)])
+        let accepted = ["", "a", "a\0", "abcdefg", "abcdefgh", "a-much-longer-accepted-value"]
+        let cells = accepted + ["\0", "b", "abcdef", "abcdefgi", "a-much-longer-accepted-valuE", "A"]
+        var random = SeededGenerator(seed: 31)
+        let rows: [[ColumnValue]] = (0..<500).map { _ in
+            Int.random(in: 0..<10, using: &random) == 0 ? [.null] : [.string(cells[Int.random(in: 0..<cells.count, using: &random)])]
+        }
+        let batches = try stride(from: 0, to: rows.count, by: 64).map { try RecordBatch(schema: schema, rows: Array(rows[$0..<min($0 + 64, rows.count)])) }
+        var evaluator = try TableCheckEvaluator([TableCheck(.acceptedValues(column: "k", values: accepted.map(ColumnValue.string)))], schema: schema)
+        for batch in batches { evaluator.consume(batch) }
+        let expected = rows.enumerated().filter { if case .string(let k) = $0.element[0] { !accepted.contains(k) } else { false } }
+        let result = try #require(evaluator.results().first)
+        #expect(result.failingRows == expected.count && expected.count > 0)
+        #expect(result.examples.map(\.row) == expected.prefix(TableChecks.exampleLimit).map { $0.offset + 1 })
     }
 
     @Test func notNullRangeAndAcceptedValuesCountWhatTheyShould() throws {
