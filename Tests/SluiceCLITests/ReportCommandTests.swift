@@ -72,8 +72,12 @@ private func embeddedData(_ html: String) throws -> [String: Any] {
     #expect((data[base + "/log?task=greet&try=1"] as? String)?.contains("</script>") == true, "a log that holds </script> cannot end the data")
     let preview = try #require(data[base + "/table?task=table&output=rows&head=50"] as? [String: Any])
     #expect(preview["total_rows"] as? Int == 2)
-    // #page and #generated, the show JSON, the graph, seven attempt logs, one table preview.
-    let expectedKeys = 12
+    // #page and #generated, the show JSON, the graph, one entry per attempt
+    // that wrote a log (a silent attempt has none), one table preview.
+    let tasks = try #require(show["tasks"] as? [[String: Any]])
+    let logged = tasks.flatMap { ($0["attempts"] as? [[String: Any]]) ?? [] }.filter { $0["log"] is String }.count
+    #expect(logged == 6, "download[AAPL|GOOG|MSFT], greet, wobbly twice: \(tasks)")
+    let expectedKeys = 4 + logged + 1
     #expect(data.keys.count == expectedKeys, "\(data.keys.sorted())")
 }
 
