@@ -278,14 +278,15 @@ async function renderPipeline(name) {
         h('code', {}, d.file.split('/').pop() + ':' + d.line + ':' + d.column), ' ' + d.severity + ': ' + d.message + ' [' + d.rule + ']',
         d.notes.length ? h('div', { class: 'meta' }, d.notes.join(' · ')) : null)))
       : h('p', {}, 'No diagnostics: ' + lint.summary.files + ' file linted clean.'),
-    h('h2', {}, 'Runs over time'), history(pipeline.runs),
+    h('h2', {}, 'Runs over time'), runsOverTime(pipeline.runs),
     h('table', {}, h('thead', {}, h('tr', {}, ['Run', 'State', 'Started', 'Took'].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, pipeline.runs.map((r) => h('tr', {}, h('td', {}, runLink(r.run_id)), h('td', {}, stateBadge(r.state)), h('td', {}, time(r.start)), h('td', { class: 'num' }, took(r.start, r.end)))))),
   ];
 }
 
 /** Each run's duration as a bar, oldest left, coloured by state. */
-function history(runs) {
+// Not `history`: a global function of that name hides window.history (pushState).
+function runsOverTime(runs) {
   const ordered = runs.slice().reverse().slice(-60);
   if (!ordered.length) return h('p', { class: 'empty' }, 'No runs.');
   const ms = ordered.map((r) => (r.end ? Date.parse(r.end) : Date.now()) - Date.parse(r.start));
