@@ -17,7 +17,7 @@
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
 //   SluiceWeb       -> SluiceExecutor, SluiceGraph, SluiceCompiler, SluiceDiagnostics, SluicePlan,
 //                      SluiceColumnar, SluiceBasics  (the UI's pages and JSON API from the records; no HTTP)
-//   SluiceServer    -> SluiceExecutor, SluiceBasics, FlyingFox     (`sluice ui`: HTTP, screening, events)
+//   SluiceServer    -> SluiceWeb, SluiceExecutor, SluiceBasics, FlyingSocks     (`sluice ui`: HTTP, screening, events)
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
@@ -68,7 +68,7 @@ let package = Package(
             resources: [.embedInCode("Assets")]
         ),
         // `sluice ui`: HTTP transport, request screening, the events stream; the pages come from a responder it is given.
-        .target(name: "SluiceServer", dependencies: ["SluiceExecutor", "SluiceBasics", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(name: "SluiceServer", dependencies: ["SluiceWeb", "SluiceExecutor", "SluiceBasics", .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "sluice",
             dependencies: [

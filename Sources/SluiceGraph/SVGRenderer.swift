@@ -4,7 +4,8 @@ import SluicePlan
 /// binary, nothing to install): a layered, top-down layout (layers by
 /// longest path from the roots over edges in plan order, as `ASCIILayout`
 /// layers; within a layer, boxes ordered by the mean position of their
-/// parents), each task a box filled with its state's colour from
+/// parents; an edge that skips layers keeps a slot in each layer between and
+/// passes through it, not through a box), each task a box filled with its state's colour from
 /// `StatePalette` (the same as `graph --run`), a mapped task drawn as a stack
 /// with its instances counted by state, `needs` edges solid and data-only
 /// edges dashed. Every node carries a `<title>` (a tooltip, and what a screen
@@ -26,6 +27,8 @@ private struct SVGDrawing {
 
     static let margin = 16, columnGap = 28, rowGap = 48, lineHeight = 16, maxColumns = 34
     static let mappedOffset = 5
+    /// The width of the slot an edge passes through in a layer it skips.
+    static let gapWidth = 12
 
     struct Box {
         var lines: [String]
@@ -39,7 +42,7 @@ private struct SVGDrawing {
 
     mutating func write() -> String {
         var boxes = graph.nodes.map { Box(lines: lines(of: $0)) }
-        let width = layOut(&boxes)
+        let (width, routes) = layOut(&boxes)
         let legend = legendStates()
         let height = (boxes.map { $0.y + $0.height }.max() ?? 0) + Self.margin + Self.mappedOffset + (legend.isEmpty ? 0 : 28)
         let title = "pipeline \(graph.plan.pipeline)" + (overlay.map { ", " + $0.caption } ?? "")
@@ -49,7 +52,7 @@ private struct SVGDrawing {
         out += Self.style
         out += "<defs><marker id=\"sluice-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
         out += "<path class=\"arrow\" d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>\n"
-        for edge in graph.edges { writeEdge(edge, boxes) }
+        for (e, edge) in graph.edges.enumerated() { writeEdge(edge, boxes, through: routes[e] ?? []) }
         for (index, node) in graph.nodes.enumerated() { writeNode(node, boxes[index]) }
         if !legend.isEmpty { writeLegend(legend, y: height - Self.margin - 12) }
         out += "</svg>\n"
@@ -75,8 +78,12 @@ private struct SVGDrawing {
 
     // MARK: - Layout
 
-    /// Sets each box's size, layer and place; returns the drawing's width.
-    private func layOut(_ boxes: inout [Box]) -> Int {
+    /// Sets each box's size, layer and place; returns the drawing's width and,
+    /// for each edge that skips layers (by its index), the gap kept for it in
+    /// every layer between, top to bottom. A gap is a narrow slot placed like a
+    /// box (Graphviz's virtual nodes), so the edge passes between the boxes of
+    /// those layers instead of through them.
+    private func layOut(_ boxes: inout [Box]) -> (width: Int, routes: [Int: [Box]]) {
         var parents = Array(repeating: [Int](), count: boxes.count)
         for edge in graph.edges where edge.from < edge.to { parents[edge.to].append(edge.from) }
         for i in boxes.indices {
@@ -85,30 +92,50 @@ private struct SVGDrawing {
             boxes[i].width = max(110, columns * 7 + 28)
             boxes[i].height = 14 + boxes[i].lines.count * Self.lineHeight
         }
-        let layerCount = (boxes.map(\.layer).max() ?? -1) + 1
+        // The gaps: a chain of slots per skipping edge, each the parent of the next, the last
+        // standing in for the edge's source among its target's parents.
+        var slots = boxes
+        var gapIndices: [Int: [Int]] = [:]
+        for (e, edge) in graph.edges.enumerated() where edge.from < edge.to && boxes[edge.to].layer - boxes[edge.from].layer > 1 {
+            var previous = edge.from
+            for layer in (boxes[edge.from].layer + 1)..<boxes[edge.to].layer {
+                slots.append(Box(lines: [], width: Self.gapWidth, layer: layer))
+                parents.append([previous])
+                previous = slots.count - 1
+                gapIndices[e, default: []].append(previous)
+            }
+            if let place = parents[edge.to].firstIndex(of: edge.from) { parents[edge.to][place] = previous }
+        }
+        let layerCount = (slots.map(\.layer).max() ?? -1) + 1
         var layers = Array(repeating: [Int](), count: layerCount)
-        var position = Array(repeating: 0.0, count: boxes.count)
-        for i in boxes.indices { layers[boxes[i].layer].append(i) }
+        var position = Array(repeating: 0.0, count: slots.count)
+        for i in slots.indices { layers[slots[i].layer].append(i) }
         for l in layers.indices {
             // The mean place of a box's parents, so children sit under them; plan order breaks ties.
             func key(_ i: Int) -> Double { parents[i].isEmpty ? Double(i) : parents[i].map { position[$0] }.reduce(0, +) / Double(parents[i].count) }
             layers[l].sort { (key($0), $0) < (key($1), $1) }
             for (place, i) in layers[l].enumerated() { position[i] = Double(place) }
         }
-        let widths = layers.map { layer in layer.map { boxes[$0].width }.reduce(0, +) + max(0, layer.count - 1) * Self.columnGap }
+        let widths = layers.map { layer in layer.map { slots[$0].width }.reduce(0, +) + max(0, layer.count - 1) * Self.columnGap }
         let canvas = (widths.max() ?? 0) + 2 * Self.margin + Self.mappedOffset
         var y = Self.margin + Self.mappedOffset
         for (l, layer) in layers.enumerated() {
             var x = (canvas - widths[l]) / 2
-            let rowHeight = layer.map { boxes[$0].height }.max() ?? 0
+            let rowHeight = layer.map { slots[$0].height }.max() ?? 0
             for i in layer {
-                boxes[i].x = x
-                boxes[i].y = y + (rowHeight - boxes[i].height) / 2
-                x += boxes[i].width + Self.columnGap
+                slots[i].x = x
+                if i < boxes.count {
+                    slots[i].y = y + (rowHeight - slots[i].height) / 2
+                } else {
+                    slots[i].y = y  // a gap spans its whole row
+                    slots[i].height = rowHeight
+                }
+                x += slots[i].width + Self.columnGap
             }
             y += rowHeight + Self.rowGap
         }
-        return max(canvas, 200)
+        boxes = Array(slots[..<boxes.count])
+        return (max(canvas, 200), gapIndices.mapValues { $0.map { slots[$0] } })
     }
 
     // MARK: - Text
@@ -180,14 +207,27 @@ private struct SVGDrawing {
         out += "</g>\n"
     }
 
-    private mutating func writeEdge(_ edge: PipelineGraph.Edge, _ boxes: [Box]) {
+    /// An edge as curves from box to box; through `gaps` (the slots kept for it in the layers it
+    /// skips) it runs straight down each slot, between that layer's boxes.
+    private mutating func writeEdge(_ edge: PipelineGraph.Edge, _ boxes: [Box], through gaps: [Box]) {
         let from = boxes[edge.from], to = boxes[edge.to]
-        let sx = from.x + from.width / 2, sy = from.y + from.height
-        let tx = to.x + to.width / 2, ty = to.y
-        let bend = max(20, abs(ty - sy) / 2)
+        var x = from.x + from.width / 2, y = from.y + from.height
+        var d = "M\(x),\(y)"
+        func curve(to tx: Int, _ ty: Int) {
+            let bend = max(20, abs(ty - y) / 2)
+            d += " C\(x),\(y + bend) \(tx),\(ty - bend) \(tx),\(ty)"
+            x = tx
+            y = ty
+        }
+        for gap in gaps {
+            curve(to: gap.x + gap.width / 2, gap.y)
+            y = gap.y + gap.height
+            d += " L\(x),\(y)"
+        }
+        curve(to: to.x + to.width / 2, to.y)
         let names = graph.nodes[edge.from].task.id + " → " + graph.nodes[edge.to].task.id
         let reads = edge.outputs.isEmpty ? "" : " (reads " + edge.outputs.map(\.edgeLabel).joined(separator: ", ") + ")"
-        out += "<path class=\"edge\(edge.kind == .data ? " data" : "")\" d=\"M\(sx),\(sy) C\(sx),\(sy + bend) \(tx),\(ty - bend) \(tx),\(ty)\" "
+        out += "<path class=\"edge\(edge.kind == .data ? " data" : "")\" d=\"\(d)\" "
         out += "marker-end=\"url(#sluice-arrow)\"><title>\(Self.escape(names + reads))</title></path>\n"
     }
 

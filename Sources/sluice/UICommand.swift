@@ -43,8 +43,7 @@ struct UICommand: ParsableCommand {
         let server: UIServer
         do {
             server = try UIServer(host: host, port: port, workspaces: workspaces) { path, query in
-                let response = responder.respond(WebRequest(path: path, query: query))
-                return UIServer.Answer(status: response.status, contentType: response.contentType, body: response.body)
+                responder.respond(WebRequest(path: path, query: query))
             }
         } catch {
             throw failUsageOrIO(error.description)

@@ -183,8 +183,6 @@ private func workspaceWithRun() throws -> (RunWorkspace, String) {
         #expect(try RawHTTP.send(port: server.port, RawHTTP.request("GET", "http://127.0.0.1/../private.txt")).status == 400)
 
         // Over-long target and headers: refused with their own status, and the server keeps answering.
-        // (Sizes just past the limits: FlyingFox reads one line in time that grows
-        // faster than its length in a debug build; docs/ui.md says so.)
         let longTarget = try server.get("/api/runs/" + String(repeating: "a", count: 4_200))
         #expect(longTarget.status == 414)
         let longHeaders = try server.get("/api/runs", headers: (0..<20).map { "X-Fill\($0): " + String(repeating: "h", count: 1_000) })

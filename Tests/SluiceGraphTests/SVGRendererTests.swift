@@ -89,4 +89,107 @@ struct SVGRendererTests {
             #expect(tasks.count == subject.plan.tasks.count, "drawing \(i): \(printed)")
         }
     }
+
+    /// An edge that skips layers goes around the boxes of the layers between
+    /// (through a gap the layout keeps for it, as Graphviz's virtual nodes do),
+    /// never through them: every point along every edge lies outside every box
+    /// but its own two.
+    @Test func edgesThatSkipLayersGoAroundTheBoxesBetween() throws {
+        let skipping = Plans.plan("skip", [
+            Plans.task("extract"), Plans.task("clean", needs: ["extract"]), Plans.task("model", needs: ["clean"]),
+            Plans.task("publish", needs: ["model", "extract"]),
+        ])
+        for plan in [skipping, Plans.dailyOperations] {
+            let svg = SVGRenderer.render(GraphSubject(plan: plan))
+            let boxes = Self.boxes(in: svg)
+            #expect(boxes.count == plan.tasks.count)
+            let edges = Self.edges(in: svg)
+            #expect(edges.count > 0)
+            for edge in edges {
+                for point in edge.points {
+                    for (task, box) in boxes where task != edge.from && task != edge.to {
+                        let inside = point.x > box.x - 2 && point.x < box.x + box.width + 2 && point.y > box.y - 2 && point.y < box.y + box.height + 2
+                        #expect(!inside, "\(plan.pipeline): edge \(edge.from) → \(edge.to) crosses \(task)'s box at \(point)")
+                    }
+                }
+            }
+        }
+        try Golden.check(SVGRenderer.render(GraphSubject(plan: skipping)), "skip_layers.svg")
+    }
+
+    /// Each node's box (its front rectangle), by task.
+    static func boxes(in svg: String) -> [String: (x: Double, y: Double, width: Double, height: Double)] {
+        var boxes: [String: (x: Double, y: Double, width: Double, height: Double)] = [:]
+        let pattern = #"<g class="node" data-task="([^"]*)"[^>]*>.*?<rect class="box(?: branch| empty)?" x="(-?\d+)" y="(-?\d+)" width="(\d+)" height="(\d+)""#
+        for match in matches(pattern, in: svg) {
+            boxes[match[0]] = (Double(match[1]) ?? 0, Double(match[2]) ?? 0, Double(match[3]) ?? 0, Double(match[4]) ?? 0)
+        }
+        return boxes
+    }
+
+    /// Each edge's ends (from its title) and points along its path (every segment sampled).
+    static func edges(in svg: String) -> [(from: String, to: String, points: [(x: Double, y: Double)])] {
+        let pattern = #"<path class="edge[^"]*" d="([^"]*)"[^>]*><title>([^<]*?) → ([^ <]*)"#
+        return matches(pattern, in: svg).map { match in
+            (from: match[1], to: match[2], points: sample(path: match[0]))
+        }
+    }
+
+    /// Points along an SVG path of M, L and C commands with absolute coordinates.
+    static func sample(path: String) -> [(x: Double, y: Double)] {
+        var tokens: [String] = []
+        var current = ""
+        for character in path {
+            if character.isLetter || character == "," || character == " " {
+                if !current.isEmpty { tokens.append(current) }
+                current = ""
+                if character.isLetter { tokens.append(String(character)) }
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        var points: [(x: Double, y: Double)] = []
+        var at = (x: 0.0, y: 0.0)
+        var i = 0
+        func number() -> Double {
+            defer { i += 1 }
+            return i < tokens.count ? Double(tokens[i]) ?? 0 : 0
+        }
+        while i < tokens.count {
+            let command = tokens[i]
+            i += 1
+            switch command {
+            case "M":
+                at = (number(), number())
+                points.append(at)
+            case "L":
+                let end = (x: number(), y: number())
+                for step in 1...20 {
+                    let t = Double(step) / 20
+                    points.append((at.x + (end.x - at.x) * t, at.y + (end.y - at.y) * t))
+                }
+                at = end
+            case "C":
+                let c1 = (x: number(), y: number()), c2 = (x: number(), y: number()), end = (x: number(), y: number())
+                for step in 1...40 {
+                    let t = Double(step) / 40, u = 1 - t
+                    points.append((u * u * u * at.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * end.x,
+                                   u * u * u * at.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * end.y))
+                }
+                at = end
+            default:
+                break
+            }
+        }
+        return points
+    }
+
+    static func matches(_ pattern: String, in text: String) -> [[String]] {
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) else { return [] }
+        let whole = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: whole).map { match in
+            (1..<match.numberOfRanges).map { Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? "" }
+        }
+    }
 }

@@ -70,13 +70,20 @@ function route() {
   return renderRuns();
 }
 
+// Renders overlap (a click while a live update is loading): only the newest
+// may touch the page, or a slow older one would put back the page just left.
+let latestRender = 0;
+
 async function render() {
+  const mine = ++latestRender;
   try {
     const content = await route();
+    if (mine !== latestRender) return;
     const focused = document.activeElement && document.activeElement.id;
     main.replaceChildren(...[content].flat());
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   } catch (error) {
+    if (mine !== latestRender) return;
     main.replaceChildren(h('div', { class: 'error-box', role: 'alert' }, String(error.message || error)));
   }
 }
