@@ -240,6 +240,12 @@ private struct JSONParser {
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
+                // No escape met (an escape always adds bytes): decoded straight from the text, no buffer of its own.
+                if utf8.isEmpty {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<position]), as: UTF8.self)
+                    position += 1
+                    return text
+                }
                 flush(position)
                 position += 1
                 return String(decoding: utf8, as: UTF8.self)

@@ -67,9 +67,15 @@ struct CacheKey: Equatable, Sendable {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        Array(digest).withUnsafeBytes { hex(rawBytes: $0) }
+    }
+
+    /// Read in the digest's own storage, with no array made of it.
+    static func hex(_ digest: SHA256.Digest) -> String { digest.withUnsafeBytes { hex(rawBytes: $0) } }
+
+    static func hex(rawBytes bytes: UnsafeRawBufferPointer) -> String {
         // Written into the string's own storage: no table or byte array per call (a key costs a dozen of these).
-        let bytes = Array(digest)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             for (i, byte) in bytes.enumerated() {
                 out[2 * i] = hexDigit(byte >> 4)
                 out[2 * i + 1] = hexDigit(byte & 0x0F)
@@ -95,7 +101,13 @@ struct CacheKey: Equatable, Sendable {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
-    static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
+    /// Hashed in the string's own UTF-8 storage: a key hashes several short strings, and copying each into an array cost as much as its hash.
+    static func sha256(_ text: String) -> String {
+        var text = text
+        var hasher = SHA256()
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hex(hasher.finalize())
+    }
 
     static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 

@@ -74,7 +74,8 @@ extension Executor {
         }
         if let run = task.run {
             guard let command = try? TemplateRenderer.shellCommand(run, context) else { return nil }
-            let maskedCommand = (try? TemplateRenderer.shellCommand(run, masked(context))) ?? command
+            // Rendered again, masked, only when there is a secret to mask.
+            let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context))) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
         for path in task.reads.params where path != foreachParam {

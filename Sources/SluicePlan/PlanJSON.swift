@@ -24,6 +24,31 @@ extension Plan {
         return writer.bytes
     }
 
+    /// `json().compact()` as UTF-8, written straight from the plan (no value
+    /// tree) and handed to `emit` in pieces: the head, then about 64 KiB of
+    /// tasks at a time, so the run record's memory does not grow with the plan.
+    public func writeCompactUTF8(_ emit: ([UInt8]) throws -> Void) rethrows {
+        var head = self
+        head.tasks = []
+        var writer = JSONBytesWriter(pretty: false, reservingCapacity: 1 << 16)
+        head.write(to: &writer)
+        // The head ends with `"tasks":[]}`: the tasks go between the brackets.
+        var bytes = writer.bytes
+        bytes.removeLast(2)
+        for (i, task) in tasks.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            var one = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
+            task.write(to: &one)
+            bytes.append(contentsOf: one.bytes)
+            if bytes.count >= 1 << 16 {
+                try emit(bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        bytes.append(contentsOf: "]}".utf8)
+        try emit(bytes)
+    }
+
     /// The one definition of the plan's JSON shape, for the text and the tree alike.
     func write<Sink: JSONSink>(to sink: inout Sink) {
         sink.beginObject()

@@ -98,7 +98,7 @@ struct RunCommand: ParsableCommand {
             return
         }
         let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
-                                   color: color.enabled())
+                                   color: color.enabled(), discarded: Terminal.isNullDevice(STDOUT_FILENO))
         var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
                                  toolDirectory: Self.toolDirectory())
         // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.

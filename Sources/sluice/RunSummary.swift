@@ -60,10 +60,12 @@ enum RunSummary {
         var allSuccess: Bool
     }
 
-    static func rows(_ record: RunRecord, taskOrder: [String]) -> [Row] {
+    /// `only`: the rows of these tasks alone (the others are not built).
+    static func rows(_ record: RunRecord, taskOrder: [String], only: Set<String>? = nil) -> [Row] {
+        if let only, only.isEmpty { return [] }
         var byTask: [String: [RunRecord.InstanceRecord]] = [:]
         var order: [String] = []
-        for instance in record.orderedInstances(taskOrder: taskOrder) {
+        for instance in record.orderedInstances(taskOrder: taskOrder) where only?.contains(instance.key.task) ?? true {
             if byTask[instance.key.task] == nil { order.append(instance.key.task) }
             byTask[instance.key.task, default: []].append(instance)
         }
@@ -91,8 +93,9 @@ enum RunSummary {
     /// `failed instances:` and one line per failed map instance (`download[GOOG]  try 2  exit code 3`),
     /// or nothing when no map instance failed (a failed task has its own row).
     static func failedInstances(_ record: RunRecord, taskOrder: [String]) -> String {
+        // Ordered only when there is something to list (a large run has nothing, and sorting it cost as much as its table).
+        guard record.instances.contains(where: { $0.key.mapIndex != nil && $0.state == .failed }) else { return "" }
         let failed = record.orderedInstances(taskOrder: taskOrder).filter { $0.key.mapIndex != nil && $0.state == .failed }
-        guard !failed.isEmpty else { return "" }
         var text = "\nfailed instances:\n"
         for instance in failed.prefix(failedListLimit) {
             let last = instance.attempts.last
@@ -121,12 +124,21 @@ enum RunSummary {
     }
 
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
-        var rows = rows(record, taskOrder: taskOrder)
+        // Past the limit only tasks with an instance that did not succeed are
+        // shown, so the others are counted here and their rows never built.
+        var tasks: Set<String> = []
+        var unsuccessful: Set<String> = []
+        for instance in record.instances {
+            tasks.insert(instance.key.task)
+            if instance.state != .success && instance.state != .cached { unsuccessful.insert(instance.key.task) }
+        }
+        let rows: [Row]
         var hidden = 0
-        if rows.count > fullTableLimit {
-            let shown = rows.filter { !$0.allSuccess }
-            hidden = rows.count - shown.count
-            rows = Array(shown.prefix(fullTableLimit))
+        if tasks.count > fullTableLimit {
+            hidden = tasks.count - unsuccessful.count
+            rows = Array(Self.rows(record, taskOrder: taskOrder, only: unsuccessful).prefix(fullTableLimit))
+        } else {
+            rows = Self.rows(record, taskOrder: taskOrder)
         }
         var text = render(rows, color: color)
         if hidden > 0 { text += "… and \(hidden) more task\(hidden == 1 ? "" : "s") that succeeded\n" }

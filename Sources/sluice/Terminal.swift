@@ -34,6 +34,13 @@ func writeErr(_ text: String) {
 /// ends it quietly, as `cat` does; any other failure (ENOSPC, EIO) is said on
 /// stderr first, and when stderr cannot be written either, exit 2 is all there is.
 enum Terminal {
+    /// Whether the descriptor is `/dev/null` (`> /dev/null`): what is written there is never shown.
+    static func isNullDevice(_ descriptor: Int32) -> Bool {
+        var written = stat(), null = stat()
+        guard fstat(descriptor, &written) == 0, (written.st_mode & S_IFMT) == S_IFCHR, stat("/dev/null", &null) == 0 else { return false }
+        return (null.st_mode & S_IFMT) == S_IFCHR && written.st_rdev == null.st_rdev
+    }
+
     static func write(_ text: String, to descriptor: Int32) {
         write(Array(text.utf8)[...], to: descriptor)
     }

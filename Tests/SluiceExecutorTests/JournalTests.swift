@@ -58,6 +58,23 @@ import SluicePlan
     #expect(text == original.json().compact())
 }
 
+/// The record is written from the plan into bytes, a piece (about 64 KiB of
+/// tasks) at a time: a plan several pieces long, and one without tasks, are
+/// byte for byte what the value tree prints, and read back as the plan.
+@Test func aPlanRecordOfManyPiecesIsTheCompactTreeText() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let long = plan((0..<800).map { task("t\($0)", needs: $0 == 0 ? [] : ["t\($0 - 1)"], outputs: [PlanOutput(name: "n", type: .int)]) },
+                    params: .object([("note", .string(String(repeating: "é\"\n", count: 100)))]))
+    for original in [long, plan([])] {
+        try PlanRecordWriter.write(original, to: dir.path + "/plan.json")
+        let text = try String(contentsOfFile: dir.path + "/plan.json", encoding: .utf8)
+        #expect(text == original.json().compact())
+        #expect(try Plan(jsonText: text) == original)
+    }
+    #expect(long.json().compact().utf8.count > 3 << 16)
+}
+
 /// A task starts once its `running` line is in the file (`flush`), not once it
 /// is synced: the lines are there as soon as `flush` returns, in order with
 /// those the writer thread writes, and `close` syncs and keeps them all.
