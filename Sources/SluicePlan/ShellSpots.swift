@@ -76,6 +76,12 @@ public enum ShellSpots {
 /// `run`, far enough to say which `ShellSpot` a reference falls in. Where it
 /// meets something it does not follow, it stops judging (`lost`): every
 /// later spot is unsafe.
+///
+/// It reads UTF-8 bytes, as the shell does: every character it tells apart
+/// is ASCII, and no byte of a multi-byte character is (they are all 0x80 or
+/// above), so no character is split or mistaken for another. Words and
+/// here-document lines are kept as bytes and compared byte for byte, as sh
+/// compares them.
 struct ShellScanner {
     private enum Frame: Equatable {
         /// Outside quotes: the top level, or inside `$( )` (`substitution`);
@@ -83,7 +89,7 @@ struct ShellScanner {
         case plain(depth: Int, substitution: Bool)
         case double
         case backtick
-        case hereDocument(delimiter: String, expanding: Bool, stripTabs: Bool)
+        case hereDocument(delimiter: [UInt8], expanding: Bool, stripTabs: Bool)
         case arithmetic(depth: Int)
         case brace(depth: Int)
     }
@@ -105,8 +111,9 @@ struct ShellScanner {
         var declares = false
         /// `evaluates` of the command around this one, when it was opened.
         var inherited = false
-        /// The current word's unquoted literal characters.
-        var word = ""
+        /// The current word's unquoted literal characters, as UTF-8 (its
+        /// buffer is kept from word to word).
+        var word: [UInt8] = []
         /// The word holds nothing but unquoted literal characters.
         var wordIsLiteral = true
         var inWord = false
@@ -126,35 +133,42 @@ struct ShellScanner {
         /// integers), or is `printf` (`-v` names a variable).
         private var programIsShell = false, programDeclares = false, programIsPrintf = false
 
-        /// The current word ends; returns it when it is literal text.
-        mutating func endWord() -> String? {
+        /// The current word is the literal text `case`.
+        var wordIsCase: Bool {
+            inWord && wordIsLiteral && word.elementsEqual("case".utf8)
+        }
+
+        /// The current word ends.
+        mutating func endWord() {
             defer {
-                word = ""
+                word.removeAll(keepingCapacity: true)
                 wordIsLiteral = true
                 inWord = false
             }
-            guard inWord else { return nil }
+            guard inWord else { return }
+            let dash = UInt8(ascii: "-")
             if program != nil {
-                let option = wordIsLiteral && word.hasPrefix("-") && !word.hasPrefix("--")
+                let option = wordIsLiteral && word.first == dash && word.dropFirst().first != dash
                 // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
-                if programIsShell, option, word.contains("c") { evaluates = true }
-                if programDeclares, option, word.contains("i") { integerOnly = true }
-                if programIsPrintf, wordIsLiteral, word == "-v" { namesVariables = true }
-            } else if !word.contains("="), !(wordIsLiteral && Self.prefixes.contains(word)) {
-                program = wordIsLiteral ? word : ""
+                if programIsShell, option, word.contains(UInt8(ascii: "c")) { evaluates = true }
+                if programDeclares, option, word.contains(UInt8(ascii: "i")) { integerOnly = true }
+                if programIsPrintf, wordIsLiteral, word.elementsEqual("-v".utf8) { namesVariables = true }
+            } else if !word.contains(UInt8(ascii: "=")) {
+                let literal = wordIsLiteral ? String(decoding: word, as: UTF8.self) : nil
+                if let literal, Self.prefixes.contains(literal) { return }
+                program = literal ?? ""
                 // A program that is not literal text has the name "", which is none of these.
-                let name = wordIsLiteral ? Self.commandName(word) : ""
+                let name = literal.map(Self.commandName) ?? ""
                 programIsShell = Self.shells.contains(name)
                 programDeclares = Self.declaring.contains(name)
                 programIsPrintf = name == "printf"
-                if wordIsLiteral {
+                if literal != nil {
                     evaluates = name == "eval"
                     integerOnly = Self.arithmetic.contains(name)
                     namesVariables = Self.naming.contains(name)
                     declares = programDeclares
                 }
             }
-            return wordIsLiteral ? word : nil
         }
 
         /// The last part of a program's path, `/usr/bin/env` → `env`: the
@@ -166,7 +180,7 @@ struct ShellScanner {
         }
 
         mutating func endCommand() {
-            _ = endWord()
+            endWord()
             program = nil
             programIsShell = false
             programDeclares = false
@@ -192,7 +206,7 @@ struct ShellScanner {
     private var afterDollar = false
     private var pending: [Frame] = []
     /// The current here-document line so far, to spot the closing delimiter.
-    private var line = ""
+    private var line: [UInt8] = []
     private var lineHasValue = false
     /// Why the scanner stopped following the text; from there on no spot is safe.
     private(set) var lost: String?
@@ -217,7 +231,7 @@ struct ShellScanner {
                 return .unsafe("in a command whose arguments name variables (read, unset, printf -v …), where bash evaluates a subscript")
             }
             if command.integerOnly { return .arithmetic }
-            if command.declares, !command.word.contains("=") {
+            if command.declares, !command.word.contains(UInt8(ascii: "=")) {
                 return .unsafe("as a variable name in declare, local or export, where bash evaluates a subscript")
             }
         }
@@ -259,65 +273,71 @@ struct ShellScanner {
     }
 
     mutating func feed(_ text: String) {
-        let scalars = Array(text.unicodeScalars)
+        var text = text
+        text.withUTF8 { feed(bytes: $0) }
+    }
+
+    private mutating func feed(bytes: UnsafeBufferPointer<UInt8>) {
         var i = 0
-        while i < scalars.count {
-            let c = scalars[i]
-            let next: Unicode.Scalar? = i + 1 < scalars.count ? scalars[i + 1] : nil
+        while i < bytes.count {
+            let c = bytes[i]
+            let next: UInt8? = i + 1 < bytes.count ? bytes[i + 1] : nil
             i += 1
             let wasAfterDollar = afterDollar
             afterDollar = false
-            if c == "\n" {
+            if c == UInt8(ascii: "\n") {
                 newline()
                 continue
             }
             // Only a here-document body's line is ever compared (with its
             // delimiter, in `newline`), and here-documents open only at a line
             // break: outside one the line need not be kept.
-            if hereDocuments > 0 { line.unicodeScalars.append(c) }
+            if hereDocuments > 0 { line.append(c) }
             if escaped { escaped = false; continue }
-            if inSingle { if c == "'" { inSingle = false }; continue }
+            if inSingle { if c == UInt8(ascii: "'") { inSingle = false }; continue }
             if inComment { continue }
             switch stack.last {
             case .double?:
                 switch c {
-                case "\\": escaped = true
-                case "\"": pop()
-                case "`": push(.backtick)
-                case "$": i = dollar(next, scalars, i)
+                case UInt8(ascii: "\\"): escaped = true
+                case UInt8(ascii: "\""): pop()
+                case UInt8(ascii: "`"): push(.backtick)
+                case UInt8(ascii: "$"): i = dollar(next, bytes, i)
                 default: break
                 }
             case .arithmetic(let depth)?:
                 switch c {
-                case "(": stack[stack.count - 1] = .arithmetic(depth: depth + 1)
-                case ")":
+                case UInt8(ascii: "("): stack[stack.count - 1] = .arithmetic(depth: depth + 1)
+                case UInt8(ascii: ")"):
                     if depth > 0 {
                         stack[stack.count - 1] = .arithmetic(depth: depth - 1)
                     } else {
                         pop()
-                        if next == ")" { i += 1 }
+                        if next == UInt8(ascii: ")") { i += 1 }
                     }
-                case "$": i = dollar(next, scalars, i)
-                case "'", "\"", "\\", "`": lose("after a quote, backslash or backquote inside $(( )), which this check does not follow")
+                case UInt8(ascii: "$"): i = dollar(next, bytes, i)
+                case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "`"):
+                    lose("after a quote, backslash or backquote inside $(( )), which this check does not follow")
                 default: break
                 }
             case .brace(let depth)?:
                 switch c {
-                case "{": stack[stack.count - 1] = .brace(depth: depth + 1)
-                case "}": if depth > 0 { stack[stack.count - 1] = .brace(depth: depth - 1) } else { pop() }
-                case "'", "\"", "\\", "`", "$": lose("after a quote, backslash or expansion inside ${…}, which this check does not follow")
+                case UInt8(ascii: "{"): stack[stack.count - 1] = .brace(depth: depth + 1)
+                case UInt8(ascii: "}"): if depth > 0 { stack[stack.count - 1] = .brace(depth: depth - 1) } else { pop() }
+                case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "$"):
+                    lose("after a quote, backslash or expansion inside ${…}, which this check does not follow")
                 default: break
                 }
             case .hereDocument(_, let expanding, _)?:
                 guard expanding else { break }
                 switch c {
-                case "\\": escaped = true
-                case "`": push(.backtick)
-                case "$": i = dollar(next, scalars, i)
+                case UInt8(ascii: "\\"): escaped = true
+                case UInt8(ascii: "`"): push(.backtick)
+                case UInt8(ascii: "$"): i = dollar(next, bytes, i)
                 default: break
                 }
             default:
-                i = plain(c, next, scalars, i, afterDollar: wasAfterDollar)
+                i = plain(c, next, bytes, i, afterDollar: wasAfterDollar)
             }
         }
     }
@@ -358,7 +378,7 @@ struct ShellScanner {
     private mutating func newline() {
         let finished = line
         let hadValue = lineHasValue
-        line = ""
+        line = []
         lineHasValue = false
         if escaped { escaped = false; return }
         if inSingle { return }
@@ -371,8 +391,8 @@ struct ShellScanner {
         }
         switch stack.last {
         case .hereDocument(let delimiter, _, let stripTabs)?:
-            let candidate = stripTabs ? String(finished.drop { $0 == "\t" }) : finished
-            if !hadValue && candidate == delimiter {
+            let candidate = stripTabs ? finished.drop { $0 == UInt8(ascii: "\t") } : finished[...]
+            if !hadValue && candidate.elementsEqual(delimiter) {
                 pop()
                 // The line after the body starts a command, like any line.
                 atWordStart = true
@@ -397,8 +417,9 @@ struct ShellScanner {
     /// lose track, since a pattern's `)` does not close anything.
     private mutating func noteWordEnd() {
         guard !commands.isEmpty else { return }
-        let ended = commands[commands.count - 1].endWord()
-        if ended == "case", isNested {
+        let endsCase = commands[commands.count - 1].wordIsCase
+        commands[commands.count - 1].endWord()
+        if endsCase, isNested {
             lose("after a case pattern inside $( ) or ( ), whose \")\" this check does not follow")
         }
     }
@@ -408,13 +429,15 @@ struct ShellScanner {
     }
 
     /// One character outside quotes; returns the index to go on from.
-    private mutating func plain(_ c: Unicode.Scalar, _ next: Unicode.Scalar?, _ scalars: [Unicode.Scalar], _ i: Int,
+    private mutating func plain(_ c: UInt8, _ next: UInt8?, _ bytes: UnsafeBufferPointer<UInt8>, _ i: Int,
                                 afterDollar wasAfterDollar: Bool) -> Int {
         let wasWordStart = atWordStart
         let separates: Bool, endsCommand: Bool
         switch c {
-        case ";", "&", "|", "(", ")": (separates, endsCommand) = (true, true)
-        case " ", "\t", "<", ">": (separates, endsCommand) = (true, false)
+        case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"):
+            (separates, endsCommand) = (true, true)
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"):
+            (separates, endsCommand) = (true, false)
         default: (separates, endsCommand) = (false, false)
         }
         atWordStart = separates
@@ -422,36 +445,37 @@ struct ShellScanner {
             if endsCommand { endCommand() } else { noteWordEnd() }
         } else if !commands.isEmpty {
             commands[commands.count - 1].inWord = true
-            if c == "\\" || c == "'" || c == "\"" || c == "`" || c == "$" {
+            switch c {
+            case UInt8(ascii: "\\"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "$"):
                 commands[commands.count - 1].wordIsLiteral = false
-            } else {
-                commands[commands.count - 1].word.unicodeScalars.append(c)
+            default:
+                commands[commands.count - 1].word.append(c)
             }
         }
         switch c {
-        case "\\": escaped = true
-        case "'":
+        case UInt8(ascii: "\\"): escaped = true
+        case UInt8(ascii: "'"):
             if wasAfterDollar { lose("after $'…' quoting, which this check does not follow") }
             inSingle = true
-        case "\"": push(.double)
-        case "`":
+        case UInt8(ascii: "\""): push(.double)
+        case UInt8(ascii: "`"):
             if case .backtick? = stack.last { pop() } else { push(.backtick) }
-        case "#" where wasWordStart: inComment = true
-        case "$":
-            return dollar(next, scalars, i)
-        case "(":
-            if next == "(", wasWordStart {
+        case UInt8(ascii: "#") where wasWordStart: inComment = true
+        case UInt8(ascii: "$"):
+            return dollar(next, bytes, i)
+        case UInt8(ascii: "("):
+            if next == UInt8(ascii: "("), wasWordStart {
                 // bash's `(( ))` arithmetic command (in dash, two subshells): judged as arithmetic.
                 push(.arithmetic(depth: 0))
                 return i + 1
             }
             if case .plain(let depth, let substitution)? = stack.last { stack[stack.count - 1] = .plain(depth: depth + 1, substitution: substitution) }
-        case ")":
+        case UInt8(ascii: ")"):
             if case .plain(let depth, let substitution)? = stack.last {
                 if depth > 0 { stack[stack.count - 1] = .plain(depth: depth - 1, substitution: substitution) } else if substitution { pop() }
             }
-        case "<" where next == "<":
-            return hereDocumentOperator(scalars, i + 1)
+        case UInt8(ascii: "<") where next == UInt8(ascii: "<"):
+            return hereDocumentOperator(bytes, i + 1)
         default: break
         }
         return i
@@ -459,55 +483,55 @@ struct ShellScanner {
 
     /// After `$`: `$(` opens a command substitution, `$((` arithmetic, `${` a
     /// parameter expansion; anything else is remembered for the next character.
-    private mutating func dollar(_ next: Unicode.Scalar?, _ scalars: [Unicode.Scalar], _ i: Int) -> Int {
+    private mutating func dollar(_ next: UInt8?, _ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
         switch next {
-        case "("?:
-            if i + 1 < scalars.count, scalars[i + 1] == "(" {
+        case UInt8(ascii: "(")?:
+            if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "(") {
                 push(.arithmetic(depth: 0))
-                if hereDocuments > 0 { line.unicodeScalars.append(contentsOf: "((".unicodeScalars) }
+                if hereDocuments > 0 { line.append(contentsOf: "((".utf8) }
                 return i + 2
             }
             push(.plain(depth: 0, substitution: true))
-        case "{"?:
+        case UInt8(ascii: "{")?:
             push(.brace(depth: 0))
-        case "["?:
+        case UInt8(ascii: "[")?:
             lose("after bash's $[ ] arithmetic, which this check does not follow")
             return i
         default:
             afterDollar = true
             return i
         }
-        if hereDocuments > 0 { line.unicodeScalars.append(next ?? " ") }
+        if hereDocuments > 0 { line.append(next ?? UInt8(ascii: " ")) }
         return i + 1
     }
 
     /// After `<<`: reads `-`, blanks and the delimiter word, quoted or not.
-    private mutating func hereDocumentOperator(_ s: [Unicode.Scalar], _ start: Int) -> Int {
+    private mutating func hereDocumentOperator(_ s: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var i = start
-        guard i >= s.count || s[i] != "<" else { return i + 1 }
+        guard i >= s.count || s[i] != UInt8(ascii: "<") else { return i + 1 }
         var stripTabs = false
-        if i < s.count, s[i] == "-" { stripTabs = true; i += 1 }
-        while i < s.count, s[i] == " " || s[i] == "\t" { i += 1 }
-        var word = ""
+        if i < s.count, s[i] == UInt8(ascii: "-") { stripTabs = true; i += 1 }
+        while i < s.count, s[i] == UInt8(ascii: " ") || s[i] == UInt8(ascii: "\t") { i += 1 }
+        var word: [UInt8] = []
         var quoted = false
-        var quote: Unicode.Scalar? = nil
+        var quote: UInt8? = nil
         while i < s.count {
             let c = s[i]
             if let q = quote {
-                if c == q { quote = nil } else { word.unicodeScalars.append(c) }
-            } else if c == "'" || c == "\"" {
+                if c == q { quote = nil } else { word.append(c) }
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
                 quote = c
                 quoted = true
-            } else if c == "\\" {
+            } else if c == UInt8(ascii: "\\") {
                 quoted = true
-                if i + 1 < s.count { i += 1; word.unicodeScalars.append(s[i]) }
-            } else if c == " " || c == "\t" || c == "\n" || ";&|()<>".unicodeScalars.contains(c) {
+                if i + 1 < s.count { i += 1; word.append(s[i]) }
+            } else if Self.endsDelimiter(c) {
                 break
-            } else if c == "$" || c == "`" {
+            } else if c == UInt8(ascii: "$") || c == UInt8(ascii: "`") {
                 lose("after a here-document delimiter with an expansion in it, which this check does not follow")
-                word.unicodeScalars.append(c)
+                word.append(c)
             } else {
-                word.unicodeScalars.append(c)
+                word.append(c)
             }
             i += 1
         }
@@ -519,6 +543,17 @@ struct ShellScanner {
         atWordStart = false
         if !commands.isEmpty { commands[commands.count - 1].inWord = false }
         return i
+    }
+
+    /// A blank, a line break or an operator character ends an unquoted here-document delimiter.
+    private static func endsDelimiter(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: ";"), UInt8(ascii: "&"),
+             UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"):
+            return true
+        default:
+            return false
+        }
     }
 
     private mutating func startPendingHereDocument() {

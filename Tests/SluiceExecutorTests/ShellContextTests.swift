@@ -122,3 +122,20 @@ func unsafeSpotsAreRefused(_ spot: String, _ why: String) {
     #expect(spot(after: "echo eval ") == .word, "eval as an argument evaluates nothing")
     #expect(spot(after: "python3 -c 'print(1)' ") == .word, "only shells read -c as code")
 }
+
+/// The scanner reads UTF-8 bytes: text that is not ASCII around a reference
+/// changes no spot, and a here-document delimiter is matched byte for byte.
+@Test func spotsAroundTextThatIsNotASCII() {
+    func spot(after text: String) -> ShellSpot {
+        ShellSpots.classify([text, ""]).first ?? .unsafe("none")
+    }
+    #expect(spot(after: "printf 'é…' ") == .word)
+    #expect(ShellSpots.classify(["echo \"ünï 😀 ", "\""]) == [.doubleQuoted])
+    #expect(ShellSpots.classify(["echo 'ß", "'"]) == [.singleQuoted])
+    #expect(spot(after: "cat <<ÉOF\nbody\nÉOF\necho ") == .word, "the body ends at its delimiter line")
+    #expect(ShellSpots.classify(["cat <<ÉOF\nline ", "\nÉOF"]).first?.isUnsafe == true)
+    #expect(spot(after: "cat <<ÉOF\nÉOFx\necho ").isUnsafe, "a line that only starts with the delimiter does not end the body")
+    #expect(spot(after: "é=1 sh -c ").isUnsafe, "after an assignment, sh is the program")
+    #expect(spot(after: "/opt/ünï/bin/eval ").isUnsafe, "the program's name is the last piece of its path")
+    #expect(spot(after: "ünï # é ") == .comment)
+}

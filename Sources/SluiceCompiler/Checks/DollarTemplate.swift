@@ -35,14 +35,17 @@ struct DollarTemplate: Check {
     /// Offsets (in Unicode scalars) of every `$` followed by `{{`.
     static func dollarBraceOffsets(_ text: String) -> Set<Int> {
         var offsets = Set<Int>()
-        var previous: [Unicode.Scalar] = []
-        var offset = 0
-        // A window of the last two scalars: `$` two back, then `{`, `{`.
-        for scalar in text.unicodeScalars {
-            if scalar == "{", previous.count == 2, previous[0] == "$", previous[1] == "{" { offsets.insert(offset - 2) }
-            previous.append(scalar)
-            if previous.count > 2 { previous.removeFirst() }
-            offset += 1
+        // Read on the UTF-8: `$` and `{` are one byte each, no byte of a longer
+        // character equals them, and every byte but a continuation byte
+        // (0b10xxxxxx) starts a scalar, which counts the offsets.
+        var scalar = -1
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        for byte in text.utf8 {
+            if byte & 0xC0 != 0x80 { scalar += 1 }
+            if byte == UInt8(ascii: "{"), previous == UInt8(ascii: "{"), beforePrevious == UInt8(ascii: "$") {
+                offsets.insert(scalar - 2)
+            }
+            (beforePrevious, previous) = (previous, byte)
         }
         return offsets
     }

@@ -13,6 +13,8 @@ struct MissingDeps: Check {
     func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
         let tasks = context.spec.tasks
         let workspace = WorkspacePaths.workspace(specFile: context.spec.file, workdir: context.spec.workdir?.value)
+        // Tasks mostly name the same few files: each distinct entry is resolved and looked up once.
+        var known: [String: (resolved: String, exists: Bool)] = [:]
         for t in tasks.indices {
             // A path outside the workspace is already a `path-escape` error.
             for dep in tasks[t].deps where !PathEscape.escapes(dep.value) {
@@ -23,13 +25,24 @@ struct MissingDeps: Check {
                               help: "list the files, or name the directory that holds them")
                     continue
                 }
-                let resolved = WorkspacePaths.depsFile(dep.value, inWorkspace: workspace)
-                guard !context.files.exists(resolved) else { continue }
+                let (resolved, exists) = Self.lookUp(dep.value, inWorkspace: workspace, files: context.files, known: &known)
+                guard !exists else { continue }
                 sink.emit(.missingDeps, at: dep.range, "\"deps\" of task \"\(task)\" names \"\(dep.value)\", which does not exist (looked for \"\(resolved)\")",
                           notes: ["deps are relative to the workspace (the directory the task runs in: the spec's directory, or its workdir); a missing file is hashed as \"missing\", so editing the file meant here never re-runs the task"],
                           help: "fix the path, or remove the entry")
             }
         }
+    }
+
+    /// Where `entry` resolves to and whether it exists, from `known` when an
+    /// earlier task named the same entry.
+    static func lookUp(_ entry: String, inWorkspace workspace: String, files: any ProjectFiles,
+                       known: inout [String: (resolved: String, exists: Bool)]) -> (resolved: String, exists: Bool) {
+        if let found = known[entry] { return found }
+        let resolved = WorkspacePaths.depsFile(entry, inWorkspace: workspace)
+        let found = (resolved: resolved, exists: files.exists(resolved))
+        known[entry] = found
+        return found
     }
 
     /// `*`, `?` or `[`: what a shell or `glob(3)` would expand.
