@@ -76,8 +76,23 @@ public struct JSONBytesWriter: JSONSink {
     }
 
     private mutating func newline() {
-        bytes.append(UInt8(ascii: "\n"))
-        for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
+        // A line break and the indentation, copied from one run of spaces
+        // rather than appended a byte at a time (indentation is half the bytes of a plan's JSON).
+        let width = 1 + 2 * max(depth, 0)
+        if width <= Self.lineStart.count {
+            Self.lineStart.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<width])) }
+        } else {
+            bytes.append(UInt8(ascii: "\n"))
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - 1))
+        }
+    }
+
+    /// A line break and the indentation of the first 32 levels.
+    private static let lineStart: [UInt8] = [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 64)
+
+    /// Appends fixed ASCII text (a literal, a bracket pair) as one copy.
+    private mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     private mutating func open(_ bracket: Unicode.Scalar) {
@@ -106,19 +121,18 @@ public struct JSONBytesWriter: JSONSink {
     public mutating func key(_ name: String) {
         startMember()
         JSONString.write(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        if pretty { bytes.append(UInt8(ascii: " ")) }
+        append(pretty ? ": " : ":")
         afterKey = true
     }
 
     public mutating func null() {
         startValue()
-        bytes.append(contentsOf: "null".utf8)
+        append("null")
     }
 
     public mutating func bool(_ value: Bool) {
         startValue()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        append(value ? "true" : "false")
     }
 
     public mutating func int(_ value: Int64) {

@@ -52,11 +52,18 @@ public enum JSONString {
     /// Appends `text` as a JSON string literal, in UTF-8, to `bytes` (the
     /// journal writes lines as bytes).
     public static func write(_ text: String, to bytes: inout [UInt8]) {
-        if isPlain(text) {
+        // Most strings (names, paths, types) escape nothing: decided and
+        // copied from the string's own UTF-8 storage in one pass, a memcpy
+        // rather than a byte-by-byte append through `String.UTF8View`.
+        var text = text
+        let copied = text.withUTF8 { utf8 -> Bool in
+            guard isPlain(utf8) else { return false }
             bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: text.utf8)
+            bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
-        } else {
+            return true
+        }
+        if !copied {
             // Straight into the bytes: building the escaped text as a
             // `String` first, scalar by scalar, cost ten times as much (a
             // lint report of thousands of messages holding quotes).
@@ -89,25 +96,28 @@ public enum JSONString {
     /// Whether no scalar of `text` is escaped, decided on its UTF-8 bytes
     /// (most strings: names, paths, types), so they are copied whole.
     static func isPlain(_ text: String) -> Bool {
-        let answer = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            var index = 0
-            let count = bytes.count
-            while index < count {
-                let byte = bytes[index]
-                if byte < 0x80 {
-                    if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
-                } else if byte == 0xC2 {
-                    // U+0080–U+009F are C2 80 … C2 9F.
-                    if index + 1 < count, bytes[index + 1] < 0xA0 { return false }
-                } else if byte == 0xE2 {
-                    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-                    if index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] & 0xFE == 0xA8 { return false }
-                }
-                index += 1
-            }
-            return true
-        }
+        let answer = text.utf8.withContiguousStorageIfAvailable(isPlain)
         return answer ?? !text.unicodeScalars.contains(where: isEscaped)
+    }
+
+    /// `isPlain` on the text's UTF-8 bytes.
+    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+            } else if byte == 0xC2 {
+                // U+0080–U+009F are C2 80 … C2 9F.
+                if index + 1 < count, bytes[index + 1] < 0xA0 { return false }
+            } else if byte == 0xE2 {
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                if index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] & 0xFE == 0xA8 { return false }
+            }
+            index += 1
+        }
+        return true
     }
 }
 

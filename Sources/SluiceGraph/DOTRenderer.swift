@@ -67,7 +67,7 @@ struct DOTWriter {
         return out
     }
 
-    private mutating func emit(_ text: String) { out.append(contentsOf: text.utf8) }
+    private mutating func emit(_ text: String) { out.appendUTF8(text) }
 
     private func caption(_ subject: GraphSubject) -> String {
         subject.plan.pipeline + (subject.overlay.map { "\n" + $0.caption } ?? "")
@@ -246,7 +246,7 @@ struct DOTWriter {
         out.append(UInt8(ascii: "\""))
         for (i, line) in lines.enumerated() {
             if i > 0 { out.append(contentsOf: "\\n".utf8) }
-            out.append(contentsOf: line.utf8)
+            out.appendUTF8(line)
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -254,7 +254,7 @@ struct DOTWriter {
     private static func writeQuoted(_ raw: String, escapingAmpersand: Bool, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         if isPlain(raw) {
-            out.append(contentsOf: raw.utf8)
+            out.appendUTF8(raw)
         } else {
             for scalar in printable(raw).unicodeScalars {
                 switch scalar {

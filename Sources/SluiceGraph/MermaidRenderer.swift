@@ -47,7 +47,7 @@ struct MermaidWriter {
         return out
     }
 
-    private mutating func emit(_ text: String) { out.append(contentsOf: text.utf8) }
+    private mutating func emit(_ text: String) { out.appendUTF8(text) }
 
     private mutating func writePipeline(_ s: Int) -> [String] {
         let graph = graphs[s]
@@ -201,7 +201,7 @@ extension MermaidWriter {
         }
         for (i, line) in lines.enumerated() {
             if i > 0 { out.append(contentsOf: "<br>".utf8) }
-            out.append(contentsOf: line.utf8)
+            out.appendUTF8(line)
         }
     }
 }

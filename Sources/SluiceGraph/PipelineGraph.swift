@@ -56,27 +56,35 @@ struct PipelineGraph {
         }
         var index: [String: Int] = [:]
         for (i, task) in plan.tasks.enumerated() where index[task.id] == nil { index[task.id] = i }
-        edges = plan.tasks.indices.flatMap { Self.edges(into: $0, of: plan.tasks, index: index) }
+        edges = Self.edges(of: plan.tasks, index: index)
         var seen = Set<String>()
         triggeredPipelines = nodes.compactMap(\.triggers).filter { seen.insert($0).inserted }
     }
 
-    private static func edges(into head: Int, of tasks: [PlanTask], index: [String: Int]) -> [Edge] {
-        let task = tasks[head]
+    /// Every head's edges, heads in plan order. Which tails a head is already
+    /// linked to is marked in one array for the whole plan, stamped with the
+    /// head, rather than in a set (and a dictionary) allocated per task.
+    private static func edges(of tasks: [PlanTask], index: [String: Int]) -> [Edge] {
         var result: [Edge] = []
-        var linked = Set<Int>()
-        for name in task.needs {
-            guard let from = index[name], from != head, linked.insert(from).inserted else { continue }
-            result.append(Edge(from: from, to: head, kind: .needs, outputs: task.reads.outputs.filter { $0.task == name }))
-        }
-        var dataEdge: [Int: Int] = [:]
-        for reference in task.reads.outputs {
-            guard let from = index[reference.task], from != head else { continue }
-            if let at = dataEdge[from] {
-                result[at].outputs.append(reference)
-            } else if linked.insert(from).inserted {
-                dataEdge[from] = result.count
-                result.append(Edge(from: from, to: head, kind: .data, outputs: [reference]))
+        // The last head with an edge from task i, and where that head's data edge from i is (-1: its edge is a `needs` one).
+        var linkedTo = [Int](repeating: -1, count: tasks.count)
+        var dataEdge = [Int](repeating: -1, count: tasks.count)
+        for (head, task) in tasks.enumerated() {
+            for name in task.needs {
+                guard let from = index[name], from != head, linkedTo[from] != head else { continue }
+                linkedTo[from] = head
+                dataEdge[from] = -1
+                result.append(Edge(from: from, to: head, kind: .needs, outputs: task.reads.outputs.filter { $0.task == name }))
+            }
+            for reference in task.reads.outputs {
+                guard let from = index[reference.task], from != head else { continue }
+                if linkedTo[from] != head {
+                    linkedTo[from] = head
+                    dataEdge[from] = result.count
+                    result.append(Edge(from: from, to: head, kind: .data, outputs: [reference]))
+                } else if dataEdge[from] >= 0 {
+                    result[dataEdge[from]].outputs.append(reference)
+                }
             }
         }
         return result
@@ -145,6 +153,16 @@ func printable(_ text: String) -> String {
         }
     }
     return String(out)
+}
+
+extension [UInt8] {
+    /// Appends the UTF-8 of `text`, copied whole from its storage: appending
+    /// `text.utf8` goes a byte at a time, and a drawing of 10,000 tasks is
+    /// megabytes of names.
+    mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
 }
 
 extension String {

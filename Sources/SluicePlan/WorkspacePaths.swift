@@ -42,6 +42,7 @@ public enum WorkspacePaths {
 
     /// Removes `.` and empty components and folds `x/..`; keeps a leading `..`.
     public static func normalize(_ path: String) -> String {
+        if isNormal(path) { return path }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -56,5 +57,28 @@ public enum WorkspacePaths {
         let joined = parts.joined(separator: "/")
         if absolute { return "/" + joined }
         return joined.isEmpty ? "." : joined
+    }
+
+    /// Whether `normalize` would return `path` as it is (most `deps` entries,
+    /// `scripts/step.py`): not empty, no empty, `.` or `..` component, no
+    /// trailing slash. Decided on the bytes, without splitting.
+    static func isNormal(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes -> Bool in
+            guard let last = bytes.last, last != UInt8(ascii: "/") else { return false }
+            // Each component is the bytes after a slash (or the start, for a relative path).
+            var start = bytes.first == UInt8(ascii: "/") ? 1 : 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+                let length = end - start
+                if length == 0 { return false }
+                if bytes[start] == UInt8(ascii: "."), length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: ".")) {
+                    return false
+                }
+                start = end + 1
+            }
+            return true
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceColumnar
+import SluiceCompiler
 import SluiceGraph
 import SluicePlan
 
@@ -45,7 +46,10 @@ struct GraphCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plans = try buildPlans()
+        // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
+        MemoryTuning.prepareHeap(forSpecsAt: specs)
+        let loaded = try buildPlans()
+        let plans = loaded.map(\.plan)
         let subjects = try overlay(plans)
         let data: [UInt8]
         switch format {
@@ -64,17 +68,18 @@ struct GraphCommand: ParsableCommand {
             data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects), format: format.rawValue))
         }
         try write(data)
+        exitWithoutTeardown(.success, keeping: loaded, subjects, data)
     }
 
     /// Every spec's (or plan JSON's) plan. Diagnostics go to stderr, as
     /// PlanLoading prints them for `plan` and `run`, since stdout carries
     /// the drawing; every spec with errors is reported before exiting 1.
-    private func buildPlans() throws -> [Plan] {
-        var plans: [Plan] = []
+    private func buildPlans() throws -> [LoadedPlan] {
+        var plans: [LoadedPlan] = []
         var failed = false
         for spec in specs {
             do {
-                plans.append(try PlanLoading.load(spec, paramOverrides: params, color: color))
+                plans.append(try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color))
             } catch let code as ExitCode where code == ExitStatus.failure.code {
                 failed = true
             }

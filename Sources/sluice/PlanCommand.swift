@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceColumnar
+import SluiceCompiler
 import SluicePlan
 
 /// `sluice plan SPEC [-o FILE]`: the checked, lowered plan as JSON. Wiring
@@ -30,16 +31,19 @@ struct PlanCommand: ParsableCommand {
     var color: ColorChoice = .auto
 
     func run() throws {
-        let plan = try PlanLoading.load(spec, paramOverrides: params, color: color)
-        let bytes = plan.encodedUTF8()
-        guard let output else {
+        // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
+        MemoryTuning.prepareHeap(forSpecsAt: [spec])
+        let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
+        let bytes = loaded.plan.encodedUTF8()
+        if let output {
+            do {
+                try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)
+            } catch {
+                throw failUsageOrIO("\(output): \(error)")
+            }
+        } else {
             Terminal.write(bytes[...], to: STDOUT_FILENO)
-            return
         }
-        do {
-            try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)
-        } catch {
-            throw failUsageOrIO("\(output): \(error)")
-        }
+        exitWithoutTeardown(.success, keeping: loaded, bytes)
     }
 }

@@ -11,6 +11,13 @@ enum PlanLoading {
     /// Errors in the spec print and exit 1; unreadable input or a bad
     /// `--param` exits 2. Warnings print and do not stop.
     static func load(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto) throws -> Plan {
+        try loadKeepingModel(path, paramOverrides: paramOverrides, color: color).plan
+    }
+
+    /// A plan, and the checked model it was lowered from (nil for a plan
+    /// JSON file): `load` for a command that exits right after drawing or
+    /// writing the plan and keeps both alive to `exitWithoutTeardown`.
+    static func loadKeepingModel(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto) throws -> LoadedPlan {
         if path.hasSuffix(".json") {
             let files = DiskFiles()
             guard let text = files.read(path) else { throw failUsageOrIO(files.whyUnreadable(path) ?? "\(path): cannot be read") }
@@ -20,7 +27,7 @@ enum PlanLoading {
                 if let problem = PlanNames.firstInvalid(in: plan) { throw failUsageOrIO("\(path): not a valid plan: \(problem)") }
                 var applied = plan
                 applied.params = try ParamOverride.apply(paramOverrides, to: plan.params)
-                return applied
+                return LoadedPlan(plan: applied, model: nil)
             } catch let error as PlanDecodingError {
                 throw failUsageOrIO("\(path): not a Sluice plan: \(error.message)")
             } catch let error as ParamOverride.Failure {
@@ -31,7 +38,7 @@ enum PlanLoading {
         if let failure = result.failure { throw failUsageOrIO(failure) }
         printDiagnostics(result.diagnostics, sources: result.sources, color: color)
         guard let plan = result.plan else { throw ExitStatus.failure.code }
-        return plan
+        return LoadedPlan(plan: plan, model: result.model)
     }
 
     /// Renders diagnostics to stderr as `lint` does (nothing when there are none).
@@ -43,4 +50,10 @@ enum PlanLoading {
         text += (text.hasSuffix("\n\n") ? "" : "\n") + (summary.hasSuffix("\n") ? summary : summary + "\n")
         writeErr(text)
     }
+}
+
+/// A plan with the checked model it came from, still alive.
+struct LoadedPlan {
+    var plan: Plan
+    var model: LintResult?
 }

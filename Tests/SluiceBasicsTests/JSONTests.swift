@@ -45,6 +45,34 @@ struct JSONTests {
         #expect(value.compactUTF8() == Array(#"{"a":[1,{"b":null,"c":[]},{}],"d":"x"}"#.utf8))
     }
 
+    /// Indentation is copied from a run of spaces as deep as 32 levels and
+    /// built beyond it: both give two spaces a level, every level to 40.
+    @Test func prettyIndentsEveryLevelTwoSpaces() {
+        var value = JSON.object([("leaf", .string("q\"uote"))])
+        for level in 0..<40 { value = level.isMultiple(of: 2) ? .array([value]) : .object([("k", value)]) }
+        var expected = ""
+        func write(_ value: JSON, depth: Int) {
+            let pad = String(repeating: " ", count: 2 * depth)
+            switch value {
+            case .array(let items):
+                expected += "[\n"
+                for item in items { expected += pad + "  "; write(item, depth: depth + 1) }
+                expected += pad + "]"
+            case .object(let members):
+                expected += "{\n"
+                for (key, member) in members { expected += pad + "  \"\(key)\": "; write(member, depth: depth + 1) }
+                expected += pad + "}"
+            default:
+                expected += value.compact()
+            }
+            if depth > 0 { expected += "\n" }
+        }
+        write(value, depth: 0)
+        expected += "\n"
+        #expect(value.pretty() == expected)
+        #expect(expected.contains("\n" + String(repeating: " ", count: 82) + "\"leaf\": \"q\\\"uote\""))
+    }
+
     @Test func keepsMemberOrderAndNumberKinds() throws {
         let value = try JSON.parse(#"{"z": 1, "a": 1.0, "m": -0.5}"#)
         #expect(value.objectValue?.map(\.0) == ["z", "a", "m"])

@@ -14,6 +14,11 @@ public struct PlanBuildResult: Sendable {
     public var sources: [String: String]
     /// A usage or I/O problem (unreadable spec, bad `--param`): exit 2.
     public var failure: String?
+    /// The checked model the plan was lowered from. Handed out, not freed
+    /// here, so a command that exits right after (`plan`, `graph`) can keep it
+    /// alive to the end instead of freeing 10,000 tasks' syntax tree node by
+    /// node; whoever drops the result frees it.
+    public var model: LintResult? = nil
 
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
 }
@@ -30,7 +35,7 @@ public enum PlanBuilder {
         for diagnostic in lint.diagnostics where sources[diagnostic.file] == nil {
             sources[diagnostic.file] = files.read(diagnostic.file)
         }
-        var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil)
+        var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
         guard lint.errorCount == 0, let checked = lint.checked.first else { return result }
         do {
             result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text).plan(paramOverrides: paramOverrides)
@@ -41,13 +46,21 @@ public enum PlanBuilder {
     }
 }
 
-/// Lowers one checked, error-free pipeline to its plan.
-struct Lowering {
+/// Lowers one checked, error-free pipeline to its plan. A class, so the
+/// per-task calls share one reference to the model rather than copying (and
+/// retaining every field of) the spec and its contracts for each task.
+final class Lowering {
     let checked: CheckedPipeline
     let pipelines: PipelineIndex
     let sourceText: String
+    let spec: PipelineSpec
 
-    var spec: PipelineSpec { checked.spec }
+    init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String) {
+        self.checked = checked
+        self.pipelines = pipelines
+        self.sourceText = sourceText
+        spec = checked.spec
+    }
 
     func plan(paramOverrides: [String]) throws(ParamOverride.Failure) -> Plan {
         let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
