@@ -80,8 +80,9 @@ final class AttemptLogFiles {
         return Settled(name: file.name, bytes: bytes)
     }
 
-    /// `logs/x.try1.log` → `x.try1.log`: the name inside the held logs directory.
-    private static func lastComponent(_ name: String) -> String {
+    /// `logs/x.try1.log` → `x.try1.log`: the name inside the held logs directory
+    /// (not `NSString.lastPathComponent`, which costs more than the rest of rendering a no-op task's command).
+    static func lastComponent(_ name: String) -> String {
         guard let slash = name.lastIndex(of: "/") else { return name }
         return String(name[name.index(after: slash)...])
     }

@@ -141,7 +141,7 @@ final class AttemptRunner {
         for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name + "=" + value) }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
         return ProcessRequest(command: command, environment: environment, workingDirectory: setup.workspace,
-                              logPath: (logName as NSString).lastPathComponent, logDirectory: setup.records.logs.fd,
+                              logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,
                               logDescriptor: logDescriptor, masker: base.masker)
     }
 

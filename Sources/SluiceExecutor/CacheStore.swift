@@ -59,7 +59,8 @@ struct CacheManifest: Sendable {
     /// last member, the digest of the text before that member. A changed byte
     /// anywhere in the line (a digit of an output) no longer matches.
     func sealedLine() -> String {
-        let open = String(json().compact().dropLast())  // without the closing brace
+        var open = json().compact()
+        open.removeLast()  // the closing brace (`dropLast` counts every character first)
         return open + Self.sealMarker + CacheKey.sha256(open) + "\"}"
     }
 
@@ -332,7 +333,6 @@ final class CacheStore: @unchecked Sendable {
     /// under `publish.lock`, the old entry is moved aside and ours put in.
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
-        let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let text = manifest.sealedLine() + "\n" + manifest.componentsJSON().compact() + "\n"
         if !manifest.artifacts.isEmpty {
             let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
@@ -346,6 +346,8 @@ final class CacheStore: @unchecked Sendable {
             return nil
         }
         let target = entryPath(manifest.key)
+        // Named only here: an entry without artifacts (most of a first run's) goes into the pack, no pid or random number needed.
+        let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(building, 0o755) == 0 else { return "cannot create \(building): \(SystemCalls.errorText())" }
         for artifact in manifest.artifacts {
             guard let source = sources[artifact.output] else { continue }

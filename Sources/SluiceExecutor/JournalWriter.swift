@@ -13,7 +13,9 @@ import Darwin
 /// unless something waits for a sync, a sync follows the previous one after
 /// `commitInterval`. Why not sync inline: one fsync costs about 2 ms on the
 /// development disk, ten times the cost of starting a task, and a run writes
-/// three lines per task. What must be in the file
+/// three lines per task. Once syncing, `append` writes its line into the file
+/// itself and the writer thread only syncs: it wakes once per group commit,
+/// not once per line. What must be in the file
 /// before it happens (a task's start) is written at once with `flush()`: a
 /// crash of sluice itself then loses nothing, and only a crash of the machine
 /// before the next group commit can (docs/executor.md "The journal"). What
@@ -52,6 +54,9 @@ final class JournalWriter: @unchecked Sendable {
     /// The writer is blocked waiting for lines: only then does `append` need
     /// to wake it (a futex call per line otherwise).
     private var writerIdle = false
+    /// The writer waits for something to do, not for a group commit's time to
+    /// come: a line `append` wrote while syncing must wake it to be synced.
+    private var writerAwaitsWork = false
     /// Callers blocked in `waitUntilDurable`: while there are none, the writer
     /// lets lines gather for up to `commitInterval` after a sync.
     private var durabilityWaiters = 0
@@ -99,14 +104,24 @@ final class JournalWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues one line (a newline is added).
+    /// Queues one line (a newline is added). Once syncing, the line is in the
+    /// file when this returns (a crash of sluice loses none of them), written
+    /// here rather than by the writer thread: handing each line over cost a
+    /// wake-up and a context switch per line, on cores the tasks need. Before
+    /// syncing, lines gather and go into the file a batch at a time.
     func append(_ line: [UInt8]) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
         queuedBytes += line.count + 1
-        // Broadcast: `waitUntilDurable` callers wait on the same condition.
-        if writerIdle { condition.broadcast() }
+        if syncing && failure == nil {
+            writePending()
+            // Broadcast: `waitUntilDurable` callers wait on the same condition.
+            // A writer waiting for a group commit's time syncs this line then, unwoken.
+            if writerAwaitsWork { condition.broadcast() }
+        } else if writerIdle {
+            condition.broadcast()
+        }
         condition.unlock()
     }
 
@@ -166,8 +181,10 @@ final class JournalWriter: @unchecked Sendable {
             // Idle while everything written is synced, and for good after a failure, until `close`.
             while !closing && (failure != nil || (pending.isEmpty && (!syncing || durableBytes == writtenBytes))) {
                 writerIdle = true
+                writerAwaitsWork = true
                 condition.wait()
                 writerIdle = false
+                writerAwaitsWork = false
             }
             if !syncing && failure == nil {
                 // No sync is owed: lines gather for up to `commitInterval` (no wake-up per line)
@@ -190,7 +207,7 @@ final class JournalWriter: @unchecked Sendable {
                 }
             }
             // Group commit: unless someone waits for the sync or the journal closes, more lines may join it.
-            // Lines are still written as they come, so a crash of sluice itself loses none.
+            // Lines are still written as they come (by `append`), so a crash of sluice itself loses none.
             if let last = lastSync {
                 let due = last.addingTimeInterval(Self.commitInterval)
                 while !closing && durabilityWaiters == 0 && failure == nil && Date() < due {

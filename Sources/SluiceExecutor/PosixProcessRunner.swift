@@ -125,15 +125,12 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         sigemptyset(&none)
         posix_spawnattr_setsigmask(&attributes, &none)
 
-        let words: [String] = ["/bin/sh", "-c", command]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = request.environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        let rc = SystemCalls.withCStringVector(["/bin/sh", "-c", command]) { argv in
+            SystemCalls.withCStringVector(request.environment) { envp in
+                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+            }
+        }
         guard rc == 0 else { return .failure(ProcessStartError("cannot start /bin/sh: \(SystemCalls.errorText(rc))")) }
         return .success(pid)
     }

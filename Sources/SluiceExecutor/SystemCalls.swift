@@ -89,3 +89,36 @@ extension SystemCalls {
     /// Sends a signal to a whole process group.
     static func signalGroup(_ pgid: pid_t, _ signal: Int32) { _ = kill(-pgid, signal) }
 }
+
+extension SystemCalls {
+    /// Calls `body` with `strings` as a C `argv`/`envp` vector: each string
+    /// NUL-terminated, the vector ending in nil, valid only during `body`.
+    /// Two allocations however many strings there are: a task's environment
+    /// holds dozens, and a `strdup` (plus Swift's temporary C copy) of each,
+    /// per task started, was most of what starting a process cost sluice
+    /// itself. A string with a NUL inside ends there, as C reads it.
+    static func withCStringVector<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var total = 0
+        for string in strings { total += string.utf8.count + 1 }
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
+        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        defer {
+            bytes.deallocate()
+            vector.deallocate()
+        }
+        var offset = 0
+        for (index, string) in strings.enumerated() {
+            var string = string
+            let start = bytes + offset
+            let count = string.withUTF8 { utf8 -> Int in
+                if let base = utf8.baseAddress { start.copyMemory(from: base, byteCount: utf8.count) }
+                return utf8.count
+            }
+            start.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+            (vector + index).initialize(to: start.assumingMemoryBound(to: CChar.self))
+            offset += count + 1
+        }
+        (vector + strings.count).initialize(to: nil)
+        return body(UnsafePointer(vector))
+    }
+}

@@ -98,6 +98,27 @@ import SluicePlan
     #expect(text == (0..<500).map { "line \($0)\n" }.joined())
 }
 
+/// Once syncing (a process has started), a line is in the file when `append`
+/// returns, with no `flush` and no wait for the writer thread, which only syncs:
+/// a crash of sluice then loses no line, and no line costs a thread wake-up.
+@Test func whileSyncingAppendWritesTheLineBeforeItReturns() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let path = directory.path + "/journal.jsonl"
+    let journal = try JournalWriter(path: path)
+    journal.startSyncing()
+    try journal.waitUntilDurable()  // the writer thread is now between group commits
+    for n in 0..<50 {
+        journal.append(Array("line \(n)".utf8))
+        let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+        #expect(text == (0...n).map { "line \($0)\n" }.joined(), "line \(n) is in the file as append returns")
+    }
+    try journal.close()
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(text == (0..<50).map { "line \($0)\n" }.joined())
+    #expect(journal.syncCount >= 1)
+}
+
 /// Until syncing starts (a process is about to start, or something waits for
 /// durability) lines are written but not synced; after it, every line is.
 @Test func journalSyncsOnlyOnceSomethingNeedsIt() throws {

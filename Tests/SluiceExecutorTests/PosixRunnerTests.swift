@@ -63,3 +63,15 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     _ = runner.wait(timeoutNanoseconds: 5_000_000_000)
     #expect(Date().timeIntervalSince(start) < 2)
 }
+
+/// `posix_spawn`'s argv and envp are built in one buffer: every string whole, in order, each
+/// NUL-terminated, the vector ending in nil (an empty string and non-ASCII text included).
+@Test func cStringVectorHoldsEveryStringInOrder() {
+    let strings = ["/bin/sh", "", "NAME=välue ✓", String(repeating: "x", count: 10_000), "LAST="]
+    let read: [String?] = SystemCalls.withCStringVector(strings) { vector in
+        (0...strings.count).map { index in vector[index].map { String(cString: $0) } }
+    }
+    #expect(read == strings.map(Optional.some) + [nil])
+    let empty: UnsafeMutablePointer<CChar>?? = SystemCalls.withCStringVector([]) { vector in vector[0] }
+    #expect(empty == .some(nil))
+}
