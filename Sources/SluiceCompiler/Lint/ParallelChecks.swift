@@ -24,8 +24,9 @@ enum CheckThreads: Sendable {
 /// they can run in any order on any thread. What they found is put back
 /// together in `CheckRegistry.perSpec` order, exactly as one thread makes it.
 enum ParallelChecks {
-    /// Below this many tasks the checks take well under a millisecond, less
-    /// than starting a thread is worth.
+    /// Below this many tasks the checks take about a millisecond or less
+    /// (some 20,000 instructions a task on the benchmark spec), and the
+    /// thread's start and join would eat much of what it saves.
     static let minimumTasks = 256
 
     /// The threads `run` uses for a spec of `taskCount` tasks.
