@@ -20,6 +20,11 @@ public enum Linter {
     /// `ignoring` drops warnings of those rules everywhere (`lint --ignore`);
     /// inline `# sluice: ignore[...]` comments are always honoured.
     public static func lint(_ sources: [SpecSource], files: any ProjectFiles = DiskFiles(), ignoring: Set<Rule> = []) -> LintResult {
+        lint(sources, files: files, ignoring: ignoring, checkThreads: .automatic)
+    }
+
+    /// `checkThreads` forces one or two threads for each spec's checks (tests compare them).
+    static func lint(_ sources: [SpecSource], files: any ProjectFiles, ignoring: Set<Rule>, checkThreads: CheckThreads) -> LintResult {
         var diagnostics: [Diagnostic] = []
         var specs: [PipelineSpec] = []
         for source in sources.sorted(by: { $0.path < $1.path }) {
@@ -31,7 +36,6 @@ public enum Linter {
         let pipelines = PipelineIndex(project: specs, files: files)
         var checked: [CheckedPipeline] = []
         for spec in specs {
-            var sink = DiagnosticSink(file: spec.file)
             // The index already built the graph and branch flow of every named spec.
             let indexed = pipelines.entries.first { $0.isProjectSpec && $0.file == spec.file }
             let graph = indexed?.graph ?? TaskGraph(spec)
@@ -40,8 +44,7 @@ public enum Linter {
             let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
             let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines,
                                        files: files)
-            for check in CheckRegistry.perSpec { check.check(context, into: &sink) }
-            diagnostics += sink.diagnostics
+            diagnostics += ParallelChecks.run(context, threads: ParallelChecks.threads(forTasks: spec.tasks.count, checkThreads))
             checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))
         }
         diagnostics += DuplicatePipeline.check(project)

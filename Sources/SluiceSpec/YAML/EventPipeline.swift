@@ -74,7 +74,7 @@ final class EventPipeline: @unchecked Sendable {
     /// when libyaml or the thread could not start. The caller then parses on
     /// its own thread.
     func start() -> Bool {
-        guard Self.mayUseTwoCPUs(), let base = input.baseAddress, yaml_parser_initialize(parserState) == 1 else { return false }
+        guard CPUAffinity.mayUseTwoCPUs(), let base = input.baseAddress, yaml_parser_initialize(parserState) == 1 else { return false }
         parserStarted = true
         yaml_parser_set_input_string(parserState, base, input.count)
         let context = Unmanaged.passRetained(self)
@@ -170,26 +170,6 @@ final class EventPipeline: @unchecked Sendable {
         parseFailed = failed
         published.store(count, ordering: .releasing)
         finished.store(true, ordering: .releasing)
-    }
-
-    /// Whether the CPUs this process may run on (its affinity mask, which
-    /// `taskset` and container runtimes set) number two or more. On Linux
-    /// with glibc; elsewhere assumed.
-    static func mayUseTwoCPUs() -> Bool {
-        #if os(Linux) && canImport(Glibc)
-        // `sched_getaffinity` is declared only under _GNU_SOURCE, which Swift's Glibc module does not set.
-        typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getaffinity") else { return true }
-        var mask = [UInt64](repeating: 0, count: 16) // 1,024 CPUs
-        let status = mask.withUnsafeMutableBytes { bytes -> Int32 in
-            guard let base = bytes.baseAddress else { return -1 }
-            return unsafeBitCast(symbol, to: GetAffinity.self)(0, bytes.count, base)
-        }
-        guard status == 0 else { return true }
-        return mask.reduce(0) { $0 + $1.nonzeroBitCount } >= 2
-        #else
-        return true
-        #endif
     }
 
     /// Waiting: a few checks in case the other thread is about to publish,

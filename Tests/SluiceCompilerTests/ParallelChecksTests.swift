@@ -1,0 +1,76 @@
+import Foundation
+@testable import SluiceCompiler
+import SluiceDiagnostics
+import SluiceSpec
+import Testing
+
+/// One spec's checks on two threads (`ParallelChecks`) must find exactly
+/// what one thread finds: the same diagnostics, in the same order.
+struct ParallelChecksTests {
+    /// Every spec the repository holds, linted one file at a time.
+    static func repositoryYAML() -> [URL] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var found: [URL] = []
+        for folder in ["pipelines", "Tests/SluiceCompilerTests/Fixtures/lint", "Tests/SluiceCLITests/Fixtures/fuzz/spec"] {
+            guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)
+            else { continue }
+            for case let url as URL in walker where ["yaml", "yml"].contains(url.pathExtension) { found.append(url) }
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+
+    /// A spec past `ParallelChecks.minimumTasks` with findings of many
+    /// rules, spread over every task, so both threads have work that reports.
+    static let large: String = {
+        var text = "pipeline: big\nsecrets: [API_KEY]\nparams: { n: 3, s: three }\ntasks:\n"
+        for index in 0..<1200 {
+            let previous = "t\(max(0, index - 1))"
+            switch index % 6 {
+            case 0: text += "  t\(index):\n    run: echo $(( {{ params.s }} + 1 ))\n    needs: [\(previous), nowhere\(index)]\n"
+            case 1: text += "  t\(index):\n    needs: [\(previous)]\n    env:\n      API_KEY: abc\(index)\n      LABEL: \"${{ params.n }}\"\n"
+            case 2: text += "  t\(index):\n    run: python3 x.py\n    deps: [missing\(index % 7).py]\n    timeout: 5y\n    needs: [\(previous)]\n"
+            case 3: text += "  t\(index):\n    run: python3 y.py\n    needs: [t\(index)]\n    outputs: { rows: int, unused: string }\n    pool: nopool\n"
+            case 4: text += "  t\(index):\n    needs: [\(previous)]\n    run: echo {{ \(previous).rows }} {{ \(previous).absent }} {{ params.nope }}\n"
+            default: text += "  t\(index):\n    needs: [\(previous)]\n    run: cat data/../../etc/passwd\n    deps: [../outside.txt]\n"
+            }
+        }
+        return text
+    }()
+
+    static func lint(_ text: String, path: String, files: any ProjectFiles = MemoryFiles(files: [:]), _ threads: CheckThreads)
+        -> [Diagnostic] {
+        Linter.lint([SpecSource(path: path, text: text)], files: files, ignoring: [], checkThreads: threads).diagnostics
+    }
+
+    @Test func aLargeSpecGivesTheSameDiagnosticsOnTwoThreads() {
+        let one = Self.lint(Self.large, path: "big.yaml", .one)
+        let two = Self.lint(Self.large, path: "big.yaml", .two)
+        // The spec reports through many rules, or the comparison shows little.
+        #expect(Set(one.map(\.rule)).count >= 8)
+        #expect(one.count > 2000)
+        #expect(one == two)
+        #expect(Self.rendered(one) == Self.rendered(two))
+    }
+
+    @Test(arguments: repositoryYAML())
+    func everyRepositorySpecGivesTheSameDiagnosticsOnTwoThreads(_ url: URL) throws {
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        // From disk, so `deps` and params files are read as `sluice lint` reads them.
+        #expect(Self.lint(text, path: url.path, files: DiskFiles(), .one) == Self.lint(text, path: url.path, files: DiskFiles(), .two))
+    }
+
+    @Test func theThreadPolicyFollowsTheParse() {
+        #expect(ParallelChecks.threads(forTasks: 100_000, .one) == 1)
+        #expect(ParallelChecks.threads(forTasks: 0, .two) == 2)
+        #expect(ParallelChecks.threads(forTasks: ParallelChecks.minimumTasks - 1, .automatic) == 1)
+        // Two threads only where the parse would use two (`taskset -c 0` gives one).
+        #expect(ParallelChecks.threads(forTasks: ParallelChecks.minimumTasks, .automatic) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
+    }
+
+    /// Every field a renderer prints, so a difference shows as text.
+    static func rendered(_ diagnostics: [Diagnostic]) -> [String] {
+        diagnostics.map {
+            "\($0.file):\($0.range) \($0.severity) \($0.rule.id) \($0.message) \($0.notes) \($0.help ?? "")"
+        }
+    }
+}
