@@ -88,19 +88,6 @@ extension JSON {
         return writer.bytes
     }
 
-    /// `String(value)`'s digits, appended without making the string.
-    static func writeDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        // The magnitude as UInt64, so Int64.min has one too.
-        var rest = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[start...].reverse()
-    }
-
     /// Shortest text that reads back as the same Double, always with a `.` or
     /// an exponent so it stays a float on the way back. JSON has no NaN or
     /// infinity: those print as null (the compiler refuses them in params).

@@ -49,7 +49,8 @@ extension JSONSink {
 /// and `JSON.compact()`, so a model written through it prints exactly what
 /// its value tree would.
 public struct JSONBytesWriter: JSONSink {
-    public private(set) var bytes: [UInt8] = []
+    /// The text so far; `bytes` hands it over as an array.
+    private var buffer: ByteBuffer
     private let pretty: Bool
     /// Open containers; the members of the innermost are indented by `2 * depth` spaces.
     private var depth = 0
@@ -60,13 +61,16 @@ public struct JSONBytesWriter: JSONSink {
 
     public init(pretty: Bool, reservingCapacity capacity: Int = 0) {
         self.pretty = pretty
-        bytes.reserveCapacity(capacity)
+        buffer = ByteBuffer(reservingCapacity: capacity)
     }
+
+    /// The text written so far, as UTF-8 (one copy of it).
+    public var bytes: [UInt8] { buffer.array }
 
     /// A comma after an earlier member, then in pretty text a new line at the member's indentation.
     private mutating func startMember() {
         guard depth > 0 else { return }
-        if !isEmpty { bytes.append(UInt8(ascii: ",")) }
+        if !isEmpty { buffer.append(UInt8(ascii: ",")) }
         isEmpty = false
         if pretty { newline() }
     }
@@ -76,28 +80,20 @@ public struct JSONBytesWriter: JSONSink {
     }
 
     private mutating func newline() {
-        // A line break and the indentation, copied from one run of spaces
-        // rather than appended a byte at a time (indentation is half the bytes of a plan's JSON).
-        let width = 1 + 2 * max(depth, 0)
-        if width <= Self.lineStart.count {
-            Self.lineStart.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<width])) }
-        } else {
-            bytes.append(UInt8(ascii: "\n"))
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - 1))
-        }
+        // The indentation as one fill rather than a byte at a time
+        // (indentation is half the bytes of a plan's JSON).
+        buffer.append(UInt8(ascii: "\n"))
+        buffer.append(repeating: UInt8(ascii: " "), count: 2 * depth)
     }
-
-    /// A line break and the indentation of the first 32 levels.
-    private static let lineStart: [UInt8] = [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 64)
 
     /// Appends fixed ASCII text (a literal, a bracket pair) as one copy.
     private mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        buffer.append(text)
     }
 
     private mutating func open(_ bracket: Unicode.Scalar) {
         startValue()
-        bytes.append(UInt8(ascii: bracket))
+        buffer.append(UInt8(ascii: bracket))
         depth += 1
         isEmpty = true
     }
@@ -105,13 +101,13 @@ public struct JSONBytesWriter: JSONSink {
     private mutating func close(_ bracket: Unicode.Scalar) {
         depth -= 1
         if !isEmpty && pretty { newline() }
-        bytes.append(UInt8(ascii: bracket))
+        buffer.append(UInt8(ascii: bracket))
         // The enclosing container holds this one, so it is not empty.
         isEmpty = false
     }
 
     /// The line break that ends a pretty text, after its one value.
-    public mutating func endLine() { bytes.append(UInt8(ascii: "\n")) }
+    public mutating func endLine() { buffer.append(UInt8(ascii: "\n")) }
 
     public mutating func beginObject() { open("{") }
     public mutating func endObject() { close("}") }
@@ -120,7 +116,7 @@ public struct JSONBytesWriter: JSONSink {
 
     public mutating func key(_ name: String) {
         startMember()
-        JSONString.write(name, to: &bytes)
+        JSONString.write(name, to: &buffer)
         append(pretty ? ": " : ":")
         afterKey = true
     }
@@ -137,17 +133,17 @@ public struct JSONBytesWriter: JSONSink {
 
     public mutating func int(_ value: Int64) {
         startValue()
-        JSON.writeDecimal(value, to: &bytes)
+        buffer.appendDecimal(value)
     }
 
     public mutating func double(_ value: Double) {
         startValue()
-        bytes.append(contentsOf: JSON.formatDouble(value).utf8)
+        buffer.appendUTF8(JSON.formatDouble(value))
     }
 
     public mutating func string(_ value: String) {
         startValue()
-        JSONString.write(value, to: &bytes)
+        JSONString.write(value, to: &buffer)
     }
 
     public mutating func value(_ value: JSON) {

@@ -63,20 +63,37 @@ public enum JSONString {
             bytes.append(UInt8(ascii: "\""))
             return true
         }
-        if !copied {
-            // Straight into the bytes: building the escaped text as a
-            // `String` first, scalar by scalar, cost ten times as much (a
-            // lint report of thousands of messages holding quotes).
+        if !copied { writeEscaped(text) { bytes.append($0) } }
+    }
+
+    /// `write(_:to:)` into a `ByteBuffer` (the plan's JSON): a plain string
+    /// is copied in one piece, as into an array.
+    public static func write(_ text: String, to bytes: inout ByteBuffer) {
+        var text = text
+        let copied = text.withUTF8 { utf8 -> Bool in
+            guard isPlain(utf8) else { return false }
             bytes.append(UInt8(ascii: "\""))
-            for scalar in text.unicodeScalars {
-                if isEscaped(scalar) {
-                    bytes.append(contentsOf: escape(scalar).utf8)
-                } else {
-                    UTF8.encode(scalar) { bytes.append($0) }
-                }
-            }
+            bytes.append(utf8)
             bytes.append(UInt8(ascii: "\""))
+            return true
         }
+        if !copied { writeEscaped(text) { bytes.append($0) } }
+    }
+
+    /// A string that needs escapes, quotes included, handed to `emit` a byte at a time.
+    private static func writeEscaped(_ text: String, _ emit: (UInt8) -> Void) {
+        // Straight into the bytes: building the escaped text as a
+        // `String` first, scalar by scalar, cost ten times as much (a
+        // lint report of thousands of messages holding quotes).
+        emit(UInt8(ascii: "\""))
+        for scalar in text.unicodeScalars {
+            if isEscaped(scalar) {
+                for byte in escape(scalar).utf8 { emit(byte) }
+            } else {
+                UTF8.encode(scalar, into: emit)
+            }
+        }
+        emit(UInt8(ascii: "\""))
     }
 
     /// The escape for one scalar that `isEscaped`.

@@ -1,0 +1,114 @@
+import SluiceBasics
+import Testing
+
+/// `ByteBuffer`, the byte sink behind `JSONBytesWriter`: every way of
+/// appending checked against an array built the ordinary way, across growth,
+/// exact-capacity boundaries, appends larger than the buffer, and copies.
+@Suite("Byte buffer")
+struct ByteBufferTests {
+    @Test("many small appends from the smallest capacity grow it and keep every byte in order")
+    func growthKeepsOrder() {
+        var buffer = ByteBuffer()
+        var expected: [UInt8] = []
+        for i in 0..<10_000 {
+            let byte = UInt8(truncatingIfNeeded: i &* 31)
+            buffer.append(byte)
+            expected.append(byte)
+            if i % 7 == 0 {
+                buffer.append("ab")
+                expected += Array("ab".utf8)
+            }
+        }
+        #expect(buffer.count == expected.count)
+        #expect(buffer.array == expected)
+    }
+
+    @Test("filling the capacity exactly, then one byte more", arguments: [1, 63, 64, 65, 100])
+    func exactCapacityBoundary(capacity: Int) {
+        var buffer = ByteBuffer(reservingCapacity: capacity)
+        let fill = [UInt8](repeating: UInt8(ascii: "x"), count: max(capacity, 64))
+        fill.withUnsafeBufferPointer { buffer.append($0) }
+        #expect(buffer.array == fill)
+        buffer.append(UInt8(ascii: "y"))
+        #expect(buffer.array == fill + [UInt8(ascii: "y")])
+    }
+
+    @Test("an append larger than twice the capacity lands whole")
+    func largeAppend() {
+        var buffer = ByteBuffer()
+        buffer.append("head:")
+        let large = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0) }
+        large.withUnsafeBufferPointer { buffer.append($0) }
+        buffer.append(repeating: UInt8(ascii: " "), count: 300)
+        #expect(buffer.array == Array("head:".utf8) + large + [UInt8](repeating: UInt8(ascii: " "), count: 300))
+    }
+
+    @Test("empty appends and non-positive repeats add nothing")
+    func emptyAppends() {
+        var buffer = ByteBuffer()
+        buffer.append("")
+        buffer.appendUTF8("")
+        [UInt8]().withUnsafeBufferPointer { buffer.append($0) }
+        buffer.append(repeating: UInt8(ascii: " "), count: 0)
+        buffer.append(repeating: UInt8(ascii: " "), count: -3)
+        #expect(buffer.count == 0)
+        #expect(buffer.array == [])
+    }
+
+    @Test("a string's UTF-8, non-ASCII and long, is copied whole")
+    func stringUTF8() {
+        var buffer = ByteBuffer()
+        let texts = ["é 🚀 日本", String(repeating: "ü", count: 5_000), "tail"]
+        for text in texts { buffer.appendUTF8(text) }
+        #expect(buffer.array == Array(texts.joined().utf8))
+    }
+
+    @Test("a copy shares nothing it can see: appends to either leave the other as it was")
+    func copyOnWrite() {
+        var first = ByteBuffer(reservingCapacity: 1024)
+        first.append("shared")
+        var second = first
+        first.append(" first")
+        second.append(" second")
+        #expect(first.array == Array("shared first".utf8))
+        #expect(second.array == Array("shared second".utf8))
+        let snapshot = second
+        second.append(repeating: UInt8(ascii: "!"), count: 2_000)
+        #expect(snapshot.array == Array("shared second".utf8))
+        #expect(second.count == 13 + 2_000)
+    }
+
+    @Test("decimal digits read as String(value) does", arguments: [
+        Int64.min, Int64.min + 1, -1_000_000_007, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max,
+    ])
+    func decimal(value: Int64) {
+        var buffer = ByteBuffer()
+        buffer.append("[")
+        buffer.appendDecimal(value)
+        buffer.append("]")
+        #expect(buffer.array == Array("[\(value)]".utf8))
+    }
+
+    @Test("decimals across a growth boundary keep their digits in order")
+    func decimalsAcrossGrowth() {
+        var buffer = ByteBuffer()
+        var expected: [UInt8] = []
+        for value in stride(from: Int64(-5_000), through: 5_000, by: 37) {
+            buffer.appendDecimal(value)
+            buffer.append(UInt8(ascii: ","))
+            expected += Array("\(value),".utf8)
+        }
+        #expect(buffer.array == expected)
+    }
+
+    @Test("JSONString writes the same bytes into a ByteBuffer as into an array")
+    func jsonStringAgrees() {
+        for (text, _) in JSONStringTests.table + [(String(repeating: "a\"b", count: 100), "")] {
+            var array: [UInt8] = []
+            JSONString.write(text, to: &array)
+            var buffer = ByteBuffer()
+            JSONString.write(text, to: &buffer)
+            #expect(buffer.array == array, "\(text.debugDescription)")
+        }
+    }
+}
