@@ -15,8 +15,9 @@ public struct RequestHead: Sendable {
     /// Every header line as (name, value), the value without surrounding blanks.
     public var headers: [(String, String)]
 
-    /// Most bytes of a head, request line to the blank line that ends it.
-    public static let maxBytes = 16_384
+    /// Most bytes of a head, request line to the blank line that ends it:
+    /// the screen's header limit, so one number bounds both.
+    public static let maxBytes = RequestScreen.maxHeaderBytes
     /// Longest request line: the longest target `RequestScreen` answers, a method and a version.
     static let maxRequestLineBytes = RequestScreen.maxTargetBytes + 64
 
