@@ -122,6 +122,12 @@ public struct ByteBuffer {
 
     /// The bytes appended so far, as an array (one copy).
     public var array: [UInt8] {
-        Array(UnsafeBufferPointer(start: start, count: count))
+        withBytes { Array($0) }
+    }
+
+    /// The bytes appended so far, lent to `body` without a copy; the pointer
+    /// is valid only during `body` (the storage lives while `self` does).
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(allocation) { try body(UnsafeBufferPointer(start: start, count: count)) }
     }
 }

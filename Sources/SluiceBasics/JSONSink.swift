@@ -67,6 +67,11 @@ public struct JSONBytesWriter: JSONSink {
     /// The text written so far, as UTF-8 (one copy of it).
     public var bytes: [UInt8] { buffer.array }
 
+    /// The text written so far, lent to `body` without a copy (valid only during it).
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try buffer.withBytes(body)
+    }
+
     /// A comma after an earlier member, then in pretty text a new line at the member's indentation.
     private mutating func startMember() {
         guard depth > 0 else { return }

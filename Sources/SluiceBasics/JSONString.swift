@@ -52,32 +52,29 @@ public enum JSONString {
     /// Appends `text` as a JSON string literal, in UTF-8, to `bytes` (the
     /// journal writes lines as bytes).
     public static func write(_ text: String, to bytes: inout [UInt8]) {
+        write(text, copying: { bytes.append(contentsOf: $0) }, byte: { bytes.append($0) })
+    }
+
+    /// `write(_:to:)` into a `ByteBuffer` (the plan's JSON).
+    public static func write(_ text: String, to bytes: inout ByteBuffer) {
+        write(text, copying: { bytes.append($0) }, byte: { bytes.append($0) })
+    }
+
+    /// The UTF-8 writers' one body: `copy` takes runs of bytes, `emit` single ones.
+    @inline(__always)
+    private static func write(_ text: String, copying copy: (UnsafeBufferPointer<UInt8>) -> Void, byte emit: (UInt8) -> Void) {
         // Most strings (names, paths, types) escape nothing: decided and
         // copied from the string's own UTF-8 storage in one pass, a memcpy
         // rather than a byte-by-byte append through `String.UTF8View`.
         var text = text
         let copied = text.withUTF8 { utf8 -> Bool in
             guard isPlain(utf8) else { return false }
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
+            emit(UInt8(ascii: "\""))
+            copy(utf8)
+            emit(UInt8(ascii: "\""))
             return true
         }
-        if !copied { writeEscaped(text) { bytes.append($0) } }
-    }
-
-    /// `write(_:to:)` into a `ByteBuffer` (the plan's JSON): a plain string
-    /// is copied in one piece, as into an array.
-    public static func write(_ text: String, to bytes: inout ByteBuffer) {
-        var text = text
-        let copied = text.withUTF8 { utf8 -> Bool in
-            guard isPlain(utf8) else { return false }
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return true
-        }
-        if !copied { writeEscaped(text) { bytes.append($0) } }
+        if !copied { writeEscaped(text, emit) }
     }
 
     /// A string that needs escapes, quotes included, handed to `emit` a byte at a time.

@@ -39,7 +39,7 @@ extension Plan {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
             var one = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
             task.write(to: &one)
-            bytes.append(contentsOf: one.bytes)
+            one.withBytes { bytes.append(contentsOf: $0) }
             if bytes.count >= 1 << 16 {
                 try emit(bytes)
                 bytes.removeAll(keepingCapacity: true)
