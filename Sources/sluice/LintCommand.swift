@@ -102,7 +102,7 @@ struct LintCommand: ParsableCommand {
 
 /// One `sluice lint` invocation, apart from how its command line was read:
 /// by ArgumentParser, or by `LintCommand.fastPath`.
-struct LintJob: Equatable {
+struct LintJob: Equatable, FastPathJob {
     var paths: [String] = ["pipelines"]
     var format: LintCommand.Format = .text
     var strict = false

@@ -67,85 +67,84 @@ struct RunCommand: ParsableCommand {
         if format != nil && !dryRun { throw ValidationError("--format goes with --dry-run (a run prints its summary)") }
     }
 
-    func run() throws {
-        var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
-        var flags = JournalEvent.RunFlags(force: force, forceTasks: forceTasks, noCache: noCache)
-        if let resume, !dryRun {
-            let asGiven = plan
-            let resumable: Executor.ResumableRun
-            do { resumable = try Executor.findResumable(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
-            if resumable.succeeded {
-                writeOut("run \(resumable.runID) already succeeded; nothing to resume\n")
-                return
-            }
-            plan = resumable.plan
-            // Repeating the first command line with --resume added is the
-            // natural thing to type: --param is fine as long as it changes nothing.
-            if !params.isEmpty && asGiven.params != plan.params {
-                throw failUsageOrIO("--resume continues run \(resumable.runID) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
-            }
-            // The same for the flags that decide what runs; those not typed are kept.
-            if let conflict = resumable.flags.conflict(withTyped: flags) {
-                throw failUsageOrIO("cannot resume run \(resumable.runID) with \(conflict): a resume keeps the flags its run was started with; leave it out, or start a new run")
-            }
-            if !resumable.flags.arguments.isEmpty && resumable.flags != flags {
-                FileHandle.standardError.write(Data("note: run \(resumable.runID) continues with \(resumable.flags.arguments.joined(separator: " ")), as it was started\n".utf8))
-            }
-            flags = resumable.flags
-        }
-        if dryRun {
-            try predict(plan, flags: flags)
-            return
-        }
-        let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
-                                   color: color.enabled(), discarded: Terminal.isNullDevice(STDOUT_FILENO))
-        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
-                                 toolDirectory: Self.toolDirectory())
-        // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.
-        if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
-            let (nanoseconds, overflow) = grace.multipliedReportingOverflow(by: 1_000_000)
-            if !overflow { options.killGraceNanoseconds = nanoseconds }
-        }
-        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
-        options.resumeRunID = resume
-        let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
-        let interrupts = InterruptCount()
-        let outcome = Self.execute(plan, options: options, services: services, interrupts: interrupts,
-                                   announce: { signal, count in progress.interrupting(signal: signal, count: count) })
-        progress.stop()
-        let result: RunResult
-        switch outcome {
-        case .success(let value): result = value
-        case .failure(let error): throw failUsageOrIO(error.message)
-        }
-        // After an interruption the exit status says what happened, and after
-        // SIGHUP the terminal is gone: the report is then written as far as it goes.
-        let interrupted = result.state == .interrupted
-        func report(_ text: String, to descriptor: Int32) {
-            if interrupted { _ = Terminal.writeAll(Array(text.utf8)[...], to: descriptor) } else { Terminal.write(text, to: descriptor) }
-        }
-        for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
-        if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
-        report(RunSummary.render(result, color: color.enabled()), to: STDOUT_FILENO)
-        if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
-        if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
-        exitWithoutTeardown(result.state == .success ? .success : .failure)
+    /// What was asked, as plain values.
+    var job: RunJob {
+        RunJob(target: target, params: params, maxActive: maxActive, dryRun: dryRun, format: format, failFast: failFast,
+               force: force, forceTasks: forceTasks, noCache: noCache, explain: explain, resume: resume, color: color)
     }
 
-    /// `--dry-run`: the prediction, from the same options a run would get.
-    private func predict(_ plan: Plan, flags: JournalEvent.RunFlags) throws {
-        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
-                                 toolDirectory: Self.toolDirectory())
-        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
-        do {
-            let prediction = try Executor.predict(plan, options: options)
-            if format == .json {
-                writeOut(prediction.json().pretty() + "\n")
-                return
+    func run() throws {
+        try job.run()
+    }
+
+    /// The argv fast path, as `LintCommand.fastPath`: reads the common
+    /// command lines of a run (`arguments` are those after `run`): one
+    /// target, `--param`, `--max-active`, `--fail-fast`, `--force`,
+    /// `--force-task`, `--no-cache`, `--explain`, `--resume`, `--color`)
+    /// without ArgumentParser, whose reflection-driven set-up is half of
+    /// what a run does before its first task starts (15M instructions).
+    /// Anything else (help, `--dry-run` and `--format`, an unknown or
+    /// repeated option, a bad value, `--`, a second target) gives nil, and
+    /// ArgumentParser reads it as before, errors and `validate()` included.
+    /// `RunFastPathTests` holds both readings equal over every form this accepts.
+    static func fastPath(_ arguments: [String]) -> RunJob? {
+        var target: String?
+        var job = RunJob(target: "")
+        var seen = Set<String>()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-") else {
+                guard target == nil else { return nil }
+                target = argument
+                continue
             }
-            for note in prediction.notes { Terminal.write("note: \(note)\n", to: STDERR_FILENO) }
-            writeOut(try DryRun.describe(plan, maxActive: maxActive, prediction: prediction, explain: explain))
-        } catch { throw failUsageOrIO(error.message) }
+            var name = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            let flags = ["--fail-fast", "--force", "--no-cache", "--explain"]
+            if flags.contains(name) {
+                guard value == nil, seen.insert(name).inserted else { return nil }
+                switch name {
+                case "--fail-fast": job.failFast = true
+                case "--force": job.force = true
+                case "--no-cache": job.noCache = true
+                default: job.explain = true
+                }
+                continue
+            }
+            guard ["--param", "--max-active", "--force-task", "--resume", "--color"].contains(name) else { return nil }
+            if value == nil {
+                guard index < arguments.count else { return nil }
+                value = arguments[index]
+                index += 1
+            }
+            guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            switch name {
+            case "--param":
+                job.params.append(value)
+            case "--force-task":
+                job.forceTasks.append(value)
+            case "--max-active":
+                // Digits only, at least 1: anything else is ArgumentParser's to refuse (`validate()`).
+                guard seen.insert(name).inserted, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                      let count = Int(value), count >= 1 else { return nil }
+                job.maxActive = count
+            case "--resume":
+                guard seen.insert(name).inserted else { return nil }
+                job.resume = value
+            default:
+                guard seen.insert(name).inserted, let color = ColorChoice(rawValue: value) else { return nil }
+                job.color = color
+            }
+        }
+        guard let target else { return nil }
+        job.target = target
+        return job
     }
 
     static func execute(_ plan: Plan, options: RunOptions, services: RunServices,
@@ -197,6 +196,104 @@ struct RunCommand: ParsableCommand {
         guard argument.contains("/") else { return nil }
         let absolute = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
         return ((absolute as NSString).standardizingPath as NSString).deletingLastPathComponent
+    }
+}
+
+/// One `sluice run` invocation, apart from how its command line was read:
+/// by ArgumentParser, or by `RunCommand.fastPath`.
+struct RunJob: Equatable, FastPathJob {
+    var target: String
+    var params: [String] = []
+    var maxActive: Int?
+    var dryRun = false
+    var format: RunCommand.DryRunFormat?
+    var failFast = false
+    var force = false
+    var forceTasks: [String] = []
+    var noCache = false
+    var explain = false
+    var resume: String?
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        var plan = try PlanLoading.load(target, paramOverrides: params, color: color)
+        var flags = JournalEvent.RunFlags(force: force, forceTasks: forceTasks, noCache: noCache)
+        if let resume, !dryRun {
+            let asGiven = plan
+            let resumable: Executor.ResumableRun
+            do { resumable = try Executor.findResumable(plan, runID: resume) } catch { throw failUsageOrIO(error.message) }
+            if resumable.succeeded {
+                writeOut("run \(resumable.runID) already succeeded; nothing to resume\n")
+                return
+            }
+            plan = resumable.plan
+            // Repeating the first command line with --resume added is the
+            // natural thing to type: --param is fine as long as it changes nothing.
+            if !params.isEmpty && asGiven.params != plan.params {
+                throw failUsageOrIO("--resume continues run \(resumable.runID) with the params it had, and \(params.map { "--param \($0)" }.joined(separator: " ")) changes them; start a new run instead")
+            }
+            // The same for the flags that decide what runs; those not typed are kept.
+            if let conflict = resumable.flags.conflict(withTyped: flags) {
+                throw failUsageOrIO("cannot resume run \(resumable.runID) with \(conflict): a resume keeps the flags its run was started with; leave it out, or start a new run")
+            }
+            if !resumable.flags.arguments.isEmpty && resumable.flags != flags {
+                FileHandle.standardError.write(Data("note: run \(resumable.runID) continues with \(resumable.flags.arguments.joined(separator: " ")), as it was started\n".utf8))
+            }
+            flags = resumable.flags
+        }
+        if dryRun {
+            try predict(plan, flags: flags)
+            return
+        }
+        let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
+                                   color: color.enabled(), discarded: Terminal.isNullDevice(STDOUT_FILENO))
+        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+                                 toolDirectory: RunCommand.toolDirectory())
+        // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.
+        if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
+            let (nanoseconds, overflow) = grace.multipliedReportingOverflow(by: 1_000_000)
+            if !overflow { options.killGraceNanoseconds = nanoseconds }
+        }
+        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
+        options.resumeRunID = resume
+        let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
+        let interrupts = InterruptCount()
+        let outcome = RunCommand.execute(plan, options: options, services: services, interrupts: interrupts,
+                                   announce: { signal, count in progress.interrupting(signal: signal, count: count) })
+        progress.stop()
+        let result: RunResult
+        switch outcome {
+        case .success(let value): result = value
+        case .failure(let error): throw failUsageOrIO(error.message)
+        }
+        // After an interruption the exit status says what happened, and after
+        // SIGHUP the terminal is gone: the report is then written as far as it goes.
+        let interrupted = result.state == .interrupted
+        func report(_ text: String, to descriptor: Int32) {
+            if interrupted { _ = Terminal.writeAll(Array(text.utf8)[...], to: descriptor) } else { Terminal.write(text, to: descriptor) }
+        }
+        for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
+        if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
+        report(RunSummary.render(result, color: color.enabled()), to: STDOUT_FILENO)
+        if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
+        if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
+        exitWithoutTeardown(result.state == .success ? .success : .failure)
+    }
+
+    /// `--dry-run`: the prediction, from the same options a run would get.
+    private func predict(_ plan: Plan, flags: JournalEvent.RunFlags) throws {
+        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+                                 toolDirectory: RunCommand.toolDirectory())
+        options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
+        do {
+            let prediction = try Executor.predict(plan, options: options)
+            if format == .json {
+                writeOut(prediction.json().pretty() + "\n")
+                return
+            }
+            for note in prediction.notes { Terminal.write("note: \(note)\n", to: STDERR_FILENO) }
+            writeOut(try DryRun.describe(plan, maxActive: maxActive, prediction: prediction, explain: explain))
+        } catch { throw failUsageOrIO(error.message) }
     }
 }
 

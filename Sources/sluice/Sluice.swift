@@ -25,7 +25,8 @@ struct Sluice: ParsableCommand {
         // SIGPIPE would kill sluice mid-way (and orphan a run's tasks).
         // Tasks and tools sluice starts get the default disposition back.
         signal(SIGPIPE, SIG_IGN)
-        if let job = fastPathJob(Array(CommandLine.arguments.dropFirst())) {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let job = fastPath(arguments) {
             do {
                 try job.run()
             } catch {
@@ -41,11 +42,22 @@ struct Sluice: ParsableCommand {
         }
     }
 
-    /// A command line the argv fast path reads (only `sluice lint` has one,
-    /// `LintCommand.fastPath`), or nil for ArgumentParser.
+    /// A command line one of the argv fast paths reads, or nil for ArgumentParser.
+    static func fastPath(_ arguments: [String]) -> (any FastPathJob)? {
+        if let job = fastPathJob(arguments) { return job }
+        return runFastPathJob(arguments)
+    }
+
+    /// A `sluice lint` command line the argv fast path reads (`LintCommand.fastPath`), or nil for ArgumentParser.
     static func fastPathJob(_ arguments: [String]) -> LintJob? {
         guard let name = arguments.first, name == LintCommand.configuration.commandName else { return nil }
         return LintCommand.fastPath(Array(arguments.dropFirst()))
+    }
+
+    /// A `sluice run` command line the argv fast path reads (`RunCommand.fastPath`), or nil for ArgumentParser.
+    static func runFastPathJob(_ arguments: [String]) -> RunJob? {
+        guard let name = arguments.first, name == RunCommand.configuration.commandName else { return nil }
+        return RunCommand.fastPath(Array(arguments.dropFirst()))
     }
 
     /// ArgumentParser's `exit(withError:)`, with the message written by
@@ -58,6 +70,11 @@ struct Sluice: ParsableCommand {
         }
         Foundation.exit(code == .validationFailure ? ExitStatus.usageOrIO.rawValue : code.rawValue)
     }
+}
+
+/// A command read by an argv fast path instead of ArgumentParser.
+protocol FastPathJob {
+    func run() throws
 }
 
 /// The exit codes of DESIGN.md.
