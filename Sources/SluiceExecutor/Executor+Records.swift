@@ -29,7 +29,7 @@ extension Executor {
         let start = clock.now()
         runDate = Timestamp.date(start)
         journal = try JournalWriter(path: directory.journal)
-        planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker)
+        planWriter = PlanRecordWriter(plan: plan, in: records.run, masker: masker, ignoringRecordsOf: runStore)
         let started = JournalEvent.RunStarted(runID: runID, pipeline: plan.pipeline, time: start, parentRunID: options.parentRunID,
                                               sourceSHA256: plan.sourceSHA256, workspace: workspace, pid: getpid(),
                                               flags: JournalEvent.RunFlags(force: options.cache.forceAll, forceTasks: options.cache.forceTasks,
@@ -131,7 +131,10 @@ extension Executor {
 }
 
 /// Writes `plan.json` (compact) on its own thread: encoding a large plan and
-/// syncing it costs milliseconds the first tasks need not wait for. `wait()`
+/// syncing it costs milliseconds the first tasks need not wait for. Then, for
+/// a new run, the workspace's `.sluice/.gitignore` if it has none yet
+/// (`RunStore.ignoreRecords`: its two fsyncs cost a fresh workspace's first
+/// run about 5 ms, which the first task need not wait for either). `wait()`
 /// joins it before the run ends. A secret's value given as a `--param` is
 /// stored masked: `--resume` asks for it again (docs/executor.md "Resuming a run").
 /// The encoded file is committed (renamed into place) once the executor says
@@ -144,7 +147,7 @@ final class PlanRecordWriter: @unchecked Sendable {
     /// Nil until the executor decides; then whether the file is synced.
     private var durable: Bool?
 
-    init(plan: Plan, in directory: RecordDirectory, masker: SecretMasker) {
+    init(plan: Plan, in directory: RecordDirectory, masker: SecretMasker, ignoringRecordsOf store: RunStore? = nil) {
         var masked = plan
         masked.params = masker.mask(plan.params)
         let recorded = masked
@@ -155,6 +158,8 @@ final class PlanRecordWriter: @unchecked Sendable {
             } catch {
                 failure = directory.readable(writeFailure(directory.path + "/" + RunStore.Layout.plan, error))
             }
+            // After plan.json, whose sync `--resume` needs first.
+            store?.ignoreRecords()
             done.lock()
             problem = failure
             finished = true

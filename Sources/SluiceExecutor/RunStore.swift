@@ -65,10 +65,11 @@ public struct RunStore: Sendable {
 
     /// Makes a fresh run directory (its `logs/`, `outputs/` and `staging/`
     /// come with `RunRecordDirectories.open`); a new id is drawn if two runs collide.
+    /// `.sluice/.gitignore` is the caller's (`ignoreRecords`): the executor
+    /// writes it off the path to the first task (`PlanRecordWriter`).
     func createRun(pipeline: String, clock: RunClock) throws(ExecutorError) -> RunDirectory {
         // Opened component by component: a symlinked `.sluice` or `runs/<pipeline>` is refused, not followed.
         let runs = try RecordDirectory.open(Layout.runs + "/" + pipeline, below: workspace, create: true)
-        ignoreRecords()
         for _ in 0..<16 {
             let directory = run(pipeline: pipeline, id: Self.newRunID(clock.now()))
             if mkdirat(runs.fd, directory.runID, 0o755) == 0 { return directory }

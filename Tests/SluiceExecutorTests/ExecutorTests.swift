@@ -25,6 +25,29 @@ import SluicePlan
     #expect(stored.contains("\"n\": 7"))
 }
 
+/// The first run in a workspace leaves `.sluice/.gitignore` (written off the
+/// path to the first task, by the plan record's thread) by the time it
+/// returns, whether it started a process or not; one that is there is kept.
+@Test func aRunLeavesTheRecordsIgnoredByGit() throws {
+    let expected = "# Created by sluice: run records, logs and outputs stay out of version control.\n*\n"
+    for starts in [true, false] {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (result, runner) = try runWithFake(plan([task("a", run: starts ? "true" : nil)]), in: dir)
+        #expect(result.state == .success)
+        #expect(runner.started.count == (starts ? 1 : 0))
+        #expect(try String(contentsOfFile: dir.path + "/.sluice/.gitignore", encoding: .utf8) == expected)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/.sluice")
+        #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
+    }
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    try FileManager.default.createDirectory(atPath: dir.path + "/.sluice", withIntermediateDirectories: true)
+    try Data("runs/\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/.sluice/.gitignore"))
+    _ = try runWithFake(plan([task("a")]), in: dir)
+    #expect(try String(contentsOfFile: dir.path + "/.sluice/.gitignore", encoding: .utf8) == "runs/\n")
+}
+
 @Test func poolAndGlobalLimitsHoldOnTheRecordedTimes() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
