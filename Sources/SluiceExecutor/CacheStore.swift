@@ -165,8 +165,12 @@ final class CacheStore: @unchecked Sendable {
     /// Whether the entry's shard (`entries/3f`) is a real directory: a symlink
     /// planted there is neither read through nor published into.
     private func shardIsDirectory(_ key: String) -> Bool {
+        let shard = String(key.prefix(2))
+        // A run asks relative to the held `entries/` descriptor: the same directory its pinned path
+        // names, without the kernel walking /proc/self/fd on every lookup (a first run looks up every instance).
+        if let entries = held?.entries { return entries.kind(of: shard) == S_IFDIR }
         var info = stat()
-        return lstat(entriesRoot + "/" + String(key.prefix(2)), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        return lstat(entriesRoot + "/" + shard, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     private let packLock = NSLock()
