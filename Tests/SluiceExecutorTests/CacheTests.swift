@@ -210,3 +210,38 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(entries.first.map { String($0.1) } == line(key1, #""outputs":{"name":"é ü"}}"#))
     #expect(entries.first.map { String($0.2) } == line(key1, #""task":"t"}"#))
 }
+
+/// The publisher lets entries gather instead of waking for each, but only for a bounded time:
+/// an entry is published without waiting for the run's end, and every entry by `finish`.
+@Suite struct CachePublisherTests {
+    /// Counts the jobs run (from the publisher's thread), under a lock.
+    final class Counter: @unchecked Sendable {  // every access holds `lock`
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+
+    @Test func aLoneEntryIsPublishedWithinTheGatherIntervalNotOnlyAtTheEnd() throws {
+        let publisher = CachePublisher()
+        let published = Counter()
+        publisher.submit { published.add(); return nil }
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while published.value == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(published.value == 1, "published while the run goes on (gathered for \(CachePublisher.gatherInterval) s at most)")
+        #expect(publisher.finish().isEmpty)
+    }
+
+    @Test func everyEntryOfManyBatchesIsPublishedByFinishWithItsProblems() {
+        let publisher = CachePublisher()
+        let published = Counter()
+        let count = 3 * CachePublisher.batchLimit + 7
+        for k in 0..<count {
+            publisher.submit { published.add(); return k % 100 == 0 ? "problem \(k)" : nil }
+            if k % 97 == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        let problems = publisher.finish()
+        #expect(published.value == count)
+        #expect(problems.sorted() == stride(from: 0, to: count, by: 100).map { "problem \($0)" }.sorted())
+    }
+}
