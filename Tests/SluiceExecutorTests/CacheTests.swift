@@ -117,6 +117,32 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(CacheKey.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
 }
 
+/// An entry's stored text is written as bytes, not through value trees: the same text, byte for
+/// byte, as the lines spelled out here and as the trees `json()` and `componentsJSON()` compact to.
+@Test func aManifestIsStoredAsItsTwoLinesSpelledOut() throws {
+    let manifest = CacheManifest(
+        key: String(repeating: "b", count: 64), pipeline: "p\"q", task: "t", mapIndex: 3, runID: "r1", created: 0,
+        outputs: .object([("n", .int(-7)), ("s", .string("a \"quoted\" back\\slash\nline")), ("x", .double(1.5)), ("none", .null)]),
+        artifacts: [CacheManifest.Artifact(output: "tbl", file: "tbl.arrow", size: 1234, sha256: String(repeating: "c", count: 64), workspacePath: nil),
+                    CacheManifest.Artifact(output: "f", file: "f.file", size: 0, sha256: String(repeating: "d", count: 64), workspacePath: "out/f.txt")],
+        components: [KeyComponent(kind: .command, name: "run", digest: String(repeating: "e", count: 64), display: "echo \"hi\"\\n"),
+                     KeyComponent(kind: .param, name: "a.b", digest: String(repeating: "f", count: 64), display: "(absent)")])
+    let body = #"{"version":2,"key":"\#(String(repeating: "b", count: 64))","run_id":"r1","outputs":{"n":-7,"s":"a \"quoted\" back\\slash\nline","x":1.5,"none":null},"#
+        + #""artifacts":[{"output":"tbl","file":"tbl.arrow","size":1234,"sha256":"\#(String(repeating: "c", count: 64))","path":null},"#
+        + #"{"output":"f","file":"f.file","size":0,"sha256":"\#(String(repeating: "d", count: 64))","path":"out/f.txt"}]"#
+    let first = body + #","sha256":""# + CacheKey.sha256(body) + #""}"#
+    let second = #"{"version":2,"key":"\#(String(repeating: "b", count: 64))","pipeline":"p\"q","task":"t","map_index":3,"run_id":"r1","#
+        + #""created":"1970-01-01T00:00:00.000Z","components":[{"kind":"command","name":"run","digest":"\#(String(repeating: "e", count: 64))","#
+        + #""display":"echo \"hi\"\\n"},{"kind":"param","name":"a.b","digest":"\#(String(repeating: "f", count: 64))","display":"(absent)"}]}"#
+    #expect(manifest.storedText() == first + "\n" + second + "\n")
+    #expect(manifest.sealedLine() == first)
+    var tree = manifest.json().compact()
+    tree.removeLast()
+    #expect(tree == body, "the tree compacts to the same text")
+    #expect(manifest.componentsJSON().compact() == second)
+    #expect(CacheManifest.isSealed(Substring(first)))
+}
+
 @Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
