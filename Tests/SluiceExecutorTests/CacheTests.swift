@@ -271,3 +271,28 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
         #expect(problems.sorted() == stride(from: 0, to: count, by: 100).map { "problem \($0)" }.sorted())
     }
 }
+
+/// A run looks an entry's shard up relative to the held `entries/` descriptor: an entry with
+/// artifacts is found there, and once its shard is a symlink (to the very directory moved
+/// away) the entry is absent, not read through the link.
+@Test func aRunFindsAnEntryInItsShardButNeverThroughASymlinkedShard() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let cache = CacheStore(RunStore(workspace: dir.path))
+    try cache.lockShared()
+    defer { cache.unlock() }
+    let content = Array("rows\n".utf8)
+    let source = dir.path + "/out.file"
+    try Data(content).write(to: URL(fileURLWithPath: source))
+    let key = "ab" + String(repeating: "1", count: 62)
+    let manifest = CacheManifest(key: key, pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0, outputs: .object([]),
+                                 artifacts: [CacheManifest.Artifact(output: "f", file: "f.file", size: Int64(content.count),
+                                                                    sha256: CacheKey.sha256(content), workspacePath: nil)],
+                                 components: [])
+    #expect(cache.publish(manifest, sources: ["f": source], replace: false) == nil)
+    guard case .intact = cache.check(key) else { Issue.record("the published entry is found"); return }
+    let entries = dir.path + "/.sluice/cache/entries"
+    try FileManager.default.moveItem(atPath: entries + "/ab", toPath: dir.path + "/moved")
+    try FileManager.default.createSymbolicLink(atPath: entries + "/ab", withDestinationPath: dir.path + "/moved")
+    guard case .absent = cache.check(key) else { Issue.record("a symlinked shard is not read through"); return }
+}
