@@ -83,7 +83,9 @@ final class AttemptLogFiles {
     /// `logs/x.try1.log` → `x.try1.log`: the name inside the held logs directory
     /// (not `NSString.lastPathComponent`, which costs more than the rest of rendering a no-op task's command).
     static func lastComponent(_ name: String) -> String {
-        guard let slash = name.lastIndex(of: "/") else { return name }
+        // Searched as UTF-8 bytes, not Characters (a grapheme walk per name, each attempt); after an
+        // ASCII "/" the index is on a character boundary.
+        guard let slash = name.utf8.lastIndex(of: UInt8(ascii: "/")) else { return name }
         return String(name[name.index(after: slash)...])
     }
 }

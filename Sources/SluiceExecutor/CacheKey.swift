@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SluiceColumnar
 import SluicePlan
+import SluiceBasics
 
 /// One input of a task instance's cache key. The manifest of a cache entry
 /// keeps every component (a digest plus a short, masked, human-readable
@@ -22,7 +23,19 @@ struct KeyComponent: Equatable, Sendable {
     var display: String
 
     func json() -> JSON {
-        .object([("kind", .string(kind.rawValue)), ("name", .string(name)), ("digest", .string(digest)), ("display", .string(display))])
+        var tree = JSONTreeBuilder()
+        write(to: &tree)
+        return tree.result
+    }
+
+    /// `json()` written into any sink: a cache entry's manifest writes its components as bytes.
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("kind"); sink.string(kind.rawValue)
+        sink.key("name"); sink.string(name)
+        sink.key("digest"); sink.string(digest)
+        sink.key("display"); sink.string(display)
+        sink.endObject()
     }
 
     init(kind: Kind, name: String, digest: String, display: String) {

@@ -46,22 +46,59 @@ struct CacheManifest: Sendable {
 
     /// Only what a hit uses: every cached instance of a re-run parses one.
     func json() -> JSON {
-        .object([
-            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("run_id", .string(runID)), ("outputs", outputs),
-            ("artifacts", .array(artifacts.map { a in
-                .object([("output", .string(a.output)), ("file", .string(a.file)), ("size", .int(a.size)), ("sha256", .string(a.sha256)),
-                         ("path", a.workspacePath.map(JSON.string) ?? .null)])
-            })),
-        ])
+        var tree = JSONTreeBuilder()
+        writeHitMembers(to: &tree)
+        return tree.result
+    }
+
+    /// `json()` written into any sink: the one definition of the first line, which publishing
+    /// writes as bytes (no value tree built, compacted and freed for every entry).
+    private func writeHitMembers<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("version"); sink.int(Self.formatVersion)
+        sink.key("key"); sink.string(key)
+        sink.key("run_id"); sink.string(runID)
+        sink.key("outputs"); sink.value(outputs)
+        sink.key("artifacts"); sink.beginArray()
+        for a in artifacts {
+            sink.beginObject()
+            sink.key("output"); sink.string(a.output)
+            sink.key("file"); sink.string(a.file)
+            sink.key("size"); sink.int(a.size)
+            sink.key("sha256"); sink.string(a.sha256)
+            sink.key("path"); sink.optionalString(a.workspacePath)
+            sink.endObject()
+        }
+        sink.endArray()
+        sink.endObject()
     }
 
     /// The first line as stored: `json()` with `,"sha256":"<hex>"` added as its
     /// last member, the digest of the text before that member. A changed byte
     /// anywhere in the line (a digit of an output) no longer matches.
-    func sealedLine() -> String {
-        var open = json().compact()
-        open.removeLast()  // the closing brace (`dropLast` counts every character first)
-        return open + Self.sealMarker + CacheKey.sha256(open) + "\"}"
+    func sealedLine() -> String { String(decoding: sealedLineUTF8(), as: UTF8.self) }
+
+    private func sealedLineUTF8() -> [UInt8] {
+        var writer = JSONBytesWriter(pretty: false, reservingCapacity: 256)
+        writeHitMembers(to: &writer)
+        var line = writer.bytes
+        line.removeLast()  // the closing brace
+        let digest = CacheKey.sha256(line)
+        line.append(contentsOf: Self.sealMarker.utf8)
+        line.append(contentsOf: digest.utf8)
+        line.append(contentsOf: "\"}".utf8)
+        return line
+    }
+
+    /// What an entry stores: the sealed first line and `componentsJSON()`, each ending in a newline.
+    func storedText() -> String {
+        var text = sealedLineUTF8()
+        text.append(UInt8(ascii: "\n"))
+        var writer = JSONBytesWriter(pretty: false, reservingCapacity: 512)
+        writeComponentsMembers(to: &writer)
+        writer.withBytes { text.append(contentsOf: $0) }
+        text.append(UInt8(ascii: "\n"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static let sealMarker = ",\"sha256\":\""
@@ -86,11 +123,25 @@ struct CacheManifest: Sendable {
 
     /// The manifest's second line: whose key it is and the components it was computed from.
     func componentsJSON() -> JSON {
-        .object([
-            ("version", .int(Self.formatVersion)), ("key", .string(key)), ("pipeline", .string(pipeline)), ("task", .string(task)),
-            ("map_index", mapIndex.map { .int(Int64($0)) } ?? .null), ("run_id", .string(runID)),
-            ("created", .string(Timestamp.iso(created))), ("components", .array(components.map { $0.json() })),
-        ])
+        var tree = JSONTreeBuilder()
+        writeComponentsMembers(to: &tree)
+        return tree.result
+    }
+
+    /// `componentsJSON()` written into any sink (see `writeHitMembers`).
+    private func writeComponentsMembers<Sink: JSONSink>(to sink: inout Sink) {
+        sink.beginObject()
+        sink.key("version"); sink.int(Self.formatVersion)
+        sink.key("key"); sink.string(key)
+        sink.key("pipeline"); sink.string(pipeline)
+        sink.key("task"); sink.string(task)
+        sink.key("map_index"); sink.optionalInt(mapIndex.map { Int64($0) })
+        sink.key("run_id"); sink.string(runID)
+        sink.key("created"); sink.string(Timestamp.iso(created))
+        sink.key("components"); sink.beginArray()
+        for component in components { component.write(to: &sink) }
+        sink.endArray()
+        sink.endObject()
     }
 
     init(key: String, pipeline: String, task: String, mapIndex: Int?, runID: String, created: Int64, outputs: JSON,
@@ -165,8 +216,12 @@ final class CacheStore: @unchecked Sendable {
     /// Whether the entry's shard (`entries/3f`) is a real directory: a symlink
     /// planted there is neither read through nor published into.
     private func shardIsDirectory(_ key: String) -> Bool {
+        let shard = String(key.prefix(2))
+        // A run asks relative to the held `entries/` descriptor: the same directory its pinned path
+        // names, without the kernel walking /proc/self/fd on every lookup (a first run looks up every instance).
+        if let entries = held?.entries { return entries.kind(of: shard) == S_IFDIR }
         var info = stat()
-        return lstat(entriesRoot + "/" + String(key.prefix(2)), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        return lstat(entriesRoot + "/" + shard, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     private let packLock = NSLock()
@@ -333,7 +388,7 @@ final class CacheStore: @unchecked Sendable {
     /// under `publish.lock`, the old entry is moved aside and ours put in.
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
-        let text = manifest.sealedLine() + "\n" + manifest.componentsJSON().compact() + "\n"
+        let text = manifest.storedText()
         if !manifest.artifacts.isEmpty {
             let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
             if !shardIsDirectory(manifest.key) { _ = unlink(shard) }  // a planted symlink goes, never what it points to

@@ -31,6 +31,18 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
     private let lock = NSLock()
     private var threadExits: [ProcessExit] = []
     private var readBuffer = [UInt8](repeating: 0, count: 65_536)
+    /// File actions by output descriptor and working directory, made once and reused: glibc checks
+    /// every descriptor of an action against RLIMIT_NOFILE as it is added (five `prlimit64` a start),
+    /// and the same few descriptor numbers come back task after task. An action holds descriptor
+    /// numbers and its own copies of the strings, no open descriptor, so the actions made for an
+    /// earlier task's number fit any later descriptor with that number.
+    private var fileActions: [FileActionsKey: UnsafeMutablePointer<posix_spawn_file_actions_t>] = [:]
+    private struct FileActionsKey: Hashable {
+        var output: Int32
+        var workingDirectory: String
+    }
+    /// More distinct pairs than this (a run with many working directories) start the cache afresh.
+    private static let fileActionsLimit = 64
 
     public init() throws(ProcessStartError) {
         guard let pipe = SystemCalls.closeOnExecPipe() else {
@@ -46,6 +58,33 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         for id in Array(children.keys) { forceRelease(id) }
         close(wakeRead)
         close(wakeWrite)
+        forgetFileActions()
+    }
+
+    /// stdin from /dev/null, stdout and stderr to `output`, in `workingDirectory` (where
+    /// `posix_spawn_file_actions_addchdir_np` exists; `spawn` prefixes a `cd` otherwise).
+    private func fileActions(output: Int32, workingDirectory: String) -> UnsafeMutablePointer<posix_spawn_file_actions_t> {
+        let key = FileActionsKey(output: output, workingDirectory: workingDirectory)
+        if let made = fileActions[key] { return made }
+        if fileActions.count >= Self.fileActionsLimit { forgetFileActions() }
+        let actions = UnsafeMutablePointer<posix_spawn_file_actions_t>.allocate(capacity: 1)
+        actions.initialize(to: posix_spawn_file_actions_t())
+        posix_spawn_file_actions_init(actions)
+        posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(actions, output, 1)
+        posix_spawn_file_actions_adddup2(actions, output, 2)
+        if let addChdir = SystemCalls.addChdir { _ = addChdir(actions, workingDirectory) }
+        fileActions[key] = actions
+        return actions
+    }
+
+    private func forgetFileActions() {
+        for actions in fileActions.values {
+            posix_spawn_file_actions_destroy(actions)
+            actions.deinitialize(count: 1)
+            actions.deallocate()
+        }
+        fileActions.removeAll()
     }
 
     public func start(_ request: ProcessRequest) throws(ProcessStartError) -> ProcessHandle {
@@ -98,16 +137,9 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
     }
 
     private func spawn(_ request: ProcessRequest, output: Int32) -> Result<pid_t, ProcessStartError> {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        let actions = fileActions(output: output, workingDirectory: request.workingDirectory)
         var command = request.command
-        if let addChdir = SystemCalls.addChdir {
-            _ = addChdir(&actions, request.workingDirectory)
-        } else {
+        if SystemCalls.addChdir == nil {
             command = "cd -- \(ValueRendering.shellQuote(request.workingDirectory)) || exit 127\n" + command
         }
         var attributes = posix_spawnattr_t()
@@ -128,7 +160,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         var pid: pid_t = 0
         let rc = SystemCalls.withCStringVector(["/bin/sh", "-c", command]) { argv in
             SystemCalls.withCStringVector(request.environment) { envp in
-                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+                posix_spawn(&pid, "/bin/sh", actions, &attributes, argv, envp)
             }
         }
         guard rc == 0 else { return .failure(ProcessStartError("cannot start /bin/sh: \(SystemCalls.errorText(rc))")) }

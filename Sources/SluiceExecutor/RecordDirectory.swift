@@ -76,9 +76,22 @@ final class RecordDirectory: @unchecked Sendable {
 
     /// Whether `name` in `parent` is still this directory (not replaced, not a symlink).
     func isStill(_ name: String, in parent: RecordDirectory) -> Bool {
-        var own = stat(), there = stat()
-        guard fstat(fd, &own) == 0, fstatat(parent.fd, name, &there, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
-        return own.st_dev == there.st_dev && own.st_ino == there.st_ino
+        guard let own = identity() else { return false }
+        return isStill(name, in: parent, identity: own)
+    }
+
+    /// The device and inode the descriptor holds: fixed for the descriptor's life.
+    func identity() -> (device: dev_t, inode: ino_t)? {
+        var own = stat()
+        guard fstat(fd, &own) == 0 else { return nil }
+        return (own.st_dev, own.st_ino)
+    }
+
+    /// `isStill` with this directory's `identity()` taken once: only the name is looked up again.
+    func isStill(_ name: String, in parent: RecordDirectory, identity own: (device: dev_t, inode: ino_t)) -> Bool {
+        var there = stat()
+        guard fstatat(parent.fd, name, &there, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+        return own.device == there.st_dev && own.inode == there.st_ino
     }
 
     /// A path that resolves to `name` in this very directory (see the type's comment).
@@ -204,6 +217,24 @@ struct RunRecordDirectories: Sendable {
     let logs: RecordDirectory
     let outputs: RecordDirectory
     let staging: RecordDirectory
+    /// `logs/`, `outputs/` and `staging/` with the device and inode each descriptor holds, taken
+    /// once at open (a held descriptor's never change): the check before each attempt then costs one
+    /// lookup per name, not also an `fstat` of each descriptor. Nil if one could not be taken:
+    /// every check then fails, as `isStill` does.
+    private let held: [(name: String, directory: RecordDirectory, identity: (device: dev_t, inode: ino_t))]?
+
+    init(run: RecordDirectory, logs: RecordDirectory, outputs: RecordDirectory, staging: RecordDirectory) {
+        self.run = run
+        self.logs = logs
+        self.outputs = outputs
+        self.staging = staging
+        var held: [(name: String, directory: RecordDirectory, identity: (device: dev_t, inode: ino_t))] = []
+        for (name, directory) in [("logs", logs), ("outputs", outputs), ("staging", staging)] {
+            guard let identity = directory.identity() else { self.held = nil; return }
+            held.append((name, directory, identity))
+        }
+        self.held = held
+    }
 
     /// A records directory `relative` below the workspace and its three subdirectories, made if missing.
     static func open(_ relative: String, below workspace: String) throws(ExecutorError) -> RunRecordDirectories {
@@ -217,8 +248,9 @@ struct RunRecordDirectories: Sendable {
     /// executor checks that `logs/`, `outputs/` and `staging/` are still the
     /// directories it made, so no task inherits paths a symlink redirects.
     func replacedDirectory() -> String? {
-        for (name, directory) in [("logs", logs), ("outputs", outputs), ("staging", staging)] where !directory.isStill(name, in: run) {
-            return directory.path
+        guard let held else { return logs.path }
+        for entry in held where !entry.directory.isStill(entry.name, in: run, identity: entry.identity) {
+            return entry.directory.path
         }
         return nil
     }

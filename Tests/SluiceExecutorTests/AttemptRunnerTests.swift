@@ -221,3 +221,10 @@ private func executorMessage(_ task: PlanTask, behaviour: @escaping (ProcessRequ
         #expect(alone?.message != nil && journaled == alone?.message, "\(planTask.id): run says \(journaled ?? "nothing"), alone \(alone?.message ?? "nothing")")
     }
 }
+
+@Test func aLogNamesLastComponentIsCutAfterItsLastSlash() {
+    #expect(AttemptLogFiles.lastComponent("logs/fetch.2.try1.log") == "fetch.2.try1.log")
+    #expect(AttemptLogFiles.lastComponent("logs/sub/é.try1.log") == "é.try1.log")
+    #expect(AttemptLogFiles.lastComponent("t.try1.log") == "t.try1.log")
+    #expect(AttemptLogFiles.lastComponent("logs/") == "")
+}

@@ -117,6 +117,32 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(CacheKey.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
 }
 
+/// An entry's stored text is written as bytes, not through value trees: the same text, byte for
+/// byte, as the lines spelled out here and as the trees `json()` and `componentsJSON()` compact to.
+@Test func aManifestIsStoredAsItsTwoLinesSpelledOut() throws {
+    let manifest = CacheManifest(
+        key: String(repeating: "b", count: 64), pipeline: "p\"q", task: "t", mapIndex: 3, runID: "r1", created: 0,
+        outputs: .object([("n", .int(-7)), ("s", .string("a \"quoted\" back\\slash\nline")), ("x", .double(1.5)), ("none", .null)]),
+        artifacts: [CacheManifest.Artifact(output: "tbl", file: "tbl.arrow", size: 1234, sha256: String(repeating: "c", count: 64), workspacePath: nil),
+                    CacheManifest.Artifact(output: "f", file: "f.file", size: 0, sha256: String(repeating: "d", count: 64), workspacePath: "out/f.txt")],
+        components: [KeyComponent(kind: .command, name: "run", digest: String(repeating: "e", count: 64), display: "echo \"hi\"\\n"),
+                     KeyComponent(kind: .param, name: "a.b", digest: String(repeating: "f", count: 64), display: "(absent)")])
+    let body = #"{"version":2,"key":"\#(String(repeating: "b", count: 64))","run_id":"r1","outputs":{"n":-7,"s":"a \"quoted\" back\\slash\nline","x":1.5,"none":null},"#
+        + #""artifacts":[{"output":"tbl","file":"tbl.arrow","size":1234,"sha256":"\#(String(repeating: "c", count: 64))","path":null},"#
+        + #"{"output":"f","file":"f.file","size":0,"sha256":"\#(String(repeating: "d", count: 64))","path":"out/f.txt"}]"#
+    let first = body + #","sha256":""# + CacheKey.sha256(body) + #""}"#
+    let second = #"{"version":2,"key":"\#(String(repeating: "b", count: 64))","pipeline":"p\"q","task":"t","map_index":3,"run_id":"r1","#
+        + #""created":"1970-01-01T00:00:00.000Z","components":[{"kind":"command","name":"run","digest":"\#(String(repeating: "e", count: 64))","#
+        + #""display":"echo \"hi\"\\n"},{"kind":"param","name":"a.b","digest":"\#(String(repeating: "f", count: 64))","display":"(absent)"}]}"#
+    #expect(manifest.storedText() == first + "\n" + second + "\n")
+    #expect(manifest.sealedLine() == first)
+    var tree = manifest.json().compact()
+    tree.removeLast()
+    #expect(tree == body, "the tree compacts to the same text")
+    #expect(manifest.componentsJSON().compact() == second)
+    #expect(CacheManifest.isSealed(Substring(first)))
+}
+
 @Test func aChangedParamInvalidatesItsReaderAndDownstreamOnly() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
@@ -209,4 +235,64 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(entries.map(\.0) == [key1])
     #expect(entries.first.map { String($0.1) } == line(key1, #""outputs":{"name":"é ü"}}"#))
     #expect(entries.first.map { String($0.2) } == line(key1, #""task":"t"}"#))
+}
+
+/// The publisher lets entries gather instead of waking for each, but only for a bounded time:
+/// an entry is published without waiting for the run's end, and every entry by `finish`.
+@Suite struct CachePublisherTests {
+    /// Counts the jobs run (from the publisher's thread), under a lock.
+    final class Counter: @unchecked Sendable {  // every access holds `lock`
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+
+    @Test func aLoneEntryIsPublishedWithinTheGatherIntervalNotOnlyAtTheEnd() throws {
+        let publisher = CachePublisher()
+        let published = Counter()
+        publisher.submit { published.add(); return nil }
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while published.value == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(published.value == 1, "published while the run goes on (gathered for \(CachePublisher.gatherInterval) s at most)")
+        #expect(publisher.finish().isEmpty)
+    }
+
+    @Test func everyEntryOfManyBatchesIsPublishedByFinishWithItsProblems() {
+        let publisher = CachePublisher()
+        let published = Counter()
+        let count = 3 * CachePublisher.batchLimit + 7
+        for k in 0..<count {
+            publisher.submit { published.add(); return k % 100 == 0 ? "problem \(k)" : nil }
+            if k % 97 == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        let problems = publisher.finish()
+        #expect(published.value == count)
+        #expect(problems.sorted() == stride(from: 0, to: count, by: 100).map { "problem \($0)" }.sorted())
+    }
+}
+
+/// A run looks an entry's shard up relative to the held `entries/` descriptor: an entry with
+/// artifacts is found there, and once its shard is a symlink (to the very directory moved
+/// away) the entry is absent, not read through the link.
+@Test func aRunFindsAnEntryInItsShardButNeverThroughASymlinkedShard() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let cache = CacheStore(RunStore(workspace: dir.path))
+    try cache.lockShared()
+    defer { cache.unlock() }
+    let content = Array("rows\n".utf8)
+    let source = dir.path + "/out.file"
+    try Data(content).write(to: URL(fileURLWithPath: source))
+    let key = "ab" + String(repeating: "1", count: 62)
+    let manifest = CacheManifest(key: key, pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0, outputs: .object([]),
+                                 artifacts: [CacheManifest.Artifact(output: "f", file: "f.file", size: Int64(content.count),
+                                                                    sha256: CacheKey.sha256(content), workspacePath: nil)],
+                                 components: [])
+    #expect(cache.publish(manifest, sources: ["f": source], replace: false) == nil)
+    guard case .intact = cache.check(key) else { Issue.record("the published entry is found"); return }
+    let entries = dir.path + "/.sluice/cache/entries"
+    try FileManager.default.moveItem(atPath: entries + "/ab", toPath: dir.path + "/moved")
+    try FileManager.default.createSymbolicLink(atPath: entries + "/ab", withDestinationPath: dir.path + "/moved")
+    guard case .absent = cache.check(key) else { Issue.record("a symlinked shard is not read through"); return }
 }

@@ -13,6 +13,10 @@ import SluicePlan
         .init(task: "t", mapIndex: nil, attempt: 2, state: .failed, time: 9_000, exitCode: 0, message: "table output \"t\" failed a check",
               cacheHit: false, checks: .array([.object([("output", .string("t")), ("check", .string("unique")), ("failing_rows", .int(2)),
                                                          ("examples", .array([.object([("row", .int(3)), ("values", .object([("id", .null)]))])]))])])),
+        // Numbers at their edges: zero, a negative exit code, the widest values each field holds.
+        .init(task: "m", mapIndex: 0, attempt: 10, state: .failed, time: 1_000, exitCode: Int32.min, logBytes: Int.max,
+              retryInMilliseconds: Int64.max),
+        .init(task: "m", mapIndex: 1_000_000_007, attempt: 0, state: .failed, time: 2_000, exitCode: -1, logBytes: 0, retryInMilliseconds: 9),
     ]
     for event in events {
         let fast = String(decoding: JournalEvent.task(event).line(), as: UTF8.self)

@@ -27,6 +27,28 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     #expect(text.hasPrefix("hi from \(dir.path)\nerr\n\(handle.pid)\nstdin=1\n"), "\(text)")
 }
 
+/// The runner reuses the file actions it made for a descriptor number and working directory:
+/// with the numbers coming back (each log closed before the next opens) and the directories
+/// alternating, every process still runs in its own directory, writing its own log, stdin /dev/null.
+@Test func reusedDescriptorNumbersStillGetEachStartsDirectoryAndLog() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try PosixProcessRunner()
+    let directories = try (0..<3).map { k in
+        let path = dir.path + "/d\(k)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        return path
+    }
+    for k in 0..<7 {
+        let handle = try runner.start(ProcessRequest(command: #"pwd; read x; echo "stdin=$? \#(k)""#, environment: ["PATH=/usr/bin:/bin"],
+                                                     workingDirectory: directories[k % 3], logPath: dir.path + "/log\(k)"))
+        let exit = try #require(waitForExit(runner))
+        runner.release(handle)
+        #expect(exit.status == .exited(0))
+        #expect(try String(contentsOfFile: dir.path + "/log\(k)", encoding: .utf8) == directories[k % 3] + "\nstdin=1 \(k)\n")
+    }
+}
+
 @Test func outputIsMaskedWhenSecretsExist() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }

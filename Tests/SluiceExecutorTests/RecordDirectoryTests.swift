@@ -56,4 +56,28 @@ import Testing
         #expect(!staging.isStill("staging", in: run), "the replaced name is noticed")
         #expect(staging.isStill("moved", in: run))
     }
+
+    /// The check before each attempt looks each name up again (the held descriptors' own identity is
+    /// taken once): a directory a task replaced, by a symlink or by a new directory, is named.
+    @Test func replacedRunDirectoriesAreNamedBeforeEachAttempt() throws {
+        for name in ["logs", "outputs", "staging"] {
+            for replacement in ["symlink", "directory"] {
+                let (workspace, outside) = try layout()
+                defer { workspace.cleanUp(); outside.cleanUp() }
+                let records = try RunRecordDirectories.open("run", below: workspace.path)
+                #expect(records.replacedDirectory() == nil, "nothing replaced yet")
+                #expect(records.replacedDirectory() == nil, "asking again changes nothing")
+                try FileManager.default.moveItem(atPath: workspace.path + "/run/" + name, toPath: workspace.path + "/run/moved")
+                if replacement == "symlink" {
+                    try FileManager.default.createSymbolicLink(atPath: workspace.path + "/run/" + name, withDestinationPath: outside.path)
+                } else {
+                    try FileManager.default.createDirectory(atPath: workspace.path + "/run/" + name, withIntermediateDirectories: false)
+                }
+                #expect(records.replacedDirectory() == workspace.path + "/run/" + name, "\(name) replaced by a \(replacement)")
+                try FileManager.default.removeItem(atPath: workspace.path + "/run/" + name)
+                try FileManager.default.moveItem(atPath: workspace.path + "/run/moved", toPath: workspace.path + "/run/" + name)
+                #expect(records.replacedDirectory() == nil, "\(name) moved back: the same directory again")
+            }
+        }
+    }
 }
