@@ -174,17 +174,19 @@ final class Lowering: Sendable {
         }
         lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
-        var params = Set<String>(), outputs = Set<OutputReference>()
+        // Arrays sorted once, duplicates dropped after: a task reads a few
+        // values, and a `Set` per task cost more than the rest of its reads.
+        var params: [String] = [], outputs: [OutputReference] = []
         // A label only names instances: what it reads is no input of the task's work or its cache key.
         for reference in contracts.references[index] where reference.site != .label {
             switch reference.resolution {
-            case .param(let path, _): params.insert(path.joined(separator: "."))
-            case .output(_, let output): outputs.insert(output)
+            case .param(let path, _): params.append(path.joined(separator: "."))
+            case .output(_, let output): outputs.append(output)
             default: break
             }
         }
-        for input in lowered.inputs { outputs.insert(input.from) }
-        lowered.reads = Reads(params: params.sorted(), outputs: outputs.sorted())
+        outputs += lowered.inputs.lazy.map(\.from)
+        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
         return lowered
     }
 
@@ -224,5 +226,28 @@ final class Lowering: Sendable {
     func topologicalOrder() -> [Int] {
         let graph = checked.graph
         return TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyHeap(ByKey(graph.names)))
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The elements in ascending order, each once: what `Set(self).sorted()`
+    /// gives, without hashing. Elements that sort together (neither `<` the
+    /// other) are one only when also `==`, as in a set.
+    func sortedUnique() -> [Element] {
+        var sorted = self.sorted()
+        // `sorted[..<kept]` is the result so far; `sorted[runStart..<kept]` the kept elements that sort together with the next.
+        var kept = 0, runStart = 0
+        for position in sorted.indices {
+            let element = sorted[position]
+            if kept > 0 && !(sorted[runStart] < element) {
+                if sorted[runStart..<kept].contains(element) { continue }
+            } else {
+                runStart = kept
+            }
+            sorted[kept] = element
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 }
