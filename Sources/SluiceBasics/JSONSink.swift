@@ -57,7 +57,7 @@ extension JSONSink {
 /// for empty containers) or compact: the one writer behind `JSON.pretty()`
 /// and `JSON.compact()`, so a model written through it prints exactly what
 /// its value tree would.
-public struct JSONBytesWriter: JSONSink {
+public struct JSONBytesWriter: JSONSink, Sendable {
     /// The text so far; `bytes` hands it over as an array.
     private var buffer: ByteBuffer
     private let pretty: Bool
@@ -88,9 +88,9 @@ public struct JSONBytesWriter: JSONSink {
     /// Appends the members `other` wrote (a writer made with
     /// `membersAtDepth:afterMembers:` for this writer's innermost open
     /// container and what it held then), as if written here.
-    public mutating func appendMembers(of other: [UInt8]) {
-        guard !other.isEmpty else { return }
-        other.withUnsafeBufferPointer { buffer.append($0) }
+    public mutating func appendMembers(of other: JSONBytesWriter) {
+        guard other.buffer.count > 0 else { return }
+        other.withBytes { buffer.append($0) }
         isEmpty = false
     }
 

@@ -19,20 +19,13 @@ public enum SecondThread {
     public static func run<Mine, Theirs: Sendable>(
         _ body: () -> Mine, beside helper: @escaping @Sendable () -> Theirs
     ) -> (Mine, Theirs) {
-        let slot = ResultSlot<Theirs>()
-        guard let thread = start(Work { slot.store(helper()) }) else {
+        let result = Handoff<Theirs>()
+        guard let thread = start(Work { result.put(helper()) }) else {
             return (body(), helper())
         }
         let mine = body()
         pthread_join(thread, nil)
-        return (mine, slot.take() ?? helper())
-    }
-
-    /// Where the helper leaves its result for the caller, who reads it after the join.
-    private final class ResultSlot<Result: Sendable>: Sendable {
-        private let value = Mutex<Result?>(nil)
-        func store(_ result: Result) { value.withLock { $0 = result } }
-        func take() -> Result? { value.withLock { $0.take() } }
+        return (mine, result.take() ?? helper())
     }
 
     /// The helper's work, handed to the new thread through a retained pointer.
@@ -60,4 +53,26 @@ public enum SecondThread {
         }
         return handle
     }
+}
+
+/// A value passed from one thread to another: put by one, taken by the
+/// other, after which the taker holds the only reference to it. A buffer
+/// made on the main thread and handed to a `SecondThread` helper so stays
+/// unique (appending to it copies nothing) and keeps its memory from the
+/// main thread's heap, which `MemoryTuning` prepared, rather than fresh
+/// pages of the new thread's.
+public final class Handoff<Value: Sendable>: Sendable {
+    private let slot: Mutex<Value?>
+
+    public init() { slot = Mutex(nil) }
+
+    public init(_ value: consuming Value) { slot = Mutex(Optional(value)) }
+
+    public func put(_ value: consuming Value) {
+        let value = Optional(value)
+        slot.withLock { $0 = value }
+    }
+
+    /// The value, now no longer held here; nil when none was put or it was taken.
+    public func take() -> Value? { slot.withLock { $0.take() } }
 }
