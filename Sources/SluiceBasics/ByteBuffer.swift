@@ -131,3 +131,11 @@ public struct ByteBuffer {
         try withExtendedLifetime(allocation) { try body(UnsafeBufferPointer(start: start, count: count)) }
     }
 }
+
+/// Safe to send to another thread for the same reason `Array` is: the bytes
+/// are written only through a value whose `reserve(_:)` found the allocation
+/// unique to it (or moved to a new one), so an allocation two values share is
+/// never written, and the reference count that decides it is atomic. A buffer
+/// made on one thread can so be handed to another (`SecondThread`), with its
+/// memory from the heap of the thread that made it.
+extension ByteBuffer: @unchecked Sendable {}

@@ -14,6 +14,9 @@ public protocol JSONSink {
     mutating func endArray()
     /// The name of the next member of the open object; its value follows.
     mutating func key(_ name: String)
+    /// A key fixed in the program (a field of a model's JSON shape): plain
+    /// ASCII that needs no escaping, so a text writer copies it as it is.
+    mutating func key(literal name: StaticString)
     mutating func null()
     mutating func bool(_ value: Bool)
     mutating func int(_ value: Int64)
@@ -23,6 +26,12 @@ public protocol JSONSink {
 }
 
 extension JSONSink {
+    /// A literal key written as any other key.
+    @inlinable
+    public mutating func key(literal name: StaticString) {
+        key(name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) })
+    }
+
     /// The string, or null when there is none.
     @inlinable
     public mutating func optionalString(_ value: String?) {
@@ -48,12 +57,12 @@ extension JSONSink {
 /// for empty containers) or compact: the one writer behind `JSON.pretty()`
 /// and `JSON.compact()`, so a model written through it prints exactly what
 /// its value tree would.
-public struct JSONBytesWriter: JSONSink {
+public struct JSONBytesWriter: JSONSink, Sendable {
     /// The text so far; `bytes` hands it over as an array.
     private var buffer: ByteBuffer
     private let pretty: Bool
     /// Open containers; the members of the innermost are indented by `2 * depth` spaces.
-    private var depth = 0
+    public private(set) var depth = 0
     /// Whether the innermost open container has no member yet (decides the comma and the line break).
     private var isEmpty = true
     /// Whether a key was just written, so the value goes on its line.
@@ -62,6 +71,27 @@ public struct JSONBytesWriter: JSONSink {
     public init(pretty: Bool, reservingCapacity capacity: Int = 0) {
         self.pretty = pretty
         buffer = ByteBuffer(reservingCapacity: capacity)
+    }
+
+    /// A writer for members of a container another writer has open at
+    /// `depth` (1 for the members of the outermost value), after members it
+    /// already holds when `afterMembers`: its bytes are exactly what that
+    /// writer would write for the same members next, and are put back into
+    /// it with `appendMembers(of:)`. So two threads can write the two
+    /// halves of a long array.
+    public init(pretty: Bool, reservingCapacity capacity: Int = 0, membersAtDepth depth: Int, afterMembers: Bool) {
+        self.init(pretty: pretty, reservingCapacity: capacity)
+        self.depth = depth
+        isEmpty = !afterMembers
+    }
+
+    /// Appends the members `other` wrote (a writer made with
+    /// `membersAtDepth:afterMembers:` for this writer's innermost open
+    /// container and what it held then), as if written here.
+    public mutating func appendMembers(of other: JSONBytesWriter) {
+        guard other.buffer.count > 0 else { return }
+        other.withBytes { buffer.append($0) }
+        isEmpty = false
     }
 
     /// The text written so far, as UTF-8 (one copy of it).
@@ -123,6 +153,14 @@ public struct JSONBytesWriter: JSONSink {
         startMember()
         JSONString.write(name, to: &buffer)
         append(pretty ? ": " : ":")
+        afterKey = true
+    }
+
+    public mutating func key(literal name: StaticString) {
+        startMember()
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(name)
+        append(pretty ? "\": " : "\":")
         afterKey = true
     }
 

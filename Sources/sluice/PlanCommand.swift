@@ -34,7 +34,7 @@ struct PlanCommand: ParsableCommand {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
         let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
-        let bytes = loaded.plan.encodedUTF8()
+        let bytes = loaded.plan.encodedUTF8(threads: PlanThreads.automatic.count(forTasks: loaded.plan.tasks.count))
         if let output {
             do {
                 try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)

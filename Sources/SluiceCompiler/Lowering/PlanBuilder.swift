@@ -26,7 +26,9 @@ public struct PlanBuildResult: Sendable {
 public enum PlanBuilder {
     /// Builds the plan of the spec at `specPath` (as the user named it; paths
     /// in the plan stay relative to the current directory when it is relative).
-    public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles()) -> PlanBuildResult {
+    /// `threads` is for tests that compare the one- and two-thread lowering.
+    public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles(),
+                             threads: PlanThreads = .automatic) -> PlanBuildResult {
         guard let text = files.read(specPath) else {
             return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
         }
@@ -38,7 +40,7 @@ public enum PlanBuilder {
         var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
         guard lint.errorCount == 0, let checked = lint.checked.first else { return result }
         do {
-            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text).plan(paramOverrides: paramOverrides)
+            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
         } catch {
             result.failure = error.message
         }
@@ -49,7 +51,7 @@ public enum PlanBuilder {
 /// Lowers one checked, error-free pipeline to its plan. A class, so the
 /// per-task calls share one reference to the model rather than copying (and
 /// retaining every field of) the spec and its contracts for each task.
-final class Lowering {
+final class Lowering: Sendable {
     let checked: CheckedPipeline
     let pipelines: PipelineIndex
     let sourceText: String
@@ -62,19 +64,32 @@ final class Lowering {
         spec = checked.spec
     }
 
-    func plan(paramOverrides: [String]) throws(ParamOverride.Failure) -> Plan {
+    /// The plan; with `threads` of 2 its tasks are lowered on two threads
+    /// (`PlanThreads` decides how many by the plan's size and the CPUs).
+    func plan(paramOverrides: [String], threads: Int = 1) throws(ParamOverride.Failure) -> Plan {
         let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
         func fromSpecDirectory(_ path: String) -> String {
-            SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
+            self.fromSpecDirectory(path, workspace: workspace)
         }
         let params = try ParamOverride.apply(paramOverrides, to: checked.contracts.params.json)
-        let digest = SHA256.hash(data: Array(sourceText.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-        var tasks: [PlanTask] = []
-        for index in topologicalOrder() {
-            tasks.append(lowerTask(index, workspace: workspace, fromSpecDirectory: fromSpecDirectory))
+        let order = topologicalOrder()
+        let digest: String, tasks: [PlanTask]
+        if threads >= 2 && order.count >= 2 {
+            // The second half of the tasks on a thread of its own; this one
+            // hashes the spec and lowers the first half. Each task is lowered
+            // from the shared, read-only model alone, so the order of work
+            // does not change a byte.
+            let middle = order.count / 2
+            let (firstHalf, secondHalf) = SecondThread.run({
+                (digest: Self.sha256Hex(sourceText), tasks: order[..<middle].map { lowerTask($0, workspace: workspace) })
+            }, beside: { [self] in
+                order[middle...].map { lowerTask($0, workspace: workspace) }
+            })
+            digest = firstHalf.digest
+            tasks = firstHalf.tasks + secondHalf
+        } else {
+            digest = Self.sha256Hex(sourceText)
+            tasks = order.map { lowerTask($0, workspace: workspace) }
         }
         return Plan(
             pipeline: spec.pipeline?.value ?? "",
@@ -92,7 +107,23 @@ final class Lowering {
         )
     }
 
-    func lowerTask(_ index: Int, workspace: String, fromSpecDirectory: (String) -> String) -> PlanTask {
+    /// `path` as written in the spec (relative to its directory), relative to the workspace.
+    func fromSpecDirectory(_ path: String, workspace: String) -> String {
+        SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
+    }
+
+    /// The lowercase hex SHA-256 of the spec's text, the plan's `source_sha256`.
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    func lowerTask(_ index: Int, workspace: String) -> PlanTask {
+        func fromSpecDirectory(_ path: String) -> String {
+            self.fromSpecDirectory(path, workspace: workspace)
+        }
         let task = spec.tasks[index]
         let contracts = checked.contracts
         let settings = task.settings, defaults = spec.defaults
@@ -143,17 +174,19 @@ final class Lowering {
         }
         lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
-        var params = Set<String>(), outputs = Set<OutputReference>()
+        // Arrays sorted once, duplicates dropped after: a task reads a few
+        // values, and a `Set` per task cost more than the rest of its reads.
+        var params: [String] = [], outputs: [OutputReference] = []
         // A label only names instances: what it reads is no input of the task's work or its cache key.
         for reference in contracts.references[index] where reference.site != .label {
             switch reference.resolution {
-            case .param(let path, _): params.insert(path.joined(separator: "."))
-            case .output(_, let output): outputs.insert(output)
+            case .param(let path, _): params.append(path.joined(separator: "."))
+            case .output(_, let output): outputs.append(output)
             default: break
             }
         }
-        for input in lowered.inputs { outputs.insert(input.from) }
-        lowered.reads = Reads(params: params.sorted(), outputs: outputs.sorted())
+        outputs += lowered.inputs.lazy.map(\.from)
+        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
         return lowered
     }
 
@@ -193,5 +226,28 @@ final class Lowering {
     func topologicalOrder() -> [Int] {
         let graph = checked.graph
         return TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyHeap(ByKey(graph.names)))
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The elements in ascending order, each once: what `Set(self).sorted()`
+    /// gives, without hashing. Elements that sort together (neither `<` the
+    /// other) are one only when also `==`, as in a set.
+    func sortedUnique() -> [Element] {
+        var sorted = self.sorted()
+        // `sorted[..<kept]` is the result so far; `sorted[runStart..<kept]` the kept elements that sort together with the next.
+        var kept = 0, runStart = 0
+        for position in sorted.indices {
+            let element = sorted[position]
+            if kept > 0 && !(sorted[runStart] < element) {
+                if sorted[runStart..<kept].contains(element) { continue }
+            } else {
+                runStart = kept
+            }
+            sorted[kept] = element
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 }

@@ -1,0 +1,96 @@
+import Foundation
+@testable import SluiceCompiler
+import SluicePlan
+import SluiceSpec
+import Testing
+
+/// A plan lowered on two threads and its JSON written on two threads
+/// (`PlanThreads`) must be byte for byte what one thread makes.
+struct ParallelPlanTests {
+    /// A spec past `PlanThreads.minimumTasks` using most of what a task
+    /// lowers to (descriptions, templates reading params and outputs, typed
+    /// and table outputs with paths, env templates, deps, foreach with a
+    /// label, pools, retries, timeouts, trigger rules, branches left out),
+    /// so each half of the tasks has every kind of field to write.
+    static let large: String = {
+        var text = """
+            pipeline: big
+            description: "A plan split \\"in two\\"."
+            pools: { warehouse: 3 }
+            params:
+              cities: [Oslo, Lima, "Zürich"]
+              s: { k: 2, name: "tab\\tand quote\\"" }
+            tasks:
+
+            """
+        for index in 0..<1200 {
+            let name = "t\(index)", previous = "t\(max(0, index - 1))"
+            let needs = index == 0 ? "" : "    needs: [\(previous)]\n"
+            let reads = index == 0 ? "" : " --in {{ \(previous).n }}"
+            switch index % 5 {
+            case 0:
+                text += "  \(name):\n    description: Step \(index), “quoted” \\ back.\n\(needs)"
+                text += "    run: python3 step.py\(reads) --k {{ params.s.k }} --name '{{ params.s.name }}'\n"
+                text += "    outputs: { n: int, t: \"table(ts: timestamp, v: float64)\" }\n    pool: warehouse\n    retries: 3\n    timeout: 45m\n"
+            case 1:
+                text += "  \(name):\n\(needs)    run: echo \(index)\(reads)\n    outputs: { n: int }\n"
+                text += "    env:\n      LEVEL: info\n      RUN: \"{{ run.id }}-{{ params.s.k }}\"\n    deps: [step.py]\n"
+            case 2:
+                text += "  \(name):\n\(needs)    foreach: params.cities\n    label: \"{{ item }}\"\n"
+                text += "    run: echo {{ item }} {{ index }}\(reads)\n    outputs: { n: int }\n    retry_delay: 5s\n    retry_backoff: exponential\n"
+            case 3:
+                text += "  \(name):\n\(needs)    run: echo {{ \(previous).n }} {{ run.date }}\n    outputs: { n: int }\n    cache: false\n"
+            default:
+                text += "  \(name):\n\(needs)    run: 'printf \"%s\\n\" done'\n    outputs: { n: int }\n"
+            }
+        }
+        return text
+    }()
+
+    static func build(_ path: String, files: any ProjectFiles, _ threads: PlanThreads) throws -> Plan {
+        let result = PlanBuilder.build(specPath: path, files: files, threads: threads)
+        #expect(result.errorCount == 0, "\(result.diagnostics.filter { $0.severity == .error })")
+        return try #require(result.plan)
+    }
+
+    @Test func aLargePlanIsTheSameFromTwoThreads() throws {
+        let files = MemoryFiles(files: ["big.yaml": Self.large, "step.py": "print(1)\n"])
+        let one = try Self.build("big.yaml", files: files, .one)
+        let two = try Self.build("big.yaml", files: files, .two)
+        #expect(one.tasks.count == 1200)
+        #expect(one == two)
+        let serial = one.encodedUTF8(threads: 1)
+        #expect(two.encodedUTF8(threads: 2) == serial)
+        // The written bytes are still the plan's one JSON shape.
+        #expect(serial == Array(one.encoded().utf8))
+        #expect(try Plan(jsonText: String(decoding: serial, as: UTF8.self)) == one)
+    }
+
+    @Test func twoThreadsWriteTheSameBytesForAnyTaskCount() throws {
+        // Odd and even counts, and the smallest split (one task each side).
+        for count in [2, 3, 4, 7] {
+            var text = "pipeline: small\ntasks:\n"
+            for index in 0..<count { text += "  t\(index):\n    run: echo \(index)\n" }
+            let plan = try Self.build("small.yaml", files: MemoryFiles(files: ["small.yaml": text]), .one)
+            #expect(plan.encodedUTF8(threads: 2) == plan.encodedUTF8(threads: 1), "\(count) tasks")
+        }
+    }
+
+    @Test(arguments: ParallelChecksTests.repositoryYAML())
+    func everyRepositoryPlanIsTheSameFromTwoThreads(_ url: URL) throws {
+        // From disk, as `sluice plan` reads it; specs with errors have no plan to compare.
+        let one = PlanBuilder.build(specPath: url.path, threads: .one)
+        let two = PlanBuilder.build(specPath: url.path, threads: .two)
+        #expect(one.plan == two.plan)
+        #expect(one.failure == two.failure)
+        guard let plan = one.plan, let other = two.plan else { return }
+        #expect(other.encodedUTF8(threads: 2) == plan.encodedUTF8(threads: 1))
+    }
+
+    @Test func theThreadPolicyFollowsTheChecks() {
+        #expect(PlanThreads.one.count(forTasks: 100_000) == 1)
+        #expect(PlanThreads.two.count(forTasks: 0) == 2)
+        #expect(PlanThreads.automatic.count(forTasks: PlanThreads.minimumTasks - 1) == 1)
+        #expect(PlanThreads.automatic.count(forTasks: PlanThreads.minimumTasks) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
+    }
+}
