@@ -123,6 +123,9 @@ struct UniqueNames {
 
     init(separator: String) { self.separator = separator }
 
+    /// Room for `count` names before the set grows (a drawing claims one a task).
+    mutating func reserveCapacity(_ count: Int) { used.reserveCapacity(count) }
+
     mutating func claim(_ preferred: String) -> String {
         if used.insert(preferred).inserted { return preferred }
         var n = next[preferred] ?? 2
@@ -143,14 +146,8 @@ func printable(_ text: String) -> String {
     var out = String.UnicodeScalarView()
     var previousWasCR = false
     for scalar in text.unicodeScalars {
-        defer { previousWasCR = scalar == "\r" }
-        switch scalar.value {
-        case 0x0A: if !previousWasCR { out.append("\n") }
-        case 0x0D: out.append("\n")
-        case 0x09: out.append(" ")
-        case 0x00..<0x20, 0x7F..<0xA0, 0xFFFE, 0xFFFF: out.append("\u{FFFD}")
-        default: out.append(scalar)
-        }
+        if let shown = Printable.scalar(scalar, afterCR: previousWasCR) { out.append(shown) }
+        previousWasCR = scalar == "\r"
     }
     return String(out)
 }
