@@ -54,8 +54,9 @@ struct PipelineGraph {
             let shape: Shape = task.branch != nil ? .branch : (task.kind == .empty ? .empty : .task)
             return Node(task: task, shape: shape)
         }
-        var index: [String: Int] = [:]
-        for (i, task) in plan.tasks.enumerated() where index[task.id] == nil { index[task.id] = i }
+        // Indices and subscripts below, not `for task in`, which copies each task (a dozen retains).
+        var index = [String: Int](minimumCapacity: plan.tasks.count)
+        for i in plan.tasks.indices where index[plan.tasks[i].id] == nil { index[plan.tasks[i].id] = i }
         edges = Self.edges(of: plan.tasks, index: index)
         var seen = Set<String>()
         triggeredPipelines = nodes.compactMap(\.triggers).filter { seen.insert($0).inserted }
@@ -69,14 +70,15 @@ struct PipelineGraph {
         // The last head with an edge from task i, and where that head's data edge from i is (-1: its edge is a `needs` one).
         var linkedTo = [Int](repeating: -1, count: tasks.count)
         var dataEdge = [Int](repeating: -1, count: tasks.count)
-        for (head, task) in tasks.enumerated() {
-            for name in task.needs {
+        for head in tasks.indices {
+            let reads = tasks[head].reads.outputs
+            for name in tasks[head].needs {
                 guard let from = index[name], from != head, linkedTo[from] != head else { continue }
                 linkedTo[from] = head
                 dataEdge[from] = -1
-                result.append(Edge(from: from, to: head, kind: .needs, outputs: task.reads.outputs.filter { $0.task == name }))
+                result.append(Edge(from: from, to: head, kind: .needs, outputs: reads.filter { $0.task == name }))
             }
-            for reference in task.reads.outputs {
+            for reference in reads {
                 guard let from = index[reference.task], from != head else { continue }
                 if linkedTo[from] != head {
                     linkedTo[from] = head

@@ -60,7 +60,7 @@ struct TwoThreadDOTTests {
         let body = DOTBody(graph: PipelineGraph(plan: plan), ids: plan.tasks.map(\.id), overlay: Self.overlay(plan), indent: "  ")
         var whole = ByteBuffer()
         body.write(lines: 0..<body.lineCount, to: &whole)
-        for cut in [0, 1, 150, 299, 300, 301, body.lineCount / 2, body.lineCount - 1, body.lineCount] {
+        for cut in [0, 1, 150, 299, 300, 301, body.middleLine, body.lineCount - 1, body.lineCount] {
             var parts = ByteBuffer()
             body.write(lines: 0..<cut, to: &parts)
             body.write(lines: cut..<body.lineCount, to: &parts)
