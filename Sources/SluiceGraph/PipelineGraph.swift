@@ -16,12 +16,20 @@ struct PipelineGraph {
     }
 
     struct Node {
-        var task: PlanTask
-        var shape: Shape
+        let task: PlanTask
+        let shape: Shape
         /// `foreach` tasks are drawn as a stack.
         var mapped: Bool { task.isMapped }
-        /// The pipeline a trigger task starts.
-        var triggers: String? { task.kind == .trigger ? task.trigger?.pipeline : nil }
+        /// The pipeline a trigger task starts. Stored, not computed: reading
+        /// a computed property of `nodes[i]` copied the whole node (its task's
+        /// dozen references) for every task of every drawing.
+        let triggers: String?
+
+        init(task: PlanTask, shape: Shape) {
+            self.task = task
+            self.shape = shape
+            triggers = task.kind == .trigger ? task.trigger?.pipeline : nil
+        }
     }
 
     enum EdgeKind: Equatable {
@@ -50,16 +58,17 @@ struct PipelineGraph {
 
     init(plan: Plan) {
         self.plan = plan
-        nodes = plan.tasks.map { task in
+        let nodes = plan.tasks.map { task in
             let shape: Shape = task.branch != nil ? .branch : (task.kind == .empty ? .empty : .task)
             return Node(task: task, shape: shape)
         }
+        self.nodes = nodes
         // Indices and subscripts below, not `for task in`, which copies each task (a dozen retains).
         var index = [String: Int](minimumCapacity: plan.tasks.count)
         for i in plan.tasks.indices where index[plan.tasks[i].id] == nil { index[plan.tasks[i].id] = i }
         edges = Self.edges(of: plan.tasks, index: index)
         var seen = Set<String>()
-        triggeredPipelines = nodes.compactMap(\.triggers).filter { seen.insert($0).inserted }
+        triggeredPipelines = nodes.indices.compactMap { nodes[$0].triggers }.filter { seen.insert($0).inserted }
     }
 
     /// Every head's edges, heads in plan order. Which tails a head is already
