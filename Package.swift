@@ -54,7 +54,7 @@ let package = Package(
             name: "SluiceCompiler",
             dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "SluiceGraph", dependencies: ["SluicePlan"]),
+        .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"]),
         .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"]),
         .target(
             name: "SluiceExecutor",
@@ -93,7 +93,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar", "SluiceBasics", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan", "SluiceBasics", "SluiceCompiler"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceExecutor"]),

@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 
 /// Graphviz DOT for one or more plans (docs/graph.md). Every identifier is
@@ -11,9 +12,13 @@ public enum DOTRenderer {
 
     /// `render` as UTF-8 bytes: the drawing is written into one buffer, with
     /// no string built per node (DOT for 10,000 tasks is megabytes).
-    public static func renderUTF8(_ subjects: [GraphSubject]) -> [UInt8] {
-        var writer = DOTWriter(subjects)
-        return writer.write()
+    ///
+    /// `threads`: 2 lets a large pipeline's lines be written on two threads
+    /// (the bytes are the same); the caller says whether the process may use
+    /// two CPUs (`CPUAffinity`).
+    public static func renderUTF8(_ subjects: [GraphSubject], threads: Int = 1) -> [UInt8] {
+        var writer = DOTWriter(subjects, threads: threads)
+        return writer.write().array
     }
 }
 
@@ -27,26 +32,45 @@ struct DOTWriter {
     /// Per subject, per task: the node id.
     private var nodeIDs: [[String]] = []
     private var clusterIDs: [String] = []
-    private var out: [UInt8] = []
+    private var out = ByteBuffer()
 
     static let font = "Helvetica,Arial,sans-serif"
 
-    init(_ subjects: [GraphSubject]) {
+    /// How many threads may write the lines of a large pipeline (1 or 2).
+    private let threads: Int
+
+    /// Below this many tasks a pipeline's lines are written on one thread:
+    /// starting and joining a thread would cost about what it saves (the
+    /// same threshold as lint's checks, `ParallelChecks.minimumTasks`).
+    static let minimumTasksForTwoThreads = 256
+
+    /// The pipeline size from which `threads` 2 splits the lines (tests lower it).
+    private let splitFrom: Int
+
+    init(_ subjects: [GraphSubject], threads: Int = 1, splitFrom: Int = DOTWriter.minimumTasksForTwoThreads) {
         self.subjects = subjects
+        self.threads = threads
+        self.splitFrom = splitFrom
         graphs = subjects.map { PipelineGraph(plan: $0.plan) }
         clustered = subjects.count > 1
         // Tasks claim their names before anything the renderer adds, so a
         // task keeps its own name as its id whenever it can.
+        names.reserveCapacity(graphs.reduce(0) { $0 + $1.nodes.count })
         for graph in graphs {
             let prefix = clustered ? graph.plan.pipeline + "." : ""
-            nodeIDs.append(graph.nodes.map { names.claim(prefix + $0.task.id) })
+            let tasks = graph.plan.tasks
+            nodeIDs.append(tasks.indices.map { names.claim(prefix + tasks[$0].id) })
         }
         clusterIDs = graphs.map { names.claim("cluster_" + $0.plan.pipeline) }
     }
 
-    mutating func write() -> [UInt8] {
+    /// Bytes a drawing takes per task, about (a node line, two or three edge
+    /// lines, some labelled): reserved up front so the buffer rarely grows.
+    private static let bytesPerTask = 192
+
+    mutating func write() -> ByteBuffer {
         let title = clustered ? "pipelines" : (graphs.first?.plan.pipeline ?? "pipelines")
-        out = []
+        out = ByteBuffer(reservingCapacity: 4096 + Self.bytesPerTask * graphs.reduce(0) { $0 + $1.nodes.count })
         emit("// Drawn by sluice graph (docs/graph.md). Render with: dot -Tsvg\n")
         emit("digraph \(Self.id(title)) {\n")
         var graphAttributes = "rankdir=LR, fontname=\"\(Self.font)\", fontsize=13, nodesep=0.3, ranksep=0.45"
@@ -67,7 +91,11 @@ struct DOTWriter {
         return out
     }
 
+    /// Text built at run time (headers, trigger lines: a few per drawing).
     private mutating func emit(_ text: String) { out.appendUTF8(text) }
+
+    /// Fixed text, the most of every node and edge line.
+    private mutating func emitFixed(_ text: StaticString) { out.append(text) }
 
     private func caption(_ subject: GraphSubject) -> String {
         subject.plan.pipeline + (subject.overlay.map { "\n" + $0.caption } ?? "")
@@ -78,82 +106,28 @@ struct DOTWriter {
     /// cluster (an edge inside a cluster would pull its far node into it).
     private mutating func writePipeline(_ s: Int) -> [String] {
         let graph = graphs[s]
-        let overlay = subjects[s].overlay
-        let indent = clustered ? "    " : "  "
+        let indent: StaticString = clustered ? "    " : "  "
         if clustered {
             emit("  subgraph \(Self.id(clusterIDs[s])) {\n")
             emit("    graph [label=\(Self.label(caption(subjects[s]))), labeljust=l, style=rounded, color=\"#999999\"];\n")
         }
-        for (i, node) in graph.nodes.enumerated() {
-            emit(indent)
-            Self.writeID(nodeIDs[s][i], to: &out)
-            emit(" [")
-            writeNodeAttributes(node, overlay)
-            emit("];\n")
+        let body = DOTBody(graph: graph, ids: nodeIDs[s], overlay: subjects[s].overlay, indent: indent)
+        if threads >= 2 && graph.nodes.count >= splitFrom {
+            // The lines are independent: the back half is written on a second
+            // thread into a buffer of its own and appended, the same bytes.
+            let middle = body.middleLine
+            let (_, back) = SecondThread.run(front: { body.write(lines: 0..<middle, to: &out) }, back: {
+                var part = ByteBuffer(reservingCapacity: Self.bytesPerTask * graph.nodes.count / 2)
+                body.write(lines: middle..<body.lineCount, to: &part)
+                return part.array
+            })
+            back.withUnsafeBufferPointer { out.append($0) }
+        } else {
+            body.write(lines: 0..<body.lineCount, to: &out)
         }
-        for edge in graph.edges {
-            emit(indent)
-            Self.writeID(nodeIDs[s][edge.from], to: &out)
-            emit(" -> ")
-            Self.writeID(nodeIDs[s][edge.to], to: &out)
-            writeEdgeAttributes(edge)
-        }
-        let crossEdges = writeTriggers(s, indent: indent)
+        let crossEdges = writeTriggers(s, indent: clustered ? "    " : "  ")
         if clustered { emit("  }\n") }
         return crossEdges
-    }
-
-    /// The attributes of one node, `, `-separated, between its brackets.
-    private mutating func writeNodeAttributes(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) {
-        let status = overlay?.status(of: node.task.id)
-        var lines = [node.task.id]
-        if let foreach = node.task.foreachCaption { lines.append(foreach) }
-        if let progress = status?.progress { lines.append(progress) }
-        if let checks = status?.checkCaption { lines.append(checks) }
-        if let failed = status?.failedInstancesCaption { lines.append(failed) }
-        switch node.shape {
-        case .empty:
-            // A dot too small to hold its name: the name sits beside it.
-            emit("shape=circle, width=0.22, height=0.22, fixedsize=true, label=\"\", xlabel=")
-            Self.writeLabel(lines: lines, to: &out)
-        case .branch:
-            emit("label=")
-            Self.writeLabel(lines: lines, to: &out)
-            emit(", shape=diamond")
-        case .task:
-            emit("label=")
-            Self.writeLabel(lines: lines, to: &out)
-            if node.mapped { emit(", shape=box3d") }
-        }
-        // box3d already reads as a stack; the other shapes get a second outline.
-        if node.mapped && node.shape != .task { emit(", peripheries=2") }
-        if let status { emit(", fillcolor=\"\(StatePalette.fill(status.state))\"") }
-        emit(", tooltip=")
-        if let status {
-            var tooltip = node.task.description ?? node.task.id
-            tooltip += "\nstate: " + StatePalette.label(status.state) + (status.progress.map { " (\($0) done)" } ?? "")
-            Self.writeLabel(tooltip, to: &out)
-        } else {
-            Self.writeLabel(node.task.description ?? node.task.id, to: &out)
-        }
-    }
-
-    /// ` [attributes];` or `;`, and the line's end.
-    private mutating func writeEdgeAttributes(_ edge: PipelineGraph.Edge) {
-        let labelled = !edge.outputs.isEmpty
-        guard labelled || edge.kind == .data else { emit(";\n"); return }
-        emit(" [")
-        if labelled {
-            emit("label=")
-            Self.writeLabel(lines: edge.outputs.map(\.edgeLabel), to: &out)
-            emit(", tooltip=")
-            Self.writeLabel(lines: edge.outputs.map(\.typedName), to: &out)
-        }
-        if edge.kind == .data {
-            if labelled { emit(", ") }
-            emit("style=dotted, color=\"#888888\", fontcolor=\"#777777\"")
-        }
-        emit("];\n")
     }
 
     /// A dashed edge from each trigger task to its pipeline: the first task of
@@ -162,8 +136,8 @@ struct DOTWriter {
         let graph = graphs[s]
         var pipelineNodes: [String: String] = [:]
         var crossEdges: [String] = []
-        for (i, node) in graph.nodes.enumerated() {
-            guard let target = node.triggers else { continue }
+        for i in graph.nodes.indices {
+            guard let target = graph.nodes[i].triggers else { continue }
             let from = Self.id(nodeIDs[s][i])
             if clustered, let t = drawnPipeline(target, besides: s) {
                 crossEdges.append("\(from) -> \(Self.id(nodeIDs[t][0])) [style=dashed, label=\"triggers\", lhead=\(Self.id(clusterIDs[t]))];")
@@ -203,23 +177,20 @@ struct DOTWriter {
         emit("  }\n")
     }
 
-    /// Printable ASCII with nothing to escape, the common case, which is
-    /// copied as it is (DOT for 10,000 tasks is mostly such names).
-    private static func isPlain(_ raw: String) -> Bool {
-        raw.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "&") }
-    }
-
     /// A quoted DOT identifier. Inside quotes DOT knows two escapes, `\"` and
     /// `\\` (Graphviz 2.30 and later); identifiers are not label text, so no
     /// other processing applies and this mapping keeps distinct names distinct.
     static func id(_ raw: String) -> String {
-        var out: [UInt8] = []
+        var out = ByteBuffer()
         writeID(raw, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    static func writeID(_ raw: String, to out: inout [UInt8]) {
-        writeQuoted(raw, escapingAmpersand: false, to: &out)
+    static func writeID(_ raw: String, to out: inout ByteBuffer) {
+        out.append(UInt8(ascii: "\""))
+        var text = EscapedText<DOTIdentifierEscaping>()
+        text.append(raw, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// A quoted label (or tooltip): besides the quoting of `id`, labels are
@@ -227,45 +198,166 @@ struct DOTWriter {
     /// doubled) and Graphviz decodes `&...;` entities in them, so a user's `&`
     /// becomes `&amp;` and `&lt;` prints as typed.
     static func label(_ raw: String) -> String {
-        var out: [UInt8] = []
-        writeLabel(raw, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        var out = ByteBuffer()
+        out.append(UInt8(ascii: "\""))
+        var text = EscapedText<DOTLabelEscaping>()
+        text.append(raw, to: &out)
+        out.append(UInt8(ascii: "\""))
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// The node and edge lines of one pipeline, numbered nodes first, then
+/// edges: each line depends only on the plan, the node ids and the run, so
+/// any range of them can be written on its own (`DOTWriter` writes a large
+/// pipeline's two halves on two threads).
+struct DOTBody: Sendable {
+    let graph: PipelineGraph
+    /// Per task: the node id.
+    let ids: [String]
+    let overlay: RunOverlay?
+    let indent: StaticString
+
+    var lineCount: Int { graph.nodes.count + graph.edges.count }
+
+    /// Where to cut the lines so both halves take about as long: a node line
+    /// costs about two edge lines (callgrind, 10,000-task spec: 2,560 and
+    /// 1,310 instructions).
+    var middleLine: Int {
+        let (nodeWeight, edgeWeight) = (2, 1)
+        let half = (nodeWeight * graph.nodes.count + edgeWeight * graph.edges.count) / 2
+        return half <= nodeWeight * graph.nodes.count
+            ? half / nodeWeight
+            : graph.nodes.count + (half - nodeWeight * graph.nodes.count) / edgeWeight
     }
 
-    static func writeLabel(_ raw: String, to out: inout [UInt8]) {
-        writeQuoted(raw, escapingAmpersand: true, to: &out)
-    }
-
-    /// The label of `lines` joined by line breaks, as `label(lines.joined(separator: "\n"))`
-    /// writes it; plain lines (nearly all) are copied without joining them first.
-    static func writeLabel(lines: [String], to out: inout [UInt8]) {
-        guard lines.allSatisfy(isPlain) else {
-            writeLabel(lines.joined(separator: "\n"), to: &out)
-            return
+    func write(lines: Range<Int>, to out: inout ByteBuffer) {
+        let nodeCount = graph.nodes.count
+        for i in lines.clamped(to: 0..<nodeCount) {
+            out.append(indent)
+            DOTWriter.writeID(ids[i], to: &out)
+            out.append(" [")
+            writeNodeAttributes(graph.plan.tasks[i], shape: graph.nodes[i].shape, to: &out)
+            out.append("];\n")
         }
-        out.append(UInt8(ascii: "\""))
-        for (i, line) in lines.enumerated() {
-            if i > 0 { out.append(contentsOf: "\\n".utf8) }
-            out.appendUTF8(line)
+        for e in lines.clamped(to: nodeCount..<lineCount) {
+            let edge = graph.edges[e - nodeCount]
+            out.append(indent)
+            DOTWriter.writeID(ids[edge.from], to: &out)
+            out.append(" -> ")
+            DOTWriter.writeID(ids[edge.to], to: &out)
+            writeEdgeAttributes(edge, to: &out)
         }
-        out.append(UInt8(ascii: "\""))
     }
 
-    private static func writeQuoted(_ raw: String, escapingAmpersand: Bool, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        if isPlain(raw) {
-            out.appendUTF8(raw)
-        } else {
-            for scalar in printable(raw).unicodeScalars {
-                switch scalar {
-                case "\"": out.append(contentsOf: "\\\"".utf8)
-                case "\\": out.append(contentsOf: "\\\\".utf8)
-                case "\n": out.append(contentsOf: "\\n".utf8)
-                case "&" where escapingAmpersand: out.append(contentsOf: "&amp;".utf8)
-                default: UTF8.encode(scalar) { out.append($0) }
-                }
+    /// The attributes of one node, `, `-separated, between its brackets.
+    private func writeNodeAttributes(_ task: PlanTask, shape: PipelineGraph.Shape, to out: inout ByteBuffer) {
+        let status = overlay?.status(of: task.id)
+        switch shape {
+        case .empty:
+            // A dot too small to hold its name: the name sits beside it.
+            out.append("shape=circle, width=0.22, height=0.22, fixedsize=true, label=\"\", xlabel=")
+            writeNodeLabel(task, status, to: &out)
+        case .branch:
+            out.append("label=")
+            writeNodeLabel(task, status, to: &out)
+            out.append(", shape=diamond")
+        case .task:
+            out.append("label=")
+            writeNodeLabel(task, status, to: &out)
+            if task.isMapped { out.append(", shape=box3d") }
+        }
+        // box3d already reads as a stack; the other shapes get a second outline.
+        if task.isMapped && shape != .task { out.append(", peripheries=2") }
+        if let status { out.appendUTF8(", fillcolor=\"\(StatePalette.fill(status.state))\"") }
+        out.append(", tooltip=\"")
+        var tooltip = EscapedText<DOTLabelEscaping>()
+        tooltip.append(task.description ?? task.id, to: &out)
+        if let status {
+            tooltip.appendLineBreak(to: &out)
+            tooltip.appendPlain("state: ", to: &out)
+            tooltip.append(StatePalette.label(status.state), to: &out)
+            if let progress = status.progress {
+                tooltip.appendPlain(" (", to: &out)
+                tooltip.append(progress, to: &out)
+                tooltip.appendPlain(" done)", to: &out)
             }
         }
-        out.append(UInt8(ascii: "\""))
+        out.append("\"")
+    }
+
+    /// The node's label: its name, then a line each for what is known of it
+    /// (its `foreach`, and in a run its progress, failed checks and instances).
+    private func writeNodeLabel(_ task: PlanTask, _ status: TaskRunStatus?, to out: inout ByteBuffer) {
+        out.append("\"")
+        var label = EscapedText<DOTLabelEscaping>()
+        label.append(task.id, to: &out)
+        label.appendLine(task.foreachCaption, to: &out)
+        if let status {
+            label.appendLine(status.progress, to: &out)
+            label.appendLine(status.checkCaption, to: &out)
+            label.appendLine(status.failedInstancesCaption, to: &out)
+        }
+        out.append("\"")
+    }
+
+    /// ` [attributes];` or `;`, and the line's end.
+    private func writeEdgeAttributes(_ edge: PipelineGraph.Edge, to out: inout ByteBuffer) {
+        let labelled = !edge.outputs.isEmpty
+        guard labelled || edge.kind == .data else { out.append(";\n"); return }
+        out.append(" [")
+        if labelled {
+            // One line per output: `bars[]`, and in the tooltip `fetch.bars: list[table(...)]`.
+            out.append("label=\"")
+            var label = EscapedText<DOTLabelEscaping>()
+            for (i, output) in edge.outputs.enumerated() {
+                if i > 0 { label.appendLineBreak(to: &out) }
+                label.append(output.output, to: &out)
+                if output.mapped { label.appendPlain("[]", to: &out) }
+            }
+            out.append("\", tooltip=\"")
+            var tooltip = EscapedText<DOTLabelEscaping>()
+            for (i, output) in edge.outputs.enumerated() {
+                if i > 0 { tooltip.appendLineBreak(to: &out) }
+                tooltip.append(output.task, to: &out)
+                tooltip.appendPlain(".", to: &out)
+                tooltip.append(output.output, to: &out)
+                tooltip.appendPlain(": ", to: &out)
+                tooltip.append(output.type.description, to: &out)
+            }
+            out.append("\"")
+        }
+        if edge.kind == .data {
+            if labelled { out.append(", ") }
+            out.append("style=dotted, color=\"#888888\", fontcolor=\"#777777\"")
+        }
+        out.append("];\n")
+    }
+}
+
+/// Text inside a quoted DOT identifier: DOT's two escapes, `\"` and `\\`, and
+/// a line break as `\n`.
+enum DOTIdentifierEscaping: TextEscaping {
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool { byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") }
+
+    static func write(_ scalar: Unicode.Scalar, to out: inout ByteBuffer) {
+        switch scalar {
+        case "\"": out.append("\\\"")
+        case "\\": out.append("\\\\")
+        case "\n": out.append("\\n")
+        default: UTF8.encode(scalar) { out.append($0) }
+        }
+    }
+}
+
+/// Text inside a quoted DOT label or tooltip: as in an identifier, and `&` as
+/// `&amp;` (Graphviz decodes entities in labels).
+enum DOTLabelEscaping: TextEscaping {
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool { DOTIdentifierEscaping.isPlain(byte) && byte != UInt8(ascii: "&") }
+
+    static func write(_ scalar: Unicode.Scalar, to out: inout ByteBuffer) {
+        if scalar == "&" { out.append("&amp;") } else { DOTIdentifierEscaping.write(scalar, to: &out) }
     }
 }

@@ -1,3 +1,4 @@
+import SluiceBasics
 import SluicePlan
 
 /// A Mermaid `flowchart LR` that GitHub renders inside a ```mermaid block
@@ -13,7 +14,7 @@ public enum MermaidRenderer {
     /// `render` as UTF-8 bytes, written into one buffer with no string built per node.
     public static func renderUTF8(_ subjects: [GraphSubject]) -> [UInt8] {
         var writer = MermaidWriter(subjects)
-        return writer.write()
+        return writer.write().array
     }
 }
 
@@ -24,12 +25,13 @@ struct MermaidWriter {
     private var names = UniqueNames(separator: "_")
     private var nodeIDs: [[String]] = []
     private var subgraphIDs: [String] = []
-    private var out: [UInt8] = []
+    private var out = ByteBuffer()
 
     init(_ subjects: [GraphSubject]) {
         self.subjects = subjects
         graphs = subjects.map { PipelineGraph(plan: $0.plan) }
         clustered = subjects.count > 1
+        names.reserveCapacity(graphs.reduce(0) { $0 + $1.nodes.count })
         for graph in graphs {
             let prefix = clustered ? "t_" + Self.sanitized(graph.plan.pipeline) + "__" : "t_"
             nodeIDs.append(graph.nodes.map { names.claim(prefix + Self.sanitized($0.task.id)) })
@@ -37,8 +39,11 @@ struct MermaidWriter {
         subgraphIDs = graphs.map { names.claim("s_" + Self.sanitized($0.plan.pipeline)) }
     }
 
-    mutating func write() -> [UInt8] {
-        out = []
+    /// Bytes a drawing takes per task, about (a node line, two or three edge lines).
+    private static let bytesPerTask = 128
+
+    mutating func write() -> ByteBuffer {
+        out = ByteBuffer(reservingCapacity: 4096 + Self.bytesPerTask * graphs.reduce(0) { $0 + $1.nodes.count })
         emit("flowchart LR\n")
         var crossEdges: [String] = []
         for s in subjects.indices { crossEdges += writePipeline(s) }
@@ -49,56 +54,67 @@ struct MermaidWriter {
 
     private mutating func emit(_ text: String) { out.appendUTF8(text) }
 
+    /// Fixed text, the most of every node and edge line.
+    private mutating func emitFixed(_ text: StaticString) { out.append(text) }
+
     private mutating func writePipeline(_ s: Int) -> [String] {
         let graph = graphs[s]
         let overlay = subjects[s].overlay
-        let indent = clustered ? "    " : "  "
+        let indent: StaticString = clustered ? "    " : "  "
         if clustered {
             var title = graph.plan.pipeline
             if let overlay { title += "\n" + overlay.caption }
             emit("  subgraph \(subgraphIDs[s])[\"\(Self.text(title))\"]\n")
         }
-        for (i, node) in graph.nodes.enumerated() {
-            emit(indent)
+        for i in graph.nodes.indices {
+            emitFixed(indent)
             emit(nodeIDs[s][i])
-            writeShape(node, overlay)
-            if let overlay { emit(":::"); emit(Self.className(overlay.status(of: node.task.id).state)) }
-            emit("\n")
+            let status = overlay?.status(of: graph.plan.tasks[i].id)
+            writeShape(graph.plan.tasks[i], shape: graph.nodes[i].shape, status)
+            if let status { emitFixed(":::"); emit(Self.className(status.state)) }
+            emitFixed("\n")
         }
         for edge in graph.edges {
-            emit(indent)
+            emitFixed(indent)
             emit(nodeIDs[s][edge.from])
-            emit(edge.kind == .data ? " -.->" : " -->")
+            if edge.kind == .data { emitFixed(" -.->") } else { emitFixed(" -->") }
             if !edge.outputs.isEmpty {
-                emit("|\"")
-                Self.writeText(lines: edge.outputs.map(\.edgeLabel), to: &out)
-                emit("\"|")
+                emitFixed("|\"")
+                var label = EscapedText<MermaidEscaping>()
+                for (i, output) in edge.outputs.enumerated() {
+                    if i > 0 { label.appendLineBreak(to: &out) }
+                    label.append(output.output, to: &out)
+                    if output.mapped { label.appendPlain("[]", to: &out) }
+                }
+                emitFixed("\"|")
             }
-            emit(" ")
+            emitFixed(" ")
             emit(nodeIDs[s][edge.to])
-            emit("\n")
+            emitFixed("\n")
         }
-        let crossEdges = writeTriggers(s, indent: indent)
+        let crossEdges = writeTriggers(s, indent: clustered ? "    " : "  ")
         if clustered { emit("  end\n") }
         return crossEdges
     }
 
     /// The node's shape and label: stack `[[ ]]`, diamond `{ }`, small
     /// circle `(( ))`, box `[ ]`.
-    private mutating func writeShape(_ node: PipelineGraph.Node, _ overlay: RunOverlay?) {
-        var lines = [node.task.id]
-        if let foreach = node.task.foreachCaption { lines.append(foreach) }
-        if let progress = overlay?.status(of: node.task.id).progress { lines.append(progress) }
-        if let checks = overlay?.status(of: node.task.id).checkCaption { lines.append(checks) }
-        if let failed = overlay?.status(of: node.task.id).failedInstancesCaption { lines.append(failed) }
-        let (open, close) = switch node.shape {
+    private mutating func writeShape(_ task: PlanTask, shape: PipelineGraph.Shape, _ status: TaskRunStatus?) {
+        let (open, close): (StaticString, StaticString) = switch shape {
         case .branch: ("{\"", "\"}")
         case .empty: ("((\"", "\"))")
-        case .task: node.mapped ? ("[[\"", "\"]]") : ("[\"", "\"]")
+        case .task: task.isMapped ? ("[[\"", "\"]]") : ("[\"", "\"]")
         }
-        emit(open)
-        Self.writeText(lines: lines, to: &out)
-        emit(close)
+        emitFixed(open)
+        var label = EscapedText<MermaidEscaping>()
+        label.append(task.id, to: &out)
+        label.appendLine(task.foreachCaption, to: &out)
+        if let status {
+            label.appendLine(status.progress, to: &out)
+            label.appendLine(status.checkCaption, to: &out)
+            label.appendLine(status.failedInstancesCaption, to: &out)
+        }
+        emitFixed(close)
     }
 
     private mutating func writeTriggers(_ s: Int, indent: String) -> [String] {
@@ -157,51 +173,42 @@ struct MermaidWriter {
         return scalars.isEmpty ? "_" : String(scalars)
     }
 
-    private static let special: Set<UInt8> = Set("#\"&<>|`%".utf8)
-
     /// Label text for inside `"..."`: Mermaid reads `#name;` and `#123;`
     /// entity codes there, so `#` itself is encoded first; quotes, `<`, `>`
     /// and `&` (labels are HTML), `|` (edge label delimiters), backquotes
     /// (markdown strings) and `%` (`%%{...}%%` directives) are encoded too.
     /// Line breaks become `<br>`.
     static func text(_ raw: String) -> String {
-        // Letters, digits and plain punctuation need nothing: copy them as they are.
-        if isPlain(raw) { return raw }
-        var out = ""
-        for scalar in printable(raw).unicodeScalars {
-            switch scalar {
-            case "#": out += "#35;"
-            case "\"": out += "#quot;"
-            case "&": out += "#amp;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "|": out += "#124;"
-            case "`": out += "#96;"
-            case "%": out += "#37;"
-            case "\n": out += "<br>"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        var out = ByteBuffer()
+        var text = EscapedText<MermaidEscaping>()
+        text.append(raw, to: &out)
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 }
 
-extension MermaidWriter {
-    /// Letters, digits and plain punctuation: text that needs no encoding.
-    static func isPlain(_ raw: String) -> Bool {
-        raw.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && !special.contains($0) }
+/// Text inside a quoted Mermaid label (`MermaidWriter.text`).
+enum MermaidEscaping: TextEscaping {
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "#"), UInt8(ascii: "\""), UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+             UInt8(ascii: "|"), UInt8(ascii: "`"), UInt8(ascii: "%"): false
+        default: true
+        }
     }
 
-    /// `text(lines.joined(separator: "\n"))`, appended; plain lines (nearly
-    /// all) are copied with `<br>` between them and never joined first.
-    static func writeText(lines: [String], to out: inout [UInt8]) {
-        guard lines.allSatisfy(isPlain) else {
-            out.append(contentsOf: text(lines.joined(separator: "\n")).utf8)
-            return
-        }
-        for (i, line) in lines.enumerated() {
-            if i > 0 { out.append(contentsOf: "<br>".utf8) }
-            out.appendUTF8(line)
+    static func write(_ scalar: Unicode.Scalar, to out: inout ByteBuffer) {
+        switch scalar {
+        case "#": out.append("#35;")
+        case "\"": out.append("#quot;")
+        case "&": out.append("#amp;")
+        case "<": out.append("#lt;")
+        case ">": out.append("#gt;")
+        case "|": out.append("#124;")
+        case "`": out.append("#96;")
+        case "%": out.append("#37;")
+        case "\n": out.append("<br>")
+        default: UTF8.encode(scalar) { out.append($0) }
         }
     }
 }

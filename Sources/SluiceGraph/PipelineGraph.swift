@@ -16,12 +16,20 @@ struct PipelineGraph {
     }
 
     struct Node {
-        var task: PlanTask
-        var shape: Shape
+        let task: PlanTask
+        let shape: Shape
         /// `foreach` tasks are drawn as a stack.
         var mapped: Bool { task.isMapped }
-        /// The pipeline a trigger task starts.
-        var triggers: String? { task.kind == .trigger ? task.trigger?.pipeline : nil }
+        /// The pipeline a trigger task starts. Stored, not computed: reading
+        /// a computed property of `nodes[i]` copied the whole node (its task's
+        /// dozen references) for every task of every drawing.
+        let triggers: String?
+
+        init(task: PlanTask, shape: Shape) {
+            self.task = task
+            self.shape = shape
+            triggers = task.kind == .trigger ? task.trigger?.pipeline : nil
+        }
     }
 
     enum EdgeKind: Equatable {
@@ -50,15 +58,17 @@ struct PipelineGraph {
 
     init(plan: Plan) {
         self.plan = plan
-        nodes = plan.tasks.map { task in
+        let nodes = plan.tasks.map { task in
             let shape: Shape = task.branch != nil ? .branch : (task.kind == .empty ? .empty : .task)
             return Node(task: task, shape: shape)
         }
-        var index: [String: Int] = [:]
-        for (i, task) in plan.tasks.enumerated() where index[task.id] == nil { index[task.id] = i }
+        self.nodes = nodes
+        // Indices and subscripts below, not `for task in`, which copies each task (a dozen retains).
+        var index = [String: Int](minimumCapacity: plan.tasks.count)
+        for i in plan.tasks.indices where index[plan.tasks[i].id] == nil { index[plan.tasks[i].id] = i }
         edges = Self.edges(of: plan.tasks, index: index)
         var seen = Set<String>()
-        triggeredPipelines = nodes.compactMap(\.triggers).filter { seen.insert($0).inserted }
+        triggeredPipelines = nodes.indices.compactMap { nodes[$0].triggers }.filter { seen.insert($0).inserted }
     }
 
     /// Every head's edges, heads in plan order. Which tails a head is already
@@ -69,14 +79,15 @@ struct PipelineGraph {
         // The last head with an edge from task i, and where that head's data edge from i is (-1: its edge is a `needs` one).
         var linkedTo = [Int](repeating: -1, count: tasks.count)
         var dataEdge = [Int](repeating: -1, count: tasks.count)
-        for (head, task) in tasks.enumerated() {
-            for name in task.needs {
+        for head in tasks.indices {
+            let reads = tasks[head].reads.outputs
+            for name in tasks[head].needs {
                 guard let from = index[name], from != head, linkedTo[from] != head else { continue }
                 linkedTo[from] = head
                 dataEdge[from] = -1
-                result.append(Edge(from: from, to: head, kind: .needs, outputs: task.reads.outputs.filter { $0.task == name }))
+                result.append(Edge(from: from, to: head, kind: .needs, outputs: reads.filter { $0.task == name }))
             }
-            for reference in task.reads.outputs {
+            for reference in reads {
                 guard let from = index[reference.task], from != head else { continue }
                 if linkedTo[from] != head {
                     linkedTo[from] = head
@@ -123,6 +134,9 @@ struct UniqueNames {
 
     init(separator: String) { self.separator = separator }
 
+    /// Room for `count` names before the set grows (a drawing claims one a task).
+    mutating func reserveCapacity(_ count: Int) { used.reserveCapacity(count) }
+
     mutating func claim(_ preferred: String) -> String {
         if used.insert(preferred).inserted { return preferred }
         var n = next[preferred] ?? 2
@@ -143,14 +157,8 @@ func printable(_ text: String) -> String {
     var out = String.UnicodeScalarView()
     var previousWasCR = false
     for scalar in text.unicodeScalars {
-        defer { previousWasCR = scalar == "\r" }
-        switch scalar.value {
-        case 0x0A: if !previousWasCR { out.append("\n") }
-        case 0x0D: out.append("\n")
-        case 0x09: out.append(" ")
-        case 0x00..<0x20, 0x7F..<0xA0, 0xFFFE, 0xFFFF: out.append("\u{FFFD}")
-        default: out.append(scalar)
-        }
+        if let shown = Printable.scalar(scalar, afterCR: previousWasCR) { out.append(shown) }
+        previousWasCR = scalar == "\r"
     }
     return String(out)
 }

@@ -4,6 +4,7 @@ import SluiceColumnar
 import SluiceCompiler
 import SluiceGraph
 import SluicePlan
+import SluiceSpec
 
 /// `sluice graph SPEC...`: draw pipelines. Wiring only: PlanLoading makes
 /// the plans, RunOverlayLoader reads a run, SluiceGraph draws, and Graphviz's
@@ -41,6 +42,10 @@ struct GraphCommand: ParsableCommand {
     /// Width the ASCII drawing must fit; wider pipelines are listed by layer.
     static let terminalColumns = 80
 
+    /// Threads that may write a large drawing: two when the process may run
+    /// on two CPUs, as for the parse and lint's checks.
+    private var drawingThreads: Int { CPUAffinity.mayUseTwoCPUs() ? 2 : 1 }
+
     func validate() throws {
         if specs.isEmpty { throw ValidationError("name at least one spec file to draw") }
     }
@@ -53,7 +58,7 @@ struct GraphCommand: ParsableCommand {
         let subjects = try overlay(plans)
         let data: [UInt8]
         switch format {
-        case .dot: data = DOTRenderer.renderUTF8(subjects)
+        case .dot: data = DOTRenderer.renderUTF8(subjects, threads: drawingThreads)
         case .mermaid: data = MermaidRenderer.renderUTF8(subjects)
         case .ascii: data = Array(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
         case .svg, .png:
@@ -65,7 +70,7 @@ struct GraphCommand: ParsableCommand {
                 // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
                 writeErr("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n")
             }
-            data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects), format: format.rawValue))
+            data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects, threads: drawingThreads), format: format.rawValue))
         }
         try write(data)
         exitWithoutTeardown(.success, keeping: loaded, subjects, data)
