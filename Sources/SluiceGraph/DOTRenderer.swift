@@ -41,7 +41,7 @@ struct DOTWriter {
 
     /// Below this many tasks a pipeline's lines are written on one thread:
     /// starting and joining a thread would cost about what it saves (the
-    /// same threshold as lint's checks, `ParallelChecks.minimumTasks`).
+    /// same threshold as lint's checks, `WorkThreads.minimumTasks`).
     static let minimumTasksForTwoThreads = 256
 
     /// The pipeline size from which `threads` 2 splits the lines (tests lower it).
@@ -116,7 +116,7 @@ struct DOTWriter {
             // The lines are independent: the back half is written on a second
             // thread into a buffer of its own and appended, the same bytes.
             let middle = body.middleLine
-            let (_, back) = SecondThread.run(front: { body.write(lines: 0..<middle, to: &out) }, back: {
+            let (_, back) = SecondThread.run({ body.write(lines: 0..<middle, to: &out) }, beside: {
                 var part = ByteBuffer(reservingCapacity: Self.bytesPerTask * graph.nodes.count / 2)
                 body.write(lines: middle..<body.lineCount, to: &part)
                 return part.array

@@ -3,6 +3,7 @@ import Foundation
 import SluiceColumnar
 import SluiceCompiler
 import SluicePlan
+import SluiceSpec
 
 /// `sluice plan SPEC [-o FILE]`: the checked, lowered plan as JSON. Wiring
 /// only; lowering lives in `SluiceCompiler.PlanBuilder`.
@@ -34,7 +35,7 @@ struct PlanCommand: ParsableCommand {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
         let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
-        let bytes = loaded.plan.encodedUTF8(threads: PlanThreads.automatic.count(forTasks: loaded.plan.tasks.count))
+        let bytes = loaded.plan.encodedUTF8(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
         if let output {
             do {
                 try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)

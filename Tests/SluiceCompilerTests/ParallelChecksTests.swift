@@ -19,7 +19,7 @@ struct ParallelChecksTests {
         return found.sorted { $0.path < $1.path }
     }
 
-    /// A spec past `ParallelChecks.minimumTasks` with findings of many
+    /// A spec past `WorkThreads.minimumTasks` with findings of many
     /// rules, spread over every task, so both threads have work that reports.
     static let large: String = {
         var text = "pipeline: big\nsecrets: [API_KEY]\nparams: { n: 3, s: three }\ntasks:\n"
@@ -37,7 +37,7 @@ struct ParallelChecksTests {
         return text
     }()
 
-    static func lint(_ text: String, path: String, files: any ProjectFiles = MemoryFiles(files: [:]), _ threads: CheckThreads)
+    static func lint(_ text: String, path: String, files: any ProjectFiles = MemoryFiles(files: [:]), _ threads: WorkThreads)
         -> [Diagnostic] {
         Linter.lint([SpecSource(path: path, text: text)], files: files, ignoring: [], checkThreads: threads).diagnostics
     }
@@ -60,11 +60,11 @@ struct ParallelChecksTests {
     }
 
     @Test func theThreadPolicyFollowsTheParse() {
-        #expect(ParallelChecks.threads(forTasks: 100_000, .one) == 1)
-        #expect(ParallelChecks.threads(forTasks: 0, .two) == 2)
-        #expect(ParallelChecks.threads(forTasks: ParallelChecks.minimumTasks - 1, .automatic) == 1)
+        #expect(WorkThreads.one.count(forTasks: 100_000) == 1)
+        #expect(WorkThreads.two.count(forTasks: 0) == 2)
+        #expect(WorkThreads.automatic.count(forTasks: WorkThreads.minimumTasks - 1) == 1)
         // Two threads only where the parse would use two (`taskset -c 0` gives one).
-        #expect(ParallelChecks.threads(forTasks: ParallelChecks.minimumTasks, .automatic) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
+        #expect(WorkThreads.automatic.count(forTasks: WorkThreads.minimumTasks) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
     }
 
     /// Every field a renderer prints, so a difference shows as text.

@@ -5,9 +5,9 @@ import SluiceSpec
 import Testing
 
 /// A plan lowered on two threads and its JSON written on two threads
-/// (`PlanThreads`) must be byte for byte what one thread makes.
+/// (`WorkThreads`) must be byte for byte what one thread makes.
 struct ParallelPlanTests {
-    /// A spec past `PlanThreads.minimumTasks` using most of what a task
+    /// A spec past `WorkThreads.minimumTasks` using most of what a task
     /// lowers to (descriptions, templates reading params and outputs, typed
     /// and table outputs with paths, env templates, deps, foreach with a
     /// label, pools, retries, timeouts, trigger rules, branches left out),
@@ -47,7 +47,7 @@ struct ParallelPlanTests {
         return text
     }()
 
-    static func build(_ path: String, files: any ProjectFiles, _ threads: PlanThreads) throws -> Plan {
+    static func build(_ path: String, files: any ProjectFiles, _ threads: WorkThreads) throws -> Plan {
         let result = PlanBuilder.build(specPath: path, files: files, threads: threads)
         #expect(result.errorCount == 0, "\(result.diagnostics.filter { $0.severity == .error })")
         return try #require(result.plan)
@@ -88,9 +88,9 @@ struct ParallelPlanTests {
     }
 
     @Test func theThreadPolicyFollowsTheChecks() {
-        #expect(PlanThreads.one.count(forTasks: 100_000) == 1)
-        #expect(PlanThreads.two.count(forTasks: 0) == 2)
-        #expect(PlanThreads.automatic.count(forTasks: PlanThreads.minimumTasks - 1) == 1)
-        #expect(PlanThreads.automatic.count(forTasks: PlanThreads.minimumTasks) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
+        #expect(WorkThreads.one.count(forTasks: 100_000) == 1)
+        #expect(WorkThreads.two.count(forTasks: 0) == 2)
+        #expect(WorkThreads.automatic.count(forTasks: WorkThreads.minimumTasks - 1) == 1)
+        #expect(WorkThreads.automatic.count(forTasks: WorkThreads.minimumTasks) == (CPUAffinity.mayUseTwoCPUs() ? 2 : 1))
     }
 }

@@ -24,7 +24,7 @@ public enum Linter {
     }
 
     /// `checkThreads` forces one or two threads for each spec's checks (tests compare them).
-    static func lint(_ sources: [SpecSource], files: any ProjectFiles, ignoring: Set<Rule>, checkThreads: CheckThreads) -> LintResult {
+    static func lint(_ sources: [SpecSource], files: any ProjectFiles, ignoring: Set<Rule>, checkThreads: WorkThreads) -> LintResult {
         var diagnostics: [Diagnostic] = []
         var specs: [PipelineSpec] = []
         for source in sources.sorted(by: { $0.path < $1.path }) {
@@ -44,7 +44,7 @@ public enum Linter {
             let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
             let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines,
                                        files: files)
-            diagnostics += ParallelChecks.run(context, threads: ParallelChecks.threads(forTasks: spec.tasks.count, checkThreads))
+            diagnostics += ParallelChecks.run(context, threads: checkThreads.count(forTasks: spec.tasks.count))
             checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))
         }
         diagnostics += DuplicatePipeline.check(project)

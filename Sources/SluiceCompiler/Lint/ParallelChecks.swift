@@ -1,20 +1,7 @@
+import SluiceBasics
 import SluiceDiagnostics
 import SluiceSpec
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// How many threads run one spec's checks: `automatic` follows the same
-/// policy as the parse (`CPUAffinity`, and a size below which one thread is
-/// faster); `one` and `two` force it (tests compare the two paths).
-enum CheckThreads: Sendable {
-    case automatic, one, two
-}
 
 /// The per-spec checks of one spec, on two threads when the spec is large.
 /// Once the parse is done its second thread has finished, and the checks
@@ -24,27 +11,11 @@ enum CheckThreads: Sendable {
 /// they can run in any order on any thread. What they found is put back
 /// together in `CheckRegistry.perSpec` order, exactly as one thread makes it.
 enum ParallelChecks {
-    /// Below this many tasks the checks take about a millisecond or less
-    /// (some 20,000 instructions a task on the benchmark spec), and the
-    /// thread's start and join would eat much of what it saves.
-    static let minimumTasks = 256
-
-    /// The threads `run` uses for a spec of `taskCount` tasks.
-    static func threads(forTasks taskCount: Int, _ mode: CheckThreads) -> Int {
-        switch mode {
-        case .one: return 1
-        case .two: return 2
-        case .automatic: return taskCount >= minimumTasks && CPUAffinity.mayUseTwoCPUs() ? 2 : 1
-        }
-    }
-
     /// Every check's diagnostics, in `CheckRegistry.perSpec` order.
     static func run(_ context: CheckContext, threads: Int) -> [Diagnostic] {
         let queue = CheckQueue(context: context)
         if threads >= 2 {
-            let helper = startThread(queue)
-            queue.work()
-            if let helper { pthread_join(helper, nil) }
+            _ = SecondThread.run({ queue.work() }, beside: { queue.work() })
         } else {
             queue.work()
         }
@@ -63,28 +34,6 @@ enum ParallelChecks {
         }
         return checks.indices.sorted { (rank($0), $0) < (rank($1), $1) }
     }()
-
-    /// A second thread taking checks from `queue`; nil when it could not
-    /// start (the calling thread then runs them all).
-    private static func startThread(_ queue: CheckQueue) -> pthread_t? {
-        var attributes = pthread_attr_t()
-        guard pthread_attr_init(&attributes) == 0 else { return nil }
-        defer { pthread_attr_destroy(&attributes) }
-        // The main thread's usual stack (a new thread's default can be smaller).
-        _ = pthread_attr_setstacksize(&attributes, 8 << 20)
-        let context = Unmanaged.passRetained(queue)
-        var handle = pthread_t()
-        let started = pthread_create(&handle, &attributes, { raw in
-            guard let raw else { return nil }
-            Unmanaged<CheckQueue>.fromOpaque(raw).takeRetainedValue().work()
-            return nil
-        }, context.toOpaque())
-        guard started == 0 else {
-            context.release()
-            return nil
-        }
-        return handle
-    }
 }
 
 /// The checks of one spec, taken one at a time by whichever thread is free.

@@ -28,7 +28,7 @@ public enum PlanBuilder {
     /// in the plan stay relative to the current directory when it is relative).
     /// `threads` is for tests that compare the one- and two-thread lowering.
     public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles(),
-                             threads: PlanThreads = .automatic) -> PlanBuildResult {
+                             threads: WorkThreads = .automatic) -> PlanBuildResult {
         guard let text = files.read(specPath) else {
             return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
         }
@@ -65,7 +65,7 @@ final class Lowering: Sendable {
     }
 
     /// The plan; with `threads` of 2 its tasks are lowered on two threads
-    /// (`PlanThreads` decides how many by the plan's size and the CPUs).
+    /// (`WorkThreads` decides how many by the plan's size and the CPUs).
     func plan(paramOverrides: [String], threads: Int = 1) throws(ParamOverride.Failure) -> Plan {
         let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
         func fromSpecDirectory(_ path: String) -> String {

@@ -31,3 +31,25 @@ public enum CPUAffinity {
         #endif
     }
 }
+
+/// How many threads share a large spec's per-task work after the parse
+/// (lint's checks, lowering, the plan's JSON): `automatic` follows
+/// `CPUAffinity` and a size below which one thread is faster; `one` and
+/// `two` force it (tests compare the two paths byte for byte).
+public enum WorkThreads: Sendable {
+    case automatic, one, two
+
+    /// Below this many tasks each of those steps takes about a millisecond
+    /// (some 20,000–30,000 instructions a task on the benchmark spec), and a
+    /// thread's start and join would eat much of what it saves.
+    public static let minimumTasks = 256
+
+    /// The threads to use for a spec or plan of `taskCount` tasks.
+    public func count(forTasks taskCount: Int) -> Int {
+        switch self {
+        case .one: return 1
+        case .two: return 2
+        case .automatic: return taskCount >= Self.minimumTasks && CPUAffinity.mayUseTwoCPUs() ? 2 : 1
+        }
+    }
+}
