@@ -55,43 +55,24 @@ struct LintCommand: ParsableCommand {
     /// beside the options it mirrors: `LintFastPathTests` holds both readings
     /// equal over every form this accepts.
     static func fastPath(_ arguments: [String]) -> LintJob? {
+        guard let words = FastPathWords.read(arguments, flags: ["--strict"], options: ["--format", "--color", "--ignore"]) else { return nil }
         var job = LintJob()
         var paths: [String] = []
         var seen = Set<String>()
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            index += 1
-            guard argument.hasPrefix("-") else {
-                paths.append(argument)
-                continue
-            }
-            var name = argument
-            var value: String?
-            if let equals = argument.firstIndex(of: "=") {
-                name = String(argument[..<equals])
-                value = String(argument[argument.index(after: equals)...])
-            }
-            if name == "--strict" {
-                guard value == nil, seen.insert(name).inserted else { return nil }
+        for word in words {
+            switch word {
+            case .operand(let path):
+                paths.append(path)
+            case .flag(let name):
+                guard seen.insert(name).inserted else { return nil }
                 job.strict = true
-                continue
-            }
-            guard ["--format", "--color", "--ignore"].contains(name) else { return nil }
-            if value == nil {
-                guard index < arguments.count else { return nil }
-                value = arguments[index]
-                index += 1
-            }
-            guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
-            switch name {
-            case "--format":
-                guard seen.insert(name).inserted, let format = LintCommand.Format(rawValue: value) else { return nil }
+            case .option("--format", let value):
+                guard seen.insert("--format").inserted, let format = LintCommand.Format(rawValue: value) else { return nil }
                 job.format = format
-            case "--color":
-                guard seen.insert(name).inserted, let color = ColorChoice(rawValue: value) else { return nil }
+            case .option("--color", let value):
+                guard seen.insert("--color").inserted, let color = ColorChoice(rawValue: value) else { return nil }
                 job.color = color
-            default:
+            case .option(_, let value):
                 job.ignored.append(value)
             }
         }

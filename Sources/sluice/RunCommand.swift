@@ -88,57 +88,38 @@ struct RunCommand: ParsableCommand {
     /// ArgumentParser reads it as before, errors and `validate()` included.
     /// `RunFastPathTests` holds both readings equal over every form this accepts.
     static func fastPath(_ arguments: [String]) -> RunJob? {
+        guard let words = FastPathWords.read(arguments, flags: ["--fail-fast", "--force", "--no-cache", "--explain"],
+                                             options: ["--param", "--max-active", "--force-task", "--resume", "--color"]) else { return nil }
         var target: String?
         var job = RunJob(target: "")
         var seen = Set<String>()
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            index += 1
-            guard argument.hasPrefix("-") else {
+        for word in words {
+            switch word {
+            case .operand(let operand):
                 guard target == nil else { return nil }
-                target = argument
-                continue
-            }
-            var name = argument
-            var value: String?
-            if let equals = argument.firstIndex(of: "=") {
-                name = String(argument[..<equals])
-                value = String(argument[argument.index(after: equals)...])
-            }
-            let flags = ["--fail-fast", "--force", "--no-cache", "--explain"]
-            if flags.contains(name) {
-                guard value == nil, seen.insert(name).inserted else { return nil }
+                target = operand
+            case .flag(let name):
+                guard seen.insert(name).inserted else { return nil }
                 switch name {
                 case "--fail-fast": job.failFast = true
                 case "--force": job.force = true
                 case "--no-cache": job.noCache = true
                 default: job.explain = true
                 }
-                continue
-            }
-            guard ["--param", "--max-active", "--force-task", "--resume", "--color"].contains(name) else { return nil }
-            if value == nil {
-                guard index < arguments.count else { return nil }
-                value = arguments[index]
-                index += 1
-            }
-            guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
-            switch name {
-            case "--param":
+            case .option("--param", let value):
                 job.params.append(value)
-            case "--force-task":
+            case .option("--force-task", let value):
                 job.forceTasks.append(value)
-            case "--max-active":
+            case .option("--max-active", let value):
                 // Digits only, at least 1: anything else is ArgumentParser's to refuse (`validate()`).
-                guard seen.insert(name).inserted, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                guard seen.insert("--max-active").inserted, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                       let count = Int(value), count >= 1 else { return nil }
                 job.maxActive = count
-            case "--resume":
-                guard seen.insert(name).inserted else { return nil }
+            case .option("--resume", let value):
+                guard seen.insert("--resume").inserted else { return nil }
                 job.resume = value
-            default:
-                guard seen.insert(name).inserted, let color = ColorChoice(rawValue: value) else { return nil }
+            case .option(_, let value):
+                guard seen.insert("--color").inserted, let color = ColorChoice(rawValue: value) else { return nil }
                 job.color = color
             }
         }
