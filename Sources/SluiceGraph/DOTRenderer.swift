@@ -286,18 +286,11 @@ struct DOTBody: Sendable {
         out.append("\"")
     }
 
-    /// The node's label: its name, then a line each for what is known of it
-    /// (its `foreach`, and in a run its progress, failed checks and instances).
+    /// The node's label in DOT's quotes (`EscapedText.appendNodeLabel` says what it holds).
     private func writeNodeLabel(_ task: PlanTask, _ status: TaskRunStatus?, to out: inout ByteBuffer) {
         out.append("\"")
         var label = EscapedText<DOTLabelEscaping>()
-        label.append(task.id, to: &out)
-        label.appendLine(task.foreachCaption, to: &out)
-        if let status {
-            label.appendLine(status.progress, to: &out)
-            label.appendLine(status.checkCaption, to: &out)
-            label.appendLine(status.failedInstancesCaption, to: &out)
-        }
+        label.appendNodeLabel(task, status, to: &out)
         out.append("\"")
     }
 

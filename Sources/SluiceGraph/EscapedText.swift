@@ -1,4 +1,5 @@
 import SluiceBasics
+import SluicePlan
 
 /// One drawing format's escaping of user text inside its quotes, for
 /// `EscapedText` (DOT identifiers, DOT labels, Mermaid labels).
@@ -61,6 +62,21 @@ struct EscapedText<Escaping: TextEscaping> {
     private mutating func append(_ scalar: Unicode.Scalar, to out: inout ByteBuffer) {
         if let shown = Printable.scalar(scalar, afterCR: previousWasCR) { Escaping.write(shown, to: &out) }
         previousWasCR = scalar == "\r"
+    }
+}
+
+extension EscapedText {
+    /// A task node's label, in DOT and Mermaid alike: its name, then a line
+    /// each for what is known of it (its `foreach`, and in a run its
+    /// progress, failed checks and failed instances).
+    mutating func appendNodeLabel(_ task: PlanTask, _ status: TaskRunStatus?, to out: inout ByteBuffer) {
+        append(task.id, to: &out)
+        appendLine(task.foreachCaption, to: &out)
+        if let status {
+            appendLine(status.progress, to: &out)
+            appendLine(status.checkCaption, to: &out)
+            appendLine(status.failedInstancesCaption, to: &out)
+        }
     }
 }
 

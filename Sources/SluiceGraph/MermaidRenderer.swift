@@ -107,13 +107,7 @@ struct MermaidWriter {
         }
         emitFixed(open)
         var label = EscapedText<MermaidEscaping>()
-        label.append(task.id, to: &out)
-        label.appendLine(task.foreachCaption, to: &out)
-        if let status {
-            label.appendLine(status.progress, to: &out)
-            label.appendLine(status.checkCaption, to: &out)
-            label.appendLine(status.failedInstancesCaption, to: &out)
-        }
+        label.appendNodeLabel(task, status, to: &out)
         emitFixed(close)
     }
 
