@@ -64,6 +64,92 @@ struct AtomicFileTests {
         #expect((attributes[.size] as? Int) == 3_000_000)
     }
 
+    /// Whether files in `directory` take direct I/O (not every file system does; then the content goes buffered).
+    private func takesDirectIO(_ directory: TemporaryDirectory) throws -> Bool {
+        let probe = directory.file("probe")
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor); unlink(probe) }
+        let page = UnsafeMutableRawPointer.allocate(byteCount: DirectIO.alignment, alignment: DirectIO.alignment)
+        defer { page.deallocate() }
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: DirectIO.alignment)
+        return try DirectIO.write(descriptor, page, DirectIO.alignment) { FileSystemError(path: probe, action: "write", errno: errno) } == DirectIO.alignment
+    }
+
+    /// A large whole content written past the page cache: the same bytes for
+    /// every size and alignment (an exact multiple of the block, a tail, a
+    /// source that is not aligned and one that is), replacing an older file,
+    /// nothing else left in the directory.
+    @Test func largeWholeContentIsWrittenByteForByte() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("plan.json")
+        try AtomicFile.write(String(repeating: "old ", count: 3_000_000), to: path)
+        let direct = try takesDirectIO(directory)
+        let minimum = AtomicFileWriter.directWriteMinimum
+        for size in [minimum, minimum + 4096 * 3 + 123, minimum + 1, 3 * minimum + 4095] {
+            // Bytes that differ from block to block, so a block written at the wrong offset shows.
+            let content = (0..<size + 1).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+            for sourceOffset in [0, 1] {
+                let expected = Array(content[sourceOffset..<sourceOffset + size])
+                let written = try content.withUnsafeBytes { all in
+                    try AtomicFile.withWriter(to: path) { writer -> Int in
+                        try writer.writeWholeContent(UnsafeRawBufferPointer(rebasing: all[sourceOffset..<sourceOffset + size]))
+                        return writer.bytesWrittenDirectly
+                    }
+                }
+                #expect(written == (direct ? size & ~(DirectIO.alignment - 1) : 0), "size \(size)")
+                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(expected), "size \(size), offset \(sourceOffset)")
+            }
+            // An aligned source is written from where it is.
+            let aligned = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: DirectIO.alignment)
+            defer { aligned.deallocate() }
+            content.withUnsafeBytes { aligned.copyMemory(from: $0.baseAddress!, byteCount: size) }
+            try AtomicFile.withWriter(to: path) { try $0.writeWholeContent(UnsafeRawBufferPointer(start: aligned, count: size)) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content[..<size]), "aligned, size \(size)")
+        }
+        #expect(directory.entries == ["plan.json"])
+    }
+
+    /// A direct write that fails throws the write's error naming the file, and
+    /// leaves the descriptor's flags as they were, for the discard after it.
+    @Test func failingDirectWriteThrowsAndRestoresTheFlags() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        // Where files refuse direct I/O, `DirectIO.write` declines before writing: nothing to fail.
+        guard try takesDirectIO(directory) else { return }
+        let path = try directory.write("x", to: "read-only")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let flags = fcntl(descriptor, F_GETFL)
+        let page = UnsafeMutableRawPointer.allocate(byteCount: DirectIO.alignment, alignment: DirectIO.alignment)
+        defer { page.deallocate() }
+        page.initializeMemory(as: UInt8.self, repeating: 1, count: DirectIO.alignment)
+        #expect {
+            try DirectIO.write(descriptor, page, DirectIO.alignment) { FileSystemError(path: path, action: "write", errno: errno) }
+        } throws: { error in
+            "\(error)".contains("cannot write \"\(path)\"")
+        }
+        #expect(fcntl(descriptor, F_GETFL) == flags)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "x")
+    }
+
+    /// A symlinked `-o` target whose file is replaced by a large whole content:
+    /// the link stays, the file it points to gets the bytes.
+    @Test func largeWholeContentThroughASymlinkReplacesItsTarget() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let real = try directory.write("old", to: "real.json")
+        let link = directory.file("link.json")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let content = [UInt8](repeating: UInt8(ascii: "p"), count: AtomicFileWriter.directWriteMinimum + 77)
+        try AtomicFile.write(content, to: link, specialTarget: .writeThrough)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: real)) == Data(content))
+        #expect(directory.entries == ["link.json", "real.json"])
+    }
+
     @Test func errorsNameTheFileAndTheReason() throws {
         let missingDirectory = "/nonexistent-\(UUID().uuidString)/out.arrow"
         #expect {
