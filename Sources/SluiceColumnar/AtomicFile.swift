@@ -159,8 +159,8 @@ public final class AtomicFileWriter: ByteSink {
     /// `AtomicFile.write`, is fsynced before the rename, so waiting here for
     /// the disk is the wait the fsync would have had; what direct I/O saves is
     /// copying the bytes into fresh page-cache memory, which on a VM that hands
-    /// free memory back to its host cost 26-64 ms for a 13 MB plan in about one
-    /// write in four (docs/speed.md, "pwrite"). The bytes are the same; the
+    /// free memory back to its host cost 37-119 ms for a 13 MB plan in about
+    /// half its writes (docs/speed.md, "pwrite"). The bytes are the same; the
     /// unaligned tail, and everything on a file system or alignment that
     /// refuses direct I/O, is written as before.
     func writeWholeContent(_ bytes: UnsafeRawBufferPointer) throws {
@@ -176,7 +176,7 @@ public final class AtomicFileWriter: ByteSink {
 
     /// Contents smaller than this go through the page cache: the slow copies
     /// were seen on the 13 MB plan, while the 1.75 MB DOT of the same spec
-    /// wrote in 0.5 ms buffered against 1.7 ms direct (docs/speed.md, "pwrite").
+    /// wrote in about 0.5 ms buffered against 1.6-4.1 ms direct (docs/speed.md, "pwrite").
     static let directWriteMinimum = 4 << 20
 
     /// fsync, rename over the target, fsync the directory (the fsyncs only
