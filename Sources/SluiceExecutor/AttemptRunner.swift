@@ -35,6 +35,9 @@ final class AttemptRunner {
         var records: RunRecordDirectories
         /// Between SIGTERM and SIGKILL (DESIGN.md: 10 s; tests shorten it).
         var killGraceNanoseconds: Int64
+        /// `TemplateRenderer.shellSpots` of the task's `run`, when the caller
+        /// already judged them (the executor does once per task); nil: judged here.
+        var runSpots: [ShellSpot]? = nil
     }
 
     /// Whether the attempt is still going after an event.
@@ -116,7 +119,7 @@ final class AttemptRunner {
         if let label = task.label {
             do { _ = try TemplateRenderer.plainText(label, context) } catch { throw RenderError("\"label\": \(error.message)") }
         }
-        let command = try TemplateRenderer.shellCommand(template, context)
+        let command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
