@@ -124,6 +124,8 @@ final class AttemptRunner {
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
         var environment = base.inherited
+        // The variables below, in one allocation rather than grown as they are appended.
+        environment.reserveCapacity(environment.count + taskEnv.count + 8 + task.outputs.count)
         var path = base.path
         if !taskEnv.isEmpty {
             let names = Set(taskEnv.map(\.0))

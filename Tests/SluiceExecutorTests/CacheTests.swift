@@ -345,3 +345,20 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     }
     #expect(runner.commands == ["echo ok"])
 }
+
+/// The key's encoding, spelled out: a version line, then per component its
+/// kind, NUL, the name's length in UTF-8 bytes in decimal, `:`, the name,
+/// NUL and the digest. Lengths of one, two and three digits, and a name
+/// that is not ASCII (its length counts bytes, not characters).
+@Test func aKeyHashesItsComponentsEncodingSpelledOut() {
+    let names = ["x", "run", String(repeating: "n", count: 10), String(repeating: "é", count: 60), String(repeating: "p", count: 123)]
+    let components = names.enumerated().map { i, name in
+        KeyComponent(kind: KeyComponent.Kind.allCases[i % KeyComponent.Kind.allCases.count], name: name, digest: CacheKey.sha256(name), display: "")
+    }
+    var text = "sluice-cache-key v1\n"
+    for c in components { text += "\(c.kind.rawValue)\u{0}\(c.name.utf8.count):\(c.name)\u{0}\(c.digest)\n" }
+    #expect(CacheKey(components: components).digest == CacheKey.sha256(text))
+    var digits: [UInt8] = []
+    for value in [0, 7, 10, 99, 120, 4096] { CacheKey.appendDecimal(value, to: &digits); digits.append(UInt8(ascii: " ")) }
+    #expect(String(decoding: digits, as: UTF8.self) == "0 7 10 99 120 4096 ")
+}
