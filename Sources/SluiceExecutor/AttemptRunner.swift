@@ -35,6 +35,9 @@ final class AttemptRunner {
         var records: RunRecordDirectories
         /// Between SIGTERM and SIGKILL (DESIGN.md: 10 s; tests shorten it).
         var killGraceNanoseconds: Int64
+        /// `TemplateRenderer.shellSpots` of the task's `run`, when the caller
+        /// already judged them (the executor does once per task); nil: judged here.
+        var runSpots: [ShellSpot]? = nil
     }
 
     /// Whether the attempt is still going after an event.
@@ -116,11 +119,13 @@ final class AttemptRunner {
         if let label = task.label {
             do { _ = try TemplateRenderer.plainText(label, context) } catch { throw RenderError("\"label\": \(error.message)") }
         }
-        let command = try TemplateRenderer.shellCommand(template, context)
+        let command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
         var environment = base.inherited
+        // The variables below, in one allocation rather than grown as they are appended.
+        environment.reserveCapacity(environment.count + taskEnv.count + 8 + task.outputs.count)
         var path = base.path
         if !taskEnv.isEmpty {
             let names = Set(taskEnv.map(\.0))

@@ -64,12 +64,14 @@ struct CacheKey: Equatable, Sendable {
         self.components = components
         // The same bytes as one line per component, appended into one buffer
         // and hashed once (a string interpolated per component cost more than the hash).
-        var bytes = Array("sluice-cache-key v\(Self.formatVersion)\n".utf8)
+        var bytes = Self.header
+        // Sized once: 20 bytes cover a length's digits and the separators.
+        bytes.reserveCapacity(components.reduce(bytes.count) { $0 + $1.kind.rawValue.utf8.count + $1.name.utf8.count + $1.digest.utf8.count + 20 })
         for component in components {
             // Lengths first: no choice of names can make two encodings collide.
             bytes.append(contentsOf: component.kind.rawValue.utf8)
             bytes.append(0)
-            bytes.append(contentsOf: String(component.name.utf8.count).utf8)
+            Self.appendDecimal(component.name.utf8.count, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: component.name.utf8)
             bytes.append(0)
@@ -77,6 +79,18 @@ struct CacheKey: Equatable, Sendable {
             bytes.append(UInt8(ascii: "\n"))
         }
         digest = Self.hex(SHA256.hash(data: bytes))
+    }
+
+    private static let header = Array("sluice-cache-key v\(formatVersion)\n".utf8)
+
+    /// `String(value).utf8` without the string: a key writes one length per component.
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(0, value)))
+            return
+        }
+        appendDecimal(value / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

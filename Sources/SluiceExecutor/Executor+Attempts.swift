@@ -83,7 +83,8 @@ extension Executor {
     private func startProcess(_ ref: InstanceRef, attempt: Int, task: PlanTask, slotProblem: String?) {
         let process = AttemptRunner(AttemptRunner.Setup(task: task, key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
                                                         environment: taskEnvironment, records: records,
-                                                        killGraceNanoseconds: options.killGraceNanoseconds), clock: clock.clock)
+                                                        killGraceNanoseconds: options.killGraceNanoseconds, runSpots: runSpots(ref.task)),
+                                    clock: clock.clock)
         let start = clock.now()
         if logFiles == nil { logFiles = AttemptLogFiles(directory: records.logs) }
         let logFile = logFiles?.take(for: process.logName)
@@ -172,6 +173,19 @@ extension Executor {
             beginCancel()
             return false
         }
+    }
+
+    /// The shell spots of a task's `run` (`TemplateRenderer.shellSpots`),
+    /// judged on first use: they depend on the command's text alone, which
+    /// every instance and attempt of the task share, and judging them cost
+    /// about as much as rendering the command (once for the cache key, once
+    /// for the attempt).
+    func runSpots(_ task: Int) -> [ShellSpot] {
+        if judgedRunSpots.isEmpty { judgedRunSpots = Array(repeating: nil, count: graph.tasks.count) }
+        if let spots = judgedRunSpots[task] { return spots }
+        let spots = graph.tasks[task].run.map(TemplateRenderer.shellSpots) ?? []
+        judgedRunSpots[task] = spots
+        return spots
     }
 
     /// The environment every task starts from (`TaskEnvironment`): read once, before the run directory exists.

@@ -55,11 +55,9 @@ extension Executor {
         // A map instance is keyed by its item, not its index: adding, removing
         // or reordering items leaves every other instance's key as it was.
         // (A command that renders `{{ index }}` still differs per index.)
-        if ref.mapIndex != nil {
-            add(.task, task.id, task.id + "\u{0}item", task.id)
-        } else {
-            add(.task, task.id, task.id + "\u{0}-", key(ref).description)
-        }
+        let constant = constantKeyParts(ref.task, mapped: ref.mapIndex != nil)
+        parts.append(KeyComponent(kind: .task, name: task.id, digest: constant.taskDigest,
+                                  display: ref.mapIndex != nil ? task.id : key(ref).description))
         let context = keyContext(ref)
         // What `foreach` maps over is in the key only through the item,
         // unless `run` or `env` also read the whole list.
@@ -73,9 +71,10 @@ extension Executor {
         default: break
         }
         if let run = task.run {
-            guard let command = try? TemplateRenderer.shellCommand(run, context) else { return nil }
+            let spots = runSpots(ref.task)
+            guard let command = try? TemplateRenderer.shellCommand(run, context, spots: spots) else { return nil }
             // Rendered again, masked, only when there is a secret to mask.
-            let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context))) ?? command
+            let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context), spots: spots)) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
         for path in task.reads.params where path != foreachParam {
@@ -108,10 +107,32 @@ extension Executor {
             let (canonical, display) = matchingInstance(ref).flatMap { $0.task == up ? instanceIdentity([$0], positional: false) : nil } ?? upstreamIdentity(up)
             add(.upstream, graph.tasks[up].id, canonical, display)
         }
+        parts.append(constant.declared)
+        return CacheKey(components: parts)
+    }
+
+    /// The components of a task's key that are the same for every instance
+    /// (the task's own and its declared outputs): made once per task, not
+    /// hashed again for each map instance.
+    struct ConstantKeyParts {
+        /// Whether `task` is the component of a map instance (`\u{0}item`) or of an unmapped one (`\u{0}-`).
+        var mapped: Bool
+        /// The digest of the `task` component (its display names the instance).
+        var taskDigest: String
+        /// The `outputs` component.
+        var declared: KeyComponent
+    }
+
+    func constantKeyParts(_ index: Int, mapped: Bool) -> ConstantKeyParts {
+        if keyPartsByTask.isEmpty { keyPartsByTask = Array(repeating: nil, count: graph.tasks.count) }
+        if let parts = keyPartsByTask[index], parts.mapped == mapped { return parts }
+        let task = graph.tasks[index]
         // A table's checks decide whether it is published: a changed check must not reuse a table the old ones let through.
         let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" + ($0.checks.isEmpty ? "" : ":checks=" + JSON.array($0.checks.map { $0.json() }).compact()) } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
-        add(.outputs, "declared", declared.joined(separator: "\n"), "")
-        return CacheKey(components: parts)
+        let parts = ConstantKeyParts(mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
+                                     declared: KeyComponent(kind: .outputs, name: "declared", digest: CacheKey.sha256(declared.joined(separator: "\n")), display: ""))
+        keyPartsByTask[index] = parts
+        return parts
     }
 
     /// A `deps` file that is not there is hashed as `missing` (the task still

@@ -38,6 +38,8 @@ public final class Executor: @unchecked Sendable {
     var byHandle: [Int: InstanceRef] = [:]
     var outputs: [InstanceRef: [String: JSON]] = [:]
     var items: [Int: [JSON]] = [:]
+    /// Per task, the shell spots of its `run` (`runSpots`).
+    var judgedRunSpots: [[ShellSpot]?] = []
     /// Per mapped task, its instances' labels (masked), as the journal records them.
     var labels: [Int: [String]] = [:]
     var timers = MinHeap<Timer>()
@@ -50,6 +52,8 @@ public final class Executor: @unchecked Sendable {
     var publisher: CachePublisher?
     /// Keys of instances that are running, published when they succeed.
     var pendingKeys: [InstanceRef: CacheKey] = [:]
+    /// Per task, the parts of its instances' keys they all share (`constantKeyParts`).
+    var keyPartsByTask: [ConstantKeyParts?] = []
     /// What downstream keys fold in: a finished instance's cache key, or a per-run identity.
     var identities: [InstanceRef: String] = [:]
     /// SHA-256 of each table and file output, by instance and output name.

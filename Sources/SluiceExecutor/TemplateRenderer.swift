@@ -25,9 +25,20 @@ struct RenderContext {
 /// plain text for `env`.
 enum TemplateRenderer {
     static func shellCommand(_ template: Template, _ context: RenderContext) throws(RenderError) -> String {
+        try shellCommand(template, context, spots: shellSpots(template))
+    }
+
+    /// The spot of each reference of `run`, judged from the command's text
+    /// alone: the same for every instance and attempt of a task, so the
+    /// executor judges it once per task (`Executor.runSpots`) and passes it in.
+    static func shellSpots(_ template: Template) -> [ShellSpot] {
+        ShellSpots.classify(ShellSpots.texts(of: template))
+    }
+
+    /// `spots` must be `shellSpots(template)`.
+    static func shellCommand(_ template: Template, _ context: RenderContext, spots: [ShellSpot]) throws(RenderError) -> String {
         // Every spot is judged from the command's text before any value is
         // looked at: a command with an unsafe spot never runs, whatever its values.
-        let spots = ShellSpots.classify(ShellSpots.texts(of: template))
         let references = template.references
         for (reference, spot) in zip(references, spots) {
             guard case .unsafe(let place) = spot else { continue }

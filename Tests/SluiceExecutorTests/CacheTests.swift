@@ -296,3 +296,69 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     try FileManager.default.createSymbolicLink(atPath: entries + "/ab", withDestinationPath: dir.path + "/moved")
     guard case .absent = cache.check(key) else { Issue.record("a symlinked shard is not read through"); return }
 }
+
+/// The parts of a key every instance of a task shares (its `task` and
+/// `outputs` components) are made once per task, and the shell spots of its
+/// `run` are judged once per task: every instance's key must still be made
+/// of exactly the components spelled out here, and a recomputed key must
+/// equal the first, for mapped and unmapped tasks side by side.
+@Test func eachInstancesKeyIsSpelledOutWhateverWasMadeOncePerTask() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let mapped = task("each", foreach: .param(["xs"]), outputs: [PlanOutput(name: "n", type: .int)],
+                      template: Template([.text("echo "), .reference(.item)]))
+    let single = task("single", outputs: [PlanOutput(name: "n", type: .int)], template: Template([.text("echo 7")]))
+    let (executor, _) = try executorWithFake(plan([mapped, single], params: .object([("xs", .array([.int(1), .int(2), .int(3)]))])),
+                                             in: dir, behaviour: writesN)
+    let result = try executor.run()
+    #expect(result.state == .success)
+    func component(_ key: CacheKey, _ kind: KeyComponent.Kind) -> KeyComponent? { key.components.first { $0.kind == kind } }
+    var commands = Set<String>()
+    for index in 0..<3 {
+        let ref = InstanceRef(task: 0, mapIndex: index)
+        let key = try #require(executor.computeKey(ref))
+        #expect(component(key, .task) == KeyComponent(kind: .task, name: "each", digest: CacheKey.sha256("each\u{0}item"), display: "each"))
+        #expect(component(key, .outputs) == KeyComponent(kind: .outputs, name: "declared", digest: CacheKey.sha256("n:int:"), display: ""))
+        #expect(component(key, .command)?.digest == CacheKey.sha256("echo \(index + 1)"), "an int renders as its digits")
+        #expect(key == executor.computeKey(ref), "the same key however often it is made")
+        #expect(key.digest == result.record.instance(InstanceKey(task: "each", mapIndex: index))?.cacheKey)
+        commands.insert(component(key, .command)?.digest ?? "")
+    }
+    #expect(commands.count == 3, "each instance's command is its own")
+    let key = try #require(executor.computeKey(InstanceRef(task: 1, mapIndex: nil)))
+    #expect(component(key, .task) == KeyComponent(kind: .task, name: "single", digest: CacheKey.sha256("single\u{0}-"), display: "single"))
+    #expect(component(key, .outputs)?.digest == CacheKey.sha256("n:int:"))
+    #expect(key.digest == result.record.instance(InstanceKey(task: "single"))?.cacheKey)
+}
+
+/// A reference in an unsafe spot fails every instance of a mapped task
+/// before any process starts, although the spots are judged once per task;
+/// a safe task beside it still runs.
+@Test func anUnsafeSpotFailsEveryInstanceOfAMappedTaskWithoutAProcess() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let unsafe = task("each", foreach: .param(["xs"]), template: Template([.text("echo `echo "), .reference(.item), .text("`")]))
+    let (result, runner) = try runWithFake(plan([unsafe, task("safe", run: "echo ok")], params: .object([("xs", .array([.int(1), .int(2)]))])), in: dir)
+    for index in 0..<2 {
+        #expect(result.state(of: "each", index) == .failed)
+        #expect(result.record.instance(InstanceKey(task: "each", mapIndex: index))?.message?.hasPrefix("unsafe reference {{ item }} in \"run\": it sits inside `") == true)
+    }
+    #expect(runner.commands == ["echo ok"])
+}
+
+/// The key's encoding, spelled out: a version line, then per component its
+/// kind, NUL, the name's length in UTF-8 bytes in decimal, `:`, the name,
+/// NUL and the digest. Lengths of one, two and three digits, and a name
+/// that is not ASCII (its length counts bytes, not characters).
+@Test func aKeyHashesItsComponentsEncodingSpelledOut() {
+    let names = ["x", "run", String(repeating: "n", count: 10), String(repeating: "é", count: 60), String(repeating: "p", count: 123)]
+    let components = names.enumerated().map { i, name in
+        KeyComponent(kind: KeyComponent.Kind.allCases[i % KeyComponent.Kind.allCases.count], name: name, digest: CacheKey.sha256(name), display: "")
+    }
+    var text = "sluice-cache-key v1\n"
+    for c in components { text += "\(c.kind.rawValue)\u{0}\(c.name.utf8.count):\(c.name)\u{0}\(c.digest)\n" }
+    #expect(CacheKey(components: components).digest == CacheKey.sha256(text))
+    var digits: [UInt8] = []
+    for value in [0, 7, 10, 99, 120, 4096] { CacheKey.appendDecimal(value, to: &digits); digits.append(UInt8(ascii: " ")) }
+    #expect(String(decoding: digits, as: UTF8.self) == "0 7 10 99 120 4096 ")
+}
