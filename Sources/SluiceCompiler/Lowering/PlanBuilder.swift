@@ -23,12 +23,29 @@ public struct PlanBuildResult: Sendable {
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
 }
 
+/// How much of the plan a command needs lowered. One lowering serves both,
+/// so a drawing cannot drift from the plan it draws: `.drawing` only leaves
+/// fields out, it computes none differently.
+public enum PlanDetail: Sendable {
+    /// Everything: the plan that is written, run and exported.
+    case full
+    /// What `graph` reads (SluiceGraph, and `--run`'s overlay): the pipeline's
+    /// name and workspace; each task's id, kind, description, `needs`,
+    /// `foreach`, branch choices, triggered pipeline, inputs and the outputs
+    /// it reads. Left at `Plan`'s and `PlanTask`'s defaults: the spec's
+    /// SHA-256 (empty), the templates (`run`, `label`, env, trigger params),
+    /// outputs, settings, deps and the params a task reads. Such a plan is
+    /// for drawing only: never written, run or exported.
+    case drawing
+}
+
 public enum PlanBuilder {
     /// Builds the plan of the spec at `specPath` (as the user named it; paths
     /// in the plan stay relative to the current directory when it is relative).
-    /// `threads` is for tests that compare the one- and two-thread lowering.
+    /// `threads` is for tests that compare the one- and two-thread lowering;
+    /// `detail` is `.drawing` for `graph` (`PlanDetail`).
     public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles(),
-                             threads: WorkThreads = .automatic) -> PlanBuildResult {
+                             threads: WorkThreads = .automatic, detail: PlanDetail = .full) -> PlanBuildResult {
         guard let text = files.read(specPath) else {
             return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
         }
@@ -40,7 +57,7 @@ public enum PlanBuilder {
         var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
         guard lint.errorCount == 0, let checked = lint.checked.first else { return result }
         do {
-            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
+            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text, detail: detail).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
         } catch {
             result.failure = error.message
         }
@@ -56,12 +73,14 @@ final class Lowering: Sendable {
     let pipelines: PipelineIndex
     let sourceText: String
     let spec: PipelineSpec
+    let detail: PlanDetail
 
-    init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String) {
+    init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String, detail: PlanDetail = .full) {
         self.checked = checked
         self.pipelines = pipelines
         self.sourceText = sourceText
         spec = checked.spec
+        self.detail = detail
     }
 
     /// The plan; with `threads` of 2 its tasks are lowered on two threads
@@ -81,14 +100,14 @@ final class Lowering: Sendable {
             // does not change a byte.
             let middle = order.count / 2
             let (firstHalf, secondHalf) = SecondThread.run({
-                (digest: Self.sha256Hex(sourceText), tasks: order[..<middle].map { lowerTask($0, workspace: workspace) })
+                (digest: sourceDigest(), tasks: order[..<middle].map { lowerTask($0, workspace: workspace) })
             }, beside: { [self] in
                 order[middle...].map { lowerTask($0, workspace: workspace) }
             })
             digest = firstHalf.digest
             tasks = firstHalf.tasks + secondHalf
         } else {
-            digest = Self.sha256Hex(sourceText)
+            digest = sourceDigest()
             tasks = order.map { lowerTask($0, workspace: workspace) }
         }
         return Plan(
@@ -112,6 +131,11 @@ final class Lowering: Sendable {
         SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
     }
 
+    /// The plan's `source_sha256`; empty for a drawing, which never shows it.
+    func sourceDigest() -> String {
+        detail == .full ? Self.sha256Hex(sourceText) : ""
+    }
+
     /// The lowercase hex SHA-256 of the spec's text, the plan's `source_sha256`.
     static func sha256Hex(_ text: String) -> String {
         SHA256.hash(data: Array(text.utf8)).map { byte in
@@ -121,35 +145,17 @@ final class Lowering: Sendable {
     }
 
     func lowerTask(_ index: Int, workspace: String) -> PlanTask {
-        func fromSpecDirectory(_ path: String) -> String {
-            self.fromSpecDirectory(path, workspace: workspace)
-        }
         let task = spec.tasks[index]
         let contracts = checked.contracts
-        let settings = task.settings, defaults = spec.defaults
         let kind: PlanTask.Kind = task.trigger != nil ? .trigger : (task.run != nil ? .command : .empty)
         var lowered = PlanTask(id: task.name.value, kind: kind)
         lowered.description = task.description?.value
         lowered.needs = checked.graph.upstream[index].map { checked.graph.names[$0] }
-        if let run = task.run, let text = run.scalar?.text {
-            lowered.run = template(text, .run, task: index)
-        }
         if case .reference(let reference) = contracts.foreach[index] {
             switch reference.resolution {
             case .param(let path, _): lowered.foreach = .param(path)
             case .output(_, let output): lowered.foreach = .output(output)
             default: break
-            }
-        }
-        if task.foreach != nil, let label = task.label, let text = label.scalar?.text {
-            lowered.label = template(text, .label, task: index)
-        }
-        lowered.outputs = contracts.outputs[index].compactMap { output in
-            output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value) }) }
-        }
-        if !task.checks.isEmpty {
-            for (output, checks) in TableCheckResolution(task: task, outputs: contracts.outputs[index]).checks {
-                if let position = lowered.outputs.firstIndex(where: { $0.name == output }) { lowered.outputs[position].checks += checks }
             }
         }
         lowered.inputs = contracts.inputs[index].compactMap { input in
@@ -158,10 +164,46 @@ final class Lowering: Sendable {
         }
         lowered.branch = task.branch?.map(\.value)
         if let target = task.trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
-            let params = task.triggerParams.enumerated().map { position, entry in
+            let params = detail == .full ? task.triggerParams.enumerated().map { position, entry in
                 TriggerParam(path: entry.path.value, value: template(entry.value.scalar?.text ?? "", .triggerParam(position), task: index))
-            }
+            } : []
             lowered.trigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
+        }
+        // Arrays sorted once, duplicates dropped after: a task reads a few
+        // values, and a `Set` per task cost more than the rest of its reads.
+        var params: [String] = [], outputs: [OutputReference] = []
+        // A label only names instances: what it reads is no input of the task's work or its cache key.
+        for reference in contracts.references[index] where reference.site != .label {
+            switch reference.resolution {
+            case .param(let path, _): if detail == .full { params.append(path.joined(separator: ".")) }
+            case .output(_, let output): outputs.append(output)
+            default: break
+            }
+        }
+        outputs += lowered.inputs.lazy.map(\.from)
+        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
+        if detail == .full { lowerWork(of: task, index, into: &lowered, workspace: workspace) }
+        return lowered
+    }
+
+    /// What running the task takes and a drawing never reads (`PlanDetail`):
+    /// its templates, outputs and their checks, settings, env and deps.
+    private func lowerWork(of task: TaskSpec, _ index: Int, into lowered: inout PlanTask, workspace: String) {
+        let contracts = checked.contracts
+        let settings = task.settings, defaults = spec.defaults
+        if let run = task.run, let text = run.scalar?.text {
+            lowered.run = template(text, .run, task: index)
+        }
+        if task.foreach != nil, let label = task.label, let text = label.scalar?.text {
+            lowered.label = template(text, .label, task: index)
+        }
+        lowered.outputs = contracts.outputs[index].compactMap { output in
+            output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value, workspace: workspace) }) }
+        }
+        if !task.checks.isEmpty {
+            for (output, checks) in TableCheckResolution(task: task, outputs: contracts.outputs[index]).checks {
+                if let position = lowered.outputs.firstIndex(where: { $0.name == output }) { lowered.outputs[position].checks += checks }
+            }
         }
         lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
         lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0
@@ -174,20 +216,6 @@ final class Lowering: Sendable {
         }
         lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
         lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
-        // Arrays sorted once, duplicates dropped after: a task reads a few
-        // values, and a `Set` per task cost more than the rest of its reads.
-        var params: [String] = [], outputs: [OutputReference] = []
-        // A label only names instances: what it reads is no input of the task's work or its cache key.
-        for reference in contracts.references[index] where reference.site != .label {
-            switch reference.resolution {
-            case .param(let path, _): params.append(path.joined(separator: "."))
-            case .output(_, let output): outputs.append(output)
-            default: break
-            }
-        }
-        outputs += lowered.inputs.lazy.map(\.from)
-        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
-        return lowered
     }
 
     /// The value as segments: the text and references the checks read
