@@ -74,6 +74,8 @@ final class Lowering: Sendable {
     let sourceText: String
     let spec: PipelineSpec
     let detail: PlanDetail
+    /// The `defaults:` durations, parsed once rather than for every task that inherits them.
+    let defaultDurations: (retryDelay: Int64?, timeout: Int64?)
 
     init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String, detail: PlanDetail = .full) {
         self.checked = checked
@@ -81,6 +83,7 @@ final class Lowering: Sendable {
         self.sourceText = sourceText
         spec = checked.spec
         self.detail = detail
+        defaultDurations = (Self.duration(checked.spec.defaults.retryDelay), Self.duration(checked.spec.defaults.timeout))
     }
 
     /// The plan; with `threads` of 2 its tasks are lowered on two threads
@@ -145,29 +148,30 @@ final class Lowering: Sendable {
     }
 
     func lowerTask(_ index: Int, workspace: String) -> PlanTask {
-        let task = spec.tasks[index]
         let contracts = checked.contracts
-        let kind: PlanTask.Kind = task.trigger != nil ? .trigger : (task.run != nil ? .command : .empty)
-        var lowered = PlanTask(id: task.name.value, kind: kind)
-        lowered.description = task.description?.value
-        lowered.needs = checked.graph.upstream[index].map { checked.graph.names[$0] }
+        // The spec's task read field by field (`spec.tasks[index].x`): a
+        // `let` copy of the whole `TaskSpec` retained and released each of
+        // its fields, 850 instructions a task.
+        let trigger = spec.tasks[index].trigger
+        let kind: PlanTask.Kind = trigger != nil ? .trigger : (spec.tasks[index].run != nil ? .command : .empty)
+        var foreach: ForeachSource?
         if case .reference(let reference) = contracts.foreach[index] {
             switch reference.resolution {
-            case .param(let path, _): lowered.foreach = .param(path)
-            case .output(_, let output): lowered.foreach = .output(output)
+            case .param(let path, _): foreach = .param(path)
+            case .output(_, let output): foreach = .output(output)
             default: break
             }
         }
-        lowered.inputs = contracts.inputs[index].compactMap { input in
+        let inputs = contracts.inputs[index].compactMap { input -> PlanInput? in
             guard case .output(_, let output)? = input.from?.resolution else { return nil }
             return PlanInput(name: input.spec.name.value, from: output)
         }
-        lowered.branch = task.branch?.map(\.value)
-        if let target = task.trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
-            let params = detail == .full ? task.triggerParams.enumerated().map { position, entry in
+        var plannedTrigger: PlanTrigger?
+        if let target = trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
+            let params = detail == .full ? spec.tasks[index].triggerParams.enumerated().map { position, entry in
                 TriggerParam(path: entry.path.value, value: template(entry.value.scalar?.text ?? "", .triggerParam(position), task: index))
             } : []
-            lowered.trigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
+            plannedTrigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
         }
         // Arrays sorted once, duplicates dropped after: a task reads a few
         // values, and a `Set` per task cost more than the rest of its reads.
@@ -180,9 +184,15 @@ final class Lowering: Sendable {
             default: break
             }
         }
-        outputs += lowered.inputs.lazy.map(\.from)
-        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
-        if detail == .full { lowerWork(of: task, index, into: &lowered, workspace: workspace) }
+        outputs += inputs.lazy.map(\.from)
+        // What a drawing reads, in one initializer call: assigned one by one
+        // after `PlanTask(id:kind:)`, each field's default was released first.
+        var lowered = PlanTask(
+            id: spec.tasks[index].name.value, description: spec.tasks[index].description?.value, kind: kind,
+            needs: checked.graph.upstream[index].map { checked.graph.names[$0] }, foreach: foreach, inputs: inputs,
+            branch: spec.tasks[index].branch?.map(\.value), trigger: plannedTrigger,
+            reads: Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique()))
+        if detail == .full { lowerWork(of: spec.tasks[index], index, into: &lowered, workspace: workspace) }
         return lowered
     }
 
@@ -207,9 +217,9 @@ final class Lowering: Sendable {
         }
         lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
         lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0
-        lowered.retryDelayMilliseconds = duration(settings.retryDelay ?? defaults.retryDelay) ?? 0
+        lowered.retryDelayMilliseconds = (settings.retryDelay != nil ? duration(settings.retryDelay) : defaultDurations.retryDelay) ?? 0
         lowered.retryBackoff = (settings.retryBackoff ?? defaults.retryBackoff)?.value == .exponential ? .exponential : .fixed
-        lowered.timeoutMilliseconds = duration(settings.timeout ?? defaults.timeout)
+        lowered.timeoutMilliseconds = settings.timeout != nil ? duration(settings.timeout) : defaultDurations.timeout
         lowered.pool = (settings.pool ?? defaults.pool)?.value
         lowered.env = task.env.enumerated().map { position, entry in
             EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", .env(position), task: index))
@@ -227,6 +237,8 @@ final class Lowering: Sendable {
             return Template(text.isEmpty ? [] : [.text(text)])
         }
         var segments: [Template.Segment] = []
+        // At most a segment per text and per reference: one allocation, not one per doubling.
+        segments.reserveCapacity(scanned.texts.count + scanned.references.count)
         func append(_ literal: String) {
             guard !literal.isEmpty else { return }
             if case .text(let previous)? = segments.last {
@@ -244,7 +256,9 @@ final class Lowering: Sendable {
         return Template(segments)
     }
 
-    func duration(_ node: YAMLNode?) -> Int64? {
+    func duration(_ node: YAMLNode?) -> Int64? { Self.duration(node) }
+
+    static func duration(_ node: YAMLNode?) -> Int64? {
         guard let text = node?.scalar?.text, case .success(let duration) = DurationLiteral.parse(text) else { return nil }
         return duration.milliseconds
     }
@@ -262,6 +276,8 @@ extension Array where Element: Comparable {
     /// gives, without hashing. Elements that sort together (neither `<` the
     /// other) are one only when also `==`, as in a set.
     func sortedUnique() -> [Element] {
+        // Most tasks read one param and one output: nothing to sort or copy.
+        guard count > 1 else { return self }
         var sorted = self.sorted()
         // `sorted[..<kept]` is the result so far; `sorted[runStart..<kept]` the kept elements that sort together with the next.
         var kept = 0, runStart = 0
