@@ -101,14 +101,22 @@ final class Lowering: Sendable {
             // hashes the spec and lowers the first half. Each task is lowered
             // from the shared, read-only model alone, so the order of work
             // does not change a byte.
+            // Both halves are written into the plan's one array, each thread
+            // initializing its own range: joining two arrays copied every
+            // task (a retain per field) and then freed the halves.
             let middle = order.count / 2
-            let (firstHalf, secondHalf) = SecondThread.run({
-                (digest: sourceDigest(), tasks: order[..<middle].map { lowerTask($0, workspace: workspace) })
-            }, beside: { [self] in
-                order[middle...].map { lowerTask($0, workspace: workspace) }
-            })
-            digest = firstHalf.digest
-            tasks = firstHalf.tasks + secondHalf
+            var hashed = ""
+            tasks = Array(unsafeUninitializedCapacity: order.count) { buffer, initialized in
+                let slots = DisjointSlots(buffer)
+                (hashed, _) = SecondThread.run({
+                    for slot in 0..<middle { slots.initialize(slot, to: lowerTask(order[slot], workspace: workspace)) }
+                    return sourceDigest()
+                }, beside: { [self] in
+                    for slot in middle..<order.count { slots.initialize(slot, to: lowerTask(order[slot], workspace: workspace)) }
+                })
+                initialized = order.count
+            }
+            digest = hashed
         } else {
             digest = sourceDigest()
             tasks = order.map { lowerTask($0, workspace: workspace) }
@@ -268,6 +276,21 @@ final class Lowering: Sendable {
     func topologicalOrder() -> [Int] {
         let graph = checked.graph
         return TopologicalOrder.sorted(upstream: graph.upstream, downstream: graph.downstream, ready: ReadyHeap(ByKey(graph.names)))
+    }
+}
+
+/// Slots of one uninitialized buffer that two threads fill, each its own
+/// range of them. `@unchecked Sendable`: the pointer itself is not, but no slot
+/// is written by both threads, and none is read before `SecondThread.run`
+/// has joined the helper (the join orders its writes before the reads).
+private struct DisjointSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<PlanTask>
+
+    init(_ buffer: UnsafeMutableBufferPointer<PlanTask>) { self.buffer = buffer }
+
+    func initialize(_ slot: Int, to task: PlanTask) {
+        precondition(slot >= 0 && slot < buffer.count, "slot \(slot) outside the plan's \(buffer.count) tasks")
+        buffer.initializeElement(at: slot, to: task)
     }
 }
 
