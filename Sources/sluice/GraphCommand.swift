@@ -84,7 +84,8 @@ struct GraphCommand: ParsableCommand {
         var failed = false
         for spec in specs {
             do {
-                plans.append(try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color))
+                // Only what a drawing reads is lowered (no SHA-256 of the spec, no templates or settings).
+                plans.append(try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color, detail: .drawing))
             } catch let code as ExitCode where code == ExitStatus.failure.code {
                 failed = true
             }

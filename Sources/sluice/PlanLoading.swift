@@ -17,7 +17,10 @@ enum PlanLoading {
     /// A plan, and the checked model it was lowered from (nil for a plan
     /// JSON file): `load` for a command that exits right after drawing or
     /// writing the plan and keeps both alive to `exitWithoutTeardown`.
-    static func loadKeepingModel(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto) throws -> LoadedPlan {
+    /// `detail` is how much of a spec's plan to lower (`PlanDetail`); a plan
+    /// JSON file is read whole.
+    static func loadKeepingModel(_ path: String, paramOverrides: [String] = [], color: ColorChoice = .auto,
+                                 detail: PlanDetail = .full) throws -> LoadedPlan {
         if path.hasSuffix(".json") {
             let files = DiskFiles()
             guard let text = files.read(path) else { throw failUsageOrIO(files.whyUnreadable(path) ?? "\(path): cannot be read") }
@@ -34,7 +37,7 @@ enum PlanLoading {
                 throw failUsageOrIO(error.message)
             }
         }
-        let result = PlanBuilder.build(specPath: path, paramOverrides: paramOverrides)
+        let result = PlanBuilder.build(specPath: path, paramOverrides: paramOverrides, detail: detail)
         if let failure = result.failure { throw failUsageOrIO(failure) }
         printDiagnostics(result.diagnostics, sources: result.sources, color: color)
         guard let plan = result.plan else { throw ExitStatus.failure.code }

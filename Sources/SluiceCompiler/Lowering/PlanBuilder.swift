@@ -23,12 +23,29 @@ public struct PlanBuildResult: Sendable {
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
 }
 
+/// How much of the plan a command needs lowered. One lowering serves both,
+/// so a drawing cannot drift from the plan it draws: `.drawing` only leaves
+/// fields out, it computes none differently.
+public enum PlanDetail: Sendable {
+    /// Everything: the plan that is written, run and exported.
+    case full
+    /// What `graph` reads (SluiceGraph, and `--run`'s overlay): the pipeline's
+    /// name and workspace; each task's id, kind, description, `needs`,
+    /// `foreach`, branch choices, triggered pipeline, inputs and the outputs
+    /// it reads. Left at `Plan`'s and `PlanTask`'s defaults: the spec's
+    /// SHA-256 (empty), the templates (`run`, `label`, env, trigger params),
+    /// outputs, settings, deps and the params a task reads. Such a plan is
+    /// for drawing only: never written, run or exported.
+    case drawing
+}
+
 public enum PlanBuilder {
     /// Builds the plan of the spec at `specPath` (as the user named it; paths
     /// in the plan stay relative to the current directory when it is relative).
-    /// `threads` is for tests that compare the one- and two-thread lowering.
+    /// `threads` is for tests that compare the one- and two-thread lowering;
+    /// `detail` is `.drawing` for `graph` (`PlanDetail`).
     public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles(),
-                             threads: WorkThreads = .automatic) -> PlanBuildResult {
+                             threads: WorkThreads = .automatic, detail: PlanDetail = .full) -> PlanBuildResult {
         guard let text = files.read(specPath) else {
             return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
         }
@@ -40,7 +57,7 @@ public enum PlanBuilder {
         var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
         guard lint.errorCount == 0, let checked = lint.checked.first else { return result }
         do {
-            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
+            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text, detail: detail).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
         } catch {
             result.failure = error.message
         }
@@ -56,12 +73,17 @@ final class Lowering: Sendable {
     let pipelines: PipelineIndex
     let sourceText: String
     let spec: PipelineSpec
+    let detail: PlanDetail
+    /// The `defaults:` durations, parsed once rather than for every task that inherits them.
+    let defaultDurations: (retryDelay: Int64?, timeout: Int64?)
 
-    init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String) {
+    init(checked: CheckedPipeline, pipelines: PipelineIndex, sourceText: String, detail: PlanDetail = .full) {
         self.checked = checked
         self.pipelines = pipelines
         self.sourceText = sourceText
         spec = checked.spec
+        self.detail = detail
+        defaultDurations = (Self.duration(checked.spec.defaults.retryDelay), Self.duration(checked.spec.defaults.timeout))
     }
 
     /// The plan; with `threads` of 2 its tasks are lowered on two threads
@@ -79,16 +101,24 @@ final class Lowering: Sendable {
             // hashes the spec and lowers the first half. Each task is lowered
             // from the shared, read-only model alone, so the order of work
             // does not change a byte.
+            // Both halves are written into the plan's one array, each thread
+            // initializing its own range: joining two arrays copied every
+            // task (a retain per field) and then freed the halves.
             let middle = order.count / 2
-            let (firstHalf, secondHalf) = SecondThread.run({
-                (digest: Self.sha256Hex(sourceText), tasks: order[..<middle].map { lowerTask($0, workspace: workspace) })
-            }, beside: { [self] in
-                order[middle...].map { lowerTask($0, workspace: workspace) }
-            })
-            digest = firstHalf.digest
-            tasks = firstHalf.tasks + secondHalf
+            var hashed = ""
+            tasks = Array(unsafeUninitializedCapacity: order.count) { buffer, initialized in
+                let slots = DisjointSlots(buffer)
+                (hashed, _) = SecondThread.run({
+                    for slot in 0..<middle { slots.initialize(slot, to: lowerTask(order[slot], workspace: workspace)) }
+                    return sourceDigest()
+                }, beside: { [self] in
+                    for slot in middle..<order.count { slots.initialize(slot, to: lowerTask(order[slot], workspace: workspace)) }
+                })
+                initialized = order.count
+            }
+            digest = hashed
         } else {
-            digest = Self.sha256Hex(sourceText)
+            digest = sourceDigest()
             tasks = order.map { lowerTask($0, workspace: workspace) }
         }
         return Plan(
@@ -112,6 +142,11 @@ final class Lowering: Sendable {
         SpecPaths.relative(SpecPaths.fromSpec(spec.file, path), from: workspace)
     }
 
+    /// The plan's `source_sha256`; empty for a drawing, which never shows it.
+    func sourceDigest() -> String {
+        detail == .full ? Self.sha256Hex(sourceText) : ""
+    }
+
     /// The lowercase hex SHA-256 of the spec's text, the plan's `source_sha256`.
     static func sha256Hex(_ text: String) -> String {
         SHA256.hash(data: Array(text.utf8)).map { byte in
@@ -121,73 +156,84 @@ final class Lowering: Sendable {
     }
 
     func lowerTask(_ index: Int, workspace: String) -> PlanTask {
-        func fromSpecDirectory(_ path: String) -> String {
-            self.fromSpecDirectory(path, workspace: workspace)
-        }
-        let task = spec.tasks[index]
         let contracts = checked.contracts
-        let settings = task.settings, defaults = spec.defaults
-        let kind: PlanTask.Kind = task.trigger != nil ? .trigger : (task.run != nil ? .command : .empty)
-        var lowered = PlanTask(id: task.name.value, kind: kind)
-        lowered.description = task.description?.value
-        lowered.needs = checked.graph.upstream[index].map { checked.graph.names[$0] }
-        if let run = task.run, let text = run.scalar?.text {
-            lowered.run = template(text, .run, task: index)
-        }
+        // The spec's task read field by field (`spec.tasks[index].x`): a
+        // `let` copy of the whole `TaskSpec` retained and released each of
+        // its fields, 850 instructions a task.
+        let trigger = spec.tasks[index].trigger
+        let kind: PlanTask.Kind = trigger != nil ? .trigger : (spec.tasks[index].run != nil ? .command : .empty)
+        var foreach: ForeachSource?
         if case .reference(let reference) = contracts.foreach[index] {
             switch reference.resolution {
-            case .param(let path, _): lowered.foreach = .param(path)
-            case .output(_, let output): lowered.foreach = .output(output)
+            case .param(let path, _): foreach = .param(path)
+            case .output(_, let output): foreach = .output(output)
             default: break
             }
         }
-        if task.foreach != nil, let label = task.label, let text = label.scalar?.text {
-            lowered.label = template(text, .label, task: index)
-        }
-        lowered.outputs = contracts.outputs[index].compactMap { output in
-            output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value) }) }
-        }
-        if !task.checks.isEmpty {
-            for (output, checks) in TableCheckResolution(task: task, outputs: contracts.outputs[index]).checks {
-                if let position = lowered.outputs.firstIndex(where: { $0.name == output }) { lowered.outputs[position].checks += checks }
-            }
-        }
-        lowered.inputs = contracts.inputs[index].compactMap { input in
+        let inputs = contracts.inputs[index].compactMap { input -> PlanInput? in
             guard case .output(_, let output)? = input.from?.resolution else { return nil }
             return PlanInput(name: input.spec.name.value, from: output)
         }
-        lowered.branch = task.branch?.map(\.value)
-        if let target = task.trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
-            let params = task.triggerParams.enumerated().map { position, entry in
+        var plannedTrigger: PlanTrigger?
+        if let target = trigger, let entry = pipelines.resolve(target.value, from: spec.file) {
+            let params = detail == .full ? spec.tasks[index].triggerParams.enumerated().map { position, entry in
                 TriggerParam(path: entry.path.value, value: template(entry.value.scalar?.text ?? "", .triggerParam(position), task: index))
-            }
-            lowered.trigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
+            } : []
+            plannedTrigger = PlanTrigger(pipeline: target.value, spec: SpecPaths.relative(entry.file, from: workspace), params: params)
         }
-        lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
-        lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0
-        lowered.retryDelayMilliseconds = duration(settings.retryDelay ?? defaults.retryDelay) ?? 0
-        lowered.retryBackoff = (settings.retryBackoff ?? defaults.retryBackoff)?.value == .exponential ? .exponential : .fixed
-        lowered.timeoutMilliseconds = duration(settings.timeout ?? defaults.timeout)
-        lowered.pool = (settings.pool ?? defaults.pool)?.value
-        lowered.env = task.env.enumerated().map { position, entry in
-            EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", .env(position), task: index))
-        }
-        lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
-        lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
         // Arrays sorted once, duplicates dropped after: a task reads a few
         // values, and a `Set` per task cost more than the rest of its reads.
         var params: [String] = [], outputs: [OutputReference] = []
         // A label only names instances: what it reads is no input of the task's work or its cache key.
         for reference in contracts.references[index] where reference.site != .label {
             switch reference.resolution {
-            case .param(let path, _): params.append(path.joined(separator: "."))
+            case .param(let path, _): if detail == .full { params.append(path.joined(separator: ".")) }
             case .output(_, let output): outputs.append(output)
             default: break
             }
         }
-        outputs += lowered.inputs.lazy.map(\.from)
-        lowered.reads = Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique())
+        outputs += inputs.lazy.map(\.from)
+        // What a drawing reads, in one initializer call: assigned one by one
+        // after `PlanTask(id:kind:)`, each field's default was released first.
+        var lowered = PlanTask(
+            id: spec.tasks[index].name.value, description: spec.tasks[index].description?.value, kind: kind,
+            needs: checked.graph.upstream[index].map { checked.graph.names[$0] }, foreach: foreach, inputs: inputs,
+            branch: spec.tasks[index].branch?.map(\.value), trigger: plannedTrigger,
+            reads: Reads(params: params.sortedUnique(), outputs: outputs.sortedUnique()))
+        if detail == .full { lowerWork(of: spec.tasks[index], index, into: &lowered, workspace: workspace) }
         return lowered
+    }
+
+    /// What running the task takes and a drawing never reads (`PlanDetail`):
+    /// its templates, outputs and their checks, settings, env and deps.
+    private func lowerWork(of task: TaskSpec, _ index: Int, into lowered: inout PlanTask, workspace: String) {
+        let contracts = checked.contracts
+        let settings = task.settings, defaults = spec.defaults
+        if let run = task.run, let text = run.scalar?.text {
+            lowered.run = template(text, .run, task: index)
+        }
+        if task.foreach != nil, let label = task.label, let text = label.scalar?.text {
+            lowered.label = template(text, .label, task: index)
+        }
+        lowered.outputs = contracts.outputs[index].compactMap { output in
+            output.parsedType.map { PlanOutput(name: output.name, type: $0, path: output.spec.path.map { fromSpecDirectory($0.value, workspace: workspace) }) }
+        }
+        if !task.checks.isEmpty {
+            for (output, checks) in TableCheckResolution(task: task, outputs: contracts.outputs[index]).checks {
+                if let position = lowered.outputs.firstIndex(where: { $0.name == output }) { lowered.outputs[position].checks += checks }
+            }
+        }
+        lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
+        lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0
+        lowered.retryDelayMilliseconds = (settings.retryDelay != nil ? duration(settings.retryDelay) : defaultDurations.retryDelay) ?? 0
+        lowered.retryBackoff = (settings.retryBackoff ?? defaults.retryBackoff)?.value == .exponential ? .exponential : .fixed
+        lowered.timeoutMilliseconds = settings.timeout != nil ? duration(settings.timeout) : defaultDurations.timeout
+        lowered.pool = (settings.pool ?? defaults.pool)?.value
+        lowered.env = task.env.enumerated().map { position, entry in
+            EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", .env(position), task: index))
+        }
+        lowered.deps = task.deps.map { WorkspacePaths.depsEntry($0.value) }
+        lowered.cache = (settings.cache ?? defaults.cache)?.value ?? true
     }
 
     /// The value as segments: the text and references the checks read
@@ -199,6 +245,8 @@ final class Lowering: Sendable {
             return Template(text.isEmpty ? [] : [.text(text)])
         }
         var segments: [Template.Segment] = []
+        // At most a segment per text and per reference: one allocation, not one per doubling.
+        segments.reserveCapacity(scanned.texts.count + scanned.references.count)
         func append(_ literal: String) {
             guard !literal.isEmpty else { return }
             if case .text(let previous)? = segments.last {
@@ -216,7 +264,9 @@ final class Lowering: Sendable {
         return Template(segments)
     }
 
-    func duration(_ node: YAMLNode?) -> Int64? {
+    func duration(_ node: YAMLNode?) -> Int64? { Self.duration(node) }
+
+    static func duration(_ node: YAMLNode?) -> Int64? {
         guard let text = node?.scalar?.text, case .success(let duration) = DurationLiteral.parse(text) else { return nil }
         return duration.milliseconds
     }
@@ -229,11 +279,28 @@ final class Lowering: Sendable {
     }
 }
 
+/// Slots of one uninitialized buffer that two threads fill, each its own
+/// range of them. `@unchecked Sendable`: the pointer itself is not, but no slot
+/// is written by both threads, and none is read before `SecondThread.run`
+/// has joined the helper (the join orders its writes before the reads).
+private struct DisjointSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<PlanTask>
+
+    init(_ buffer: UnsafeMutableBufferPointer<PlanTask>) { self.buffer = buffer }
+
+    func initialize(_ slot: Int, to task: PlanTask) {
+        precondition(slot >= 0 && slot < buffer.count, "slot \(slot) outside the plan's \(buffer.count) tasks")
+        buffer.initializeElement(at: slot, to: task)
+    }
+}
+
 extension Array where Element: Comparable {
     /// The elements in ascending order, each once: what `Set(self).sorted()`
     /// gives, without hashing. Elements that sort together (neither `<` the
     /// other) are one only when also `==`, as in a set.
     func sortedUnique() -> [Element] {
+        // Most tasks read one param and one output: nothing to sort or copy.
+        guard count > 1 else { return self }
         var sorted = self.sorted()
         // `sorted[..<kept]` is the result so far; `sorted[runStart..<kept]` the kept elements that sort together with the next.
         var kept = 0, runStart = 0
