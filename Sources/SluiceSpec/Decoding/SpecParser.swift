@@ -230,7 +230,7 @@ struct TaskStream: TapeConsumer {
     }
 
     /// The line index (a pass over the whole text) is made here, on the
-    /// consumer's thread while libyaml's reads the first events: made
+    /// consumer's thread while libyaml's thread reads the first events: made
     /// before, it delayed the parse, the longest thread of a lint, by as long.
     mutating func readingStarted() {
         if source == nil { source = SourceText(text) }
