@@ -1,14 +1,8 @@
+import Dispatch
 import SluiceBasics
 import SluiceDiagnostics
 import SluiceSpec
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The data contracts and the per-spec checks of one spec, on two threads
 /// when the spec is large. Once the parse is done its second thread has
@@ -78,6 +72,9 @@ private final class CheckQueue: Sendable {
     private let next = Atomic<Int>(0)
     /// The context with its contracts, once the first thread has built them.
     private let context = Mutex<CheckContext?>(nil)
+    /// Signalled when `context` is set: the other thread sleeps on it
+    /// rather than polling for the rest of the contracts' build.
+    private let contractsBuilt = DispatchSemaphore(value: 0)
     /// Each job's diagnostics, by its index in `jobs`.
     private let found: Mutex<[[Diagnostic]]>
 
@@ -108,6 +105,7 @@ private final class CheckQueue: Sendable {
 
     func publish(_ checked: CheckContext) {
         context.withLock { $0 = checked }
+        contractsBuilt.signal()
     }
 
     /// Runs jobs until none is left. `checked` is nil on the thread that
@@ -135,16 +133,13 @@ private final class CheckQueue: Sendable {
         }
     }
 
-    /// The context once `publish` has run. Polls with short sleeps, as the
-    /// parse's threads wait for each other (`EventPipeline`): the wait is
-    /// at most the rest of the contracts' build, and a sleeping thread
-    /// leaves the core to the one building them.
+    /// The context once `publish` has run; the thread sleeps until then.
     private func waitForContracts() -> CheckContext {
-        var spins = 0
         while true {
             if let checked = context.withLock({ $0 }) { return checked }
-            spins += 1
-            if spins >= 16 { usleep(20) }
+            contractsBuilt.wait()
+            // Passed on, for any other thread waiting.
+            contractsBuilt.signal()
         }
     }
 
