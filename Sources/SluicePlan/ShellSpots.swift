@@ -155,21 +155,50 @@ struct ShellScanner {
                 if programIsPrintf, wordIsLiteral, word.elementsEqual("-v".utf8) { namesVariables = true }
             } else if !word.contains(UInt8(ascii: "=")) {
                 let literal = wordIsLiteral ? String(decoding: word, as: UTF8.self) : nil
-                if let literal, Self.prefixes.contains(literal) { return }
+                if let literal, Self.mayBeListed(literal), Self.prefixes.contains(literal) { return }
                 program = literal ?? ""
                 // A program that is not literal text has the name "", which is none of these.
                 let name = literal.map(Self.commandName) ?? ""
-                programIsShell = Self.shells.contains(name)
-                programDeclares = Self.declaring.contains(name)
-                programIsPrintf = name == "printf"
+                let listed = Self.mayBeListed(name)
+                programIsShell = listed && Self.shells.contains(name)
+                programDeclares = listed && Self.declaring.contains(name)
+                programIsPrintf = listed && name == "printf"
                 if literal != nil {
-                    evaluates = name == "eval"
-                    integerOnly = Self.arithmetic.contains(name)
-                    namesVariables = Self.naming.contains(name)
+                    evaluates = listed && name == "eval"
+                    integerOnly = listed && Self.arithmetic.contains(name)
+                    namesVariables = listed && Self.naming.contains(name)
                     declares = programDeclares
                 }
             }
         }
+
+        /// Whether `name` may be one of the names above (or `printf`, `eval`):
+        /// false when no listed name has its length and first byte. Nearly
+        /// every program (`python3`, `cp`) is told apart so, without hashing
+        /// it into five sets, which was a fifth of this check on a large
+        /// spec; a name that passes is looked up in the sets as before.
+        static func mayBeListed(_ name: String) -> Bool {
+            let utf8 = name.utf8
+            // "" is in no set; a shape the table does not cover goes to the sets.
+            guard let first = utf8.first else { return false }
+            guard utf8.count < shapeLengths, first < 128 else { return true }
+            return listedShapes[utf8.count * 128 + Int(first)]
+        }
+
+        /// The table covers names shorter than this, starting with an ASCII byte.
+        private static let shapeLengths = 16
+
+        /// By length × 128 + first byte: whether a listed name has that shape.
+        /// Made from the sets themselves, so the two cannot disagree.
+        private static let listedShapes: [Bool] = {
+            var shapes = [Bool](repeating: false, count: shapeLengths * 128)
+            for name in prefixes.union(shells).union(arithmetic).union(naming).union(declaring).union(["printf", "eval"]) {
+                let utf8 = name.utf8
+                guard let first = utf8.first, utf8.count < shapeLengths, first < 128 else { continue }
+                shapes[utf8.count * 128 + Int(first)] = true
+            }
+            return shapes
+        }()
 
         /// The last part of a program's path, `/usr/bin/env` → `env`: the
         /// last piece between slashes that is not empty (the whole word when

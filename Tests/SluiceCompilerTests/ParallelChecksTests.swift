@@ -52,11 +52,43 @@ struct ParallelChecksTests {
         #expect(Self.rendered(one) == Self.rendered(two))
     }
 
+    /// The joined list itself, before `Linter` sorts it: the same on one
+    /// thread and two, though on two the checks without contracts ran
+    /// beside their build and `unsafe-reference` ran in two halves.
+    @Test func theJoinedDiagnosticsAreInRegistryOrderOnTwoThreads() {
+        let files = MemoryFiles(files: [:])
+        let spec = SpecParser.parse(Self.large, file: "big.yaml").spec
+        let graph = TaskGraph(spec)
+        let base = SpecContext(spec: spec, graph: graph, project: Project(specs: [spec]), flow: BranchFlow(spec, graph: graph),
+                               pipelines: PipelineIndex(project: [spec], files: files), files: files)
+        func joined(_ threads: Int) -> [Diagnostic] {
+            ParallelChecks.run(base, threads: threads) { PipelineContracts.build(spec, graph: graph, files: files) }.1
+        }
+        let one = joined(1)
+        // Unsafe references in both halves of the tasks, so the halves' order shows.
+        let unsafeLines = one.filter { $0.rule == .unsafeReference }.map(\.range.start.line)
+        #expect(unsafeLines.count >= 150)
+        #expect(unsafeLines.min().map { $0 < spec.source.lineCount / 4 } == true)
+        #expect(unsafeLines.max().map { $0 > spec.source.lineCount * 3 / 4 } == true)
+        #expect(one != DiagnosticSink.normalize(one), "already sorted, the comparison would not see the join's order")
+        #expect(Self.rendered(joined(2)) == Self.rendered(one))
+    }
+
     @Test(arguments: repositoryYAML())
     func everyRepositorySpecGivesTheSameDiagnosticsOnTwoThreads(_ url: URL) throws {
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
         // From disk, so `deps` and params files are read as `sluice lint` reads them.
         #expect(Self.lint(text, path: url.path, files: DiskFiles(), .one) == Self.lint(text, path: url.path, files: DiskFiles(), .two))
+    }
+
+    /// The registry says how each check may run; a check it runs whole
+    /// after the contracts could have run earlier, or in parts.
+    @Test func everyCheckIsScheduledAsItsTypeAllows() {
+        for scheduled in CheckRegistry.scheduled {
+            guard case .whole(let check) = scheduled else { continue }
+            #expect(!(check is any SpecCheck), "\(type(of: check)) reads no contracts: schedule it .withoutContracts")
+            #expect(!(check is any TaskRangeCheck), "\(type(of: check)) divides by task: schedule it .byTasks")
+        }
     }
 
     @Test func theThreadPolicyFollowsTheParse() {

@@ -139,3 +139,34 @@ func unsafeSpotsAreRefused(_ spot: String, _ why: String) {
     #expect(spot(after: "/opt/ünï/bin/eval ").isUnsafe, "the program's name is the last piece of its path")
     #expect(spot(after: "ünï # é ") == .comment)
 }
+
+/// The scanner tells program names apart by their length and first byte
+/// before looking them up (`mayBeListed`): every listed name, bare or at the
+/// end of a path, still changes the spot, and names of the same shape that
+/// are not listed, or of a shape the table does not cover, do not.
+@Test func everyListedProgramNameIsRecognised() {
+    func spot(after text: String) -> ShellSpot {
+        ShellSpots.classify([text, ""]).first ?? .unsafe("none")
+    }
+    for shell in ["sh", "bash", "dash", "ksh", "zsh", "ash", "mksh", "yash", "busybox"] {
+        #expect(spot(after: "\(shell) -c ").isUnsafe, "\(shell) -c")
+        #expect(spot(after: "/usr/bin/\(shell) -ec ").isUnsafe, "/usr/bin/\(shell) -ec")
+    }
+    for declaring in ["declare", "typeset", "local", "export", "readonly"] {
+        #expect(spot(after: "\(declaring) ").isUnsafe, "\(declaring)")
+        #expect(spot(after: "\(declaring) -i x=") == .arithmetic, "\(declaring) -i")
+    }
+    for naming in ["read", "unset", "mapfile", "readarray", "getopts"] {
+        #expect(spot(after: "\(naming) ").isUnsafe, "\(naming)")
+    }
+    #expect(spot(after: "let ") == .arithmetic)
+    #expect(spot(after: "[[ ") == .arithmetic)
+    #expect(spot(after: "printf -v ").isUnsafe)
+    #expect(spot(after: "eval ").isUnsafe)
+    for prefix in ["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "command", "exec", "builtin", "nohup", "env"] {
+        #expect(spot(after: "\(prefix) eval ").isUnsafe, "\(prefix) eval: the program is eval")
+    }
+    for other in ["sx -c ", "bashx -c ", "evil ", "lex ", "[x ", "readarrax ", "ifx eval ", "averyveryverylongname -c ", "é -c ", "ébash -c "] {
+        #expect(spot(after: other) == .word, "\(other)")
+    }
+}

@@ -4,8 +4,8 @@ import SluiceSpec
 /// `branch-not-downstream`: a branch choice that does not `needs` the branch
 /// task. Skipping works on direct downstream tasks only, so the choice would
 /// run whatever the branch decides.
-struct BranchNotDownstream: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct BranchNotDownstream: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         for (b, task) in context.spec.tasks.enumerated() {
             for choice in task.branch ?? [] {
                 guard let c = context.graph.index[choice.value], c != b, !context.graph.upstream[c].contains(b) else { continue }

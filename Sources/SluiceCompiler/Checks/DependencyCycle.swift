@@ -6,10 +6,10 @@ import SluiceSpec
 /// data-flow order (`a -> b` means b needs a), and pointed at the `needs`
 /// entry that closes it. Enumeration is capped per cyclic component so a
 /// dense tangle cannot take exponential time.
-struct DependencyCycle: Check {
+struct DependencyCycle: SpecCheck {
     static let maxCyclesPerComponent = 20
 
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let graph = context.graph
         for component in graph.cyclicComponents() {
             let cycles = elementaryCycles(in: component, graph)
@@ -53,7 +53,7 @@ struct DependencyCycle: Check {
         return cycles
     }
 
-    private func report(_ cycle: [Int], _ context: CheckContext, _ sink: inout DiagnosticSink) {
+    private func report(_ cycle: [Int], _ context: SpecContext, _ sink: inout DiagnosticSink) {
         guard let first = cycle.first, let last = cycle.last else { return }
         let names = context.graph.names
         let listing = (cycle + [first]).map { names[$0] }.joined(separator: " -> ")

@@ -4,8 +4,8 @@ import SluiceSpec
 
 /// `invalid-cron`: a `schedule` that is not 5-field cron or an `@daily`-style alias.
 /// The diagnostic underlines the bad field, not the whole schedule.
-struct InvalidCron: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct InvalidCron: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         guard let node = context.spec.schedule, let text = node.scalar?.text else { return }
         guard case .failure(let error) = CronSchedule.parse(text) else { return }
         let range = ScalarPositions(node, in: context.spec.source).range(offset: error.offset, length: error.length)

@@ -5,8 +5,8 @@ import SluiceSpec
 /// `invalid-duration`: `retry_delay` or `timeout` that is not a duration
 /// literal (`500ms`, `30s`, `5m`, `2h`). A zero timeout is rejected too: it
 /// would kill every attempt at once.
-struct InvalidDuration: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct InvalidDuration: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let spec = context.spec
         // The same few literals ("30s", "10m") recur across thousands of tasks.
         var parsed: [String: Result<DurationLiteral, LiteralError>] = [:]
@@ -25,7 +25,7 @@ struct InvalidDuration: Check {
 
     private func validate(_ node: YAMLNode, key: String, owner: @autoclosure () -> String, allowZero: Bool,
                           _ parsed: inout [String: Result<DurationLiteral, LiteralError>],
-                          _ context: CheckContext, _ sink: inout DiagnosticSink) {
+                          _ context: SpecContext, _ sink: inout DiagnosticSink) {
         guard let text = node.scalar?.text else { return }
         let result: Result<DurationLiteral, LiteralError>
         if let known = parsed[text] {

@@ -6,8 +6,8 @@ import SluiceSpec
 /// branch that keeps `all_success`. The branch runs one choice and skips the
 /// others, and a skipped upstream skips an `all_success` task: it never runs.
 /// Reported where the paths meet, not again for every task below.
-struct JoinAfterBranch: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct JoinAfterBranch: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let flow = context.flow
         guard !flow.branchesChoosing.isEmpty else { return }
         for (t, task) in context.spec.tasks.enumerated() {

@@ -11,8 +11,8 @@ import SluiceSpec
 /// a leaf through tasks that turn a failed upstream into upstream_failed
 /// (`all_success`, `none_failed`, `none_failed_min_one_success`), or to a
 /// leaf watcher (`one_failed`, `all_failed`): the task a watcher's help adds.
-struct LeafHidesFailure: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct LeafHidesFailure: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let graph = context.graph
         let spec = context.spec
         let rules = spec.tasks.map { BranchFlow.triggerRule(of: $0, spec) }

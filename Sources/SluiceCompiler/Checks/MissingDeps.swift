@@ -9,8 +9,8 @@ import SluiceSpec
 /// is a file literally named `*.py`. Paths resolve as the executor hashes
 /// them (`WorkspacePaths.depsFile`: relative to the workspace, the spec's
 /// directory or its `workdir`).
-struct MissingDeps: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct MissingDeps: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let tasks = context.spec.tasks
         let workspace = WorkspacePaths.workspace(specFile: context.spec.file, workdir: context.spec.workdir?.value)
         // Tasks mostly name the same few files: each distinct entry is resolved and looked up once.

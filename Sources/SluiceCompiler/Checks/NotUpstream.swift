@@ -44,7 +44,7 @@ struct NotUpstream: Check {
         var unknown = [Bool](repeating: false, count: graph.count)
         var frontier: [Int] = []
         for task in context.spec.tasks.indices where task < graph.count {
-            if UnknownTask.resolvedNeeds(of: task, context).contains(where: { $0.task == nil }) {
+            if UnknownTask.resolvedNeeds(of: task, context.base).contains(where: { $0.task == nil }) {
                 unknown[task] = true
                 frontier.append(task)
             }

@@ -6,8 +6,8 @@ import SluiceSpec
 /// Tasks must not write, or make their cache depend on, files outside the
 /// workspace; and a spec must not make lint print, or a plan or export carry,
 /// the lines of any file the user can read (`params_file: /etc/passwd`).
-struct PathEscape: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct PathEscape: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         if let paramsFile = context.spec.paramsFile, Self.escapes(paramsFile.value) {
             // PipelineContracts.loadParams does not read it.
             sink.emit(.pathEscape, at: paramsFile.range, "\"params_file\" names \"\(paramsFile.value)\", which is outside the workspace",

@@ -21,7 +21,7 @@ extension CheckContext {
         "in \(reference.site.description) of task \(quoted(spec.tasks[task].name.value))"
     }
 
-    func taskName(_ index: Int) -> String { spec.tasks[index].name.value }
+    func taskName(_ index: Int) -> String { base.taskName(index) }
 
 }
 

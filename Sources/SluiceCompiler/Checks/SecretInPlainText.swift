@@ -6,8 +6,8 @@ import SluiceSpec
 /// credential and that is given a literal value, on a `secrets` name given a
 /// value, and on `run` text shaped like a known credential. Messages never
 /// repeat the value.
-struct SecretInPlainText: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct SecretInPlainText: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let spec = context.spec
         let secretNames = Set(spec.secrets.map(\.name.value))
         for secret in spec.secrets {

@@ -2,8 +2,8 @@ import SluiceDiagnostics
 import SluiceSpec
 
 /// `self-dependency`: a task lists itself in `needs`.
-struct SelfDependency: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct SelfDependency: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         // By index: `for task in tasks` would copy every task, with all its fields.
         let tasks = context.spec.tasks
         for t in tasks.indices {

@@ -3,8 +3,8 @@ import SluiceSpec
 
 /// `trigger-cycle`: pipelines that trigger each other unconditionally (the
 /// trigger task is not behind a branch), so one run starts the next forever.
-struct TriggerCycle: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct TriggerCycle: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let index = context.pipelines
         guard let me = context.spec.pipeline?.value,
               let start = index.resolveIndex(me, from: context.spec.file),

@@ -3,8 +3,8 @@ import SluiceSpec
 
 /// `unknown-pipeline`: `trigger` names no pipeline among the specs linted
 /// together and the pipeline specs beside the triggering one.
-struct UnknownPipeline: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct UnknownPipeline: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         for task in context.spec.tasks {
             guard let target = task.trigger, context.pipelines.resolve(target.value, from: context.spec.file) == nil else { continue }
             let visible = context.pipelines.visibleIDs(from: context.spec.file)

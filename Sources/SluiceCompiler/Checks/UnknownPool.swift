@@ -2,8 +2,8 @@ import SluiceDiagnostics
 import SluiceSpec
 
 /// `unknown-pool`: a task (or `defaults`) names a pool not declared in `pools`.
-struct UnknownPool: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct UnknownPool: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let spec = context.spec
         let pools = spec.pools.map(\.name.value)
         let declared = Set(pools)

@@ -2,8 +2,8 @@ import SluiceDiagnostics
 import SluiceSpec
 
 /// `unknown-task`: `needs` or `branch` names no task of this pipeline.
-struct UnknownTask: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct UnknownTask: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         let pipeline = context.spec.pipeline?.value ?? "(unnamed)"
         let tasks = context.spec.tasks
         for t in tasks.indices {
@@ -28,7 +28,7 @@ struct UnknownTask: Check {
 
     /// The graph resolved every `needs` entry already; resolved here again
     /// only if the graph was built from other tasks than the spec's.
-    static func resolvedNeeds(of task: Int, _ context: CheckContext) -> ArraySlice<TaskGraph.ResolvedNeed> {
+    static func resolvedNeeds(of task: Int, _ context: SpecContext) -> ArraySlice<TaskGraph.ResolvedNeed> {
         let needs = context.spec.tasks[task].needs
         let resolved = context.graph.resolvedNeeds(of: task)
         if context.graph.count == context.spec.tasks.count, resolved.count == needs.count { return resolved }

@@ -5,8 +5,8 @@ import SluiceSpec
 /// one of its choices nor below one. The branch skips every direct
 /// downstream it does not choose, except those below a chosen task
 /// (Airflow's `skip_all_except`), so this task never runs.
-struct UnreachableTask: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
+struct UnreachableTask: SpecCheck {
+    func check(_ context: SpecContext, into sink: inout DiagnosticSink) {
         for (b, task) in context.spec.tasks.enumerated() {
             guard let choices = task.branch else { continue }
             let chosen = Set(choices.map(\.value))

@@ -8,9 +8,9 @@ import SluiceSpec
 /// the arguments of `eval` or `sh -c`, after a construct the scanner does not
 /// follow, or in a command whose quoting does not balance. The executor
 /// refuses the same spots in a plan that was never linted.
-struct UnsafeReference: Check {
-    func check(_ context: CheckContext, into sink: inout DiagnosticSink) {
-        for task in context.spec.tasks.indices {
+struct UnsafeReference: TaskRangeCheck {
+    func check(_ context: CheckContext, tasks: Range<Int>, into sink: inout DiagnosticSink) {
+        for task in tasks {
             // The `run` as the contracts scanned it: its text around its references, one each.
             guard let run = context.contracts.templates.template(.run, of: task, in: context.contracts.references),
                   !run.references.isEmpty else { continue }

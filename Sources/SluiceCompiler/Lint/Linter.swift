@@ -39,13 +39,15 @@ public enum Linter {
             // The index already built the graph and branch flow of every named spec.
             let indexed = pipelines.entries.first { $0.isProjectSpec && $0.file == spec.file }
             let graph = indexed?.graph ?? TaskGraph(spec)
-            let contracts = PipelineContracts.build(spec, graph: graph, files: files)
-            diagnostics += contracts.paramDiagnostics
             let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
-            let context = CheckContext(spec: spec, graph: graph, project: project, contracts: contracts, flow: flow, pipelines: pipelines,
-                                       files: files)
-            diagnostics += ParallelChecks.run(context, threads: checkThreads.count(forTasks: spec.tasks.count))
-            checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: contracts, flow: flow))
+            let base = SpecContext(spec: spec, graph: graph, project: project, flow: flow, pipelines: pipelines, files: files)
+            // The checks that read no contracts run beside their build.
+            let (context, found) = ParallelChecks.run(base, threads: checkThreads.count(forTasks: spec.tasks.count)) {
+                PipelineContracts.build(spec, graph: graph, files: files)
+            }
+            diagnostics += context.contracts.paramDiagnostics
+            diagnostics += found
+            checked.append(CheckedPipeline(spec: spec, graph: graph, contracts: context.contracts, flow: flow))
         }
         diagnostics += DuplicatePipeline.check(project)
         diagnostics = Suppressions.apply(diagnostics, sources: sources, ignoring: ignoring)

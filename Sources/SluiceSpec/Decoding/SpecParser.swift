@@ -18,9 +18,10 @@ public enum SpecParser {
     /// tree is built except for the values the spec keeps as nodes, and each
     /// task is decoded as soon as it is read (see `TaskStream`).
     public static func parse(_ text: String, file: String, limits: YAMLLimits = YAMLLimits()) -> (spec: PipelineSpec, diagnostics: [Diagnostic]) {
-        var spec = PipelineSpec(file: file, source: SourceText(text))
-        var stream = TaskStream(file: file, lineCount: spec.source.lineCount, byteCount: text.utf8.count)
+        var stream = TaskStream(file: file, text: text)
         let document = YAMLParser.parseTape(text, file: file, limits: limits, streaming: &stream)
+        // Its line index was made while libyaml read the first events (or is made here, when nothing was read).
+        var spec = PipelineSpec(file: file, source: stream.source ?? SourceText(text))
         if document.root != nil { spec.limits = limits }
         let syntaxFailed = document.diagnostics.contains { $0.rule == .yamlSyntax && $0.severity == .error } && document.root == nil
         let syntax = document.diagnostics.map { explainSyntaxError($0, spec.source) }
@@ -218,14 +219,21 @@ struct SpecDecoder {
 struct TaskStream: TapeConsumer {
     var reader: ValueReader
     private var tasks: [TaskSpec] = []
-    private let lineCount: Int
-    private let byteCount: Int
+    private let text: String
+    /// The spec's text with its line index, made once reading has started.
+    private(set) var source: SourceText?
     private var firstLine = 0
 
-    init(file: String, lineCount: Int, byteCount: Int) {
+    init(file: String, text: String) {
         self.reader = ValueReader(tape: .empty, sink: DiagnosticSink(file: file))
-        self.lineCount = lineCount
-        self.byteCount = byteCount
+        self.text = text
+    }
+
+    /// The line index (a pass over the whole text) is made here, on the
+    /// consumer's thread while libyaml's thread reads the first events: made
+    /// before, it delayed the parse, the longest thread of a lint, by as long.
+    mutating func readingStarted() {
+        if source == nil { source = SourceText(text) }
     }
 
     func streams(topLevelKey key: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -251,9 +259,9 @@ struct TaskStream: TapeConsumer {
     /// capped (a task per 64 bytes of text) so an odd file cannot make it huge.
     private mutating func reserveForRemainingTasks(at line: Int) {
         if tasks.isEmpty { firstLine = line }
-        guard tasks.count == 32, line > firstLine else { return }
+        guard tasks.count == 32, line > firstLine, let lineCount = source?.lineCount else { return }
         let linesPerTask = Double(line - firstLine) / 32
         let projected = Double(lineCount - firstLine) / linesPerTask
-        tasks.reserveCapacity(Int(min(projected * 1.05, Double(byteCount / 64))) + 16)
+        tasks.reserveCapacity(Int(min(projected * 1.05, Double(text.utf8.count / 64))) + 16)
     }
 }

@@ -90,6 +90,7 @@ struct TapeBuilder<Consumer: TapeConsumer> {
         }
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_input_string(&parser, base, buffer.count)
+        consumer.readingStarted()
         var event = yaml_event_t()
         while !aborted {
             guard yaml_parser_parse(&parser, &event) == 1 else {
@@ -110,6 +111,7 @@ struct TapeBuilder<Consumer: TapeConsumer> {
     private mutating func parsePipelined(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         let pipeline = EventPipeline(input: buffer)
         guard pipeline.start() else { return false }
+        consumer.readingStarted()
         let ended = pipeline.consume { event in
             handle(event.pointee)
             return !aborted

@@ -6,12 +6,18 @@ protocol TapeConsumer {
     /// One pair of the streamed mapping, complete (merges applied), in the
     /// order the mapping's pairs will have. `view` is valid during the call only.
     mutating func consume(_ pair: YAMLTape.Pair, in view: TapeView)
+    /// Called once before the first event is read: when libyaml runs on a
+    /// thread of its own, just after it started. Work that needs only the
+    /// text goes here, done while the parser reads the first events rather
+    /// than before it starts.
+    mutating func readingStarted()
 }
 
 /// For reading a whole document as a tree: nothing is streamed.
 struct NoStreaming: TapeConsumer {
     func streams(topLevelKey key: UnsafeBufferPointer<UInt8>) -> Bool { false }
     mutating func consume(_ pair: YAMLTape.Pair, in view: TapeView) {}
+    mutating func readingStarted() {}
 }
 
 extension TapeBuilder {
