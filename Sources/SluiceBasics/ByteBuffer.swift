@@ -15,14 +15,31 @@
 /// - bytes are written only after `reserve(_:)` has made `allocation` unique
 ///   to this value and left at least that many bytes free past `count`, so
 ///   no write reaches past `capacity` or into bytes another copy can read.
+///   The `appendReserved` writes (this module's writers only) rely on a
+///   `reserve(_:)` their caller made for all of them, and check against
+///   `capacity` again (a compare, no call), so a miscounted caller stops
+///   rather than writes past the storage.
+///
+/// Inlinable across modules: the appends are a few instructions each, and
+/// the writers that make most of them live in other modules (the plan's JSON
+/// is written from SluicePlan, DOT and Mermaid from SluiceGraph); as calls
+/// they cost several times their own work (docs/speed.md, "inline"). So the
+/// stored properties, the storage class and `reserve(_:)` are
+/// `@usableFromInline`: visible to the inlined appends, still internal to
+/// this module, and the invariants above are kept by this file's code alone
+/// (no other file or module writes them). Not `@frozen`: that only matters
+/// with library evolution, which SwiftPM does not enable; the layout is this
+/// module's either way.
 public struct ByteBuffer {
     /// Owns the bytes; a class so that copies of a buffer share it and its
     /// uniqueness says whether writing in place is safe. Only `let`s: no
     /// exclusivity checks on the way to the bytes.
-    private final class Allocation {
-        let start: UnsafeMutablePointer<UInt8>
-        let capacity: Int
+    @usableFromInline
+    final class Allocation {
+        @usableFromInline let start: UnsafeMutablePointer<UInt8>
+        @usableFromInline let capacity: Int
 
+        @usableFromInline
         init(capacity: Int) {
             self.capacity = capacity
             start = .allocate(capacity: capacity)
@@ -31,11 +48,16 @@ public struct ByteBuffer {
         deinit { start.deallocate() }
     }
 
-    private var allocation: Allocation
-    private var start: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+    @usableFromInline var allocation: Allocation
+    @usableFromInline var start: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    /// How many bytes have been appended (`count`; a setter the inlined
+    /// appends can reach, which a `public private(set)` would not give them).
+    @usableFromInline var initializedCount = 0
+
     /// How many bytes have been appended.
-    public private(set) var count = 0
+    @inlinable
+    public var count: Int { initializedCount }
 
     /// An empty buffer with room for at least `capacity` bytes before it grows.
     public init(reservingCapacity capacity: Int = 0) {
@@ -45,62 +67,88 @@ public struct ByteBuffer {
     }
 
     /// Makes the storage this value's own with at least `extra` bytes free past `count`.
-    @inline(__always)
-    private mutating func reserve(_ extra: Int) {
-        if _slowPath(capacity - count < extra || !isKnownUniquelyReferenced(&allocation)) {
-            moveToNewAllocation(atLeast: count + extra)
+    @inlinable @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if _slowPath(capacity - initializedCount < extra || !isKnownUniquelyReferenced(&allocation)) {
+            moveToNewAllocation(atLeast: initializedCount + extra)
         }
     }
 
     /// Copies the bytes into a new allocation of at least `needed` bytes,
     /// growing geometrically so a run of appends copies each byte O(1) times.
-    @inline(never)
-    private mutating func moveToNewAllocation(atLeast needed: Int) {
+    @usableFromInline @inline(never)
+    mutating func moveToNewAllocation(atLeast needed: Int) {
         let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
         let grown = Allocation(capacity: max(needed, overflow ? needed : doubled))
-        grown.start.initialize(from: start, count: count)
+        grown.start.initialize(from: start, count: initializedCount)
         allocation = grown
         start = grown.start
         capacity = grown.capacity
     }
 
+    /// Appends one byte into room an earlier `reserve(_:)` made.
+    @inlinable @inline(__always)
+    mutating func appendReserved(_ byte: UInt8) {
+        precondition(initializedCount < capacity, "ByteBuffer: write past the reserved room")
+        (start + initializedCount).initialize(to: byte)
+        initializedCount += 1
+    }
+
+    /// Appends `bytes` into room an earlier `reserve(_:)` made.
+    @inlinable @inline(__always)
+    mutating func appendReserved(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        precondition(capacity - initializedCount >= bytes.count, "ByteBuffer: write past the reserved room")
+        (start + initializedCount).initialize(from: source, count: bytes.count)
+        initializedCount += bytes.count
+    }
+
+    /// Appends `byte` `count` times into room an earlier `reserve(_:)` made.
+    @inlinable @inline(__always)
+    mutating func appendReserved(repeating byte: UInt8, count repeats: Int) {
+        guard repeats > 0 else { return }
+        precondition(capacity - initializedCount >= repeats, "ByteBuffer: write past the reserved room")
+        (start + initializedCount).initialize(repeating: byte, count: repeats)
+        initializedCount += repeats
+    }
+
     /// Appends one byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ byte: UInt8) {
         reserve(1)
-        (start + count).initialize(to: byte)
-        count += 1
+        (start + initializedCount).initialize(to: byte)
+        initializedCount += 1
     }
 
     /// Appends `bytes` as one copy.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
-        (start + count).initialize(from: source, count: bytes.count)
-        count += bytes.count
+        (start + initializedCount).initialize(from: source, count: bytes.count)
+        initializedCount += bytes.count
     }
 
     /// Appends fixed text (a literal) as one copy.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { append($0) }
     }
 
     /// Appends a string's UTF-8, copied from its storage in one piece.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func appendUTF8(_ text: String) {
         var text = text
         text.withUTF8 { append($0) }
     }
 
     /// Appends `byte` `count` times (indentation); nothing for a count of zero or less.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(repeating byte: UInt8, count repeats: Int) {
         guard repeats > 0 else { return }
         reserve(repeats)
-        (start + count).initialize(repeating: byte, count: repeats)
-        count += repeats
+        (start + initializedCount).initialize(repeating: byte, count: repeats)
+        initializedCount += repeats
     }
 
     /// Appends the decimal digits of `value` (`String(value)`'s text) without making the string.
@@ -110,13 +158,13 @@ public struct ByteBuffer {
         if value < 0 { append(UInt8(ascii: "-")) }
         // The magnitude as UInt64, so Int64.min has one too.
         var rest = value.magnitude
-        let first = count
+        let first = initializedCount
         repeat {
-            (start + count).initialize(to: UInt8(ascii: "0") + UInt8(rest % 10))
-            count += 1
+            (start + initializedCount).initialize(to: UInt8(ascii: "0") + UInt8(rest % 10))
+            initializedCount += 1
             rest /= 10
         } while rest > 0
-        var digits = UnsafeMutableBufferPointer(start: start + first, count: count - first)
+        var digits = UnsafeMutableBufferPointer(start: start + first, count: initializedCount - first)
         digits.reverse()
     }
 

@@ -55,9 +55,20 @@ public enum JSONString {
         write(text, copying: { bytes.append(contentsOf: $0) }, byte: { bytes.append($0) })
     }
 
-    /// `write(_:to:)` into a `ByteBuffer` (the plan's JSON).
+    /// `write(_:to:)` into a `ByteBuffer` (the plan's JSON, about 220,000
+    /// strings for 10,000 tasks): a plain string and its quotes after one
+    /// capacity check rather than three.
     public static func write(_ text: String, to bytes: inout ByteBuffer) {
-        write(text, copying: { bytes.append($0) }, byte: { bytes.append($0) })
+        var text = text
+        let copied = text.withUTF8 { utf8 -> Bool in
+            guard isPlain(utf8) else { return false }
+            bytes.reserve(utf8.count + 2)
+            bytes.appendReserved(UInt8(ascii: "\""))
+            bytes.appendReserved(utf8)
+            bytes.appendReserved(UInt8(ascii: "\""))
+            return true
+        }
+        if !copied { writeEscaped(text) { bytes.append($0) } }
     }
 
     /// The UTF-8 writers' one body: `copy` takes runs of bytes, `emit` single ones.
