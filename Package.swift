@@ -81,19 +81,19 @@ let package = Package(
             name: "sluice-fuzz",
             dependencies: ["SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceSpec", "SluiceColumnar"]
         ),
-        // Helpers several test targets share (a seeded random generator, the cross-checkers).
+        // Helpers several test targets share (a seeded random generator, the cross-checkers, the repository's specs).
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceBasicsTests", dependencies: ["SluiceBasics"]),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics"]),
+        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceCompilerTests",
             dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "SluiceColumnarTests", dependencies: ["SluiceColumnar", "SluiceBasics", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan", "SluiceBasics", "SluiceCompiler"], exclude: ["Fixtures"]),
+        .testTarget(name: "SluiceGraphTests", dependencies: ["SluiceGraph", "SluicePlan", "SluiceBasics", "SluiceCompiler", "SluiceTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExportTests", dependencies: ["SluiceExport", "SluicePlan"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceExecutorTests", dependencies: ["SluiceExecutor", "SluicePlan", "SluiceColumnar", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceExecutor"]),

@@ -2,23 +2,12 @@ import Foundation
 @testable import SluiceCompiler
 import SluiceDiagnostics
 import SluiceSpec
+import SluiceTestSupport
 import Testing
 
 /// One spec's checks on two threads (`ParallelChecks`) must find exactly
 /// what one thread finds: the same diagnostics, in the same order.
 struct ParallelChecksTests {
-    /// Every spec the repository holds, linted one file at a time.
-    static func repositoryYAML() -> [URL] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var found: [URL] = []
-        for folder in ["pipelines", "Tests/SluiceCompilerTests/Fixtures/lint", "Tests/SluiceCLITests/Fixtures/fuzz/spec"] {
-            guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)
-            else { continue }
-            for case let url as URL in walker where ["yaml", "yml"].contains(url.pathExtension) { found.append(url) }
-        }
-        return found.sorted { $0.path < $1.path }
-    }
-
     /// A spec past `WorkThreads.minimumTasks` with findings of many
     /// rules, spread over every task, so both threads have work that reports.
     static let large: String = {
@@ -74,7 +63,7 @@ struct ParallelChecksTests {
         #expect(Self.rendered(joined(2)) == Self.rendered(one))
     }
 
-    @Test(arguments: repositoryYAML())
+    @Test(arguments: RepositorySpecs.yamlFiles())
     func everyRepositorySpecGivesTheSameDiagnosticsOnTwoThreads(_ url: URL) throws {
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
         // From disk, so `deps` and params files are read as `sluice lint` reads them.

@@ -2,6 +2,7 @@ import Foundation
 @testable import SluiceCompiler
 import SluicePlan
 import SluiceSpec
+import SluiceTestSupport
 import Testing
 
 /// A plan lowered on two threads and its JSON written on two threads
@@ -76,7 +77,7 @@ struct ParallelPlanTests {
         }
     }
 
-    @Test(arguments: ParallelChecksTests.repositoryYAML())
+    @Test(arguments: RepositorySpecs.yamlFiles())
     func everyRepositoryPlanIsTheSameFromTwoThreads(_ url: URL) throws {
         // From disk, as `sluice plan` reads it; specs with errors have no plan to compare.
         let one = PlanBuilder.build(specPath: url.path, threads: .one)

@@ -1,24 +1,13 @@
 import Foundation
 import SluiceCompiler
 import SluicePlan
+import SluiceTestSupport
 import Testing
 @testable import SluiceGraph
 
 /// `graph` lowers only what a drawing reads (`PlanDetail.drawing`); every
 /// format must draw from that plan exactly what it draws from the full one.
 struct DrawingPlanTests {
-    /// Every YAML file of the repository's example, lint-fixture and fuzz folders.
-    static func repositoryYAML() -> [URL] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var found: [URL] = []
-        for folder in ["pipelines", "Tests/SluiceCompilerTests/Fixtures/lint", "Tests/SluiceCLITests/Fixtures/fuzz/spec"] {
-            guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)
-            else { continue }
-            for case let url as URL in walker where ["yaml", "yml"].contains(url.pathExtension) { found.append(url) }
-        }
-        return found.sorted { $0.path < $1.path }
-    }
-
     /// A spec past the two-thread threshold with what a node or edge shows:
     /// descriptions needing escapes, `foreach` with labels, data edges from
     /// transitive upstreams, empty tasks, branches and a trigger.
@@ -76,7 +65,7 @@ struct DrawingPlanTests {
         #expect(drawings(drawingPlan) == drawings(fullPlan), "\(path)")
     }
 
-    @Test(arguments: repositoryYAML())
+    @Test(arguments: RepositorySpecs.yamlFiles())
     func everyRepositorySpecDrawsTheSameFromTheDrawingPlan(_ url: URL) {
         Self.expectSameDrawings(url.path)
     }

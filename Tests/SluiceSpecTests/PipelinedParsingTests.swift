@@ -1,6 +1,7 @@
 import Foundation
 import SluiceDiagnostics
 @testable import SluiceSpec
+import SluiceTestSupport
 import Testing
 
 /// libyaml on a second thread (`EventPipeline`) must read every input exactly
@@ -18,19 +19,6 @@ struct PipelinedParsingTests {
         limits.parallelParsingBytes = 0
         return limits
     }()
-
-    /// Every spec the repository holds: examples, lint fixtures, fuzz findings.
-    static func repositoryYAML() -> [URL] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let folders = ["pipelines", "Tests/SluiceCompilerTests/Fixtures/lint", "Tests/SluiceCLITests/Fixtures/fuzz/spec"]
-        var found: [URL] = []
-        for folder in folders {
-            let base = root.appendingPathComponent(folder)
-            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
-            for case let url as URL in walker where ["yaml", "yml"].contains(url.pathExtension) { found.append(url) }
-        }
-        return found.sorted { $0.path < $1.path }
-    }
 
     /// Inputs made to go wrong at every stage, several of them past one ring of events.
     static let synthetic: [(name: String, text: String)] = {
@@ -60,7 +48,7 @@ struct PipelinedParsingTests {
     }()
 
     @Test func everyRepositorySpecReadsTheSameOnOneThreadOrTwo() throws {
-        let files = Self.repositoryYAML()
+        let files = RepositorySpecs.yamlFiles()
         #expect(files.count > 50)
         for url in files {
             let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
