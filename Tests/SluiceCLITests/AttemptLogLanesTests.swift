@@ -82,8 +82,8 @@ func silentAttemptsLeaveNoLogFileAndEachAttemptShowsItsOwnOutput(masked: Bool) t
 
         """)
     let process = try workspace.start("crash.yaml")
-    #expect(workspace.wait(seconds: 20) { workspace.read("pgid") != nil })
-    let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    #expect(workspace.wait(seconds: 20) { workspace.readProcessID("pgid") != nil })
+    let pgid = try #require(workspace.readProcessID("pgid"))
     defer {
         kill(-pgid, SIGKILL)
         process.waitUntilExit()

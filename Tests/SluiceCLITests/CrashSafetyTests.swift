@@ -112,8 +112,8 @@ struct CrashSafetyTests {
 
             """)
         let process = try Self.startRun(["long.yaml"], in: workspace, hangup: "SIG_DFL")
-        #expect(workspace.wait(seconds: 15) { workspace.read("pgid")?.hasSuffix("\n") == true })
-        let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        #expect(workspace.wait(seconds: 15) { workspace.readProcessID("pgid") != nil })
+        let pgid = try #require(workspace.readProcessID("pgid"))
         let sent = Date()
         kill(process.processIdentifier, signalNumber)
         process.waitUntilExit()
@@ -193,8 +193,8 @@ struct CrashSafetyTests {
             """)
         try FileManager.default.createDirectory(atPath: workspace.path + "/child_ws", withIntermediateDirectories: true)
         let process = try workspace.start("parent.yaml")
-        #expect(workspace.wait(seconds: 15) { workspace.read("child_pgid") != nil })
-        let pgid = try #require(workspace.read("child_pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        #expect(workspace.wait(seconds: 15) { workspace.readProcessID("child_pgid") != nil })
+        let pgid = try #require(workspace.readProcessID("child_pgid"))
         kill(process.processIdentifier, SIGKILL)
         // Not `waitUntilExit()`: Foundation's Process waits for the task processes too.
         #expect(workspace.wait(seconds: 10) { !Self.isLive(process.processIdentifier) }, "sluice is gone")

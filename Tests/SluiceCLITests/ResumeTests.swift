@@ -111,8 +111,8 @@ private let generator = """
 
         """)
     let process = try workspace.start("long.yaml")
-    #expect(workspace.wait(seconds: 15) { workspace.read("pgid") != nil })
-    let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    #expect(workspace.wait(seconds: 15) { workspace.readProcessID("pgid") != nil })
+    let pgid = try #require(workspace.readProcessID("pgid"))
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
     #expect(process.terminationStatus == 130)
@@ -145,8 +145,8 @@ private let generator = """
 
         """)
     let process = try workspace.start("stubborn.yaml", environment: ["SLUICE_KILL_GRACE_MS": "60000"])
-    #expect(workspace.wait(seconds: 15) { workspace.read("pgid") != nil })
-    let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    #expect(workspace.wait(seconds: 15) { workspace.readProcessID("pgid") != nil })
+    let pgid = try #require(workspace.readProcessID("pgid"))
     let started = Date()
     kill(process.processIdentifier, SIGINT)
     Thread.sleep(forTimeInterval: 0.3)

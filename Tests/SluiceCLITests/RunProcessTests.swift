@@ -78,7 +78,7 @@ import Testing
     let run = try workspace.show()
     #expect(run.state("hang") == "failed")
     #expect(run.state("after") == "success")
-    let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    let pgid = try #require(workspace.readProcessID("pgid"))
     #expect(livingProcesses(inGroup: pgid).isEmpty, "no process of the task outlives it")
     #expect(outcome.stdout.contains("timed out after 1s"))
 }
@@ -115,8 +115,8 @@ func livingProcesses(inGroup pgid: Int32) -> [Int32] {
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(10)
-    while workspace.read("pgid") == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    let pgid = try #require(workspace.read("pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    while workspace.readProcessID("pgid") == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    let pgid = try #require(workspace.readProcessID("pgid"))
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
     #expect(process.terminationStatus == 130)

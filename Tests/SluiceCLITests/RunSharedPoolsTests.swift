@@ -140,10 +140,8 @@ import Testing
 
             """)
         let holder = try workspace.start("holder.yaml")
-        // The file exists (empty) before `echo` writes into it: wait for the number.
-        let readPgid = { workspace.read("holder_pgid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
-        #expect(workspace.wait(seconds: 15) { readPgid() != nil })
-        let pgid = try #require(readPgid())
+        #expect(workspace.wait(seconds: 15) { workspace.readProcessID("holder_pgid") != nil })
+        let pgid = try #require(workspace.readProcessID("holder_pgid"))
         defer { kill(-pgid, SIGKILL) }
         let waiter = try workspace.start("waiter.yaml")
         #expect(workspace.wait(seconds: 15) { !workspace.runIDs("waiter").isEmpty })

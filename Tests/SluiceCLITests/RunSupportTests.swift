@@ -22,6 +22,14 @@ struct RunWorkspace {
         FileManager.default.contents(atPath: url.appendingPathComponent(name).path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A process (group) id a task wrote with `echo $$ > NAME`, once the
+    /// whole line is there: the shell creates the file empty before `echo`
+    /// writes into it, so a file that merely exists is not yet a number.
+    func readProcessID(_ name: String) -> Int32? {
+        guard let text = read(name), text.hasSuffix("\n") else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) }
 
     /// `sluice run SPEC ARGS...` in the workspace, with a short kill grace so timeouts stay fast.
