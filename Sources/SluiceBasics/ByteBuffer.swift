@@ -42,10 +42,19 @@ public struct ByteBuffer {
         @usableFromInline
         init(capacity: Int) {
             self.capacity = capacity
-            start = .allocate(capacity: capacity)
+            // A large buffer starts on a page boundary: a file written from it
+            // with direct I/O (`AtomicFile`, e.g. `plan -o`'s 13 MB) needs
+            // page-aligned memory, and would otherwise copy it all first.
+            let alignment = capacity >= Self.pageAlignedMinimum ? Self.pageSize : MemoryLayout<UInt8>.alignment
+            start = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: alignment)
+                .bindMemory(to: UInt8.self, capacity: capacity)
         }
 
-        deinit { start.deallocate() }
+        deinit { UnsafeMutableRawPointer(start).deallocate() }
+
+        /// From this capacity on, the storage is page-aligned (smaller buffers are not worth a page's slack).
+        @usableFromInline static let pageAlignedMinimum = 1 << 20
+        @usableFromInline static let pageSize = 4096
     }
 
     @usableFromInline var allocation: Allocation

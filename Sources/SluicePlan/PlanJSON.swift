@@ -23,6 +23,13 @@ extension Plan {
     /// `membersAtDepth:afterMembers:`). The caller decides, by the plan's
     /// size and the CPUs the process may use.
     public func encodedUTF8(threads: Int = 1) -> [UInt8] {
+        encodedJSON(threads: threads).bytes
+    }
+
+    /// `encodedUTF8(threads:)` left in its writer, for a caller that writes
+    /// the bytes out (`withBytes`) without copying them into an array: for a
+    /// large plan that copy is as many megabytes of fresh memory again.
+    public func encodedJSON(threads: Int = 1) -> JSONBytesWriter {
         // About 1.3 KB a task, so the buffer rarely grows more than once.
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: 4096 + 1400 * tasks.count)
         if threads >= 2 && tasks.count >= 2 {
@@ -48,7 +55,7 @@ extension Plan {
             write(to: &writer)
         }
         writer.endLine()
-        return writer.bytes
+        return writer
     }
 
     /// `json().compact()` as UTF-8, written straight from the plan (no value

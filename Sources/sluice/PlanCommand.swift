@@ -35,16 +35,18 @@ struct PlanCommand: ParsableCommand {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
         let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
-        let bytes = loaded.plan.encodedUTF8(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
+        // Written from the writer's own storage: no copy into an array, and
+        // a large plan's storage is page-aligned for `AtomicFile`'s direct write.
+        let json = loaded.plan.encodedJSON(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
         if let output {
             do {
-                try AtomicFile.write(bytes, to: output, specialTarget: .writeThrough)
+                try json.withBytes { try AtomicFile.write(UnsafeRawBufferPointer($0), to: output, specialTarget: .writeThrough) }
             } catch {
                 throw failUsageOrIO("\(output): \(error)")
             }
         } else {
-            Terminal.write(bytes[...], to: STDOUT_FILENO)
+            json.withBytes { Terminal.write(UnsafeRawBufferPointer($0), to: STDOUT_FILENO) }
         }
-        exitWithoutTeardown(.success, keeping: loaded, bytes)
+        exitWithoutTeardown(.success, keeping: loaded, json)
     }
 }

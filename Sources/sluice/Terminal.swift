@@ -46,6 +46,10 @@ enum Terminal {
     }
 
     static func write(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) {
+        bytes.withUnsafeBytes { write($0, to: descriptor) }
+    }
+
+    static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) {
         guard let failure = writeAll(bytes, to: descriptor) else { return }
         if failure != EPIPE && descriptor != STDERR_FILENO {
             let stream = descriptor == STDOUT_FILENO ? "standard output" : "descriptor \(descriptor)"
@@ -56,13 +60,17 @@ enum Terminal {
 
     /// Writes every byte, retrying after EINTR; returns the errno of a failure.
     static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) -> Int32? {
+        bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
+    }
+
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
         var rest = bytes
         while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { raw in systemWrite(descriptor, raw.baseAddress, raw.count) }
+            let n = systemWrite(descriptor, rest.baseAddress, rest.count)
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return errno }
             if n == 0 { return EIO }
-            rest = rest.dropFirst(n)
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
         }
         return nil
     }

@@ -33,6 +33,21 @@ struct ByteBufferTests {
         #expect(buffer.array == fill + [UInt8(ascii: "y")])
     }
 
+    /// `plan -o` writes a large plan with direct I/O straight from this
+    /// storage, which needs page-aligned memory (else `AtomicFile` copies it).
+    @Test("a buffer of 1 MiB or more starts on a page boundary, reserved so or grown into it")
+    func largeStorageIsPageAligned() {
+        func address(_ buffer: ByteBuffer) -> Int { buffer.withBytes { Int(bitPattern: $0.baseAddress) } }
+        var reserved = ByteBuffer(reservingCapacity: 1 << 20)
+        reserved.append("x")
+        #expect(address(reserved) % 4096 == 0)
+        var grown = ByteBuffer()
+        let chunk = [UInt8](repeating: UInt8(ascii: "g"), count: 100_000)
+        for _ in 0..<30 { chunk.withUnsafeBufferPointer { grown.append($0) } }
+        #expect(address(grown) % 4096 == 0)
+        #expect(grown.array == Array(repeating: UInt8(ascii: "g"), count: 3_000_000))
+    }
+
     @Test("an append larger than twice the capacity lands whole")
     func largeAppend() {
         var buffer = ByteBuffer()
