@@ -162,19 +162,8 @@ public struct ByteBuffer {
 
     /// Appends the decimal digits of `value` (`String(value)`'s text) without making the string.
     public mutating func appendDecimal(_ value: Int64) {
-        // A sign and at most 19 digits (Int64.min's magnitude is 9223372036854775808).
-        reserve(20)
-        if value < 0 { append(UInt8(ascii: "-")) }
-        // The magnitude as UInt64, so Int64.min has one too.
-        var rest = value.magnitude
-        let first = initializedCount
-        repeat {
-            (start + initializedCount).initialize(to: UInt8(ascii: "0") + UInt8(rest % 10))
-            initializedCount += 1
-            rest /= 10
-        } while rest > 0
-        var digits = UnsafeMutableBufferPointer(start: start + first, count: initializedCount - first)
-        digits.reverse()
+        reserve(DecimalDigits.maximumCount)
+        initializedCount += DecimalDigits.write(value, to: start + initializedCount)
     }
 
     /// The bytes appended so far, as an array (one copy).

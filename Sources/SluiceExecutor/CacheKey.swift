@@ -71,7 +71,7 @@ struct CacheKey: Equatable, Sendable {
             // Lengths first: no choice of names can make two encodings collide.
             bytes.append(contentsOf: component.kind.rawValue.utf8)
             bytes.append(0)
-            Self.appendDecimal(component.name.utf8.count, to: &bytes)
+            bytes.appendDecimal(Int64(component.name.utf8.count))
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: component.name.utf8)
             bytes.append(0)
@@ -82,16 +82,6 @@ struct CacheKey: Equatable, Sendable {
     }
 
     private static let header = Array("sluice-cache-key v\(formatVersion)\n".utf8)
-
-    /// `String(value).utf8` without the string: a key writes one length per component.
-    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(0, value)))
-            return
-        }
-        appendDecimal(value / 10, to: &bytes)
-        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
-    }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         Array(digest).withUnsafeBytes { hex(rawBytes: $0) }

@@ -24,18 +24,11 @@ struct JSONLineWriter {
 
     mutating func string(_ text: String) { JSONString.write(text, to: &bytes) }
 
-    /// The decimal digits written in place, as `ByteBuffer.appendDecimal` does: `String(value)` went
+    /// The decimal digits written in place (`DecimalDigits`): `String(value)` went
     /// through the generic radix conversion and made a string for each of a line's numbers.
     mutating func int<I: BinaryInteger>(_ value: I) {
         guard let wide = Int64(exactly: value) else { bytes.append(contentsOf: String(value).utf8); return }
-        if wide < 0 { bytes.append(UInt8(ascii: "-")) }
-        var rest = wide.magnitude  // as UInt64, so Int64.min has one too
-        let first = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[first...].reverse()
+        bytes.appendDecimal(wide)
     }
     mutating func null() { bytes.append(contentsOf: "null".utf8) }
     mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }

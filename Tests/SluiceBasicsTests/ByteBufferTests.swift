@@ -104,6 +104,16 @@ struct ByteBufferTests {
         #expect(buffer.array == Array("[\(value)]".utf8))
     }
 
+    @Test("decimal digits appended to an array read as String(value) does", arguments: [
+        Int64.min, Int64.min + 1, -1_000_000_007, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max,
+    ])
+    func arrayDecimal(value: Int64) {
+        var bytes = Array("[".utf8)
+        bytes.appendDecimal(value)
+        bytes.append(UInt8(ascii: "]"))
+        #expect(bytes == Array("[\(value)]".utf8))
+    }
+
     @Test("decimals across a growth boundary keep their digits in order")
     func decimalsAcrossGrowth() {
         var buffer = ByteBuffer()

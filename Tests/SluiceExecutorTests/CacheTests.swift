@@ -359,6 +359,6 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     for c in components { text += "\(c.kind.rawValue)\u{0}\(c.name.utf8.count):\(c.name)\u{0}\(c.digest)\n" }
     #expect(CacheKey(components: components).digest == CacheKey.sha256(text))
     var digits: [UInt8] = []
-    for value in [0, 7, 10, 99, 120, 4096] { CacheKey.appendDecimal(value, to: &digits); digits.append(UInt8(ascii: " ")) }
+    for value in [0, 7, 10, 99, 120, 4096] { digits.appendDecimal(Int64(value)); digits.append(UInt8(ascii: " ")) }
     #expect(String(decoding: digits, as: UTF8.self) == "0 7 10 99 120 4096 ")
 }

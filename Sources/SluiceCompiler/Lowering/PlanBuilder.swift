@@ -225,9 +225,9 @@ final class Lowering: Sendable {
         }
         lowered.triggerRule = BranchFlow.triggerRule(of: task, spec) ?? .allSuccess
         lowered.retries = (settings.retries ?? defaults.retries)?.value ?? 0
-        lowered.retryDelayMilliseconds = (settings.retryDelay != nil ? duration(settings.retryDelay) : defaultDurations.retryDelay) ?? 0
+        lowered.retryDelayMilliseconds = (settings.retryDelay != nil ? Self.duration(settings.retryDelay) : defaultDurations.retryDelay) ?? 0
         lowered.retryBackoff = (settings.retryBackoff ?? defaults.retryBackoff)?.value == .exponential ? .exponential : .fixed
-        lowered.timeoutMilliseconds = settings.timeout != nil ? duration(settings.timeout) : defaultDurations.timeout
+        lowered.timeoutMilliseconds = settings.timeout != nil ? Self.duration(settings.timeout) : defaultDurations.timeout
         lowered.pool = (settings.pool ?? defaults.pool)?.value
         lowered.env = task.env.enumerated().map { position, entry in
             EnvVariable(name: entry.name.value, value: template(entry.value.scalar?.text ?? "", .env(position), task: index))
@@ -263,8 +263,6 @@ final class Lowering: Sendable {
         }
         return Template(segments)
     }
-
-    func duration(_ node: YAMLNode?) -> Int64? { Self.duration(node) }
 
     static func duration(_ node: YAMLNode?) -> Int64? {
         guard let text = node?.scalar?.text, case .success(let duration) = DurationLiteral.parse(text) else { return nil }
