@@ -126,7 +126,7 @@ extension Executor {
 
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
-        journal.append(event.line())
+        event.withLine { journal.append($0) }
     }
 }
 

@@ -110,6 +110,11 @@ final class JournalWriter: @unchecked Sendable {
     /// wake-up and a context switch per line, on cores the tasks need. Before
     /// syncing, lines gather and go into the file a batch at a time.
     func append(_ line: [UInt8]) {
+        line.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// `append(_:)` of bytes lent by the caller (`JournalEvent.withLine`), copied once into the queue.
+    func append(_ line: UnsafeBufferPointer<UInt8>) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))

@@ -25,6 +25,27 @@ import SluicePlan
     }
 }
 
+/// What the executor appends (`withLine`, lent without a copy) is the line
+/// `line()` returns and the generic encoding prints, for every kind of event.
+@Test func theLentLineOfEveryEventIsItsLine() {
+    let events: [JournalEvent] = [
+        .runStarted(JournalEvent.RunStarted(runID: "r1", pipeline: "p", time: 1_000, parentRunID: nil, sourceSHA256: "abc",
+                                            workspace: "/w \"q\"", pid: 7, flags: JournalEvent.RunFlags(force: true, forceTasks: ["t"]))),
+        .mapped(task: "each", count: 2, time: 2_000, labels: ["a", "b\n"], items: [.int(1), .string("é")]),
+        .task(JournalEvent.TaskEvent(task: "t", mapIndex: 1, attempt: 2, state: .success, time: 3_000, exitCode: 0,
+                                     outputs: .object([("x", .int(1))]), cacheHit: false, log: "logs/t.1.try2.log", logBytes: 12,
+                                     cacheKey: String(repeating: "f", count: 64))),
+        .childRun(JournalEvent.ChildRun(task: "trig", mapIndex: nil, childRunID: "c1", time: 4_000, pipeline: "q", workspace: "/w")),
+        .runFinished(state: .success, time: 5_000),
+        .runResumed(time: 6_000, pid: 8),
+    ]
+    for event in events {
+        let lent = event.withLine { Array($0) }
+        #expect(lent == event.line())
+        #expect(String(decoding: lent, as: UTF8.self) == event.json().compact())
+    }
+}
+
 @Test func aTornLastLineIsSkippedAndNewerJournalsAreRefused() throws {
     let start = #"{"event":"run_started","run_id":"r","pipeline":"p","time":"2026-11-21T06:00:00.123Z","parent_run_id":null,"version":1}"#
     let task = #"{"event":"task","task":"a","map_index":null,"try":1,"state":"running","time":"2026-11-21T06:00:00.200Z"}"#
