@@ -124,7 +124,12 @@ public struct RunRecord: Sendable {
         if let checks = e.checks { instances[index].checks = checks }
         if e.state.isTerminal { instances[index].cacheKey = e.cacheKey }
         guard e.attempt > 0, e.state != .queued else { return }
-        var attempts = instances[index].attempts
+        // Changed in place: a copy taken out and stored back was a second
+        // reference while it changed, so every event copied the whole list.
+        Self.apply(e, to: &instances[index].attempts)
+    }
+
+    private static func apply(_ e: JournalEvent.TaskEvent, to attempts: inout [AttemptRecord]) {
         if let last = attempts.indices.last, attempts[last].attempt == e.attempt {
             attempts[last].state = e.state
             if e.state.isTerminal { attempts[last].end = e.time }
@@ -138,7 +143,6 @@ public struct RunRecord: Sendable {
                                           start: e.time, end: e.state.isTerminal ? e.time : nil,
                                           log: e.log, logBytes: e.logBytes, message: e.message, cacheHit: e.cacheHit ?? false))
         }
-        instances[index].attempts = attempts
     }
 
     /// Sets a map instance's label and item from the `mapped` line. A mutating
