@@ -47,7 +47,8 @@ final class AttemptRunner {
         case ended
     }
 
-    let task: PlanTask
+    /// The task, kept once (in `setup`): a second stored copy cost a retain and a release of each of its fields per attempt.
+    var task: PlanTask { setup.task }
     /// `logs/<name>`, relative to the records directory (as the journal records it).
     let logName: String
     /// An open log file to write instead of creating `logName` (`AttemptLogFiles`); set before `prepare`.
@@ -76,7 +77,6 @@ final class AttemptRunner {
     init(_ setup: Setup, clock: any Clock) {
         self.setup = setup
         self.clock = clock
-        task = setup.task
         logName = RunDirectory.logName(setup.key, attempt: setup.attempt)
         let stagingName = RunDirectory.stagingNamePrefix(setup.key, attempt: setup.attempt)
         // The task gets the staging path it can see; the attempt reads through the held staging directory.

@@ -57,9 +57,10 @@ extension Executor {
                 if options.cache.explain { explanations.append((ref, why)) }
             }
         }
-        let task = graph.tasks[ref.task]
+        // Read in place, not copied: only the attempt's runner keeps the task (`startProcess`).
+        let kind = graph.tasks[ref.task].kind
         var slotProblem: String?
-        if task.kind == .command, let pool = graph.poolOf[ref.task] {
+        if kind == .command, let pool = graph.poolOf[ref.task] {
             switch takeSharedSlot(ref, pool: pool) {
             case .held: break
             case .waiting: return
@@ -68,7 +69,7 @@ extension Executor {
         }
         let attempt = (tries[ref] ?? 0) + 1
         tries[ref] = attempt
-        switch task.kind {
+        switch kind {
         case .empty:
             let key = recordSuccess(ref, [:], end: clock.now())
             emit(ref, attempt: attempt, state: .success, outputs: nil, duration: 0, cacheKey: key)
@@ -76,12 +77,12 @@ extension Executor {
         case .trigger:
             startChildRun(ref, attempt: attempt)
         case .command:
-            startProcess(ref, attempt: attempt, task: task, slotProblem: slotProblem)
+            startProcess(ref, attempt: attempt, slotProblem: slotProblem)
         }
     }
 
-    private func startProcess(_ ref: InstanceRef, attempt: Int, task: PlanTask, slotProblem: String?) {
-        let process = AttemptRunner(AttemptRunner.Setup(task: task, key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
+    private func startProcess(_ ref: InstanceRef, attempt: Int, slotProblem: String?) {
+        let process = AttemptRunner(AttemptRunner.Setup(task: graph.tasks[ref.task], key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
                                                         environment: taskEnvironment, records: records,
                                                         killGraceNanoseconds: options.killGraceNanoseconds, runSpots: runSpots(ref.task)),
                                     clock: clock.clock)

@@ -17,9 +17,9 @@ extension Executor {
     }
 
     func cacheDecision(_ ref: InstanceRef) -> CacheDecision {
-        let task = graph.tasks[ref.task]
-        if task.kind == .trigger { return .run(nil, why: "ran: trigger tasks are never cached (the child run has its own cache)") }
-        if !task.cache { return .run(nil, why: "ran: cache: false") }
+        // Fields read in place: a task bound to a name is a copy (a retain and release of each of its fields).
+        if graph.tasks[ref.task].kind == .trigger { return .run(nil, why: "ran: trigger tasks are never cached (the child run has its own cache)") }
+        if !graph.tasks[ref.task].cache { return .run(nil, why: "ran: cache: false") }
         guard let store = cache else { return .run(nil, why: "ran: caching is off") }
         guard let key = computeKey(ref) else { return .run(nil, why: "ran: its command or env could not be rendered") }
         if forced.contains(ref.task) {
@@ -129,8 +129,12 @@ extension Executor {
         let task = graph.tasks[index]
         // A table's checks decide whether it is published: a changed check must not reuse a table the old ones let through.
         let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" + ($0.checks.isEmpty ? "" : ":checks=" + JSON.array($0.checks.map { $0.json() }).compact()) } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
+        // Most tasks declare the same few outputs (none, often): each text is hashed once per run.
+        let declaredText = declared.joined(separator: "\n")
+        let declaredDigest = declaredDigests[declaredText] ?? CacheKey.sha256(declaredText)
+        declaredDigests[declaredText] = declaredDigest
         let parts = ConstantKeyParts(mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
-                                     declared: KeyComponent(kind: .outputs, name: "declared", digest: CacheKey.sha256(declared.joined(separator: "\n")), display: ""))
+                                     declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""))
         keyPartsByTask[index] = parts
         return parts
     }

@@ -54,6 +54,8 @@ public final class Executor: @unchecked Sendable {
     var pendingKeys: [InstanceRef: CacheKey] = [:]
     /// Per task, the parts of its instances' keys they all share (`constantKeyParts`).
     var keyPartsByTask: [ConstantKeyParts?] = []
+    /// The `outputs` components' digests, by the declared text they hash (`constantKeyParts`).
+    var declaredDigests: [String: String] = [:]
     /// What downstream keys fold in: a finished instance's cache key, or a per-run identity.
     var identities: [InstanceRef: String] = [:]
     /// SHA-256 of each table and file output, by instance and output name.

@@ -125,6 +125,9 @@ public struct PlanTask: Equatable, Sendable {
         self.reads = reads
     }
 
+    /// Inlinable: read from an array element in another module (the executor's
+    /// scheduler, per task), a call to it copied the whole task first.
+    @inlinable
     public var isMapped: Bool { foreach != nil }
 
     public func output(_ name: String) -> PlanOutput? { outputs.first { $0.name == name } }

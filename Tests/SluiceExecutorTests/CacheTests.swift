@@ -331,6 +331,24 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(key.digest == result.record.instance(InstanceKey(task: "single"))?.cacheKey)
 }
 
+/// The `outputs` component's digest is looked up by the declared text it
+/// hashes (each text hashed once per run): tasks declaring nothing share one,
+/// and a task declaring something between them still gets its own.
+@Test func eachTaskKeysItsOwnDeclaredOutputsThoughEqualTextsAreHashedOnce() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = [task("a"), task("b", outputs: [PlanOutput(name: "n", type: .int)]), task("c"),
+                 task("d", outputs: [PlanOutput(name: "n", type: .int)]), task("e", outputs: [PlanOutput(name: "m", type: .int)])]
+    let (executor, _) = try executorWithFake(plan(tasks), in: dir, behaviour: writesN)
+    _ = try executor.run()
+    let declared = ["": CacheKey.sha256(""), "n:int:": CacheKey.sha256("n:int:"), "m:int:": CacheKey.sha256("m:int:")]
+    for (index, text) in ["", "n:int:", "", "n:int:", "m:int:"].enumerated() {
+        let key = try #require(executor.computeKey(InstanceRef(task: index, mapIndex: nil)))
+        #expect(key.components.first { $0.kind == .outputs }?.digest == declared[text], "task \(tasks[index].id)")
+    }
+    #expect(Set(declared.values).count == 3)
+}
+
 /// A reference in an unsafe spot fails every instance of a mapped task
 /// before any process starts, although the spots are judged once per task;
 /// a safe task beside it still runs.
