@@ -11,7 +11,7 @@
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //                      + SluiceColumnar for its one safe file reader (RegularFile)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
-//   SluiceExecutor  -> SluicePlan, SluiceColumnar                  (plan -> a local run)
+//   SluiceExecutor  -> SluicePlan, SluiceColumnar, CSpawn          (plan -> a local run)
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan  (`sluice lsp`)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
@@ -56,9 +56,11 @@ let package = Package(
         ),
         .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"]),
         .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"]),
+        // A task's process start in C: the child of a vfork-style clone cannot run Swift (docs/executor.md).
+        .target(name: "CSpawn"),
         .target(
             name: "SluiceExecutor",
-            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", "CSpawn", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
         // `sluice ui` and `sluice report`: the hand-written front end (embedded) and a pure responder over the records.

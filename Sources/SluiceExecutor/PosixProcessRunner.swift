@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The real runner: `posix_spawn` with `POSIX_SPAWN_SETPGROUP` (no fork of a
-/// large parent, no Foundation.Process), each child watched through a pidfd
+/// The real runner: a vfork-style `clone` of its own (CSpawn's `sluice_spawn`, on Linux) or
+/// `posix_spawn` with `POSIX_SPAWN_SETPGROUP` (no fork of a large parent, no Foundation.Process),
+/// each child in its own process group, watched through a pidfd
 /// in one `poll` together with the masking pipes and a wake-up pipe. Nothing
 /// polls on a timer and nothing calls `waitpid(-1)`, so other children of the
 /// process (a test harness's, another run's) are never reaped by mistake.
@@ -44,7 +46,32 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
     /// More distinct pairs than this (a run with many working directories) start the cache afresh.
     private static let fileActionsLimit = 64
 
-    public init() throws(ProcessStartError) {
+    /// What `sluice_spawn` needs, made once: `posix_spawn` maps and unmaps a child stack per start
+    /// (the unmap interrupts the other core) and opens `/dev/null` in every child. Nil when the
+    /// platform has no such spawn or it failed with ENOSYS, EPERM or EINVAL: `posix_spawn` from then on.
+    private var ownSpawn: OwnSpawn?
+    private struct OwnSpawn {
+        /// The child's stack, below it a guard page. Only `start` uses it, and `start` runs on
+        /// one thread at a time (the run's loop; the runner's other state is unlocked too); the
+        /// parent thread is held in `clone` until the child has exec'd or exited (CLONE_VFORK).
+        var stack: UnsafeMutableRawPointer
+        var mapping: UnsafeMutableRawPointer
+        var mappingSize: Int
+        /// `/dev/null`, open for reading, close-on-exec, numbered 3 or higher.
+        var devNull: Int32
+        /// The child's few calls (`rt_sigaction`s, `dup2`s, `chdir`, `execve`) need well under a
+        /// page; the rest is margin.
+        static let stackSize = 64 << 10
+    }
+    /// Whether starts go through `sluice_spawn` (tests check which path they exercised).
+    var usesOwnSpawn: Bool { ownSpawn != nil }
+
+    public convenience init() throws(ProcessStartError) {
+        try self.init(ownSpawn: true)
+    }
+
+    /// `ownSpawn: false` starts every process with `posix_spawn` (the fallback, for tests).
+    init(ownSpawn: Bool) throws(ProcessStartError) {
         guard let pipe = SystemCalls.closeOnExecPipe() else {
             throw ProcessStartError("cannot create a pipe: \(SystemCalls.errorText())")
         }
@@ -52,6 +79,9 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         SystemCalls.setNonBlocking(pipe.write)
         wakeRead = pipe.read
         wakeWrite = pipe.write
+        #if os(Linux)
+        if ownSpawn { self.ownSpawn = Self.prepareOwnSpawn() }
+        #endif
     }
 
     deinit {
@@ -59,6 +89,36 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         close(wakeRead)
         close(wakeWrite)
         forgetFileActions()
+        if let ownSpawn { Self.releaseOwnSpawn(ownSpawn) }
+    }
+
+    /// The stack (with a guard page below it, so an overflow faults instead of writing over
+    /// the heap) and `/dev/null`; nil if either cannot be had.
+    private static func prepareOwnSpawn() -> OwnSpawn? {
+        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let size = OwnSpawn.stackSize + page
+        guard let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mapping != MAP_FAILED else { return nil }
+        guard mprotect(mapping, page, PROT_NONE) == 0 else {
+            munmap(mapping, size)
+            return nil
+        }
+        var devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if devNull >= 0, devNull < 3 {
+            let moved = fcntl(devNull, F_DUPFD_CLOEXEC, 3)
+            close(devNull)
+            devNull = moved
+        }
+        guard devNull >= 3 else {
+            munmap(mapping, size)
+            return nil
+        }
+        return OwnSpawn(stack: mapping + page, mapping: mapping, mappingSize: size, devNull: devNull)
+    }
+
+    private static func releaseOwnSpawn(_ ownSpawn: OwnSpawn) {
+        close(ownSpawn.devNull)
+        munmap(ownSpawn.mapping, ownSpawn.mappingSize)
     }
 
     /// stdin from /dev/null, stdout and stderr to `output`, in `workingDirectory` (where
@@ -109,8 +169,9 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         let spawned = spawn(request, output: output)
         if pipeRead >= 0 { close(output) }
         let pid: pid_t
+        var pidfd: Int32
         switch spawned {
-        case .success(let p): pid = p
+        case .success(let started): (pid, pidfd) = started
         case .failure(let error):
             if ownsLog { close(log) }
             if pipeRead >= 0 { close(pipeRead) }
@@ -118,7 +179,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         }
         let id = nextID
         nextID += 1
-        let pidfd = SystemCalls.pidfdOpen?(pid, 0) ?? -1
+        if pidfd < 0 { pidfd = SystemCalls.pidfdOpen?(pid, 0) ?? -1 }
         children[id] = Child(pid: pid, pidfd: pidfd, pipe: pipeRead, log: log, ownsLog: ownsLog,
                              stream: pipeRead >= 0 ? SecretMasker.Stream(masker: request.masker) : nil)
         let handle = ProcessHandle(id: id, pid: pid)
@@ -136,7 +197,32 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         return log
     }
 
-    private func spawn(_ request: ProcessRequest, output: Int32) -> Result<pid_t, ProcessStartError> {
+    /// The child's pid, and its pidfd when the spawn made one (else -1).
+    private func spawn(_ request: ProcessRequest, output: Int32) -> Result<(pid_t, Int32), ProcessStartError> {
+        if let ownSpawn {
+            var pid: pid_t = -1
+            var pidfd: Int32 = -1
+            var cloneFailed: Int32 = 0
+            let rc = SystemCalls.withCStringVector(["/bin/sh", "-c", request.command]) { argv in
+                SystemCalls.withCStringVector(request.environment) { envp in
+                    "/bin/sh".withCString { shell in
+                        request.workingDirectory.withCString { directory in
+                            var spawnRequest = sluice_spawn_request(path: shell, argv: argv, envp: envp, output: output, devNull: ownSpawn.devNull,
+                                                                    directory: directory, stack: ownSpawn.stack, stackSize: OwnSpawn.stackSize)
+                            return sluice_spawn(&spawnRequest, &pid, &pidfd, &cloneFailed)
+                        }
+                    }
+                }
+            }
+            if rc == 0 { return .success((pid, pidfd)) }
+            // No such clone here (ENOSYS), a seccomp filter refusing it (EPERM), a kernel without
+            // CLONE_PIDFD (EINVAL, before Linux 5.2): `posix_spawn` can still start processes.
+            guard cloneFailed != 0, rc == ENOSYS || rc == EPERM || rc == EINVAL else {
+                return .failure(ProcessStartError("cannot start /bin/sh: \(SystemCalls.errorText(rc))"))
+            }
+            Self.releaseOwnSpawn(ownSpawn)
+            self.ownSpawn = nil
+        }
         let actions = fileActions(output: output, workingDirectory: request.workingDirectory)
         var command = request.command
         if SystemCalls.addChdir == nil {
@@ -164,7 +250,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
             }
         }
         guard rc == 0 else { return .failure(ProcessStartError("cannot start /bin/sh: \(SystemCalls.errorText(rc))")) }
-        return .success(pid)
+        return .success((pid, -1))
     }
 
     /// Without pidfds (old kernels, other systems): one blocked thread per

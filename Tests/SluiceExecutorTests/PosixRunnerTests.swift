@@ -12,10 +12,22 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     return nil
 }
 
-@Test func runsInItsOwnGroupWithTheGivenEnvironmentAndDirectory() throws {
+/// Every test that starts processes runs with both ways of starting them: the runner's own
+/// `clone` (CSpawn) and the `posix_spawn` it falls back to.
+private let bothSpawns = [true, false]
+
+private func makeRunner(ownSpawn: Bool) throws -> PosixProcessRunner {
+    let runner = try PosixProcessRunner(ownSpawn: ownSpawn)
+    #if os(Linux)
+    #expect(runner.usesOwnSpawn == ownSpawn, "the start path under test is the one asked for")
+    #endif
+    return runner
+}
+
+@Test(arguments: bothSpawns) func runsInItsOwnGroupWithTheGivenEnvironmentAndDirectory(ownSpawn: Bool) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    let runner = try PosixProcessRunner()
+    let runner = try makeRunner(ownSpawn: ownSpawn)
     let log = dir.path + "/log"
     let handle = try runner.start(ProcessRequest(
         command: #"echo "$GREETING from $(pwd)"; echo err >&2; cut -d' ' -f5 /proc/$$/stat; read x; echo "stdin=$?"; exit 3"#,
@@ -30,10 +42,10 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
 /// The runner reuses the file actions it made for a descriptor number and working directory:
 /// with the numbers coming back (each log closed before the next opens) and the directories
 /// alternating, every process still runs in its own directory, writing its own log, stdin /dev/null.
-@Test func reusedDescriptorNumbersStillGetEachStartsDirectoryAndLog() throws {
+@Test(arguments: bothSpawns) func reusedDescriptorNumbersStillGetEachStartsDirectoryAndLog(ownSpawn: Bool) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    let runner = try PosixProcessRunner()
+    let runner = try makeRunner(ownSpawn: ownSpawn)
     let directories = try (0..<3).map { k in
         let path = dir.path + "/d\(k)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
@@ -49,10 +61,10 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     }
 }
 
-@Test func outputIsMaskedWhenSecretsExist() throws {
+@Test(arguments: bothSpawns) func outputIsMaskedWhenSecretsExist(ownSpawn: Bool) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    let runner = try PosixProcessRunner()
+    let runner = try makeRunner(ownSpawn: ownSpawn)
     let log = dir.path + "/log"
     let handle = try runner.start(ProcessRequest(
         command: #"printf 's3cr'; sleep 0.05; printf 'et! and s3cret!\n'"#, environment: ["PATH=/usr/bin:/bin"],
@@ -62,10 +74,10 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     #expect(try String(contentsOfFile: log, encoding: .utf8) == "*** and ***\n")
 }
 
-@Test func signalsReachGrandchildren() throws {
+@Test(arguments: bothSpawns) func signalsReachGrandchildren(ownSpawn: Bool) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
-    let runner = try PosixProcessRunner()
+    let runner = try makeRunner(ownSpawn: ownSpawn)
     let handle = try runner.start(ProcessRequest(
         command: "sleep 30 & sleep 30 & wait", environment: ["PATH=/usr/bin:/bin"], workingDirectory: dir.path, logPath: dir.path + "/log"))
     Thread.sleep(forTimeInterval: 0.2)
@@ -76,6 +88,65 @@ private func waitForExit(_ runner: PosixProcessRunner, within seconds: Double = 
     while runner.groupAlive(handle) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
     #expect(!runner.groupAlive(handle), "the sleeps died with the group")
     runner.release(handle)
+}
+
+#if os(Linux)
+/// A task starts with every signal at its default and none blocked, whatever sluice ignores or
+/// blocks (SIGPIPE is ignored in `sluice`; here SIGUSR1 ignored and SIGUSR2 blocked on the
+/// starting thread), and both start paths leave it the same dispositions: glibc's `posix_spawn`
+/// leaves its two internal signals (32, 33) ignored, and so does the runner's own spawn.
+@Test func aTaskStartsWithDefaultSignalsAndAnEmptyMaskOnEitherPath() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let previous = signal(SIGUSR1, SIG_IGN)
+    defer { signal(SIGUSR1, previous) }
+    var block = sigset_t()
+    sigemptyset(&block)
+    sigaddset(&block, SIGUSR2)
+    var oldMask = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &block, &oldMask)
+    defer { pthread_sigmask(SIG_SETMASK, &oldMask, nil) }
+    var seen: [String] = []
+    for ownSpawn in bothSpawns {
+        let runner = try makeRunner(ownSpawn: ownSpawn)
+        let log = dir.path + "/log-\(ownSpawn)"
+        // `exec` so the lines are the task's own shell's, before it installs any handler.
+        let handle = try runner.start(ProcessRequest(command: "exec grep -E '^Sig(Blk|Ign)' /proc/self/status", environment: ["PATH=/usr/bin:/bin"],
+                                                     workingDirectory: dir.path, logPath: log))
+        let exit = try #require(waitForExit(runner))
+        runner.release(handle)
+        #expect(exit.status == .exited(0))
+        seen.append(try String(contentsOfFile: log, encoding: .utf8))
+    }
+    #expect(seen[0] == "SigBlk:\t0000000000000000\nSigIgn:\t0000000180000000\n", "\(seen[0])")
+    #expect(seen[0] == seen[1])
+}
+#endif
+
+/// A start that cannot reach `execve` (here its working directory is missing) is an error
+/// naming the cause, on either path, and the runner starts the next process as before.
+@Test(arguments: bothSpawns) func aStartThatCannotRunItsShellIsReportedWithTheCause(ownSpawn: Bool) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try makeRunner(ownSpawn: ownSpawn)
+    #if os(Linux)
+    let chdirInChild = ownSpawn || SystemCalls.addChdir != nil
+    #else
+    let chdirInChild = SystemCalls.addChdir != nil
+    #endif
+    if chdirInChild {
+        do {
+            let handle = try runner.start(ProcessRequest(command: "true", environment: [], workingDirectory: dir.path + "/missing", logPath: dir.path + "/log0"))
+            Issue.record("started pid \(handle.pid) in a missing directory")
+        } catch {
+            #expect(error.description == "cannot start /bin/sh: No such file or directory")
+        }
+    }
+    let handle = try runner.start(ProcessRequest(command: "echo after", environment: [], workingDirectory: dir.path, logPath: dir.path + "/log1"))
+    let exit = try #require(waitForExit(runner))
+    runner.release(handle)
+    #expect(exit.status == .exited(0))
+    #expect(try String(contentsOfFile: dir.path + "/log1", encoding: .utf8) == "after\n")
 }
 
 @Test func waitReturnsOnWakeFromAnotherThread() throws {
