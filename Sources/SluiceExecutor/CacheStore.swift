@@ -2,6 +2,7 @@ import Foundation
 import SluiceColumnar
 import SluicePlan
 import SluiceBasics
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -191,17 +192,39 @@ final class CacheStore: @unchecked Sendable {
     let root: String
     private let store: RunStore
     private var lockFD: Int32 = -1
-    /// `cache/`, `entries/` and `tmp/`, opened without following symlinks by
-    /// `lockShared()` (a run): its paths then go through them (`RecordDirectory.pinned`).
-    private var held: (cache: RecordDirectory, entries: RecordDirectory, temporary: RecordDirectory)?
+    /// `cache/`, opened without following symlinks by `lockShared()` (a run):
+    /// its paths then go through it and its parts (`RecordDirectory.pinned`).
+    private var heldCache: RecordDirectory?
+    /// `entries/` and `tmp/` of the held cache, by name, once opened: those there at
+    /// `lockShared()`, else found by a later lookup (another run made them) or made
+    /// by the first entry with artifacts. A first run whose entries all go into
+    /// its pack makes neither: two inodes fewer (docs/speed.md, "fixed").
+    private let heldParts = Mutex<[String: RecordDirectory]>([:])
 
     init(_ store: RunStore) {
         self.store = store
         root = store.cacheRoot
     }
 
-    var entriesRoot: String { held?.entries.pinnedPath ?? root + "/entries" }
-    var temporaryRoot: String { held?.temporary.pinnedPath ?? root + "/tmp" }
+    var entriesRoot: String { partPath("entries") }
+    var temporaryRoot: String { partPath("tmp") }
+
+    /// Where `entries/` or `tmp/` is: through the held directory once opened. Callers
+    /// reach an entry's files only after a lookup found the entry, so the part is held then.
+    private func partPath(_ name: String) -> String { part(name, create: false)?.pinnedPath ?? root + "/" + name }
+
+    /// `entries/` or `tmp/` of the held cache: the one opened before, else the real
+    /// directory there now, else with `create` a new one; nil without a held cache,
+    /// when there is none, or when a symlink stands there (never followed).
+    private func part(_ name: String, create: Bool) -> RecordDirectory? {
+        guard let cache = heldCache else { return nil }
+        return heldParts.withLock { held -> RecordDirectory? in
+            if let opened = held[name] { return opened }
+            guard create || cache.kind(of: name) == S_IFDIR, let opened = try? cache.subdirectory(name, create: create) else { return nil }
+            held[name] = opened
+            return opened
+        }
+    }
     var lockPath: String { root + "/lock" }
 
     /// The directory of an entry with artifacts.
@@ -209,7 +232,7 @@ final class CacheStore: @unchecked Sendable {
 
     /// `packs/`, or nil when it is not a real directory: packs are never read through a symlink.
     var packsRoot: String? {
-        guard let cache = held?.cache else { return root + "/packs" }
+        guard let cache = heldCache else { return root + "/packs" }
         return cache.kind(of: "packs") == S_IFDIR ? cache.pinned("packs") : nil
     }
 
@@ -219,7 +242,8 @@ final class CacheStore: @unchecked Sendable {
         let shard = String(key.prefix(2))
         // A run asks relative to the held `entries/` descriptor: the same directory its pinned path
         // names, without the kernel walking /proc/self/fd on every lookup (a first run looks up every instance).
-        if let entries = held?.entries { return entries.kind(of: shard) == S_IFDIR }
+        // Until `entries/` exists (a first run in a workspace) each lookup asks for it instead: one lookup either way.
+        if heldCache != nil { return part("entries", create: false)?.kind(of: shard) == S_IFDIR }
         var info = stat()
         return lstat(entriesRoot + "/" + shard, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
@@ -307,7 +331,7 @@ final class CacheStore: @unchecked Sendable {
         let text = pendingPack.joined()
         pendingPack.removeAll()
         packLock.unlock()
-        guard !text.isEmpty, let packs = try? held?.cache.subdirectory("packs", create: true) else { return }
+        guard !text.isEmpty, let packs = try? heldCache?.subdirectory("packs", create: true) else { return }
         CacheFiles.writeQuietly(text, to: packs.pinned("\(runID)-\(getpid()).jsonl"))
     }
 
@@ -315,7 +339,12 @@ final class CacheStore: @unchecked Sendable {
     /// entry a run is reading or writing. Waits while a gc holds it.
     func lockShared() throws(ExecutorError) {
         let cache = try store.openCache(create: true)
-        held = (cache, try cache.subdirectory("entries", create: true), try cache.subdirectory("tmp", create: true))
+        // Parts already there are opened now, so a symlink planted at one is refused before the run
+        // starts, as when they were made here; missing ones are made when an entry needs them (`part`).
+        var parts: [String: RecordDirectory] = [:]
+        for name in ["entries", "tmp"] where cache.kind(of: name) != nil { parts[name] = try cache.subdirectory(name, create: false) }
+        heldParts.withLock { $0 = parts }
+        heldCache = cache
         let fd = openat(cache.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExecutorError("cannot open \(lockPath): \(SystemCalls.errorText())") }
         while flock(fd, LOCK_SH) != 0 {
@@ -326,7 +355,7 @@ final class CacheStore: @unchecked Sendable {
 
     /// The deps digest memo (`deps.json`), read and written in the held cache
     /// directory, never through a symlink; nil before `lockShared()`.
-    func depsDigests() -> DepsDigests? { held.map { DepsDigests(in: $0.cache) } }
+    func depsDigests() -> DepsDigests? { heldCache.map { DepsDigests(in: $0) } }
 
     func unlock() {
         guard lockFD >= 0 else { return }
@@ -390,6 +419,9 @@ final class CacheStore: @unchecked Sendable {
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
         let text = manifest.storedText()
         if !manifest.artifacts.isEmpty {
+            if heldCache != nil, part("entries", create: true) == nil || part("tmp", create: true) == nil {
+                return "cannot create \(root)/entries or \(root)/tmp (or a symbolic link stands there)"
+            }
             let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
             if !shardIsDirectory(manifest.key) { _ = unlink(shard) }  // a planted symlink goes, never what it points to
             _ = mkdir(shard, 0o755)
@@ -447,6 +479,7 @@ final class CacheStore: @unchecked Sendable {
 
     /// Removes what crashed runs left in `tmp/`: directories whose process is gone.
     func sweepTemporaries() -> Int {
+        if heldCache != nil, part("tmp", create: false) == nil { return 0 }  // none yet (or a symlink, never followed)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryRoot) else { return 0 }
         var removed = 0
         for name in names {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceColumnar
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -212,51 +213,81 @@ private func openDirectory(_ path: String) -> Int32 { open(path, O_RDONLY | O_DI
 private func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
 
 /// The directories of one run, held open from its creation (or resume) to its end.
+/// `outputs/` is made at the first output placed in it, not with the run:
+/// most runs of command tasks publish none, and each directory a run makes
+/// is an inode, which this file system is slow to allocate right after
+/// others were freed (docs/speed.md, "fixed"). A run directory without
+/// `outputs/` reads as one whose tasks published nothing.
 struct RunRecordDirectories: Sendable {
+    typealias Identity = (device: dev_t, inode: ino_t)
+
     let run: RecordDirectory
     let logs: RecordDirectory
-    let outputs: RecordDirectory
     let staging: RecordDirectory
-    /// `logs/`, `outputs/` and `staging/` with the device and inode each descriptor holds, taken
+    /// `logs/` and `staging/` with the device and inode each descriptor holds, taken
     /// once at open (a held descriptor's never change): the check before each attempt then costs one
     /// lookup per name, not also an `fstat` of each descriptor. Nil if one could not be taken:
     /// every check then fails, as `isStill` does.
-    private let held: [(name: String, directory: RecordDirectory, identity: (device: dev_t, inode: ino_t))]?
+    private let held: [(name: String, directory: RecordDirectory, identity: Identity)]?
+    /// `outputs/` and its identity once made (or found) by `outputs()`; shared by every copy of this value.
+    private let madeOutputs: OutputsSlot
 
-    init(run: RecordDirectory, logs: RecordDirectory, outputs: RecordDirectory, staging: RecordDirectory) {
+    /// The slot `outputs()` fills: attempts of several tasks may place outputs at once.
+    private final class OutputsSlot: Sendable {
+        let made = Mutex<(directory: RecordDirectory, identity: Identity?)?>(nil)
+    }
+
+    init(run: RecordDirectory, logs: RecordDirectory, staging: RecordDirectory) {
         self.run = run
         self.logs = logs
-        self.outputs = outputs
         self.staging = staging
-        var held: [(name: String, directory: RecordDirectory, identity: (device: dev_t, inode: ino_t))] = []
-        for (name, directory) in [("logs", logs), ("outputs", outputs), ("staging", staging)] {
+        madeOutputs = OutputsSlot()
+        var held: [(name: String, directory: RecordDirectory, identity: Identity)] = []
+        for (name, directory) in [("logs", logs), ("staging", staging)] {
             guard let identity = directory.identity() else { self.held = nil; return }
             held.append((name, directory, identity))
         }
         self.held = held
     }
 
-    /// A records directory `relative` below the workspace and its three subdirectories, made if missing.
+    /// A records directory `relative` below the workspace, its `logs/` and `staging/`, made if missing.
     static func open(_ relative: String, below workspace: String) throws(ExecutorError) -> RunRecordDirectories {
         let run = try RecordDirectory.open(relative, below: workspace, create: true)
         return RunRecordDirectories(run: run, logs: try run.subdirectory("logs", create: true),
-                                    outputs: try run.subdirectory("outputs", create: true),
                                     staging: try run.subdirectory("staging", create: true))
     }
 
+    /// `outputs/`, made (or opened, as a run directory of an earlier version or a
+    /// resumed run has it) the first time; a symlink there is refused like any record path.
+    func outputs() throws(ExecutorError) -> RecordDirectory {
+        try madeOutputs.made.withLock { (made) throws(ExecutorError) -> RecordDirectory in
+            if let made { return made.directory }
+            let directory = try run.subdirectory("outputs", create: true)
+            made = (directory, directory.identity())
+            return directory
+        }
+    }
+
     /// A task shares the workspace with the records: before each attempt the
-    /// executor checks that `logs/`, `outputs/` and `staging/` are still the
-    /// directories it made, so no task inherits paths a symlink redirects.
+    /// executor checks that `logs/`, `staging/` and (once made) `outputs/` are still
+    /// the directories it made, so no task inherits paths a symlink redirects.
+    /// An `outputs/` a task plants before sluice made one is refused or taken
+    /// when the first output is placed (`outputs()`), as any record path is.
     func replacedDirectory() -> String? {
         guard let held else { return logs.path }
         for entry in held where !entry.directory.isStill(entry.name, in: run, identity: entry.identity) {
             return entry.directory.path
+        }
+        if let outputs = madeOutputs.made.withLock({ $0 }) {
+            guard let identity = outputs.identity, outputs.directory.isStill("outputs", in: run, identity: identity) else {
+                return outputs.directory.path
+            }
         }
         return nil
     }
 
     /// The directory for one instance's outputs: `outputs/<task>/` or `outputs/<task>/<index>/`.
     func outputDirectory(_ key: InstanceKey) throws(ExecutorError) -> RecordDirectory {
-        try outputs.subdirectory(key.task + (key.mapIndex.map { "/\($0)" } ?? ""), create: true)
+        try outputs().subdirectory(key.task + (key.mapIndex.map { "/\($0)" } ?? ""), create: true)
     }
 }

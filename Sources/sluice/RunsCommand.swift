@@ -60,7 +60,7 @@ struct RunsCommand: ParsableCommand {
             var text = ""
             for row in table {
                 let cells = row.enumerated().map { column, cell in column == 5 ? cell : pad(cell, widths[column]) }
-                text += cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+                text += RunSummary.trimmingHorizontalSpace(cells.joined(separator: "  ")) + "\n"
             }
             writeOut(text)
         }

@@ -380,3 +380,40 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     for value in [0, 7, 10, 99, 120, 4096] { digits.appendDecimal(Int64(value)); digits.append(UInt8(ascii: " ")) }
     #expect(String(decoding: digits, as: UTF8.self) == "0 7 10 99 120 4096 ")
 }
+
+/// `entries/` and `tmp/` are made by the first entry with artifacts, not when a
+/// run takes the cache's lock (a first run whose entries all go into its pack
+/// makes neither); an entry another run published after this run started, making
+/// them, is still found. A symlink planted where they would be is refused at the lock.
+@Test func theCachePartsAreMadeByTheFirstEntryWithArtifacts() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let first = CacheStore(RunStore(workspace: dir.path))
+    try first.lockShared()
+    defer { first.unlock() }
+    let cacheRoot = dir.path + "/.sluice/cache"
+    #expect(try FileManager.default.contentsOfDirectory(atPath: cacheRoot) == ["lock"])
+    let key = "cd" + String(repeating: "2", count: 62)
+    guard case .absent = first.check(key) else { Issue.record("nothing published yet"); return }
+    #expect(first.sweepTemporaries() == 0)
+    let second = CacheStore(RunStore(workspace: dir.path))
+    try second.lockShared()
+    defer { second.unlock() }
+    let content = Array("rows\n".utf8)
+    let source = dir.path + "/out.file"
+    try Data(content).write(to: URL(fileURLWithPath: source))
+    let manifest = CacheManifest(key: key, pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0, outputs: .object([]),
+                                 artifacts: [CacheManifest.Artifact(output: "f", file: "f.file", size: Int64(content.count),
+                                                                    sha256: CacheKey.sha256(content), workspacePath: nil)],
+                                 components: [])
+    #expect(second.publish(manifest, sources: ["f": source], replace: false) == nil)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: cacheRoot).sorted() == ["entries", "lock", "tmp"])
+    guard case .intact = first.check(key) else { Issue.record("the other run's entry is found"); return }
+    for name in ["entries", "tmp"] {
+        let other = try TemporaryDirectory()
+        defer { other.cleanUp() }
+        try FileManager.default.createDirectory(atPath: other.path + "/.sluice/cache", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: other.path + "/.sluice/cache/" + name, withDestinationPath: dir.path)
+        #expect(throws: ExecutorError.self, "a symlinked \(name)/") { try CacheStore(RunStore(workspace: other.path)).lockShared() }
+    }
+}

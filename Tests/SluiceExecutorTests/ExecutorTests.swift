@@ -48,6 +48,29 @@ import SluicePlan
     #expect(try String(contentsOfFile: dir.path + "/.sluice/.gitignore", encoding: .utf8) == "runs/\n")
 }
 
+/// A first run makes only the record directories it uses: no `outputs/` when
+/// no task publishes an output, and no cache `entries/` or `tmp/` when every
+/// entry goes into the run's pack (each directory is an inode, slow to
+/// allocate on this file system; docs/speed.md "fixed"). A run with an output
+/// makes `outputs/`; an artifact's entry makes the cache's parts (CacheTests).
+@Test func aRunMakesOnlyTheRecordDirectoriesItUses() throws {
+    for withOutput in [false, true] {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let outputs = withOutput ? [PlanOutput(name: "n", type: .int)] : []
+        let (result, runner) = try runWithFake(plan([task("a", outputs: outputs)]), in: dir) { _, _ in
+            FakeBehaviour(outputs: withOutput ? "n=1\n" : "")
+        }
+        #expect(result.state == .success)
+        #expect(runner.started.count == 1)
+        let run = try FileManager.default.contentsOfDirectory(atPath: result.directory.path)
+        #expect(run.contains("outputs") == withOutput, "\(run)")
+        #expect(run.contains("logs") && run.contains("journal.jsonl") && run.contains("plan.json"), "\(run)")
+        let cache = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/.sluice/cache").sorted()
+        #expect(cache == ["lock", "packs"], "the entry went into the pack: \(cache)")
+    }
+}
+
 @Test func poolAndGlobalLimitsHoldOnTheRecordedTimes() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }

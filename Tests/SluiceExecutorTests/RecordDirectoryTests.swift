@@ -65,6 +65,7 @@ import Testing
                 let (workspace, outside) = try layout()
                 defer { workspace.cleanUp(); outside.cleanUp() }
                 let records = try RunRecordDirectories.open("run", below: workspace.path)
+                if name == "outputs" { _ = try records.outputs() }  // made at the first output, checked from then on
                 #expect(records.replacedDirectory() == nil, "nothing replaced yet")
                 #expect(records.replacedDirectory() == nil, "asking again changes nothing")
                 try FileManager.default.moveItem(atPath: workspace.path + "/run/" + name, toPath: workspace.path + "/run/moved")
@@ -79,5 +80,31 @@ import Testing
                 #expect(records.replacedDirectory() == nil, "\(name) moved back: the same directory again")
             }
         }
+    }
+
+    /// `outputs/` is made at the first output, not with the run; until then a
+    /// symlink a task plants there is refused (nothing made outside), and one made
+    /// before (a run directory of c0f251f, a resumed run) is opened and used.
+    @Test func outputsIsMadeAtTheFirstOutputNeverThroughASymlink() throws {
+        let (workspace, outside) = try layout()
+        defer { workspace.cleanUp(); outside.cleanUp() }
+        let records = try RunRecordDirectories.open("run", below: workspace.path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/run").sorted() == ["logs", "staging"])
+        #expect(records.replacedDirectory() == nil, "a missing outputs/ is not a replaced one")
+        try FileManager.default.createSymbolicLink(atPath: workspace.path + "/run/outputs", withDestinationPath: outside.path)
+        #expect(throws: ExecutorError.self) { try records.outputDirectory(InstanceKey(task: "t", mapIndex: 3)) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).sorted() == ["keep.txt", "sub"], "nothing made outside")
+        try FileManager.default.removeItem(atPath: workspace.path + "/run/outputs")
+        let place = try records.outputDirectory(InstanceKey(task: "t", mapIndex: 3))
+        #expect(place.path == workspace.path + "/run/outputs/t/3")
+        try place.writeAtomically("{}\n", to: "outputs.json")
+        #expect(records.replacedDirectory() == nil)
+        try FileManager.default.moveItem(atPath: workspace.path + "/run/outputs", toPath: workspace.path + "/run/moved")
+        try FileManager.default.createDirectory(atPath: workspace.path + "/run/outputs", withIntermediateDirectories: false)
+        #expect(records.replacedDirectory() == workspace.path + "/run/outputs", "once made, a replaced outputs/ is named")
+        try FileManager.default.removeItem(atPath: workspace.path + "/run/outputs")
+        try FileManager.default.moveItem(atPath: workspace.path + "/run/moved", toPath: workspace.path + "/run/outputs")
+        let again = try RunRecordDirectories.open("run", below: workspace.path)
+        #expect(try again.outputDirectory(InstanceKey(task: "t", mapIndex: 3)).names() == ["outputs.json"], "an existing outputs/ is used")
     }
 }

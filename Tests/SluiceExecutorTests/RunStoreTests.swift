@@ -91,7 +91,7 @@ import Testing
         #expect(TemporaryFileName.isTemporary((temporary as NSString).lastPathComponent))
         #expect(!TemporaryFileName.isTemporary("rows.arrow") && !TemporaryFileName.isTemporary("outputs.json"))
         let records = try RunRecordDirectories.open("run", below: workspace.path)
-        let table = try records.outputs.subdirectory("t", create: true)
+        let table = try records.outputs().subdirectory("t", create: true)
         for name in ["rows.arrow", ".rows.arrow.sluice-tmp-1-2", "outputs.json", ".outputs.json.sluice-tmp-3-4"] {
             try Data().write(to: URL(fileURLWithPath: table.path + "/" + name))
         }
