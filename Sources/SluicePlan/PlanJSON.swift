@@ -58,6 +58,29 @@ extension Plan {
         return writer
     }
 
+    /// `encodedUTF8()`'s bytes handed to `emit` in order, in pieces of
+    /// exactly `pieceSize` bytes but the last (shorter, never empty), written
+    /// on this thread into storage of about one piece that is reused: for
+    /// `plan -o`, which writes each piece to the file as it fills. Holding the
+    /// whole text (13 MB at 10,000 tasks, and the second thread's half beside
+    /// it) was that much fresh memory, and on this VM first-touching fresh
+    /// memory cost more than writing the text (docs/speed.md, "plan2").
+    public func writeJSONPieces(of pieceSize: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        // Room for one piece and the task that crosses its end (about 1.3 KB a task; a larger one grows the storage once).
+        var writer = JSONBytesWriter(pretty: true, reservingCapacity: pieceSize + (64 << 10))
+        try write(to: &writer) { writer in
+            for task in tasks {
+                task.write(to: &writer)
+                try writer.emitWholePieces(of: pieceSize, emit)
+            }
+        }
+        writer.endLine()
+        try writer.emitWholePieces(of: pieceSize, emit)
+        try writer.withBytes { rest in
+            if !rest.isEmpty { try emit(UnsafeRawBufferPointer(rest)) }
+        }
+    }
+
     /// `json().compact()` as UTF-8, written straight from the plan (no value
     /// tree) and handed to `emit` in pieces: the head, then about 64 KiB of
     /// tasks at a time, so the run record's memory does not grow with the plan.
@@ -91,7 +114,7 @@ extension Plan {
     }
 
     /// The plan with `writeTasks` writing the members of its `tasks` array.
-    func write<Sink: JSONSink>(to sink: inout Sink, tasks writeTasks: (inout Sink) -> Void) {
+    func write<Sink: JSONSink>(to sink: inout Sink, tasks writeTasks: (inout Sink) throws -> Void) rethrows {
         sink.beginObject()
         sink.key(literal: "version"); sink.int(Plan.formatVersion)
         sink.key(literal: "pipeline"); sink.string(pipeline)
@@ -110,7 +133,7 @@ extension Plan {
         sink.key(literal: "secrets"); sink.strings(secrets)
         sink.key(literal: "tasks")
         sink.beginArray()
-        writeTasks(&sink)
+        try writeTasks(&sink)
         sink.endArray()
         sink.endObject()
     }

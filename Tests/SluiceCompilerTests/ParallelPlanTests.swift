@@ -67,6 +67,29 @@ struct ParallelPlanTests {
         #expect(try Plan(jsonText: String(decoding: serial, as: UTF8.self)) == one)
     }
 
+    /// `plan -o`'s streamed JSON: the pieces joined are `encodedUTF8()`'s
+    /// bytes, each but the last exactly the piece size and none empty, for
+    /// pieces smaller than a task, about a task, many tasks and the whole plan.
+    @Test func thePlanStreamedInPiecesIsTheSameText() throws {
+        let files = MemoryFiles(files: ["big.yaml": Self.large, "step.py": "print(1)\n"])
+        let plan = try Self.build("big.yaml", files: files, .one)
+        let whole = plan.encodedUTF8()
+        for pieceSize in [1, 7, 1000, 4096, 1 << 16, whole.count - 1, whole.count, whole.count + 1] {
+            var pieces: [[UInt8]] = []
+            plan.writeJSONPieces(of: pieceSize) { pieces.append(Array($0)) }
+            #expect(pieces.joined().elementsEqual(whole), "pieces of \(pieceSize)")
+            #expect(pieces.dropLast().allSatisfy { $0.count == pieceSize }, "pieces of \(pieceSize)")
+            #expect(pieces.last.map { !$0.isEmpty && $0.count <= pieceSize } == true, "pieces of \(pieceSize)")
+        }
+        // A plan of one small task, in one piece and in many.
+        let small = try Self.build("one.yaml", files: MemoryFiles(files: ["one.yaml": "pipeline: p\ntasks:\n  a:\n    run: echo\n"]), .one)
+        for pieceSize in [3, 1 << 22] {
+            var joined: [UInt8] = []
+            small.writeJSONPieces(of: pieceSize) { joined.append(contentsOf: $0) }
+            #expect(joined == small.encodedUTF8())
+        }
+    }
+
     @Test func twoThreadsWriteTheSameBytesForAnyTaskCount() throws {
         // Odd and even counts, and the smallest split (one task each side).
         for count in [2, 3, 4, 7] {
