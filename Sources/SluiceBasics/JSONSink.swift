@@ -123,6 +123,26 @@ public struct JSONBytesWriter: JSONSink, Sendable {
         buffer.removeFirst(emitted)
     }
 
+    /// `appendMembers(of:)` for a writer streamed out with
+    /// `emitWholePieces`: `other`'s bytes are appended a piece's room at a
+    /// time and each whole piece handed to `emit` as it fills, so this
+    /// writer's storage never holds more than about a piece of them.
+    public mutating func appendMembers(of other: JSONBytesWriter, emittingPiecesOf pieceSize: Int,
+                                       _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard other.buffer.count > 0 else { return }
+        try other.withBytes { bytes in
+            var appended = 0
+            while appended < bytes.count {
+                try emitWholePieces(of: pieceSize, emit)
+                let taken = min(pieceSize - buffer.count, bytes.count - appended)
+                buffer.append(UnsafeBufferPointer(rebasing: bytes[appended..<(appended + taken)]))
+                appended += taken
+            }
+        }
+        isEmpty = false
+        try emitWholePieces(of: pieceSize, emit)
+    }
+
     /// The text written so far, as UTF-8 (one copy of it).
     public var bytes: [UInt8] { buffer.array }
 

@@ -36,14 +36,17 @@ struct PlanCommand: ParsableCommand {
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
         let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
         if let output {
-            // Streamed to the file a few MiB at a time on this thread, from
-            // storage reused piece after piece (page-aligned for the direct
-            // write): the whole text and a second thread's half of it were
-            // 20 MB of fresh memory, slower to touch here than the text is to
-            // write (docs/speed.md, "plan2").
+            // Streamed to the file a few MiB at a time from storage reused
+            // piece after piece (page-aligned for the direct write): the
+            // whole text beside the second thread's half was 20 MB of fresh
+            // memory, slower to touch here than the text is to write
+            // (docs/speed.md, "plan2").
+            let threads = WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count)
             do {
                 try AtomicFile.withWriter(to: output, specialTarget: .writeThrough) { file in
-                    try loaded.plan.writeJSONPieces(of: AtomicFileWriter.directWriteMinimum) { try file.writeStreamedPiece($0) }
+                    try loaded.plan.writeJSONPieces(of: AtomicFileWriter.directWriteMinimum, threads: threads) {
+                        try file.writeStreamedPiece($0)
+                    }
                 }
             } catch {
                 throw failUsageOrIO("\(output): \(error)")
