@@ -166,6 +166,19 @@ public struct ByteBuffer {
         initializedCount += DecimalDigits.write(value, to: start + initializedCount)
     }
 
+    /// Drops the first `prefix` bytes (clamped to `0...count`), moving the
+    /// rest to the front of the same storage: a writer that streams its text
+    /// out a piece at a time (`JSONBytesWriter.emitWholePieces`) keeps writing
+    /// into memory it has already touched instead of growing.
+    public mutating func removeFirst(_ prefix: Int) {
+        let removed = min(max(prefix, 0), initializedCount)
+        guard removed > 0 else { return }
+        reserve(0)
+        let kept = initializedCount - removed
+        if kept > 0 { UnsafeMutableRawPointer(start).copyMemory(from: start + removed, byteCount: kept) }
+        initializedCount = kept
+    }
+
     /// The bytes appended so far, as an array (one copy).
     public var array: [UInt8] {
         withBytes { Array($0) }

@@ -103,6 +103,46 @@ public struct JSONBytesWriter: JSONSink, Sendable {
         isEmpty = false
     }
 
+    /// Hands the text written so far to `emit` in whole pieces of
+    /// `pieceSize` bytes (from the start of the storage, so a multiple of the
+    /// page size keeps a page-aligned buffer's pieces aligned), and keeps the
+    /// rest, fewer than `pieceSize` bytes, to be continued. Only bytes go: the
+    /// open containers and commas stay, so what is written next follows as if
+    /// nothing had been taken, and the pieces with what `withBytes` lends at
+    /// the end are the same text as from a writer never emptied.
+    public mutating func emitWholePieces(of pieceSize: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        precondition(pieceSize > 0, "JSONBytesWriter: a piece has at least one byte")
+        guard buffer.count >= pieceSize else { return }
+        var emitted = 0
+        try buffer.withBytes { bytes in
+            while bytes.count - emitted >= pieceSize {
+                try emit(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[emitted..<(emitted + pieceSize)])))
+                emitted += pieceSize
+            }
+        }
+        buffer.removeFirst(emitted)
+    }
+
+    /// `appendMembers(of:)` for a writer streamed out with
+    /// `emitWholePieces`: `other`'s bytes are appended a piece's room at a
+    /// time and each whole piece handed to `emit` as it fills, so this
+    /// writer's storage never holds more than about a piece of them.
+    public mutating func appendMembers(of other: JSONBytesWriter, emittingPiecesOf pieceSize: Int,
+                                       _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard other.buffer.count > 0 else { return }
+        try other.withBytes { bytes in
+            var appended = 0
+            while appended < bytes.count {
+                try emitWholePieces(of: pieceSize, emit)
+                let taken = min(pieceSize - buffer.count, bytes.count - appended)
+                buffer.append(UnsafeBufferPointer(rebasing: bytes[appended..<(appended + taken)]))
+                appended += taken
+            }
+        }
+        isEmpty = false
+        try emitWholePieces(of: pieceSize, emit)
+    }
+
     /// The text written so far, as UTF-8 (one copy of it).
     public var bytes: [UInt8] { buffer.array }
 

@@ -164,7 +164,24 @@ public final class AtomicFileWriter: ByteSink {
     /// unaligned tail, and everything on a file system or alignment that
     /// refuses direct I/O, is written as before.
     func writeWholeContent(_ bytes: UnsafeRawBufferPointer) throws {
-        guard bytesWritten == 0, buffer.isEmpty, !writesThrough, bytes.count >= Self.directWriteMinimum,
+        guard bytesWritten == 0 else { return try write(bytes) }
+        try writeStreamedPiece(bytes)
+    }
+
+    /// The next piece of a content given in order in pieces, as `plan -o`
+    /// streams its JSON so as not to hold all of it (docs/speed.md, "plan2"):
+    /// written as `writeWholeContent` writes a whole content, once the content
+    /// so far has reached `directWriteMinimum` and everything before this
+    /// piece went to the disk directly (so the file offset is aligned): the
+    /// 4 KiB-aligned bulk with direct I/O, the tail as usual. So a streamed
+    /// content of the minimum or more goes directly in pieces of the minimum
+    /// or more, and only the last piece should have a tail; a piece after a
+    /// tail, a small content, or a target written through goes as `write(_:)`.
+    /// The bytes in the file are the pieces in order either way, and the
+    /// commit's fsync covers them all.
+    public func writeStreamedPiece(_ bytes: UnsafeRawBufferPointer) throws {
+        guard buffer.isEmpty, !writesThrough, bytesWritten == bytesWrittenDirectly,
+              bytesWritten + bytes.count >= Self.directWriteMinimum,
               let base = bytes.baseAddress else { return try write(bytes) }
         guard descriptor >= 0 else { throw ColumnarUsageError("write to \"\(targetPath)\" after it was committed") }
         let bulk = bytes.count & ~(DirectIO.alignment - 1)
@@ -174,10 +191,11 @@ public final class AtomicFileWriter: ByteSink {
         try writeFully(UnsafeRawBufferPointer(rebasing: bytes[direct...]))
     }
 
-    /// Contents smaller than this go through the page cache: the slow copies
+    /// Contents smaller than this go through the page cache (and a streamed
+    /// content's pieces should be at least this long): the slow copies
     /// were seen on the 13 MB plan, while the 1.75 MB DOT of the same spec
     /// wrote in about 0.5 ms buffered against 1.6-4.1 ms direct (docs/speed.md, "pwrite").
-    static let directWriteMinimum = 4 << 20
+    public static let directWriteMinimum = 4 << 20
 
     /// fsync, rename over the target, fsync the directory (the fsyncs only
     /// when `durable`). Written through: the last bytes, then close (a device

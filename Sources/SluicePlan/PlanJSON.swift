@@ -58,6 +58,63 @@ extension Plan {
         return writer
     }
 
+    /// `encodedUTF8()`'s bytes handed to `emit` in order, in pieces of
+    /// exactly `pieceSize` bytes but the last (shorter, never empty), written
+    /// into storage of about one piece that is reused: for `plan -o`, which
+    /// writes each piece to the file as it fills. Holding the whole text
+    /// (13 MB at 10,000 tasks) was that much fresh memory, and on this VM
+    /// first-touching fresh memory cost more than writing the text
+    /// (docs/speed.md, "plan2").
+    ///
+    /// With `threads` of 2 (and two tasks or more) a second thread writes the
+    /// second half of the tasks into a buffer of its own, as
+    /// `encodedJSON(threads:)` does, while this one writes and emits the head
+    /// and the first half; then the second half goes out through the same
+    /// pieces. The bytes are the same for any `threads` and `pieceSize`.
+    public func writeJSONPieces(of pieceSize: Int, threads: Int = 1, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // Room for one piece and the task that crosses its end (about 1.3 KB a task; a larger one grows the storage once).
+        var writer = JSONBytesWriter(pretty: true, reservingCapacity: pieceSize + (64 << 10))
+        try write(to: &writer) { writer in
+            guard threads >= 2 && tasks.count >= 2 else {
+                for task in tasks {
+                    task.write(to: &writer)
+                    try writer.emitWholePieces(of: pieceSize, emit)
+                }
+                return
+            }
+            let middle = tasks.count / 2
+            let secondHalf = tasks[middle...]
+            let depth = writer.depth
+            @Sendable func secondHalfWriter() -> JSONBytesWriter {
+                JSONBytesWriter(pretty: true, reservingCapacity: 1400 * secondHalf.count, membersAtDepth: depth, afterMembers: true)
+            }
+            // Made here, so its memory comes from this thread's prepared heap (as in `encodedJSON`).
+            let handoff = Handoff(secondHalfWriter())
+            var failure: (any Error)?
+            let (_, secondHalfJSON) = SecondThread.run({
+                do {
+                    for task in tasks[..<middle] {
+                        task.write(to: &writer)
+                        try writer.emitWholePieces(of: pieceSize, emit)
+                    }
+                } catch {
+                    failure = error
+                }
+            }, beside: {
+                var rest = handoff.take() ?? secondHalfWriter()
+                for task in secondHalf { task.write(to: &rest) }
+                return rest
+            })
+            if let failure { throw failure }
+            try writer.appendMembers(of: secondHalfJSON, emittingPiecesOf: pieceSize, emit)
+        }
+        writer.endLine()
+        try writer.emitWholePieces(of: pieceSize, emit)
+        try writer.withBytes { rest in
+            if !rest.isEmpty { try emit(UnsafeRawBufferPointer(rest)) }
+        }
+    }
+
     /// `json().compact()` as UTF-8, written straight from the plan (no value
     /// tree) and handed to `emit` in pieces: the head, then about 64 KiB of
     /// tasks at a time, so the run record's memory does not grow with the plan.
@@ -91,7 +148,7 @@ extension Plan {
     }
 
     /// The plan with `writeTasks` writing the members of its `tasks` array.
-    func write<Sink: JSONSink>(to sink: inout Sink, tasks writeTasks: (inout Sink) -> Void) {
+    func write<Sink: JSONSink>(to sink: inout Sink, tasks writeTasks: (inout Sink) throws -> Void) rethrows {
         sink.beginObject()
         sink.key(literal: "version"); sink.int(Plan.formatVersion)
         sink.key(literal: "pipeline"); sink.string(pipeline)
@@ -110,7 +167,7 @@ extension Plan {
         sink.key(literal: "secrets"); sink.strings(secrets)
         sink.key(literal: "tasks")
         sink.beginArray()
-        writeTasks(&sink)
+        try writeTasks(&sink)
         sink.endArray()
         sink.endObject()
     }

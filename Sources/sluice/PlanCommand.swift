@@ -35,18 +35,27 @@ struct PlanCommand: ParsableCommand {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
         let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
-        // Written from the writer's own storage: no copy into an array, and
-        // a large plan's storage is page-aligned for `AtomicFile`'s direct write.
-        let json = loaded.plan.encodedJSON(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
         if let output {
+            // Streamed to the file a few MiB at a time from storage reused
+            // piece after piece (page-aligned for the direct write): the
+            // whole text beside the second thread's half was 20 MB of fresh
+            // memory, slower to touch here than the text is to write
+            // (docs/speed.md, "plan2").
+            let threads = WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count)
             do {
-                try json.withBytes { try AtomicFile.write(UnsafeRawBufferPointer($0), to: output, specialTarget: .writeThrough) }
+                try AtomicFile.withWriter(to: output, specialTarget: .writeThrough) { file in
+                    try loaded.plan.writeJSONPieces(of: AtomicFileWriter.directWriteMinimum, threads: threads) {
+                        try file.writeStreamedPiece($0)
+                    }
+                }
             } catch {
                 throw failUsageOrIO("\(output): \(error)")
             }
-        } else {
-            json.withBytes { Terminal.write(UnsafeRawBufferPointer($0), to: STDOUT_FILENO) }
+            exitWithoutTeardown(.success, keeping: loaded)
         }
+        // Written from the writer's own storage: no copy into an array.
+        let json = loaded.plan.encodedJSON(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
+        json.withBytes { Terminal.write(UnsafeRawBufferPointer($0), to: STDOUT_FILENO) }
         exitWithoutTeardown(.success, keeping: loaded, json)
     }
 }

@@ -93,6 +93,51 @@ struct ByteBufferTests {
         #expect(second.count == 13 + 2_000)
     }
 
+    @Test("removing a prefix keeps the rest in order, leaves a copy as it was, and clamps the count")
+    func removeFirst() {
+        var buffer = ByteBuffer(reservingCapacity: 64)
+        let bytes = (0..<100).map { UInt8($0) }
+        bytes.withUnsafeBufferPointer { buffer.append($0) }
+        let copy = buffer
+        buffer.removeFirst(30)
+        #expect(buffer.array == Array(bytes[30...]))
+        #expect(copy.array == bytes)
+        buffer.removeFirst(0)
+        buffer.removeFirst(-5)
+        #expect(buffer.array == Array(bytes[30...]))
+        buffer.append(UInt8(200))
+        #expect(buffer.array == Array(bytes[30...]) + [200])
+        buffer.removeFirst(1_000)
+        #expect(buffer.count == 0)
+        buffer.append("again")
+        #expect(buffer.array == Array("again".utf8))
+    }
+
+    @Test("a JSON writer emptied piece by piece writes the same text", arguments: [1, 5, 64])
+    func jsonWriterInPieces(pieceSize: Int) {
+        func write(_ writer: inout JSONBytesWriter, pieces: inout [UInt8], emptying: Bool) {
+            writer.beginObject()
+            for index in 0..<20 {
+                writer.key("k\(index)")
+                writer.beginArray()
+                writer.int(Int64(index))
+                writer.string("v\(index)")
+                writer.endArray()
+                if emptying { writer.emitWholePieces(of: pieceSize) { pieces.append(contentsOf: $0) } }
+            }
+            writer.endObject()
+        }
+        var whole = JSONBytesWriter(pretty: true)
+        var unused: [UInt8] = []
+        write(&whole, pieces: &unused, emptying: false)
+        var streamed = JSONBytesWriter(pretty: true)
+        var pieces: [UInt8] = []
+        write(&streamed, pieces: &pieces, emptying: true)
+        streamed.withBytes { pieces.append(contentsOf: $0) }
+        #expect(pieces == whole.bytes)
+        #expect(pieces.count > pieceSize)
+    }
+
     @Test("decimal digits read as String(value) does", arguments: [
         Int64.min, Int64.min + 1, -1_000_000_007, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max,
     ])

@@ -111,6 +111,47 @@ struct AtomicFileTests {
         #expect(directory.entries == ["plan.json"])
     }
 
+    /// A content streamed in pieces (`plan -o`): the file is the pieces in
+    /// order whatever their sizes. Pieces of the minimum or more, all but the
+    /// last whole blocks, go directly (all the aligned bulk); a content below
+    /// the minimum, or pieces after a piece that left the offset unaligned,
+    /// go through the page cache.
+    @Test func streamedPiecesAreWrittenInOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("plan.json")
+        try AtomicFile.write(String(repeating: "old ", count: 3_000_000), to: path)
+        let direct = try takesDirectIO(directory)
+        let minimum = AtomicFileWriter.directWriteMinimum
+        let content = (0..<(4 * minimum)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        // (piece sizes, how many bytes go directly where the file system takes it)
+        let cases: [([Int], Int)] = [
+            ([minimum, minimum, 4095 + 17], 2 * minimum + 4096),
+            ([minimum, minimum], 2 * minimum),
+            ([2 * minimum, 123], 2 * minimum),
+            ([minimum + 5, minimum], minimum),  // the tail of the first leaves the offset unaligned
+            ([minimum / 2, minimum / 2, minimum], 0),  // the first piece alone is below the minimum
+            ([1000, 24], 0),
+        ]
+        for (pieces, directBytes) in cases {
+            let total = pieces.reduce(0, +)
+            let written = try content.withUnsafeBytes { all in
+                try AtomicFile.withWriter(to: path) { writer -> Int in
+                    var offset = 0
+                    for piece in pieces {
+                        try writer.writeStreamedPiece(UnsafeRawBufferPointer(rebasing: all[offset..<offset + piece]))
+                        offset += piece
+                    }
+                    #expect(writer.bytesWritten == total)
+                    return writer.bytesWrittenDirectly
+                }
+            }
+            #expect(written == (direct ? directBytes : 0), "pieces \(pieces)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content[..<total]), "pieces \(pieces)")
+        }
+        #expect(directory.entries == ["plan.json"])
+    }
+
     /// A direct write that fails throws the write's error naming the file, and
     /// leaves the descriptor's flags as they were, for the discard after it.
     @Test func failingDirectWriteThrowsAndRestoresTheFlags() throws {

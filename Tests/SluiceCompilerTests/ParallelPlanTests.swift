@@ -67,6 +67,56 @@ struct ParallelPlanTests {
         #expect(try Plan(jsonText: String(decoding: serial, as: UTF8.self)) == one)
     }
 
+    /// `plan -o`'s streamed JSON: the pieces joined are `encodedUTF8()`'s
+    /// bytes, each but the last exactly the piece size and none empty, for
+    /// pieces smaller than a task, about a task, many tasks and the whole plan.
+    @Test func thePlanStreamedInPiecesIsTheSameText() throws {
+        let files = MemoryFiles(files: ["big.yaml": Self.large, "step.py": "print(1)\n"])
+        let plan = try Self.build("big.yaml", files: files, .one)
+        let whole = plan.encodedUTF8()
+        for threads in [1, 2] {
+            for pieceSize in [1, 7, 1000, 4096, 1 << 16, whole.count / 2, whole.count - 1, whole.count, whole.count + 1] {
+                var pieces: [[UInt8]] = []
+                try plan.writeJSONPieces(of: pieceSize, threads: threads) { pieces.append(Array($0)) }
+                let label = "pieces of \(pieceSize), \(threads) threads"
+                #expect(pieces.joined().elementsEqual(whole), "\(label)")
+                #expect(pieces.dropLast().allSatisfy { $0.count == pieceSize }, "\(label)")
+                #expect(pieces.last.map { !$0.isEmpty && $0.count <= pieceSize } == true, "\(label)")
+            }
+        }
+        // Plans of one to four small tasks (one each side at two), in one piece and in many.
+        for count in 1...4 {
+            var text = "pipeline: p\ntasks:\n"
+            for index in 0..<count { text += "  t\(index):\n    run: echo \(index)\n" }
+            let small = try Self.build("small.yaml", files: MemoryFiles(files: ["small.yaml": text]), .one)
+            for threads in [1, 2] {
+                for pieceSize in [3, 1 << 22] {
+                    var joined: [UInt8] = []
+                    try small.writeJSONPieces(of: pieceSize, threads: threads) { joined.append(contentsOf: $0) }
+                    #expect(joined == small.encodedUTF8(), "\(count) tasks, \(threads) threads, pieces of \(pieceSize)")
+                }
+            }
+        }
+    }
+
+    /// A failing `emit` (a full disk under `plan -o`) stops the writing and
+    /// its error comes out, on one thread and on two.
+    @Test func aFailingPieceStopsTheStream() throws {
+        struct Full: Error {}
+        let files = MemoryFiles(files: ["big.yaml": Self.large, "step.py": "print(1)\n"])
+        let plan = try Self.build("big.yaml", files: files, .one)
+        for threads in [1, 2] {
+            var pieces = 0
+            #expect(throws: Full.self) {
+                try plan.writeJSONPieces(of: 4096, threads: threads) { _ in
+                    pieces += 1
+                    if pieces == 3 { throw Full() }
+                }
+            }
+            #expect(pieces == 3, "\(threads) threads")
+        }
+    }
+
     @Test func twoThreadsWriteTheSameBytesForAnyTaskCount() throws {
         // Odd and even counts, and the smallest split (one task each side).
         for count in [2, 3, 4, 7] {
