@@ -21,17 +21,6 @@
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
-/// `SLUICE_LINK_NO_PIE=1` links the `sluice` executable position-dependent (Linux, release builds only). Meant for
-/// `--static-swift-stdlib` builds (scripts/bench-*, docs/speed.md "fixed"): as a PIE that binary carries ~89,000
-/// relative relocations the loader applies at every start, dirtying ~270 pages (about 1 ms of every command's start
-/// and exit). Not the default: against the shared Swift runtime a position-dependent executable takes canonical PLT
-/// addresses of the runtime's protected functions, and glibc's loader then warns on stderr at every start; and the
-/// executable's own image loads at a fixed address (shared libraries, heap and stacks stay randomised).
-/// clang takes the last of `-pie`/`-no-pie`, so the flag overrides the driver's `-pie`.
-let positionDependentExecutable: [LinkerSetting] = Context.environment["SLUICE_LINK_NO_PIE"] == "1"
-    ? [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
-    : []
-
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
@@ -87,8 +76,7 @@ let package = Package(
             dependencies: [
                 "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            linkerSettings: positionDependentExecutable
+            ]
         ),
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
