@@ -97,9 +97,9 @@ struct ShellScanner {
     /// The simple command being read in a `plain` or `backtick` frame,
     /// word by word: enough to see `eval`, `sh -c` and `case`.
     private struct Command {
-        /// The program: the first word that is not an assignment or a
-        /// reserved word; "" when it is not literal text.
-        var program: String?
+        /// The program was read: the first word that is not an assignment
+        /// or a reserved word (literal text or not).
+        var hasProgram = false
         /// The command (or one around it) hands its arguments to a shell again.
         var evaluates = false
         /// bash evaluates the arguments as arithmetic: `let`, `[[ ]]`, `declare -i`.
@@ -135,54 +135,53 @@ struct ShellScanner {
 
         /// The current word is the literal text `case`.
         var wordIsCase: Bool {
-            inWord && wordIsLiteral && word.elementsEqual("case".utf8)
+            inWord && wordIsLiteral && word.count == 4 && word.elementsEqual("case".utf8)
         }
 
         /// The current word ends.
         mutating func endWord() {
             defer {
-                word.removeAll(keepingCapacity: true)
+                if !word.isEmpty { word.removeAll(keepingCapacity: true) }
                 wordIsLiteral = true
                 inWord = false
             }
             guard inWord else { return }
             let dash = UInt8(ascii: "-")
-            if program != nil {
+            if hasProgram {
                 let option = wordIsLiteral && word.first == dash && word.dropFirst().first != dash
                 // `sh -c`, `bash -ec`: an option cluster holding c makes the rest code.
                 if programIsShell, option, word.contains(UInt8(ascii: "c")) { evaluates = true }
                 if programDeclares, option, word.contains(UInt8(ascii: "i")) { integerOnly = true }
                 if programIsPrintf, wordIsLiteral, word.elementsEqual("-v".utf8) { namesVariables = true }
             } else if !word.contains(UInt8(ascii: "=")) {
-                let literal = wordIsLiteral ? String(decoding: word, as: UTF8.self) : nil
-                if let literal, Self.mayBeListed(literal), Self.prefixes.contains(literal) { return }
-                program = literal ?? ""
-                // A program that is not literal text has the name "", which is none of these.
-                let name = literal.map(Self.commandName) ?? ""
-                let listed = Self.mayBeListed(name)
-                programIsShell = listed && Self.shells.contains(name)
-                programDeclares = listed && Self.declaring.contains(name)
-                programIsPrintf = listed && name == "printf"
-                if literal != nil {
-                    evaluates = listed && name == "eval"
-                    integerOnly = listed && Self.arithmetic.contains(name)
-                    namesVariables = listed && Self.naming.contains(name)
-                    declares = programDeclares
-                }
+                if wordIsLiteral, Self.mayBeListed(word[...]), Self.prefixes.contains(String(decoding: word, as: UTF8.self)) { return }
+                hasProgram = true
+                // A program that is not literal text is none of the listed names. The name is
+                // made a `String` (for the sets) only when its shape may be listed: most are not.
+                let nameBytes = wordIsLiteral ? Self.commandName(word) : []
+                guard Self.mayBeListed(nameBytes) else { return }
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                programIsShell = Self.shells.contains(name)
+                programDeclares = Self.declaring.contains(name)
+                programIsPrintf = name == "printf"
+                evaluates = name == "eval"
+                integerOnly = Self.arithmetic.contains(name)
+                namesVariables = Self.naming.contains(name)
+                declares = programDeclares
             }
         }
 
-        /// Whether `name` may be one of the names above (or `printf`, `eval`):
-        /// false when no listed name has its length and first byte. Nearly
-        /// every program (`python3`, `cp`) is told apart so, without hashing
-        /// it into five sets, which was a fifth of this check on a large
-        /// spec; a name that passes is looked up in the sets as before.
-        static func mayBeListed(_ name: String) -> Bool {
-            let utf8 = name.utf8
+        /// Whether `name` (UTF-8) may be one of the names above (or `printf`,
+        /// `eval`): false when no listed name has its length and first byte.
+        /// Nearly every program (`python3`, `cp`) is told apart so, without
+        /// making a `String` of it and hashing it into five sets, which was a
+        /// fifth of this check on a large spec; a name that passes is looked
+        /// up in the sets.
+        static func mayBeListed(_ name: ArraySlice<UInt8>) -> Bool {
             // "" is in no set; a shape the table does not cover goes to the sets.
-            guard let first = utf8.first else { return false }
-            guard utf8.count < shapeLengths, first < 128 else { return true }
-            return listedShapes[utf8.count * 128 + Int(first)]
+            guard let first = name.first else { return false }
+            guard name.count < shapeLengths, first < 128 else { return true }
+            return listedShapes[name.count * 128 + Int(first)]
         }
 
         /// The table covers names shorter than this, starting with an ASCII byte.
@@ -203,14 +202,16 @@ struct ShellScanner {
         /// The last part of a program's path, `/usr/bin/env` → `env`: the
         /// last piece between slashes that is not empty (the whole word when
         /// there is none). Most words hold no slash and are their own name.
-        static func commandName(_ word: String) -> String {
-            guard word.utf8.contains(UInt8(ascii: "/")) else { return word }
-            return word.split(separator: "/").last.map(String.init) ?? word
+        static func commandName(_ word: [UInt8]) -> ArraySlice<UInt8> {
+            let slash = UInt8(ascii: "/")
+            guard let end = word.lastIndex(where: { $0 != slash }) else { return word[...] }
+            let start = word[..<end].lastIndex(of: slash).map { $0 + 1 } ?? word.startIndex
+            return word[start...end]
         }
 
         mutating func endCommand() {
             endWord()
-            program = nil
+            hasProgram = false
             programIsShell = false
             programDeclares = false
             programIsPrintf = false
@@ -325,6 +326,10 @@ struct ShellScanner {
             if escaped { escaped = false; continue }
             if inSingle { if c == UInt8(ascii: "'") { inSingle = false }; continue }
             if inComment { continue }
+            if Self.isWordByte(c), case .plain? = stack.last {
+                i = plainWord(from: i - 1, bytes)
+                continue
+            }
             switch stack.last {
             case .double?:
                 switch c {
@@ -455,6 +460,41 @@ struct ShellScanner {
 
     private var isNested: Bool {
         stack.count > 1 || stack.last != .plain(depth: 0, substitution: false)
+    }
+
+    /// Whether `c` outside quotes is always part of a plain word, whatever
+    /// comes before it: not a separator, operator, quote, escape, expansion,
+    /// line break or `#` (a comment at a word's start).
+    private static func isWordByte(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "\n"), UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+             UInt8(ascii: "\\"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "$"),
+             UInt8(ascii: "#"):
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// The run of word bytes (`isWordByte`) starting at `start` in a `plain`
+    /// frame, taken at once: what `plain` does for each of them (the word
+    /// goes on, nothing opens or closes), without a call and a switch per
+    /// byte, which made this the costliest loop of `unsafe-reference`.
+    /// Returns the index after the run.
+    private mutating func plainWord(from start: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var end = start + 1
+        while end < bytes.count, Self.isWordByte(bytes[end]) { end += 1 }
+        let run = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        // `feed` kept the run's first byte in the here-document line already.
+        if hereDocuments > 0 { line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<end])) }
+        atWordStart = false
+        afterDollar = false
+        if !commands.isEmpty {
+            commands[commands.count - 1].inWord = true
+            commands[commands.count - 1].word.append(contentsOf: run)
+        }
+        return end
     }
 
     /// One character outside quotes; returns the index to go on from.

@@ -140,6 +140,26 @@ func unsafeSpotsAreRefused(_ spot: String, _ why: String) {
     #expect(spot(after: "ünï # é ") == .comment)
 }
 
+/// The scanner takes the bytes of a plain word in one run (`plainWord`),
+/// not one call a byte: a word glued to a reference, a `#` or `;` inside or
+/// after one, a program's path and a substitution in a here-document body
+/// keep the spots they had when every byte was read alone.
+@Test func wordsReadInOneRunKeepTheirSpots() {
+    func spot(after text: String) -> ShellSpot {
+        ShellSpots.classify([text, ""]).first ?? .unsafe("none")
+    }
+    #expect(ShellSpots.classify(["sh", " -c ", ""]) == [.word, .word], "a program glued to a value is not literal text")
+    #expect(ShellSpots.classify(["echo pre", "post ", ""]) == [.word, .word])
+    #expect(spot(after: "echo abc#def ") == .word, "# inside a word is not a comment")
+    #expect(spot(after: "echo abc;#def ") == .comment, "# after ; starts a comment")
+    #expect(spot(after: "eval/ ").isUnsafe, "a trailing slash leaves the name eval")
+    #expect(spot(after: "x//eval// ").isUnsafe)
+    #expect(spot(after: "// ") == .word, "a path of slashes names no listed program")
+    #expect(spot(after: "bash2 -c ") == .word)
+    #expect(spot(after: "cat <<X\n$(echo X)\nX\necho ") == .word, "the body ends at its delimiter line")
+    #expect(spot(after: "cat <<X\nab$(echo X)X\n").isUnsafe, "still in the body")
+}
+
 /// The scanner tells program names apart by their length and first byte
 /// before looking them up (`mayBeListed`): every listed name, bare or at the
 /// end of a path, still changes the spot, and names of the same shape that

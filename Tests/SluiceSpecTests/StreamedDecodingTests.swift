@@ -81,6 +81,20 @@ struct StreamedDecodingTests {
         #expect(document.root?["K"]?.scalar?.text == "first")
     }
 
+    /// `sameKey` tells keys with two different ASCII first bytes apart without
+    /// reading the rest; a first character written as ASCII in one key and
+    /// precomposed in the other (`r` + U+0327 COMBINING CEDILLA, U+0157), or
+    /// keys that differ only after the same ASCII first byte, still compare
+    /// as strings.
+    @Test func equivalentKeysWithAnASCIIFirstByteAreDuplicates() {
+        for (first, second) in [("r\u{327}", "\u{157}"), ("\u{157}", "r\u{327}"), ("aK", "a\u{212A}")] {
+            let document = YAMLParser.parse("\(first): 1\nb: 2\n\(second): 3\n", file: "t.yaml")
+            #expect(document.diagnostics.map(\.rule) == [.duplicateKey], "\(first.debugDescription) / \(second.debugDescription)")
+        }
+        let distinct = YAMLParser.parse("a\u{327}: 1\nb\u{327}: 2\nab: 3\nba: 4\n", file: "t.yaml")
+        #expect(distinct.diagnostics.isEmpty)
+    }
+
     @Test func diagnosticsKeepTheirOrderAroundStreamedTasks() {
         let (_, diagnostics) = parse("""
             pipeline: p

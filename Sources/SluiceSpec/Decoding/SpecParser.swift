@@ -206,8 +206,12 @@ struct SpecDecoder {
     /// ASCII, and an ASCII name longer than every reserved one cannot equal one.
     static func isReserved(_ name: String) -> Bool {
         guard name.utf8.count <= longestReservedName else { return false }
-        return SpecParser.reservedTaskNames.contains(name)
+        // Four names: comparing a short name with each costs a fraction of
+        // hashing it (`t00001` has the length of `params`, so most names get here).
+        return reservedNameList.contains(name)
     }
+
+    private static let reservedNameList = Array(SpecParser.reservedTaskNames)
 
     private static let longestReservedName = SpecParser.reservedTaskNames.map(\.utf8.count).max() ?? 0
 }

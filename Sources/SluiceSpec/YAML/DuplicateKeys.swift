@@ -38,6 +38,11 @@ extension TapeBuilder {
     /// so, through Unicode canonical equivalence, may be some non-ASCII ones.
     static func sameKey(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
         if TapeView.equal(x, y) { return true }
+        // Two different ASCII first characters: each text's decomposed form starts
+        // with its own (an ASCII character is a starter, never reordered), so the
+        // texts are not equivalent. Nearly every pair of distinct keys (`run`,
+        // `needs`) ends here, without reading both texts for non-ASCII bytes.
+        if let a = x.first, let b = y.first, a < 0x80, b < 0x80, a != b { return false }
         guard !TapeView.isASCII(x) || !TapeView.isASCII(y) else { return false }
         return String(decoding: x, as: UTF8.self) == String(decoding: y, as: UTF8.self)
     }
