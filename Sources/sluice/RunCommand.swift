@@ -151,19 +151,23 @@ struct RunCommand: ParsableCommand {
     /// what each interrupt does (the signal, and which interrupt it is).
     static func forwardInterrupts(to executor: Executor, count: InterruptCount,
                                   announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM, SIGHUP].compactMap { signalNumber in
-            let previous = signal(signalNumber, SIG_IGN)
-            if signalNumber == SIGHUP && unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { return nil }
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                let number = count.next(signalNumber)
-                // Said first: once the kill is sent the tasks settle, and the
-                // message would count none of them.
-                announce(signalNumber, number)
-                if number == 1 { executor.cancel() } else { executor.kill() }
-            }
-            source.resume()
-            return source
+        forwardInterrupts(count: count, announce: announce) { number in
+            if number == 1 { executor.cancel() } else { executor.kill() }
+        }
+    }
+
+    /// The signal handling of `forwardInterrupts(to:count:announce:)`, with
+    /// what the first and later interrupts do given as `act(number)`.
+    static func forwardInterrupts(count: InterruptCount,
+                                  announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in },
+                                  act: @escaping @Sendable (Int) -> Void) -> [DispatchSourceSignal] {
+        let signals = [SIGINT, SIGTERM, SIGHUP].filter { !($0 == SIGHUP && SignalForwarding.isIgnored(SIGHUP)) }
+        return SignalForwarding.install(signals) { signalNumber in
+            let number = count.next(signalNumber)
+            // Said first: once the kill is sent the tasks settle, and the
+            // message would count none of them.
+            announce(signalNumber, number)
+            act(number)
         }
     }
 

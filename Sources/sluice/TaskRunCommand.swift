@@ -66,13 +66,7 @@ struct TaskRunCommand: ParsableCommand {
         } catch {
             usageFailure(error.message)
         }
-        let forwarded = [SIGINT, SIGTERM, SIGHUP].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { attemptRun.cancel() }
-            source.resume()
-            return source
-        }
+        let forwarded = SignalForwarding.install([SIGINT, SIGTERM, SIGHUP]) { _ in attemptRun.cancel() }
         let result: SingleAttemptResult
         do {
             result = try attemptRun.run { bytes in Self.writeAll(STDERR_FILENO, bytes) }
