@@ -32,27 +32,8 @@ extension Plan {
     public func encodedJSON(threads: Int = 1) -> JSONBytesWriter {
         // About 1.3 KB a task, so the buffer rarely grows more than once.
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: 4096 + 1400 * tasks.count)
-        if threads >= 2 && tasks.count >= 2 {
-            let middle = tasks.count / 2
-            let secondHalf = tasks[middle...]
-            write(to: &writer) { writer in
-                let depth = writer.depth
-                @Sendable func secondHalfWriter() -> JSONBytesWriter {
-                    JSONBytesWriter(pretty: true, reservingCapacity: 1400 * secondHalf.count, membersAtDepth: depth, afterMembers: true)
-                }
-                // Made here, so its 7 MB come from this thread's prepared heap.
-                let handoff = Handoff(secondHalfWriter())
-                let (_, secondHalfJSON) = SecondThread.run({
-                    for task in tasks[..<middle] { task.write(to: &writer) }
-                }, beside: {
-                    var rest = handoff.take() ?? secondHalfWriter()
-                    for task in secondHalf { task.write(to: &rest) }
-                    return rest
-                })
-                writer.appendMembers(of: secondHalfJSON)
-            }
-        } else {
-            write(to: &writer)
+        write(to: &writer) { writer in
+            writeTaskMembers(to: &writer, threads: threads, afterTask: { _ in }, join: { $0.appendMembers(of: $1) })
         }
         writer.endLine()
         return writer
@@ -75,44 +56,61 @@ extension Plan {
         // Room for one piece and the task that crosses its end (about 1.3 KB a task; a larger one grows the storage once).
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: pieceSize + (64 << 10))
         try write(to: &writer) { writer in
-            guard threads >= 2 && tasks.count >= 2 else {
-                for task in tasks {
-                    task.write(to: &writer)
-                    try writer.emitWholePieces(of: pieceSize, emit)
-                }
-                return
-            }
-            let middle = tasks.count / 2
-            let secondHalf = tasks[middle...]
-            let depth = writer.depth
-            @Sendable func secondHalfWriter() -> JSONBytesWriter {
-                JSONBytesWriter(pretty: true, reservingCapacity: 1400 * secondHalf.count, membersAtDepth: depth, afterMembers: true)
-            }
-            // Made here, so its memory comes from this thread's prepared heap (as in `encodedJSON`).
-            let handoff = Handoff(secondHalfWriter())
-            var failure: (any Error)?
-            let (_, secondHalfJSON) = SecondThread.run({
-                do {
-                    for task in tasks[..<middle] {
-                        task.write(to: &writer)
-                        try writer.emitWholePieces(of: pieceSize, emit)
-                    }
-                } catch {
-                    failure = error
-                }
-            }, beside: {
-                var rest = handoff.take() ?? secondHalfWriter()
-                for task in secondHalf { task.write(to: &rest) }
-                return rest
-            })
-            if let failure { throw failure }
-            try writer.appendMembers(of: secondHalfJSON, emittingPiecesOf: pieceSize, emit)
+            try writeTaskMembers(to: &writer, threads: threads,
+                                 afterTask: { try $0.emitWholePieces(of: pieceSize, emit) },
+                                 join: { try $0.appendMembers(of: $1, emittingPiecesOf: pieceSize, emit) })
         }
         writer.endLine()
         try writer.emitWholePieces(of: pieceSize, emit)
         try writer.withBytes { rest in
             if !rest.isEmpty { try emit(UnsafeRawBufferPointer(rest)) }
         }
+    }
+
+    /// The members of the `tasks` array, into `writer` inside it. With
+    /// `threads` of 2 (and two tasks or more) a second thread writes the
+    /// second half into a writer of its own, opened at the array's depth
+    /// after earlier members (`membersAtDepth:afterMembers:`, so the bytes
+    /// are one thread's), while this one writes the first half; `join` then
+    /// adds the second half. `afterTask` follows each task this thread writes
+    /// (`writeJSONPieces` emits whole pieces there).
+    private func writeTaskMembers<Failure: Error>(
+        to writer: inout JSONBytesWriter, threads: Int,
+        afterTask: (inout JSONBytesWriter) throws(Failure) -> Void,
+        join: (inout JSONBytesWriter, JSONBytesWriter) throws(Failure) -> Void
+    ) throws(Failure) {
+        guard threads >= 2 && tasks.count >= 2 else {
+            for task in tasks {
+                task.write(to: &writer)
+                try afterTask(&writer)
+            }
+            return
+        }
+        let middle = tasks.count / 2
+        let secondHalf = tasks[middle...]
+        let depth = writer.depth
+        @Sendable func secondHalfWriter() -> JSONBytesWriter {
+            JSONBytesWriter(pretty: true, reservingCapacity: 1400 * secondHalf.count, membersAtDepth: depth, afterMembers: true)
+        }
+        // Made here, so its 7 MB (at 10,000 tasks) come from this thread's prepared heap.
+        let handoff = Handoff(secondHalfWriter())
+        var failure: Failure?
+        let (_, secondHalfJSON) = SecondThread.run({
+            do throws(Failure) {
+                for task in tasks[..<middle] {
+                    task.write(to: &writer)
+                    try afterTask(&writer)
+                }
+            } catch {
+                failure = error
+            }
+        }, beside: {
+            var rest = handoff.take() ?? secondHalfWriter()
+            for task in secondHalf { task.write(to: &rest) }
+            return rest
+        })
+        if let failure { throw failure }
+        try join(&writer, secondHalfJSON)
     }
 
     /// `json().compact()` as UTF-8, written straight from the plan (no value
