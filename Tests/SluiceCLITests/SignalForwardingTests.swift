@@ -23,6 +23,26 @@ import Testing
         }
     }
 
+    /// `sluice run` resumes its sources before the run's set-up and waits
+    /// for their registration only before the first process starts
+    /// (`begin`, then `Registration.wait()`): a signal sent the moment the
+    /// wait returns reaches its handler, and a second wait (a child run's
+    /// executor) returns at once instead of waiting out the timeout.
+    @Test func aSignalSentRightAfterTheRegistrationWaitReachesItsHandler() throws {
+        for _ in 0..<20 {
+            let received = DispatchSemaphore(value: 0)
+            let registration = SignalForwarding.Registration()
+            let sources = SignalForwarding.begin([SIGUSR2], registration: registration) { _ in received.signal() }
+            registration.wait()
+            kill(getpid(), SIGUSR2)
+            #expect(received.wait(timeout: .now() + 5) == .success, "the signal never reached its source")
+            let again = DispatchTime.now()
+            registration.wait()
+            #expect(DispatchTime.now().uptimeNanoseconds - again.uptimeNanoseconds < 1_000_000_000, "a second wait returns at once")
+            sources.forEach { $0.cancel() }
+        }
+    }
+
     /// `nohup` leaves SIGHUP ignored, and `sluice run` then keeps it so.
     @Test func anIgnoredSignalIsSeenWithoutChangingIt() {
         let previous = signal(SIGUSR1, SIG_IGN)
