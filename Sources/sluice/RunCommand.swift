@@ -240,12 +240,15 @@ struct RunJob: Equatable, FastPathJob {
             try predict(plan, flags: flags)
             return
         }
-        let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
-                                   color: color.enabled(), discarded: Terminal.isNullDevice(STDOUT_FILENO))
-        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+        // Read once: each read of `ProcessInfo.environment` builds the whole dictionary again.
+        let environment = ProcessInfo.processInfo.environment
+        let colored = color.enabled()
+        let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && environment["TERM"] != "dumb",
+                                   color: colored, discarded: Terminal.isNullDevice(STDOUT_FILENO))
+        var options = RunOptions(environment: environment, maxActive: maxActive, failFast: failFast,
                                  toolDirectory: RunCommand.toolDirectory())
         // Internal knob for the end-to-end tests: a short SIGTERM→SIGKILL grace keeps timeout tests fast.
-        if let grace = ProcessInfo.processInfo.environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
+        if let grace = environment["SLUICE_KILL_GRACE_MS"].flatMap(Int64.init), grace >= 0 {
             let (nanoseconds, overflow) = grace.multipliedReportingOverflow(by: 1_000_000)
             if !overflow { options.killGraceNanoseconds = nanoseconds }
         }
@@ -269,7 +272,7 @@ struct RunJob: Equatable, FastPathJob {
         }
         for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
         if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
-        report(RunSummary.render(result, color: color.enabled()), to: STDOUT_FILENO)
+        report(RunSummary.render(result, color: colored), to: STDOUT_FILENO)
         if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
         if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)
