@@ -21,6 +21,19 @@
 //   sluice (CLI)    -> everything + ArgumentParser
 import PackageDescription
 
+/// Generic types are instantiated through their metadata accessors, given the
+/// conformances the compiler already knows, instead of by mangled name: the
+/// runtime checks a mangled name's generic requirements by scanning every
+/// protocol conformance record of the binary (tens of thousands) for each new
+/// type and protocol, about 0.39M instructions each, paid by every command at
+/// the first use of each type (4.2M of a one-task run's 11.7M instructions on
+/// the main thread; docs/speed.md, "a run's fixed cost, second round (fixed)").
+/// Dependencies (ArgumentParser, swift-crypto) and the toolchain's static
+/// libraries keep their mangled-name accessors: a package cannot set their flags.
+let directMetadataAccess: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
+]
+
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
@@ -42,41 +55,46 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        .target(name: "SluiceBasics"),
-        .target(name: "SluiceDiagnostics", dependencies: ["SluiceBasics"]),
-        .target(name: "SluicePlan", dependencies: ["SluiceBasics"]),
+        .target(name: "SluiceBasics", swiftSettings: directMetadataAccess),
+        .target(name: "SluiceDiagnostics", dependencies: ["SluiceBasics"], swiftSettings: directMetadataAccess),
+        .target(name: "SluicePlan", dependencies: ["SluiceBasics"], swiftSettings: directMetadataAccess),
         // Arrow's lz4-frame and zstd body compression, from Debian's libraries.
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"]),
-        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"]),
+        .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"], swiftSettings: directMetadataAccess),
         .target(
             name: "SluiceCompiler",
-            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: directMetadataAccess
         ),
-        .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"]),
-        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"]),
+        .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"], swiftSettings: directMetadataAccess),
         // A task's process start in C: the child of a vfork-style clone cannot run Swift (docs/executor.md).
         .target(name: "CSpawn"),
         .target(
             name: "SluiceExecutor",
-            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", "CSpawn", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", "CSpawn", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: directMetadataAccess
         ),
-        .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
+        .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"], swiftSettings: directMetadataAccess),
         // `sluice ui` and `sluice report`: the hand-written front end (embedded) and a pure responder over the records.
         .target(
             name: "SluiceWeb",
             dependencies: ["SluiceExecutor", "SluiceGraph", "SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar", "SluiceBasics"],
-            resources: [.embedInCode("Assets")]
+            resources: [.embedInCode("Assets")],
+            swiftSettings: directMetadataAccess
         ),
         // `sluice ui`: HTTP transport, request screening, the events stream; the pages come from a responder it is given.
-        .target(name: "SluiceServer", dependencies: ["SluiceWeb", "SluiceExecutor", "SluiceBasics", .product(name: "FlyingSocks", package: "FlyingFox")]),
+        .target(name: "SluiceServer", dependencies: ["SluiceWeb", "SluiceExecutor", "SluiceBasics", .product(name: "FlyingSocks", package: "FlyingFox")],
+                swiftSettings: directMetadataAccess),
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: directMetadataAccess
         ),
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
