@@ -102,8 +102,9 @@ public final class Executor: @unchecked Sendable {
         let checked = try Self.checked(plan)
         graph = checked.graph
         workspace = checked.workspace
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        maxActive = max(1, options.maxActive ?? plan.maxActiveTasks ?? cores)
+        // The core count only when nothing else sets the limit: Foundation reads
+        // it from the cgroup's files each time (0.5M instructions, eight system calls here).
+        maxActive = max(1, options.maxActive ?? plan.maxActiveTasks ?? max(1, ProcessInfo.processInfo.activeProcessorCount))
         scheduler = Scheduler(graph: graph, maxActive: maxActive)
         clock = RunClock(services.clock)
         forced = try Self.forcedTasks(graph, options.cache)
