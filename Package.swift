@@ -26,7 +26,7 @@ import PackageDescription
 /// runtime checks a mangled name's generic requirements by scanning every
 /// protocol conformance record of the binary (tens of thousands) for each new
 /// type and protocol, about 0.39M instructions each, paid by every command at
-/// the first use of each type (4.2M of a one-task run's 11.7M instructions on
+/// the first use of each type (4.5M of a one-task run's 12.0M instructions on
 /// the main thread; docs/speed.md, "a run's fixed cost, second round (fixed)").
 /// Dependencies (ArgumentParser, swift-crypto) and the toolchain's static
 /// libraries keep their mangled-name accessors: a package cannot set their flags.
