@@ -20,7 +20,7 @@ import Darwin
 /// it, and nothing that must not miss a signal starts before
 /// `Registration.wait()` has returned: `install` returns only then, and
 /// `sluice run` uses `begin` and waits just before its first process starts
-/// (`RunServices.beforeFirstProcess`), so the registration (0.3–2 ms of
+/// (`RunServices.beforeFirstProcess`), so the registration (0.3–3.6 ms of
 /// thread start-up and wake-ups, more on a busy machine) overlaps the run's
 /// set-up. On other systems the kqueue source sees a signal whatever its
 /// disposition, so there it is ignored first, as the kqueue documentation
