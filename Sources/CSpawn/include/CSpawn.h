@@ -2,6 +2,7 @@
 #define SLUICE_CSPAWN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// What a task's process is started with: what `PosixProcessRunner`'s `posix_spawn` attributes and
@@ -32,5 +33,9 @@ typedef struct {
 /// under a seccomp filter, EINVAL on a kernel without CLONE_PIDFD: the caller falls back to
 /// `posix_spawn`; EAGAIN, ENOMEM: the same answer `posix_spawn` would give).
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed);
+
+/// The signals `sluice_spawn` holds blocked in the calling thread while it waits for the child to
+/// exec (bit n-1 for signal n): all of them, except SIGCHLD while its disposition is the default.
+uint64_t sluice_spawn_parent_mask(void);
 
 #endif
