@@ -63,7 +63,7 @@ static int child_main(void *argument) {
     // caught ones anyway, but not the ignored ones: SIGPIPE is ignored in sluice.)
     // The real-time signals above glibc's two are reset only when the caller saw them in use
     // (`realtimeInUse`): each reset is a system call made while the parent waits in `clone`. One
-    // that got a handler since is still reset by `execve`, and stays blocked until then; nothing
+    // that got a handler since is still reset by `execve` and stays blocked until then; nothing
     // in sluice ignores one.
     struct kernel_sigaction defaultAction = {0};
     struct kernel_sigaction ignoreAction = {0};
@@ -101,35 +101,17 @@ uint64_t sluice_spawn_realtime_signals_in_use(void) {
     return inUse;
 }
 
-uint64_t sluice_spawn_parent_mask(void) {
-    kernel_sigset mask = ~(kernel_sigset)0;
-    // SIGCHLD at its default is discarded when it is sent, unless the thread it is sent to blocks
-    // it; then it is queued, a thread of sluice's that does not block it is woken to discard it,
-    // and every signalfd waiter (libdispatch's manager thread, for the run's SIGINT/SIGTERM/SIGHUP
-    // sources) is woken to find nothing. The parent waits in `clone` for a large share of a run
-    // (until the child has exec'd), so with it blocked over half of all task exits (567 of 1,000)
-    // cost two needless wake-ups. A child copies the dispositions at `clone`, so with SIGCHLD at
-    // its default no handler of sluice's can run in the child for it; and the child has no
-    // children of its own to send it one.
-    struct kernel_sigaction current;
-    if (syscall(SYS_rt_sigaction, SIGCHLD, NULL, &current, sizeof(kernel_sigset)) == 0 && current.handler == SIG_DFL) {
-        mask &= ~signal_bit(SIGCHLD);
-    }
-    return mask;
-}
-
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed) {
     *pid = -1;
     *pidfd = -1;
     *cloneFailed = 0;
     struct child_arguments arguments = { .request = request, .error = 0 };
-    // Every signal that has a handler or may get one blocked (glibc's internal ones too) from
-    // before the clone until the child has reset its handlers: no handler of sluice's may run in
-    // the child. Only a SIGCHLD at its default stays open (`sluice_spawn_parent_mask`). The
-    // parent's mask is back once `clone` returns.
-    kernel_sigset blocked = sluice_spawn_parent_mask();
+    // Every signal blocked (glibc's internal ones too) from before the clone until the child has
+    // reset its handlers: no handler of sluice's may run in the child. The parent's mask is back
+    // once `clone` returns.
+    kernel_sigset all = ~(kernel_sigset)0;
     kernel_sigset previous = 0;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, &previous, sizeof(kernel_sigset));
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &previous, sizeof(kernel_sigset));
     uintptr_t top = ((uintptr_t)request->stack + request->stackSize) & ~(uintptr_t)15;
     int descriptor = -1;
     pid_t child = clone(child_main, (void *)top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &arguments, &descriptor);
@@ -153,8 +135,6 @@ int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, in
 #else
 
 uint64_t sluice_spawn_realtime_signals_in_use(void) { return ~(uint64_t)0; }
-
-uint64_t sluice_spawn_parent_mask(void) { return ~(uint64_t)0; }
 
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed) {
     (void)request;

@@ -1,4 +1,3 @@
-import CSpawn
 import Foundation
 import Testing
 @testable import SluiceExecutor
@@ -128,34 +127,6 @@ private func makeRunner(ownSpawn: Bool) throws -> PosixProcessRunner {
     }
     #expect(seen[0] == "SigBlk:\t0000000000000000\nSigIgn:\t0000000180000000\n", "\(seen[0])")
     #expect(seen[0] == seen[1])
-}
-#endif
-
-#if os(Linux)
-/// While the runner's own spawn waits for its child to exec, the starting thread blocks every
-/// signal but a SIGCHLD at its default: blocked, a task's exit in that window was queued as a
-/// signal, woke a thread of sluice's to discard it and every signalfd waiter to find nothing.
-/// Once SIGCHLD has a handler (none in sluice; a library's), it is blocked like the rest, so the
-/// handler cannot run in the child. The test process's SIGCHLD is left as it was found.
-@Test func theOwnSpawnLeavesOnlyADefaultSIGCHLDOpenWhileItWaitsForTheChild() throws {
-    let all = ~UInt64(0)
-    let sigchld = UInt64(1) << UInt64(SIGCHLD - 1)
-    var current = sigaction()
-    sigaction(SIGCHLD, nil, &current)
-    guard current.__sigaction_handler.sa_handler == nil else {
-        // Some library in this test process catches SIGCHLD: the spawn must keep it blocked.
-        #expect(sluice_spawn_parent_mask() == all)
-        return
-    }
-    #expect(sluice_spawn_parent_mask() == all & ~sigchld)
-    var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in }
-    action.sa_flags = SA_RESTART
-    var previous = sigaction()
-    sigaction(SIGCHLD, &action, &previous)
-    let whileCaught = sluice_spawn_parent_mask()
-    sigaction(SIGCHLD, &previous, nil)
-    #expect(whileCaught == all)
 }
 #endif
 

@@ -44,8 +44,4 @@ int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, in
 /// catch and ignore (SIGINT, SIGTERM, SIGHUP, SIGPIPE), are reset in every child whatever this says.
 uint64_t sluice_spawn_realtime_signals_in_use(void);
 
-/// The signals `sluice_spawn` holds blocked in the calling thread while it waits for the child to
-/// exec (bit n-1 for signal n): all of them, except SIGCHLD while its disposition is the default.
-uint64_t sluice_spawn_parent_mask(void);
-
 #endif
