@@ -38,6 +38,9 @@ struct kernel_sigaction {
 /// glibc's SIGCANCEL and SIGSETXID: `posix_spawn` leaves them ignored in the child, and so do we.
 static int is_glibc_internal_signal(int signal) { return signal == 32 || signal == 33; }
 
+/// Signal n's bit in a kernel signal set.
+static kernel_sigset signal_bit(int signal) { return (kernel_sigset)1 << (signal - 1); }
+
 struct child_arguments {
     const sluice_spawn_request *request;
     /// Written by the child before it exits when a step fails; the parent reads it after `clone`
@@ -58,11 +61,16 @@ static int child_main(void *argument) {
     // Every handler back to its default before anything can unblock a signal: a handler of
     // sluice's running here would run on memory shared with the parent. (`execve` would reset the
     // caught ones anyway, but not the ignored ones: SIGPIPE is ignored in sluice.)
+    // The real-time signals above glibc's two are reset only when the caller saw them in use
+    // (`realtimeInUse`): each reset is a system call made while the parent waits in `clone`. One
+    // that got a handler since is still reset by `execve` and stays blocked until then; nothing
+    // in sluice ignores one.
     struct kernel_sigaction defaultAction = {0};
     struct kernel_sigaction ignoreAction = {0};
     ignoreAction.handler = SIG_IGN;
     for (int signal = 1; signal <= 64; signal++) {
         if (signal == SIGKILL || signal == SIGSTOP) continue;
+        if (signal > 33 && (request->realtimeInUse & signal_bit(signal)) == 0) continue;
         const struct kernel_sigaction *action = is_glibc_internal_signal(signal) ? &ignoreAction : &defaultAction;
         syscall(SYS_rt_sigaction, signal, action, NULL, sizeof(kernel_sigset));
     }
@@ -80,6 +88,17 @@ static int child_main(void *argument) {
 failed:
     arguments->error = errno;
     _exit(127);
+}
+
+uint64_t sluice_spawn_realtime_signals_in_use(void) {
+    kernel_sigset inUse = 0;
+    for (int signal = 34; signal <= 64; signal++) {
+        struct kernel_sigaction current;
+        if (syscall(SYS_rt_sigaction, signal, NULL, &current, sizeof(kernel_sigset)) != 0 || current.handler != SIG_DFL) {
+            inUse |= signal_bit(signal);
+        }
+    }
+    return inUse;
 }
 
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed) {
@@ -114,6 +133,8 @@ int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, in
 }
 
 #else
+
+uint64_t sluice_spawn_realtime_signals_in_use(void) { return ~(uint64_t)0; }
 
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed) {
     (void)request;

@@ -59,6 +59,9 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
         var mappingSize: Int
         /// `/dev/null`, open for reading, close-on-exec, numbered 3 or higher.
         var devNull: Int32
+        /// The real-time signals in use when the runner was made (`sluice_spawn_realtime_signals_in_use`):
+        /// a child resets only these of signals 34 to 64.
+        var realtimeInUse: UInt64
         /// The child's few calls (`rt_sigaction`s, `dup2`s, `chdir`, `execve`) need well under a
         /// page; the rest is margin.
         static let stackSize = 64 << 10
@@ -113,7 +116,8 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
             munmap(mapping, size)
             return nil
         }
-        return OwnSpawn(stack: mapping + page, mapping: mapping, mappingSize: size, devNull: devNull)
+        return OwnSpawn(stack: mapping + page, mapping: mapping, mappingSize: size, devNull: devNull,
+                        realtimeInUse: sluice_spawn_realtime_signals_in_use())
     }
 
     private static func releaseOwnSpawn(_ ownSpawn: OwnSpawn) {
@@ -208,7 +212,8 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
                     "/bin/sh".withCString { shell in
                         request.workingDirectory.withCString { directory in
                             var spawnRequest = sluice_spawn_request(path: shell, argv: argv, envp: envp, output: output, devNull: ownSpawn.devNull,
-                                                                    directory: directory, stack: ownSpawn.stack, stackSize: OwnSpawn.stackSize)
+                                                                    directory: directory, realtimeInUse: ownSpawn.realtimeInUse,
+                                                                    stack: ownSpawn.stack, stackSize: OwnSpawn.stackSize)
                             return sluice_spawn(&spawnRequest, &pid, &pidfd, &cloneFailed)
                         }
                     }

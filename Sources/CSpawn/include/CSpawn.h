@@ -2,6 +2,7 @@
 #define SLUICE_CSPAWN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// What a task's process is started with: what `PosixProcessRunner`'s `posix_spawn` attributes and
@@ -17,6 +18,9 @@ typedef struct {
     int devNull;
     /// The child's working directory.
     const char *directory;
+    /// The real-time signals (34 to 64; bit n-1 for signal n) the child resets to their default
+    /// besides 1 to 33, which it always resets (`sluice_spawn_realtime_signals_in_use`).
+    uint64_t realtimeInUse;
     /// Memory the child runs on until it execs: reused from start to start by one thread.
     void *stack;
     size_t stackSize;
@@ -32,5 +36,12 @@ typedef struct {
 /// under a seccomp filter, EINVAL on a kernel without CLONE_PIDFD: the caller falls back to
 /// `posix_spawn`; EAGAIN, ENOMEM: the same answer `posix_spawn` would give).
 int sluice_spawn(const sluice_spawn_request *request, pid_t *pid, int *pidfd, int *cloneFailed);
+
+/// The real-time signals above glibc's internal two (34 to 64) whose disposition is not the
+/// default now, as `realtimeInUse` wants them. Nothing in sluice catches or ignores one, so the
+/// runner asks once, when it is made, and its children skip 31 `rt_sigaction` calls each (the
+/// parent waits in `clone` through every one). Signals 1 to 31, which sluice and its libraries do
+/// catch and ignore (SIGINT, SIGTERM, SIGHUP, SIGPIPE), are reset in every child whatever this says.
+uint64_t sluice_spawn_realtime_signals_in_use(void);
 
 #endif
