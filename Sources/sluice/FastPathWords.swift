@@ -1,6 +1,7 @@
 /// The words of a command line as the argv fast paths (`LintCommand.fastPath`,
-/// `RunCommand.fastPath`) read them: one reading of `--name=value`,
-/// `--name value`, flags and operands for both, so they cannot drift apart.
+/// `RunCommand.fastPath`, `PlanCommand.fastPath`, `GraphCommand.fastPath`)
+/// read them: one reading of `--name=value`, `--name value`, `-o value`,
+/// flags and operands for all, so they cannot drift apart.
 /// What a fast path does not know it leaves to ArgumentParser, which reads
 /// the line as before, errors included.
 enum FastPathWords {
@@ -13,7 +14,9 @@ enum FastPathWords {
     /// Every word of `arguments`, or nil when the line holds something the
     /// fast path leaves to ArgumentParser: a name in neither `flags` nor
     /// `options` (help, `--`, an unknown option), a flag given a value, or an
-    /// option whose value is missing, empty or starts with `-`.
+    /// option whose value is missing, empty or starts with `-`. Only a long
+    /// name takes its value after `=`: a short one (`-o=x`, `-ox`) is left
+    /// to ArgumentParser, whose reading of those forms is its own.
     static func read(_ arguments: [String], flags: Set<String>, options: Set<String>) -> [Word]? {
         var words: [Word] = []
         var index = 0
@@ -26,7 +29,7 @@ enum FastPathWords {
             }
             var name = argument
             var value: String?
-            if let equals = argument.firstIndex(of: "=") {
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
                 name = String(argument[..<equals])
                 value = String(argument[argument.index(after: equals)...])
             }

@@ -42,13 +42,73 @@ struct GraphCommand: ParsableCommand {
     /// Width the ASCII drawing must fit; wider pipelines are listed by layer.
     static let terminalColumns = 80
 
-    /// Threads that may write a large drawing: two when the process may run
-    /// on two CPUs, as for the parse and lint's checks.
-    private var drawingThreads: Int { CPUAffinity.mayUseTwoCPUs() ? 2 : 1 }
-
     func validate() throws {
         if specs.isEmpty { throw ValidationError("name at least one spec file to draw") }
     }
+
+    /// What was asked, as plain values.
+    var job: GraphJob {
+        GraphJob(specs: specs, format: format, output: output, runID: runID, params: params, color: color)
+    }
+
+    func run() throws {
+        try job.run()
+    }
+
+    /// The argv fast path, as `LintCommand.fastPath`: reads the common
+    /// command lines of this command (`arguments` are those after `graph`):
+    /// specs, `--format`, `-o`/`--output`, `--run`, `--param`, `--color`)
+    /// without ArgumentParser, whose set-up scans every protocol conformance
+    /// of the binary (about 8M instructions, docs/speed.md "fixed"). Anything
+    /// else (help, no spec, an unknown or repeated option, a bad value, `--`)
+    /// gives nil, and ArgumentParser reads it as before, errors and
+    /// `validate()` included. `GraphFastPathTests` holds both readings equal
+    /// over every form this accepts.
+    static func fastPath(_ arguments: [String]) -> GraphJob? {
+        guard let words = FastPathWords.read(arguments, flags: [], options: ["--format", "-o", "--output", "--run", "--param", "--color"]) else { return nil }
+        var job = GraphJob(specs: [])
+        var seen = Set<String>()
+        for word in words {
+            switch word {
+            case .operand(let spec):
+                job.specs.append(spec)
+            case .option("--param", let value):
+                job.params.append(value)
+            case .option("--format", let value):
+                guard seen.insert("--format").inserted, let format = GraphFormat(rawValue: value) else { return nil }
+                job.format = format
+            case .option("--run", let value):
+                guard seen.insert("--run").inserted else { return nil }
+                job.runID = value
+            case .option("--color", let value):
+                guard seen.insert("--color").inserted, let color = ColorChoice(rawValue: value) else { return nil }
+                job.color = color
+            case .option(_, let value):
+                // `-o` and `--output` are one option: either, once.
+                guard seen.insert("--output").inserted else { return nil }
+                job.output = value
+            case .flag:
+                return nil
+            }
+        }
+        // No spec is `validate()`'s error to give.
+        return job.specs.isEmpty ? nil : job
+    }
+}
+
+/// One `sluice graph` invocation, apart from how its command line was read:
+/// by ArgumentParser, or by `GraphCommand.fastPath`.
+struct GraphJob: Equatable, FastPathJob {
+    var specs: [String]
+    var format: GraphFormat = .dot
+    var output: String?
+    var runID: String?
+    var params: [String] = []
+    var color: ColorChoice = .auto
+
+    /// Threads that may write a large drawing: two when the process may run
+    /// on two CPUs, as for the parse and lint's checks.
+    private var drawingThreads: Int { CPUAffinity.mayUseTwoCPUs() ? 2 : 1 }
 
     func run() throws {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
@@ -60,7 +120,7 @@ struct GraphCommand: ParsableCommand {
         switch format {
         case .dot: data = DOTRenderer.renderUTF8(subjects, threads: drawingThreads)
         case .mermaid: data = MermaidRenderer.renderUTF8(subjects)
-        case .ascii: data = Array(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
+        case .ascii: data = Array(ASCIIRenderer.render(subjects, width: GraphCommand.terminalColumns).utf8)
         case .svg, .png:
             if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
                 throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
