@@ -50,3 +50,46 @@ enum FastPathWords {
         return words
     }
 }
+
+/// The command lines `plan` and `graph` share, as their fast paths read
+/// them: operands (specs), `-o`/`--output` once, `--param` repeated,
+/// `--color` once, and each of the command's own `singleOptions` once. One
+/// reading for both, so `-o` cannot come to mean one thing for `plan` and
+/// another for `graph`.
+struct OutputCommandLine {
+    var operands: [String] = []
+    var output: String?
+    var params: [String] = []
+    var color: ColorChoice = .auto
+    /// The value of each of `singleOptions` given.
+    var single: [String: String] = [:]
+
+    /// The line read, or nil for ArgumentParser: anything `FastPathWords`
+    /// leaves to it, a flag, an option given twice (`-o` and `--output` are
+    /// one), or a `--color` that is not a choice.
+    init?(_ arguments: [String], singleOptions: Set<String> = []) {
+        let options = singleOptions.union(["-o", "--output", "--param", "--color"])
+        guard let words = FastPathWords.read(arguments, flags: [], options: options) else { return nil }
+        var seen = Set<String>()
+        for word in words {
+            switch word {
+            case .operand(let operand):
+                operands.append(operand)
+            case .flag:
+                return nil
+            case .option("--param", let value):
+                params.append(value)
+            case .option(let name, let value):
+                let option = name == "-o" ? "--output" : name
+                guard seen.insert(option).inserted else { return nil }
+                switch option {
+                case "--output": output = value
+                case "--color":
+                    guard let choice = ColorChoice(rawValue: value) else { return nil }
+                    color = choice
+                default: single[option] = value
+                }
+            }
+        }
+    }
+}

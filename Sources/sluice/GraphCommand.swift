@@ -56,7 +56,7 @@ struct GraphCommand: ParsableCommand {
     }
 
     /// The argv fast path, as `LintCommand.fastPath`: reads the common
-    /// command lines of this command (`arguments` are those after `graph`):
+    /// command lines of this command (`arguments` are those after `graph`:
     /// specs, `--format`, `-o`/`--output`, `--run`, `--param`, `--color`)
     /// without ArgumentParser, whose set-up scans every protocol conformance
     /// of the binary (about 8M instructions, docs/speed.md "fixed"). Anything
@@ -65,34 +65,14 @@ struct GraphCommand: ParsableCommand {
     /// `validate()` included. `GraphFastPathTests` holds both readings equal
     /// over every form this accepts.
     static func fastPath(_ arguments: [String]) -> GraphJob? {
-        guard let words = FastPathWords.read(arguments, flags: [], options: ["--format", "-o", "--output", "--run", "--param", "--color"]) else { return nil }
-        var job = GraphJob(specs: [])
-        var seen = Set<String>()
-        for word in words {
-            switch word {
-            case .operand(let spec):
-                job.specs.append(spec)
-            case .option("--param", let value):
-                job.params.append(value)
-            case .option("--format", let value):
-                guard seen.insert("--format").inserted, let format = GraphFormat(rawValue: value) else { return nil }
-                job.format = format
-            case .option("--run", let value):
-                guard seen.insert("--run").inserted else { return nil }
-                job.runID = value
-            case .option("--color", let value):
-                guard seen.insert("--color").inserted, let color = ColorChoice(rawValue: value) else { return nil }
-                job.color = color
-            case .option(_, let value):
-                // `-o` and `--output` are one option: either, once.
-                guard seen.insert("--output").inserted else { return nil }
-                job.output = value
-            case .flag:
-                return nil
-            }
+        guard let line = OutputCommandLine(arguments, singleOptions: ["--format", "--run"]),
+              !line.operands.isEmpty else { return nil }  // no spec is `validate()`'s error to give
+        var job = GraphJob(specs: line.operands, output: line.output, runID: line.single["--run"], params: line.params, color: line.color)
+        if let format = line.single["--format"] {
+            guard let known = GraphFormat(rawValue: format) else { return nil }
+            job.format = known
         }
-        // No spec is `validate()`'s error to give.
-        return job.specs.isEmpty ? nil : job
+        return job
     }
 }
 

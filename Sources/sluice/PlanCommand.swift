@@ -41,8 +41,9 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// The argv fast path, as `LintCommand.fastPath`: reads the common
-    /// command lines of this command (`arguments` are those after `plan`):
-    /// one spec, `-o`/`--output`, `--param`, `--color`) without
+    /// command lines of this command (`arguments` are those after `plan`:
+    /// one spec, `-o`/`--output`, `--param`, `--color`, read by
+    /// `OutputCommandLine` as for `graph`) without
     /// ArgumentParser, whose set-up scans every protocol conformance of the
     /// binary (about 8M instructions, docs/speed.md "fixed"). Anything else
     /// (help, an unknown or repeated option, a bad value, `--`, a second
@@ -50,31 +51,8 @@ struct PlanCommand: ParsableCommand {
     /// included. `PlanFastPathTests` holds both readings equal over every
     /// form this accepts.
     static func fastPath(_ arguments: [String]) -> PlanJob? {
-        guard let words = FastPathWords.read(arguments, flags: [], options: ["-o", "--output", "--param", "--color"]) else { return nil }
-        var spec: String?
-        var job = PlanJob(spec: "")
-        var seen = Set<String>()
-        for word in words {
-            switch word {
-            case .operand(let operand):
-                guard spec == nil else { return nil }
-                spec = operand
-            case .option("--param", let value):
-                job.params.append(value)
-            case .option("--color", let value):
-                guard seen.insert("--color").inserted, let color = ColorChoice(rawValue: value) else { return nil }
-                job.color = color
-            case .option(_, let value):
-                // `-o` and `--output` are one option: either, once.
-                guard seen.insert("--output").inserted else { return nil }
-                job.output = value
-            case .flag:
-                return nil
-            }
-        }
-        guard let spec else { return nil }
-        job.spec = spec
-        return job
+        guard let line = OutputCommandLine(arguments), line.operands.count == 1, let spec = line.operands.first else { return nil }
+        return PlanJob(spec: spec, output: line.output, params: line.params, color: line.color)
     }
 }
 
