@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBasics
 import SluiceColumnar
 import SluiceCompiler
 import SluiceGraph
@@ -96,11 +97,12 @@ struct GraphJob: Equatable, FastPathJob {
         let loaded = try buildPlans()
         let plans = loaded.map(\.plan)
         let subjects = try overlay(plans)
-        let data: [UInt8]
+        // Written from the renderer's own buffer: no copy into an array.
+        let drawing: ByteBuffer
         switch format {
-        case .dot: data = DOTRenderer.renderUTF8(subjects, threads: drawingThreads)
-        case .mermaid: data = MermaidRenderer.renderUTF8(subjects)
-        case .ascii: data = Array(ASCIIRenderer.render(subjects, width: GraphCommand.terminalColumns).utf8)
+        case .dot: drawing = DOTRenderer.renderBytes(subjects, threads: drawingThreads)
+        case .mermaid: drawing = MermaidRenderer.renderBytes(subjects)
+        case .ascii: drawing = Self.bytes(ASCIIRenderer.render(subjects, width: GraphCommand.terminalColumns).utf8)
         case .svg, .png:
             if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
                 throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
@@ -110,10 +112,10 @@ struct GraphJob: Equatable, FastPathJob {
                 // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
                 writeErr("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n")
             }
-            data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects, threads: drawingThreads), format: format.rawValue))
+            drawing = Self.bytes(try Graphviz.render(DOTRenderer.renderUTF8(subjects, threads: drawingThreads), format: format.rawValue))
         }
-        try write(data)
-        exitWithoutTeardown(.success, keeping: loaded, subjects, data)
+        try drawing.withBytes { try write(UnsafeRawBufferPointer($0)) }
+        exitWithoutTeardown(.success, keeping: loaded, subjects, drawing)
     }
 
     /// Every spec's (or plan JSON's) plan. Diagnostics go to stderr, as
@@ -155,9 +157,17 @@ struct GraphJob: Equatable, FastPathJob {
         return subjects
     }
 
-    private func write(_ data: [UInt8]) throws {
+    /// A drawing made as a string (ASCII) or by Graphviz (SVG, PNG), in the buffer the others are written into.
+    private static func bytes(_ drawing: some Sequence<UInt8>) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        let copied: Void? = drawing.withContiguousStorageIfAvailable { buffer.append($0) }
+        if copied == nil { Array(drawing).withUnsafeBufferPointer { buffer.append($0) } }
+        return buffer
+    }
+
+    private func write(_ data: UnsafeRawBufferPointer) throws {
         guard let output else {
-            Terminal.write(data[...], to: STDOUT_FILENO)
+            Terminal.write(data, to: STDOUT_FILENO)
             return
         }
         do {
