@@ -13,8 +13,13 @@ public enum MermaidRenderer {
 
     /// `render` as UTF-8 bytes, written into one buffer with no string built per node.
     public static func renderUTF8(_ subjects: [GraphSubject]) -> [UInt8] {
+        renderBytes(subjects).array
+    }
+
+    /// `renderUTF8` in the buffer it was written into (no copy into an array).
+    public static func renderBytes(_ subjects: [GraphSubject]) -> ByteBuffer {
         var writer = MermaidWriter(subjects)
-        return writer.write().array
+        return writer.write()
     }
 }
 

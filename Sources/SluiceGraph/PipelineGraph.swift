@@ -26,9 +26,11 @@ struct PipelineGraph {
         let triggers: String?
 
         init(task: PlanTask, shape: Shape) {
-            self.task = task
-            self.shape = shape
+            // Read before `task` is stored: read after, it was copied (a
+            // retain of each of its fields) and destroyed again, per task.
             triggers = task.kind == .trigger ? task.trigger?.pipeline : nil
+            self.shape = shape
+            self.task = task
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBasics
 import SluiceColumnar
 import SluiceCompiler
 import SluiceGraph
@@ -42,13 +43,53 @@ struct GraphCommand: ParsableCommand {
     /// Width the ASCII drawing must fit; wider pipelines are listed by layer.
     static let terminalColumns = 80
 
-    /// Threads that may write a large drawing: two when the process may run
-    /// on two CPUs, as for the parse and lint's checks.
-    private var drawingThreads: Int { CPUAffinity.mayUseTwoCPUs() ? 2 : 1 }
-
     func validate() throws {
         if specs.isEmpty { throw ValidationError("name at least one spec file to draw") }
     }
+
+    /// What was asked, as plain values.
+    var job: GraphJob {
+        GraphJob(specs: specs, format: format, output: output, runID: runID, params: params, color: color)
+    }
+
+    func run() throws {
+        try job.run()
+    }
+
+    /// The argv fast path, as `LintCommand.fastPath`: reads the common
+    /// command lines of this command (`arguments` are those after `graph`:
+    /// specs, `--format`, `-o`/`--output`, `--run`, `--param`, `--color`)
+    /// without ArgumentParser, whose set-up scans every protocol conformance
+    /// of the binary (about 8M instructions, docs/speed.md "fixed"). Anything
+    /// else (help, no spec, an unknown or repeated option, a bad value, `--`)
+    /// gives nil, and ArgumentParser reads it as before, errors and
+    /// `validate()` included. `GraphFastPathTests` holds both readings equal
+    /// over every form this accepts.
+    static func fastPath(_ arguments: [String]) -> GraphJob? {
+        guard let line = OutputCommandLine(arguments, singleOptions: ["--format", "--run"]),
+              !line.operands.isEmpty else { return nil }  // no spec is `validate()`'s error to give
+        var job = GraphJob(specs: line.operands, output: line.output, runID: line.single["--run"], params: line.params, color: line.color)
+        if let format = line.single["--format"] {
+            guard let known = GraphFormat(rawValue: format) else { return nil }
+            job.format = known
+        }
+        return job
+    }
+}
+
+/// One `sluice graph` invocation, apart from how its command line was read:
+/// by ArgumentParser, or by `GraphCommand.fastPath`.
+struct GraphJob: Equatable, FastPathJob {
+    var specs: [String]
+    var format: GraphFormat = .dot
+    var output: String?
+    var runID: String?
+    var params: [String] = []
+    var color: ColorChoice = .auto
+
+    /// Threads that may write a large drawing: two when the process may run
+    /// on two CPUs, as for the parse and lint's checks.
+    private var drawingThreads: Int { CPUAffinity.mayUseTwoCPUs() ? 2 : 1 }
 
     func run() throws {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
@@ -56,11 +97,12 @@ struct GraphCommand: ParsableCommand {
         let loaded = try buildPlans()
         let plans = loaded.map(\.plan)
         let subjects = try overlay(plans)
-        let data: [UInt8]
+        // Written from the renderer's own buffer: no copy into an array.
+        let drawing: ByteBuffer
         switch format {
-        case .dot: data = DOTRenderer.renderUTF8(subjects, threads: drawingThreads)
-        case .mermaid: data = MermaidRenderer.renderUTF8(subjects)
-        case .ascii: data = Array(ASCIIRenderer.render(subjects, width: Self.terminalColumns).utf8)
+        case .dot: drawing = DOTRenderer.renderBytes(subjects, threads: drawingThreads)
+        case .mermaid: drawing = MermaidRenderer.renderBytes(subjects)
+        case .ascii: drawing = Self.bytes(ASCIIRenderer.render(subjects, width: GraphCommand.terminalColumns).utf8)
         case .svg, .png:
             if format == .png, output == nil, isatty(STDOUT_FILENO) == 1 {
                 throw failUsageOrIO("PNG is binary: write it to a file with -o FILE (or redirect stdout)")
@@ -70,10 +112,10 @@ struct GraphCommand: ParsableCommand {
                 // Graphviz's layout grows far faster than the task count (scripts/bench-graph).
                 writeErr("note: Graphviz may take minutes to lay out \(tasks) tasks; --format dot is immediate\n")
             }
-            data = Array(try Graphviz.render(DOTRenderer.renderUTF8(subjects, threads: drawingThreads), format: format.rawValue))
+            drawing = Self.bytes(try Graphviz.render(DOTRenderer.renderUTF8(subjects, threads: drawingThreads), format: format.rawValue))
         }
-        try write(data)
-        exitWithoutTeardown(.success, keeping: loaded, subjects, data)
+        try drawing.withBytes { try write(UnsafeRawBufferPointer($0)) }
+        exitWithoutTeardown(.success, keeping: loaded, subjects, drawing)
     }
 
     /// Every spec's (or plan JSON's) plan. Diagnostics go to stderr, as
@@ -115,9 +157,17 @@ struct GraphCommand: ParsableCommand {
         return subjects
     }
 
-    private func write(_ data: [UInt8]) throws {
+    /// A drawing made as a string (ASCII) or by Graphviz (SVG, PNG), in the buffer the others are written into.
+    private static func bytes(_ drawing: some Sequence<UInt8>) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        let copied: Void? = drawing.withContiguousStorageIfAvailable { buffer.append($0) }
+        if copied == nil { Array(drawing).withUnsafeBufferPointer { buffer.append($0) } }
+        return buffer
+    }
+
+    private func write(_ data: UnsafeRawBufferPointer) throws {
         guard let output else {
-            Terminal.write(data[...], to: STDOUT_FILENO)
+            Terminal.write(data, to: STDOUT_FILENO)
             return
         }
         do {

@@ -31,6 +31,39 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Colour diagnostics: auto, always or never.")
     var color: ColorChoice = .auto
 
+    /// What was asked, as plain values.
+    var job: PlanJob {
+        PlanJob(spec: spec, output: output, params: params, color: color)
+    }
+
+    func run() throws {
+        try job.run()
+    }
+
+    /// The argv fast path, as `LintCommand.fastPath`: reads the common
+    /// command lines of this command (`arguments` are those after `plan`:
+    /// one spec, `-o`/`--output`, `--param`, `--color`, read by
+    /// `OutputCommandLine` as for `graph`) without
+    /// ArgumentParser, whose set-up scans every protocol conformance of the
+    /// binary (about 8M instructions, docs/speed.md "fixed"). Anything else
+    /// (help, an unknown or repeated option, a bad value, `--`, a second
+    /// spec) gives nil, and ArgumentParser reads it as before, errors
+    /// included. `PlanFastPathTests` holds both readings equal over every
+    /// form this accepts.
+    static func fastPath(_ arguments: [String]) -> PlanJob? {
+        guard let line = OutputCommandLine(arguments), line.operands.count == 1, let spec = line.operands.first else { return nil }
+        return PlanJob(spec: spec, output: line.output, params: line.params, color: line.color)
+    }
+}
+
+/// One `sluice plan` invocation, apart from how its command line was read:
+/// by ArgumentParser, or by `PlanCommand.fastPath`.
+struct PlanJob: Equatable, FastPathJob {
+    var spec: String
+    var output: String?
+    var params: [String] = []
+    var color: ColorChoice = .auto
+
     func run() throws {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])

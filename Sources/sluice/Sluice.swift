@@ -44,8 +44,13 @@ struct Sluice: ParsableCommand {
 
     /// A command line one of the argv fast paths reads, or nil for ArgumentParser.
     static func fastPath(_ arguments: [String]) -> (any FastPathJob)? {
-        if let job = fastPathJob(arguments) { return job }
-        return runFastPathJob(arguments)
+        switch arguments.first {
+        case LintCommand.configuration.commandName: return fastPathJob(arguments)
+        case RunCommand.configuration.commandName: return runFastPathJob(arguments)
+        case PlanCommand.configuration.commandName: return planFastPathJob(arguments)
+        case GraphCommand.configuration.commandName: return graphFastPathJob(arguments)
+        default: return nil
+        }
     }
 
     /// A `sluice lint` command line the argv fast path reads (`LintCommand.fastPath`), or nil for ArgumentParser.
@@ -58,6 +63,18 @@ struct Sluice: ParsableCommand {
     static func runFastPathJob(_ arguments: [String]) -> RunJob? {
         guard let name = arguments.first, name == RunCommand.configuration.commandName else { return nil }
         return RunCommand.fastPath(Array(arguments.dropFirst()))
+    }
+
+    /// A `sluice plan` command line the argv fast path reads (`PlanCommand.fastPath`), or nil for ArgumentParser.
+    static func planFastPathJob(_ arguments: [String]) -> PlanJob? {
+        guard let name = arguments.first, name == PlanCommand.configuration.commandName else { return nil }
+        return PlanCommand.fastPath(Array(arguments.dropFirst()))
+    }
+
+    /// A `sluice graph` command line the argv fast path reads (`GraphCommand.fastPath`), or nil for ArgumentParser.
+    static func graphFastPathJob(_ arguments: [String]) -> GraphJob? {
+        guard let name = arguments.first, name == GraphCommand.configuration.commandName else { return nil }
+        return GraphCommand.fastPath(Array(arguments.dropFirst()))
     }
 
     /// ArgumentParser's `exit(withError:)`, with the message written by

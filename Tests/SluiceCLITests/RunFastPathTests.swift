@@ -69,11 +69,11 @@ struct RunFastPathTests {
         #expect(Sluice.runFastPathJob(arguments) == nil)
     }
 
-    /// The lint and run fast paths are both tried, each on its own command only.
+    /// The fast paths are each tried on their own command only.
     @Test func eachCommandGoesToItsOwnFastPath() {
         #expect(Sluice.fastPath(["run", "a.yaml"]) is RunJob)
         #expect(Sluice.fastPath(["lint", "a.yaml"]) is LintJob)
-        #expect(Sluice.fastPath(["plan", "a.yaml"]) == nil)
+        #expect(Sluice.fastPath(["export", "a.yaml"]) == nil)
         #expect(Sluice.fastPath(["run", "--dry-run", "a.yaml"]) == nil)
     }
 
