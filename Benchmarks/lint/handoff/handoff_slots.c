@@ -27,7 +27,9 @@ static void *produce(void *arg) {
         if (count - (mode ? freed : seen) >= CAP) {
             for (;;) { seen = atomic_load(&released);
                 if (mode) while (freed < seen) yaml_event_delete(&slots[freed++ % CAP]);
-                if (count - (mode ? freed : seen) < CAP) break; usleep(20); }
+                if (count - (mode ? freed : seen) < CAP) break;
+                usleep(20);
+            }
         } else if (mode) { long end = seen < freed + 2 ? seen : freed + 2; while (freed < end) yaml_event_delete(&slots[freed++ % CAP]); }
         yaml_event_t *e = &slots[count % CAP];
         if (!mode) yaml_event_delete(e);
