@@ -365,7 +365,7 @@ struct ContractsBuilder {
             let firstTemplate = templates.count
             var errors: [ScanError] = []
             let mapped = spec.tasks[i].foreach != nil
-            Self.forEachTemplatedValue(in: spec, task: i) { text, node, site, slot in
+            Self.forEachTemplatedValue(in: spec.tasks, task: i) { text, node, site, slot in
                 let scanned = if let scan = shared.popFirst() { scan } else { Self.scanTemplate(text) }
                 guard let scanned else { return }
                 builder.record(scanned, node: node, site: site, slot: slot, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
@@ -397,15 +397,15 @@ struct ContractsBuilder {
     /// Each value of task `task` that may hold references (`run`, `env`,
     /// `label`, trigger params), in the order its references are listed:
     /// what `finish` scans and `SharedTemplateScans` scans ahead of it.
-    static func forEachTemplatedValue(in spec: PipelineSpec, task: Int,
+    static func forEachTemplatedValue(in tasks: [TaskSpec], task: Int,
                                       _ body: (_ text: String, _ node: YAMLNode, _ site: ReferenceSite, _ slot: TaskTemplates.Slot) -> Void) {
-        if let run = spec.tasks[task].run, let text = run.scalar?.text { body(text, run, .run, .run) }
-        for (position, entry) in spec.tasks[task].env.enumerated() {
+        if let run = tasks[task].run, let text = run.scalar?.text { body(text, run, .run, .run) }
+        for (position, entry) in tasks[task].env.enumerated() {
             guard let text = entry.value.scalar?.text else { continue }
             body(text, entry.value, .env(entry.name.value), .env(position))
         }
-        if let label = spec.tasks[task].label, let text = label.scalar?.text { body(text, label, .label, .label) }
-        for (position, entry) in spec.tasks[task].triggerParams.enumerated() {
+        if let label = tasks[task].label, let text = label.scalar?.text { body(text, label, .label, .label) }
+        for (position, entry) in tasks[task].triggerParams.enumerated() {
             guard let text = entry.value.scalar?.text else { continue }
             body(text, entry.value, .triggerParam(entry.path.value), .triggerParam(position))
         }
