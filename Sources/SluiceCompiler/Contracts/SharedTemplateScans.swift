@@ -17,9 +17,10 @@ import Synchronization
 ///
 /// The tasks from `sharedFrom` on are cut into chunks. The helper thread
 /// takes chunks in order (`scanChunks`) before its own checks; the builder,
-/// reaching a chunk's first task, takes it itself if the helper has not, or
-/// waits for the helper to finish it. So a helper that never runs (a busy
-/// machine) only means the builder scans everything, as on one thread.
+/// reaching a chunk's first task, takes it itself if the helper has not, and
+/// otherwise uses the helper's scans if they are done, or scans the chunk
+/// again rather than wait. So a helper that never runs (a busy machine)
+/// only means the builder scans everything, as on one thread.
 final class SharedTemplateScans: Sendable {
     let spec: PipelineSpec
     /// Tasks `sharedFrom...` are scanned in chunks; earlier ones by the builder as it goes.
