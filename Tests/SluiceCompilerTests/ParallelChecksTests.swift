@@ -51,7 +51,7 @@ struct ParallelChecksTests {
         let base = SpecContext(spec: spec, graph: graph, project: Project(specs: [spec]), flow: BranchFlow(spec, graph: graph),
                                pipelines: PipelineIndex(project: [spec], files: files), files: files)
         func joined(_ threads: Int) -> [Diagnostic] {
-            ParallelChecks.run(base, threads: threads) { PipelineContracts.build(spec, graph: graph, files: files, sharedScans: $0) }.1
+            ParallelChecks.run(base, threads: threads) { PipelineContracts.build(spec, graph: graph, files: files) }.1
         }
         let one = joined(1)
         // Unsafe references in both halves of the tasks, so the halves' order shows.

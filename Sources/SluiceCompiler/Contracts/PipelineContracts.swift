@@ -248,15 +248,7 @@ public struct InputFact: Sendable {
 extension PipelineContracts {
     /// Builds the facts for `spec`. `files` reads its `params_file`.
     public static func build(_ spec: PipelineSpec, graph: TaskGraph, files: any ProjectFiles) -> PipelineContracts {
-        build(spec, graph: graph, files: files, sharedScans: nil)
-    }
-
-    /// `build`, taking the scans of the tasks `sharedScans` covers from it
-    /// (made on another thread, or here when that thread has not got to them).
-    static func build(_ spec: PipelineSpec, graph: TaskGraph, files: any ProjectFiles,
-                      sharedScans: SharedTemplateScans?) -> PipelineContracts {
         var builder = ContractsBuilder(spec: spec, graph: graph)
-        builder.sharedScans = sharedScans
         builder.loadParams(files)
         return builder.finish()
     }
@@ -275,8 +267,6 @@ struct ContractsBuilder {
     static let linearOutputLimit = 8
     /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
     var rank: [Int]?
-    /// Where the later tasks' template scans come from, when another thread makes them.
-    var sharedScans: SharedTemplateScans?
 
     init(spec: PipelineSpec, graph: TaskGraph) {
         self.spec = spec
@@ -355,20 +345,26 @@ struct ContractsBuilder {
         scanErrors.reserveCapacity(spec.tasks.count)
         foreach.reserveCapacity(spec.tasks.count)
         inputs.reserveCapacity(spec.tasks.count)
-        // The scans of the current chunk of tasks another thread scanned, in order.
-        var shared: ArraySlice<ScannedTemplate?> = []
-        // Read by the closure below: capturing `self` there copied the whole builder for every task.
-        let builder = self
         for i in spec.tasks.indices {
-            if let chunk = sharedScans?.scans(startingAt: i) { shared = chunk[...] }
             let start = found.count
             let firstTemplate = templates.count
             var errors: [ScanError] = []
             let mapped = spec.tasks[i].foreach != nil
-            Self.forEachTemplatedValue(in: spec.tasks, task: i) { text, node, site, slot in
-                let scanned = if let scan = shared.popFirst() { scan } else { Self.scanTemplate(text) }
-                guard let scanned else { return }
-                builder.record(scanned, node: node, site: site, slot: slot, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+            if let run = spec.tasks[i].run, let text = run.scalar?.text {
+                scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+            }
+            for (position, entry) in spec.tasks[i].env.enumerated() {
+                guard let text = entry.value.scalar?.text else { continue }
+                scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
+                     into: &found, &templates, errors: &errors)
+            }
+            if let label = spec.tasks[i].label, let text = label.scalar?.text {
+                scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+            }
+            for (position, entry) in spec.tasks[i].triggerParams.enumerated() {
+                guard let text = entry.value.scalar?.text else { continue }
+                scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
+                     into: &found, &templates, errors: &errors)
             }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
@@ -394,38 +390,19 @@ struct ContractsBuilder {
                                  scanErrors: scanErrors, foreach: foreach, inputs: inputs)
     }
 
-    /// Each value of task `task` that may hold references (`run`, `env`,
-    /// `label`, trigger params), in the order its references are listed:
-    /// what `finish` scans and `SharedTemplateScans` scans ahead of it.
-    static func forEachTemplatedValue(in tasks: [TaskSpec], task: Int,
-                                      _ body: (_ text: String, _ node: YAMLNode, _ site: ReferenceSite, _ slot: TaskTemplates.Slot) -> Void) {
-        if let run = tasks[task].run, let text = run.scalar?.text { body(text, run, .run, .run) }
-        for (position, entry) in tasks[task].env.enumerated() {
-            guard let text = entry.value.scalar?.text else { continue }
-            body(text, entry.value, .env(entry.name.value), .env(position))
-        }
-        if let label = tasks[task].label, let text = label.scalar?.text { body(text, label, .label, .label) }
-        for (position, entry) in tasks[task].triggerParams.enumerated() {
-            guard let text = entry.value.scalar?.text else { continue }
-            body(text, entry.value, .triggerParam(entry.path.value), .triggerParam(position))
-        }
-    }
-
-    /// `text` scanned for references; nil when it holds no `{`, as most
-    /// strings do (and then it has neither references nor malformed ones).
-    static func scanTemplate(_ text: String) -> ScannedTemplate? {
+    /// Scans one `run` or `env` value, once: its references are resolved into
+    /// `found`, and its literal text is kept with them in `templates`.
+    func scan(_ text: String, node: YAMLNode, site: ReferenceSite, slot: TaskTemplates.Slot, task: Int, mapped: Bool,
+              into found: inout [ResolvedReference], _ templates: inout [TaskTemplates.Entry], errors: inout [ScanError]) {
+        // Most strings hold no reference at all: skip the scanner for them.
+        // (A string without "{" has neither references nor malformed ones.)
         var bytes = text
         let hasBrace = bytes.withUTF8 { utf8 in
             guard let base = utf8.baseAddress else { return false }
             return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
         }
-        return hasBrace ? TemplateScanner.scanTemplate(text) : nil
-    }
-
-    /// Records one scanned `run` or `env` value: its references are resolved
-    /// into `found`, and its literal text is kept with them in `templates`.
-    func record(_ result: ScannedTemplate, node: YAMLNode, site: ReferenceSite, slot: TaskTemplates.Slot, task: Int, mapped: Bool,
-                into found: inout [ResolvedReference], _ templates: inout [TaskTemplates.Entry], errors: inout [ScanError]) {
+        guard hasBrace else { return }
+        let result = TemplateScanner.scanTemplate(text)
         for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
         let start = found.count
         if !result.references.isEmpty {

@@ -41,9 +41,9 @@ public enum Linter {
             let graph = indexed?.graph ?? TaskGraph(spec)
             let flow = indexed?.flow ?? BranchFlow(spec, graph: graph)
             let base = SpecContext(spec: spec, graph: graph, project: project, flow: flow, pipelines: pipelines, files: files)
-            // The checks that read no contracts, and template scans for it, run beside their build.
+            // The checks that read no contracts run beside their build.
             let (context, found) = ParallelChecks.run(base, threads: checkThreads.count(forTasks: spec.tasks.count)) {
-                PipelineContracts.build(spec, graph: graph, files: files, sharedScans: $0)
+                PipelineContracts.build(spec, graph: graph, files: files)
             }
             diagnostics += context.contracts.paramDiagnostics
             diagnostics += found

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Linting a large spec fills tens of megabytes of fresh heap (about twenty
 /// times the spec's size), and with 4 KiB pages the kernel then takes one page
@@ -18,10 +17,6 @@ import Synchronization
 public enum MemoryTuning {
     /// Below this much spec text the heap stays small and page faults do not matter.
     static let minimumInputBytes = 1 << 20
-    /// Set once `prepareHeap` has told malloc to keep freed memory (no trimming).
-    static let keepsFreedMemory = Atomic<Bool>(false)
-    /// `MADV_POPULATE_WRITE` (Linux 5.14), which Swift's Glibc module does not define.
-    static let populateWrite: Int32 = 23
     /// Heap per byte of spec, with room to spare (a 1.9 MB spec peaks near 34 MB).
     static let bytesPerInputByte = 32
     /// Sizes are counted up to this, so no sum or product of them can overflow.
@@ -60,7 +55,6 @@ public enum MemoryTuning {
         // `reserve` the next time it grows.
         guard mallopt(mmapThreshold, 32 << 20) == 1, mallopt(trimThreshold, Int32.max) == 1,
               mallopt(topPad, reserve) == 1 else { return }
-        keepsFreedMemory.store(true, ordering: .relaxed)
         guard let before = sbrk(0), before != UnsafeMutableRawPointer(bitPattern: -1) else { return }
         // Larger than any free space the young heap has, so the heap grows
         // now. Called through `dlsym`, since the optimizer deletes a `malloc`
@@ -76,31 +70,6 @@ public enum MemoryTuning {
         let end = Int(bitPattern: after) & ~(hugePage - 1)
         guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
         _ = madvise(base, end - start, MADV_HUGEPAGE)
-        #endif
-    }
-
-    /// Faults in `bytes` of the calling thread's malloc arena at once, for
-    /// a helper thread about to allocate about that much that the run keeps.
-    /// Such a thread allocates from an arena of its own, which `prepareHeap`
-    /// did not prepare: glibc grows it as needed and the kernel then takes a
-    /// page fault per 4 KiB page (about 800 more faults in a 10,000-task lint
-    /// for the template scans made on the helper). One `MADV_POPULATE_WRITE`
-    /// of a block that is then freed (and kept, as `prepareHeap` told malloc)
-    /// faults those pages in one call. Only when `prepareHeap` ran (a large
-    /// spec); anything unavailable leaves the arena as it was.
-    static func populateThreadHeap(bytes: Int) {
-        #if os(Linux) && canImport(Glibc)
-        guard bytes > 0, keepsFreedMemory.load(ordering: .relaxed) else { return }
-        // Through `dlsym`, as in `prepareHeap`: the optimizer deletes a `malloc` whose block is freed unused.
-        typealias Malloc = @convention(c) (Int) -> UnsafeMutableRawPointer?
-        guard let mallocSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc"),
-              let block = unsafeBitCast(mallocSymbol, to: Malloc.self)(bytes) else { return }
-        defer { free(block) }
-        let page = max(4096, sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: block) + page - 1) & ~(page - 1)
-        let end = (Int(bitPattern: block) + bytes) & ~(page - 1)
-        guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(base, end - start, populateWrite)
         #endif
     }
 }

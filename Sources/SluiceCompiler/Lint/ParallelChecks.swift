@@ -12,36 +12,28 @@ import Synchronization
 /// The checks are independent: each reads the context (immutable values,
 /// plus two memo caches behind locks) and writes its own sink, so they can
 /// run in any order on any thread. While the first thread builds the
-/// contracts, the second scans the templates of the later two thirds of the
-/// tasks for it (`SharedTemplateScans`) and runs the checks that do not read
-/// them (`SpecCheck`); then both take the rest, the costliest first, a
+/// contracts, the second runs the checks that do not read them
+/// (`SpecCheck`); then both take the rest, the costliest first, a
 /// `TaskRangeCheck` in two halves. What they found is put back together in
 /// `CheckRegistry.perSpec` order (a divided check's halves in task order),
 /// exactly as one thread makes it.
 enum ParallelChecks {
     /// The spec's checked context (its contracts built by `contracts`) and
     /// every check's diagnostics, in `CheckRegistry.perSpec` order.
-    /// `contracts` builds them, taking template scans from the
-    /// `SharedTemplateScans` it is given (nil on one thread).
-    static func run(_ base: SpecContext, threads: Int, contracts: (SharedTemplateScans?) -> PipelineContracts)
-        -> (CheckContext, [Diagnostic]) {
+    static func run(_ base: SpecContext, threads: Int, contracts: () -> PipelineContracts) -> (CheckContext, [Diagnostic]) {
         let queue = CheckQueue(base: base, parts: threads >= 2 ? 2 : 1)
         guard threads >= 2 else {
-            let context = CheckContext(base, contracts: contracts(nil))
+            let context = CheckContext(base, contracts: contracts())
             queue.publish(context)
             queue.work(context)
             return (context, queue.merged())
         }
-        let scans = SharedTemplateScans(spec: base.spec)
         let (context, _) = SecondThread.run({ () -> CheckContext in
-            let context = CheckContext(base, contracts: contracts(scans))
+            let context = CheckContext(base, contracts: contracts())
             queue.publish(context)
             queue.work(context)
             return context
-        }, beside: {
-            scans.scanChunks()
-            queue.work(nil)
-        })
+        }, beside: { queue.work(nil) })
         return (context, queue.merged())
     }
 
