@@ -410,7 +410,8 @@ struct ContractsBuilder {
             for scanned in result.references {
                 var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
                 if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
-                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: resolution))
+                // Moved, not copied: a copy retained and then released every payload of the resolution.
+                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: consume resolution))
             }
         }
         templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
