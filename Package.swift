@@ -55,46 +55,41 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        .target(name: "SluiceBasics", swiftSettings: directMetadataAccess),
-        .target(name: "SluiceDiagnostics", dependencies: ["SluiceBasics"], swiftSettings: directMetadataAccess),
-        .target(name: "SluicePlan", dependencies: ["SluiceBasics"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceBasics"),
+        .target(name: "SluiceDiagnostics", dependencies: ["SluiceBasics"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceBasics"]),
         // Arrow's lz4-frame and zstd body compression, from Debian's libraries.
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"], swiftSettings: directMetadataAccess),
-        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"]),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"]),
         .target(
             name: "SluiceCompiler",
-            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: directMetadataAccess
+            dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"], swiftSettings: directMetadataAccess),
-        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceGraph", dependencies: ["SluicePlan", "SluiceBasics"]),
+        .target(name: "SluiceExport", dependencies: ["SluicePlan", "SluiceBasics"]),
         // A task's process start in C: the child of a vfork-style clone cannot run Swift (docs/executor.md).
         .target(name: "CSpawn"),
         .target(
             name: "SluiceExecutor",
-            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", "CSpawn", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: directMetadataAccess
+            dependencies: ["SluicePlan", "SluiceColumnar", "SluiceBasics", "CSpawn", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"], swiftSettings: directMetadataAccess),
+        .target(name: "SluiceLanguageServer", dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan"]),
         // `sluice ui` and `sluice report`: the hand-written front end (embedded) and a pure responder over the records.
         .target(
             name: "SluiceWeb",
             dependencies: ["SluiceExecutor", "SluiceGraph", "SluiceCompiler", "SluiceDiagnostics", "SluicePlan", "SluiceColumnar", "SluiceBasics"],
-            resources: [.embedInCode("Assets")],
-            swiftSettings: directMetadataAccess
+            resources: [.embedInCode("Assets")]
         ),
         // `sluice ui`: HTTP transport, request screening, the events stream; the pages come from a responder it is given.
-        .target(name: "SluiceServer", dependencies: ["SluiceWeb", "SluiceExecutor", "SluiceBasics", .product(name: "FlyingSocks", package: "FlyingFox")],
-                swiftSettings: directMetadataAccess),
+        .target(name: "SluiceServer", dependencies: ["SluiceWeb", "SluiceExecutor", "SluiceBasics", .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: directMetadataAccess
+            ]
         ),
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
@@ -121,3 +116,9 @@ let package = Package(
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "sluice-fuzz", "SluiceTestSupport", "SluiceWeb"], exclude: ["Fixtures"]),
     ]
 )
+
+// Every first-party Swift module, the executable's and the fuzzer's, is compiled
+// with `directMetadataAccess` (test targets are not: nothing ships from them).
+for target in package.targets where target.type == .regular || target.type == .executable {
+    target.swiftSettings = (target.swiftSettings ?? []) + directMetadataAccess
+}
