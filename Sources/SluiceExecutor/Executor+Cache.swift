@@ -131,8 +131,13 @@ extension Executor {
         let declared = task.outputs.map { "\($0.name):\($0.type):\($0.path ?? "")" + ($0.checks.isEmpty ? "" : ":checks=" + JSON.array($0.checks.map { $0.json() }).compact()) } + (task.branch.map { ["branch:" + $0.joined(separator: ",")] } ?? [])
         // Most tasks declare the same few outputs (none, often): each text is hashed once per run.
         let declaredText = declared.joined(separator: "\n")
-        let declaredDigest = declaredDigests[declaredText] ?? CacheKey.sha256(declaredText)
-        declaredDigests[declaredText] = declaredDigest
+        let declaredDigest: String
+        if let known = declaredDigests[declaredText] {
+            declaredDigest = known
+        } else {
+            declaredDigest = CacheKey.sha256(declaredText)
+            declaredDigests[declaredText] = declaredDigest
+        }
         let parts = ConstantKeyParts(mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
                                      declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""))
         keyPartsByTask[index] = parts
