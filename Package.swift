@@ -14,7 +14,6 @@
 //   SluiceExecutor  -> SluicePlan, SluiceColumnar, CSpawn          (plan -> a local run)
 //   SluiceExport    -> SluicePlan                                  (plan -> Airflow DAG files)
 //   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan  (`sluice lsp`)
-//   SluiceLanguageServer -> SluiceCompiler, SluiceSpec, SluiceDiagnostics, SluicePlan   (`sluice lsp`)
 //   SluiceWeb       -> SluiceExecutor, SluiceGraph, SluiceCompiler, SluiceDiagnostics, SluicePlan,
 //                      SluiceColumnar, SluiceBasics  (the UI's pages and JSON API from the records; no HTTP)
 //   SluiceServer    -> SluiceWeb, SluiceExecutor, SluiceBasics, FlyingSocks     (`sluice ui`: HTTP, screening, events)
