@@ -179,6 +179,17 @@ public struct ByteBuffer {
         initializedCount = kept
     }
 
+    /// Drops every byte, keeping the storage when it is this value's alone;
+    /// storage a copy shares is left to the copy, and this value gets new
+    /// storage of the same capacity (not twice it, as an append would).
+    public mutating func removeAll() {
+        if isKnownUniquelyReferenced(&allocation) {
+            initializedCount = 0
+        } else {
+            self = ByteBuffer(reservingCapacity: capacity)
+        }
+    }
+
     /// The bytes appended so far, as an array (one copy).
     public var array: [UInt8] {
         withBytes { Array($0) }

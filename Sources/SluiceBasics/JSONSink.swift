@@ -143,6 +143,14 @@ public struct JSONBytesWriter: JSONSink, Sendable {
         try emitWholePieces(of: pieceSize, emit)
     }
 
+    /// Drops the text written so far and keeps the storage and the state:
+    /// a writer made with `membersAtDepth:afterMembers:`, its members
+    /// appended to another writer, so writes the next members into the same
+    /// memory as if its text were still there (`Plan.writeJSONPieces`'s chunks).
+    public mutating func removeWrittenText() {
+        buffer.removeAll()
+    }
+
     /// The text written so far, as UTF-8 (one copy of it).
     public var bytes: [UInt8] { buffer.array }
 

@@ -28,6 +28,18 @@ public enum SecondThread {
         return (mine, result.take() ?? helper())
     }
 
+    /// Runs `body` here with `helper` on a new thread beside it, and returns
+    /// once both have finished; `body` is told whether the helper runs. When
+    /// the thread cannot start, `helper` never runs and `body` gets `false`:
+    /// for work whose two sides wait on each other (`TakingTurns`), where
+    /// `run`'s fallback (the helper after the body) would wait forever.
+    public static func run<Mine>(_ body: (_ helperRuns: Bool) -> Mine, besideIfStarted helper: @escaping @Sendable () -> Void) -> Mine {
+        guard let thread = start(Work(helper)) else { return body(false) }
+        let mine = body(true)
+        pthread_join(thread, nil)
+        return mine
+    }
+
     /// The helper's work, handed to the new thread through a retained pointer.
     private final class Work: Sendable {
         let run: @Sendable () -> Void

@@ -1,5 +1,37 @@
 import SluiceBasics
 
+/// A plan's tasks in the plan's order, asked for a range at a time while
+/// the plan's JSON is written (`Plan.writeJSONPieces(of:threads:head:tasks:_:)`):
+/// a plan's own array, or a spec's tasks lowered only then (SluiceCompiler's
+/// `PlanLowering`). Read from two threads at once, each its own ranges.
+public protocol PlanTaskSource: Sendable {
+    /// How many tasks the plan has.
+    var count: Int { get }
+    /// Tasks `range` of the plan's order, `range` within `0..<count`.
+    func tasks(_ range: Range<Int>) -> [PlanTask]
+}
+
+extension Array: PlanTaskSource where Element == PlanTask {
+    public func tasks(_ range: Range<Int>) -> [PlanTask] { Array(self[range]) }
+}
+
+/// Tasks `0..<tasks` cut into chunks of `size` (the last may be shorter).
+struct TaskChunks: Sendable {
+    let tasks: Int
+    let size: Int
+
+    init(tasks: Int, size: Int) {
+        self.tasks = tasks
+        self.size = max(size, 1)
+    }
+
+    /// How many chunks.
+    var count: Int { (tasks + size - 1) / size }
+
+    /// The tasks of chunk `chunk`, `0 <= chunk < count`.
+    func range(_ chunk: Int) -> Range<Int> { chunk * size..<min(tasks, (chunk + 1) * size) }
+}
+
 /// The plan's JSON form (DESIGN.md "plan", version 1), written and read here
 /// only, so the shape has one definition. Every field is always present
 /// (null when absent) so consumers never guess; field order is fixed.
@@ -33,7 +65,7 @@ extension Plan {
         // About 1.3 KB a task, so the buffer rarely grows more than once.
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: 4096 + 1400 * tasks.count)
         write(to: &writer) { writer in
-            writeTaskMembers(to: &writer, threads: threads, afterTask: { _ in }, join: { $0.appendMembers(of: $1) })
+            writeTaskMembers(to: &writer, threads: threads)
         }
         writer.endLine()
         return writer
@@ -45,20 +77,47 @@ extension Plan {
     /// writes each piece to the file as it fills. Holding the whole text
     /// (13 MB at 10,000 tasks) was that much fresh memory, and on this VM
     /// first-touching fresh memory cost more than writing the text
-    /// (docs/speed.md, "plan2").
-    ///
-    /// With `threads` of 2 (and two tasks or more) a second thread writes the
-    /// second half of the tasks into a buffer of its own, as
-    /// `encodedJSON(threads:)` does, while this one writes and emits the head
-    /// and the first half; then the second half goes out through the same
-    /// pieces. The bytes are the same for any `threads` and `pieceSize`.
+    /// (docs/speed.md, "plan2"). The bytes are the same for any `threads`
+    /// and `pieceSize` (`Plan.writeJSONPieces(of:threads:head:tasks:_:)`).
     public func writeJSONPieces(of pieceSize: Int, threads: Int = 1, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try Plan.writeJSONPieces(of: pieceSize, threads: threads, head: self, tasks: tasks, emit)
+    }
+
+    /// `head.writeJSONPieces(of:threads:_:)` with the tasks of `tasks` in
+    /// place of `head`'s own (not read), asked for a chunk of
+    /// `tasksPerChunk` at a time and dropped once written: `plan -o` of a
+    /// spec lowers each chunk then (`PlanTaskSource`), so the lowered plan,
+    /// 10 MB of fresh memory at 10,000 tasks, never exists whole, and the
+    /// chunks reuse the memory their predecessors freed (docs/speed.md, "plan3").
+    ///
+    /// With `threads` of 2 a second thread makes every other chunk
+    /// (`TakingTurns`: this one writes the head and the even chunks, emitting
+    /// pieces as they fill, and appends the helper's odd chunks in their
+    /// turn), each into a writer opened at the `tasks` array's depth after
+    /// earlier members, so its bytes are what this thread would write there;
+    /// the helper is at most a few chunks ahead, so it holds a few chunks'
+    /// text, not half the plan's.
+    public static func writeJSONPieces(of pieceSize: Int, threads: Int = 1, head: Plan, tasks: some PlanTaskSource,
+                                       tasksPerChunk: Int = 128, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         // Room for one piece and the task that crosses its end (about 1.3 KB a task; a larger one grows the storage once).
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: pieceSize + (64 << 10))
-        try write(to: &writer) { writer in
-            try writeTaskMembers(to: &writer, threads: threads,
-                                 afterTask: { try $0.emitWholePieces(of: pieceSize, emit) },
-                                 join: { try $0.appendMembers(of: $1, emittingPiecesOf: pieceSize, emit) })
+        let chunks = TaskChunks(tasks: tasks.count, size: tasksPerChunk)
+        try head.write(to: &writer) { writer in
+            let depth = writer.depth
+            try TakingTurns.run(parts: chunks.count, helper: threads >= 2, mine: { chunk in
+                for task in tasks.tasks(chunks.range(chunk)) {
+                    task.write(to: &writer)
+                    try writer.emitWholePieces(of: pieceSize, emit)
+                }
+            }, theirs: { chunk, spare in
+                var part = spare.take() ?? JSONBytesWriter(pretty: true, reservingCapacity: 1400 * chunks.size,
+                                                           membersAtDepth: depth, afterMembers: true)
+                part.removeWrittenText()
+                for task in tasks.tasks(chunks.range(chunk)) { task.write(to: &part) }
+                return part
+            }, consume: { part in
+                try writer.appendMembers(of: part, emittingPiecesOf: pieceSize, emit)
+            })
         }
         writer.endLine()
         try writer.emitWholePieces(of: pieceSize, emit)
@@ -71,19 +130,11 @@ extension Plan {
     /// `threads` of 2 (and two tasks or more) a second thread writes the
     /// second half into a writer of its own, opened at the array's depth
     /// after earlier members (`membersAtDepth:afterMembers:`, so the bytes
-    /// are one thread's), while this one writes the first half; `join` then
-    /// adds the second half. `afterTask` follows each task this thread writes
-    /// (`writeJSONPieces` emits whole pieces there).
-    private func writeTaskMembers<Failure: Error>(
-        to writer: inout JSONBytesWriter, threads: Int,
-        afterTask: (inout JSONBytesWriter) throws(Failure) -> Void,
-        join: (inout JSONBytesWriter, JSONBytesWriter) throws(Failure) -> Void
-    ) throws(Failure) {
+    /// are one thread's), while this one writes the first half; then the
+    /// second half is appended.
+    private func writeTaskMembers(to writer: inout JSONBytesWriter, threads: Int) {
         guard threads >= 2 && tasks.count >= 2 else {
-            for task in tasks {
-                task.write(to: &writer)
-                try afterTask(&writer)
-            }
+            for task in tasks { task.write(to: &writer) }
             return
         }
         let middle = tasks.count / 2
@@ -94,23 +145,14 @@ extension Plan {
         }
         // Made here, so its 7 MB (at 10,000 tasks) come from this thread's prepared heap.
         let handoff = Handoff(secondHalfWriter())
-        var failure: Failure?
         let (_, secondHalfJSON) = SecondThread.run({
-            do throws(Failure) {
-                for task in tasks[..<middle] {
-                    task.write(to: &writer)
-                    try afterTask(&writer)
-                }
-            } catch {
-                failure = error
-            }
+            for task in tasks[..<middle] { task.write(to: &writer) }
         }, beside: {
             var rest = handoff.take() ?? secondHalfWriter()
             for task in secondHalf { task.write(to: &rest) }
             return rest
         })
-        if let failure { throw failure }
-        try join(&writer, secondHalfJSON)
+        writer.appendMembers(of: secondHalfJSON)
     }
 
     /// `json().compact()` as UTF-8, written straight from the plan (no value

@@ -67,28 +67,29 @@ struct PlanJob: Equatable, FastPathJob {
     func run() throws {
         // Before reading, as lint does: the checked model of a large spec is tens of megabytes of fresh heap.
         MemoryTuning.prepareHeap(forSpecsAt: [spec])
-        let loaded = try PlanLoading.loadKeepingModel(spec, paramOverrides: params, color: color)
-        if let output {
-            // Streamed to the file a few MiB at a time from storage reused
-            // piece after piece (page-aligned for the direct write): the
-            // whole text beside the second thread's half was 20 MB of fresh
-            // memory, slower to touch here than the text is to write
-            // (docs/speed.md, "plan2").
-            let threads = WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count)
-            do {
-                try AtomicFile.withWriter(to: output, specialTarget: .writeThrough) { file in
-                    try loaded.plan.writeJSONPieces(of: AtomicFileWriter.directWriteMinimum, threads: threads) {
-                        try file.writeStreamedPiece($0)
-                    }
-                }
-            } catch {
-                throw failUsageOrIO("\(output): \(error)")
-            }
+        let loaded = try PlanLoading.loadForWriting(spec, paramOverrides: params, color: color)
+        // Written a few MiB at a time from storage reused piece after piece
+        // (page-aligned for the direct write), each chunk of tasks lowered
+        // just before its JSON and dropped after: the whole text beside the
+        // second thread's half was 20 MB of fresh memory, and the lowered
+        // plan 10 MB more, slower to touch here than the text is to write
+        // (docs/speed.md, "plan2" and "plan3").
+        let threads = WorkThreads.automatic.count(forTasks: loaded.tasks.count)
+        func writeJSON(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try Plan.writeJSONPieces(of: AtomicFileWriter.directWriteMinimum, threads: threads, head: loaded.head(),
+                                     tasks: loaded.tasks, emit)
+        }
+        guard let output else {
+            try writeJSON { Terminal.write($0, to: STDOUT_FILENO) }
             exitWithoutTeardown(.success, keeping: loaded)
         }
-        // Written from the writer's own storage: no copy into an array.
-        let json = loaded.plan.encodedJSON(threads: WorkThreads.automatic.count(forTasks: loaded.plan.tasks.count))
-        json.withBytes { Terminal.write(UnsafeRawBufferPointer($0), to: STDOUT_FILENO) }
-        exitWithoutTeardown(.success, keeping: loaded, json)
+        do {
+            try AtomicFile.withWriter(to: output, specialTarget: .writeThrough) { file in
+                try writeJSON { try file.writeStreamedPiece($0) }
+            }
+        } catch {
+            throw failUsageOrIO("\(output): \(error)")
+        }
+        exitWithoutTeardown(.success, keeping: loaded)
     }
 }

@@ -1,4 +1,4 @@
-import SluiceBasics
+@testable import SluiceBasics
 import Testing
 
 /// `ByteBuffer`, the byte sink behind `JSONBytesWriter`: every way of
@@ -91,6 +91,26 @@ struct ByteBufferTests {
         second.append(repeating: UInt8(ascii: "!"), count: 2_000)
         #expect(snapshot.array == Array("shared second".utf8))
         #expect(second.count == 13 + 2_000)
+    }
+
+    @Test("removing every byte keeps the storage it owns, and a shared one's capacity rather than doubling it")
+    func removeAll() {
+        var buffer = ByteBuffer(reservingCapacity: 1 << 12)
+        let bytes = (0..<3_000).map { UInt8(truncatingIfNeeded: $0) }
+        bytes.withUnsafeBufferPointer { buffer.append($0) }
+        let storage = buffer.withBytes { $0.baseAddress }
+        buffer.removeAll()
+        #expect(buffer.count == 0 && buffer.capacity == 1 << 12)
+        #expect(buffer.withBytes { $0.baseAddress } == storage)
+        bytes.withUnsafeBufferPointer { buffer.append($0) }
+        let copy = buffer
+        buffer.removeAll()
+        // The copy keeps the shared storage and its bytes; this value has new storage of the same size.
+        #expect(copy.array == bytes)
+        #expect(buffer.count == 0 && buffer.capacity == 1 << 12)
+        #expect(buffer.withBytes { $0.baseAddress } != storage)
+        buffer.append("again")
+        #expect(buffer.array == Array("again".utf8) && copy.array == bytes)
     }
 
     @Test("removing a prefix keeps the rest in order, leaves a copy as it was, and clamps the count")

@@ -99,6 +99,50 @@ struct ParallelPlanTests {
         }
     }
 
+    /// `plan`'s JSON with the tasks lowered a chunk at a time as they are
+    /// written (`PlanBuilder.buildLowering`, `TakingTurns` on two threads):
+    /// the same bytes as the whole plan's, for chunks of one task, a few, the
+    /// default and more than the plan, in small pieces and in one.
+    @Test func theTasksLoweredAsTheyAreWrittenGiveTheSameText() throws {
+        let files = MemoryFiles(files: ["big.yaml": Self.large, "step.py": "print(1)\n"])
+        let plan = try Self.build("big.yaml", files: files, .one)
+        let whole = plan.encodedUTF8()
+        let (result, lowering) = PlanBuilder.buildLowering(specPath: "big.yaml", files: files)
+        #expect(result.errorCount == 0 && result.plan == nil && result.failure == nil)
+        let lazy = try #require(lowering)
+        #expect(lazy.count == plan.tasks.count)
+        var head = lazy.head()
+        #expect(head.tasks.isEmpty)
+        head.tasks = lazy.tasks(0..<lazy.count)
+        #expect(head == plan)
+        for threads in [1, 2] {
+            for tasksPerChunk in [1, 3, 128, 5_000] {
+                for pieceSize in [4096, whole.count + 1] {
+                    var joined: [UInt8] = []
+                    try Plan.writeJSONPieces(of: pieceSize, threads: threads, head: lazy.head(), tasks: lazy,
+                                             tasksPerChunk: tasksPerChunk) { joined.append(contentsOf: $0) }
+                    #expect(joined == whole, "\(threads) threads, chunks of \(tasksPerChunk), pieces of \(pieceSize)")
+                }
+            }
+        }
+        // One to four tasks in chunks of one: the helper's first chunk is the second task.
+        for count in 1...4 {
+            var text = "pipeline: p\ntasks:\n"
+            for index in 0..<count { text += "  t\(index):\n    run: echo \(index)\n" }
+            let small = MemoryFiles(files: ["small.yaml": text])
+            let expected = try Self.build("small.yaml", files: small, .one).encodedUTF8()
+            let tasks = try #require(PlanBuilder.buildLowering(specPath: "small.yaml", files: small).1)
+            var joined: [UInt8] = []
+            try Plan.writeJSONPieces(of: 5, threads: 2, head: tasks.head(), tasks: tasks, tasksPerChunk: 1) { joined.append(contentsOf: $0) }
+            #expect(joined == expected, "\(count) tasks")
+        }
+        // A bad override fails the build as it fails `build`'s.
+        let overridden = PlanBuilder.buildLowering(specPath: "big.yaml", paramOverrides: ["nope.k=1"], files: files)
+        #expect(overridden.1 == nil)
+        #expect(overridden.0.failure == PlanBuilder.build(specPath: "big.yaml", paramOverrides: ["nope.k=1"], files: files).failure)
+        #expect(overridden.0.failure != nil)
+    }
+
     /// A failing `emit` (a full disk under `plan -o`) stops the writing and
     /// its error comes out, on one thread and on two.
     @Test func aFailingPieceStopsTheStream() throws {
@@ -114,6 +158,15 @@ struct ParallelPlanTests {
                 }
             }
             #expect(pieces == 3, "\(threads) threads")
+            // In chunks of one task, the helper making every other one: it stops too (the call returns).
+            pieces = 0
+            #expect(throws: Full.self) {
+                try Plan.writeJSONPieces(of: 4096, threads: threads, head: plan, tasks: plan.tasks, tasksPerChunk: 1) { _ in
+                    pieces += 1
+                    if pieces == 3 { throw Full() }
+                }
+            }
+            #expect(pieces == 3, "\(threads) threads, chunks of one task")
         }
     }
 

@@ -46,22 +46,69 @@ public enum PlanBuilder {
     /// `detail` is `.drawing` for `graph` (`PlanDetail`).
     public static func build(specPath: String, paramOverrides: [String] = [], files: any ProjectFiles = DiskFiles(),
                              threads: WorkThreads = .automatic, detail: PlanDetail = .full) -> PlanBuildResult {
+        var (result, lowering) = check(specPath: specPath, files: files, detail: detail)
+        guard let lowering else { return result }
+        do {
+            result.plan = try lowering.plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: lowering.spec.tasks.count))
+        } catch {
+            result.failure = error.message
+        }
+        return result
+    }
+
+    /// `build`, with the tasks left to be lowered when the plan is written:
+    /// the result has no `plan`, and when the spec has no errors (and the
+    /// overrides apply) the `PlanLowering` gives its head and its tasks a
+    /// range at a time. For `plan`, which writes each range's JSON and drops
+    /// it (`Plan.writeJSONPieces(of:threads:head:tasks:_:)`).
+    public static func buildLowering(specPath: String, paramOverrides: [String] = [],
+                                     files: any ProjectFiles = DiskFiles()) -> (PlanBuildResult, PlanLowering?) {
+        var (result, lowering) = check(specPath: specPath, files: files, detail: .full)
+        guard let lowering else { return (result, nil) }
+        do {
+            return (result, try lowering.lazily(paramOverrides: paramOverrides))
+        } catch {
+            result.failure = error.message
+            return (result, nil)
+        }
+    }
+
+    /// The spec read and checked; the lowering when it has no errors.
+    private static func check(specPath: String, files: any ProjectFiles, detail: PlanDetail) -> (PlanBuildResult, Lowering?) {
         guard let text = files.read(specPath) else {
-            return PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read")
+            return (PlanBuildResult(plan: nil, diagnostics: [], sources: [:], failure: files.whyUnreadable(specPath) ?? "\(specPath): cannot be read"), nil)
         }
         let lint = Linter.lint([SpecSource(path: specPath, text: text)], files: files)
         var sources = [specPath: text]
         for diagnostic in lint.diagnostics where sources[diagnostic.file] == nil {
             sources[diagnostic.file] = files.read(diagnostic.file)
         }
-        var result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
-        guard lint.errorCount == 0, let checked = lint.checked.first else { return result }
-        do {
-            result.plan = try Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text, detail: detail).plan(paramOverrides: paramOverrides, threads: threads.count(forTasks: checked.spec.tasks.count))
-        } catch {
-            result.failure = error.message
-        }
-        return result
+        let result = PlanBuildResult(plan: nil, diagnostics: lint.diagnostics, sources: sources, failure: nil, model: lint)
+        guard lint.errorCount == 0, let checked = lint.checked.first else { return (result, nil) }
+        return (result, Lowering(checked: checked, pipelines: lint.pipelines, sourceText: text, detail: detail))
+    }
+}
+
+/// A checked pipeline's plan with its tasks not yet lowered: the head (all
+/// but the tasks) and the tasks a range at a time, in the plan's order, each
+/// lowered when asked for by the same `Lowering.lowerTask` as `PlanBuilder.build`'s,
+/// so the tasks are the same. `plan` writes each range's JSON and drops it.
+public struct PlanLowering: PlanTaskSource {
+    let lowering: Lowering
+    let workspace: String
+    /// Task indices of the spec in the plan's order.
+    let order: [Int]
+    let params: JSON
+
+    public var count: Int { order.count }
+
+    public func tasks(_ range: Range<Int>) -> [PlanTask] {
+        order[range].map { lowering.lowerTask($0, workspace: workspace) }
+    }
+
+    /// The plan without its tasks (hashes the spec for its `source_sha256`).
+    public func head() -> Plan {
+        lowering.assembled(params: params, workspace: workspace, sourceSHA256: lowering.sourceDigest(), tasks: [])
     }
 }
 
@@ -89,12 +136,8 @@ final class Lowering: Sendable {
     /// The plan; with `threads` of 2 its tasks are lowered on two threads
     /// (`WorkThreads` decides how many by the plan's size and the CPUs).
     func plan(paramOverrides: [String], threads: Int = 1) throws(ParamOverride.Failure) -> Plan {
-        let workspace = WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value)
-        func fromSpecDirectory(_ path: String) -> String {
-            self.fromSpecDirectory(path, workspace: workspace)
-        }
-        let params = try ParamOverride.apply(paramOverrides, to: checked.contracts.params.json)
-        let order = topologicalOrder()
+        let lazy = try lazily(paramOverrides: paramOverrides)
+        let (workspace, order) = (lazy.workspace, lazy.order)
         let digest: String, tasks: [PlanTask]
         if threads >= 2 && order.count >= 2 {
             // The second half of the tasks on a thread of its own; this one
@@ -119,19 +162,31 @@ final class Lowering: Sendable {
             digest = hashed
         } else {
             digest = sourceDigest()
-            tasks = order.map { lowerTask($0, workspace: workspace) }
+            tasks = lazy.tasks(0..<order.count)
         }
-        return Plan(
+        return assembled(params: lazy.params, workspace: workspace, sourceSHA256: digest, tasks: tasks)
+    }
+
+    /// The plan's overrides applied and its order found, its tasks lowered when asked for.
+    func lazily(paramOverrides: [String]) throws(ParamOverride.Failure) -> PlanLowering {
+        let params = try ParamOverride.apply(paramOverrides, to: checked.contracts.params.json)
+        return PlanLowering(lowering: self, workspace: WorkspacePaths.workspace(specFile: spec.file, workdir: spec.workdir?.value),
+                            order: topologicalOrder(), params: params)
+    }
+
+    /// The plan with these tasks and the spec's other fields.
+    func assembled(params: JSON, workspace: String, sourceSHA256: String, tasks: [PlanTask]) -> Plan {
+        Plan(
             pipeline: spec.pipeline?.value ?? "",
             description: spec.description?.value,
             source: spec.file,
-            sourceSHA256: digest,
+            sourceSHA256: sourceSHA256,
             workspace: workspace,
             schedule: spec.schedule?.scalar?.text,
             params: params,
             pools: spec.pools.map { Plan.Pool(name: $0.name.value, slots: $0.slots.value) },
             maxActiveTasks: spec.maxActiveTasks?.value,
-            envFile: spec.envFile.map { fromSpecDirectory($0.value) },
+            envFile: spec.envFile.map { fromSpecDirectory($0.value, workspace: workspace) },
             secrets: spec.secrets.map(\.name.value),
             tasks: tasks
         )
