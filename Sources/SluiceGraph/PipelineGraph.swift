@@ -16,21 +16,30 @@ struct PipelineGraph {
     }
 
     struct Node {
-        let task: PlanTask
+        /// The plan's tasks (shared, not copied) and this node's position in
+        /// them: a copy of the task in every node was as much fresh memory
+        /// again as the plan's task array (2.7 MB at 10,000 tasks), and
+        /// fresh memory is slow to touch on this VM (docs/speed.md, "plan3").
+        private let tasks: [PlanTask]
+        let index: Int
         let shape: Shape
         /// `foreach` tasks are drawn as a stack.
-        var mapped: Bool { task.isMapped }
+        let mapped: Bool
         /// The pipeline a trigger task starts. Stored, not computed: reading
-        /// a computed property of `nodes[i]` copied the whole node (its task's
-        /// dozen references) for every task of every drawing.
+        /// a computed property of `nodes[i]` copied the whole node for every
+        /// task of every drawing.
         let triggers: String?
 
-        init(task: PlanTask, shape: Shape) {
-            // Read before `task` is stored: read after, it was copied (a
-            // retain of each of its fields) and destroyed again, per task.
-            triggers = task.kind == .trigger ? task.trigger?.pipeline : nil
-            self.shape = shape
-            self.task = task
+        /// The node's task (a copy: the DOT writer, which draws large plans,
+        /// reads `plan.tasks[i]` in place instead).
+        var task: PlanTask { tasks[index] }
+
+        init(_ tasks: [PlanTask], _ index: Int) {
+            self.tasks = tasks
+            self.index = index
+            shape = tasks[index].branch != nil ? .branch : (tasks[index].kind == .empty ? .empty : .task)
+            mapped = tasks[index].isMapped
+            triggers = tasks[index].kind == .trigger ? tasks[index].trigger?.pipeline : nil
         }
     }
 
@@ -60,10 +69,7 @@ struct PipelineGraph {
 
     init(plan: Plan) {
         self.plan = plan
-        let nodes = plan.tasks.map { task in
-            let shape: Shape = task.branch != nil ? .branch : (task.kind == .empty ? .empty : .task)
-            return Node(task: task, shape: shape)
-        }
+        let nodes = plan.tasks.indices.map { Node(plan.tasks, $0) }
         self.nodes = nodes
         // Indices and subscripts below, not `for task in`, which copies each task (a dozen retains).
         var index = [String: Int](minimumCapacity: plan.tasks.count)
