@@ -8,9 +8,9 @@ import Darwin
 #endif
 
 /// Two pieces of independent work at once: one on a thread of its own, one
-/// on the caller's. What `plan` uses after the checks, when the second core
-/// would otherwise sit idle (lowering half the tasks, emitting half the
-/// JSON). A plain thread rather than a dispatch queue: it is started at most
+/// on the caller's: lint's checks, and after them `graph`'s lowering and
+/// drawing (half the tasks, half the lines) and `plan`'s chunks
+/// (`TakingTurns`), when the second core would otherwise sit idle. A plain thread rather than a dispatch queue: it is started at most
 /// a few times a process, and its start and join are the whole cost.
 public enum SecondThread {
     /// Runs `helper` on a new thread while `body` runs on this one, and
@@ -68,17 +68,12 @@ public enum SecondThread {
 }
 
 /// A value passed from one thread to another: put by one, taken by the
-/// other, after which the taker holds the only reference to it. A buffer
-/// made on the main thread and handed to a `SecondThread` helper so stays
-/// unique (appending to it copies nothing) and keeps its memory from the
-/// main thread's heap, which `MemoryTuning` prepared, rather than fresh
-/// pages of the new thread's.
+/// other, after which the taker holds the only reference to it (a
+/// `SecondThread` helper's result).
 public final class Handoff<Value: Sendable>: Sendable {
     private let slot: Mutex<Value?>
 
     public init() { slot = Mutex(nil) }
-
-    public init(_ value: consuming Value) { slot = Mutex(Optional(value)) }
 
     public func put(_ value: consuming Value) {
         let value = Optional(value)

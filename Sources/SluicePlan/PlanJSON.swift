@@ -46,29 +46,15 @@ extension Plan {
     /// The plan as pretty JSON text with a trailing newline.
     public func encoded() -> String { String(decoding: encodedUTF8(), as: UTF8.self) }
 
-    /// `encoded()` as UTF-8 bytes, what `sluice plan` writes: written
-    /// straight from the plan into one buffer, never built as a tree.
-    ///
-    /// With `threads` of 2 (and two tasks or more), a second thread writes
-    /// the second half of the tasks while this one writes the rest: the
-    /// bytes are the same as from one thread (`JSONBytesWriter`'s
-    /// `membersAtDepth:afterMembers:`). The caller decides, by the plan's
-    /// size and the CPUs the process may use.
-    public func encodedUTF8(threads: Int = 1) -> [UInt8] {
-        encodedJSON(threads: threads).bytes
-    }
-
-    /// `encodedUTF8(threads:)` left in its writer, for a caller that writes
-    /// the bytes out (`withBytes`) without copying them into an array: for a
-    /// large plan that copy is as many megabytes of fresh memory again.
-    public func encodedJSON(threads: Int = 1) -> JSONBytesWriter {
+    /// `encoded()` as UTF-8 bytes, written straight from the plan into one
+    /// buffer, never built as a tree. (`sluice plan` writes the same bytes in
+    /// pieces, on two threads for a large plan: `writeJSONPieces`.)
+    public func encodedUTF8() -> [UInt8] {
         // About 1.3 KB a task, so the buffer rarely grows more than once.
         var writer = JSONBytesWriter(pretty: true, reservingCapacity: 4096 + 1400 * tasks.count)
-        write(to: &writer) { writer in
-            writeTaskMembers(to: &writer, threads: threads)
-        }
+        write(to: &writer)
         writer.endLine()
-        return writer
+        return writer.bytes
     }
 
     /// `encodedUTF8()`'s bytes handed to `emit` in order, in pieces of
@@ -124,35 +110,6 @@ extension Plan {
         try writer.withBytes { rest in
             if !rest.isEmpty { try emit(UnsafeRawBufferPointer(rest)) }
         }
-    }
-
-    /// The members of the `tasks` array, into `writer` inside it. With
-    /// `threads` of 2 (and two tasks or more) a second thread writes the
-    /// second half into a writer of its own, opened at the array's depth
-    /// after earlier members (`membersAtDepth:afterMembers:`, so the bytes
-    /// are one thread's), while this one writes the first half; then the
-    /// second half is appended.
-    private func writeTaskMembers(to writer: inout JSONBytesWriter, threads: Int) {
-        guard threads >= 2 && tasks.count >= 2 else {
-            for task in tasks { task.write(to: &writer) }
-            return
-        }
-        let middle = tasks.count / 2
-        let secondHalf = tasks[middle...]
-        let depth = writer.depth
-        @Sendable func secondHalfWriter() -> JSONBytesWriter {
-            JSONBytesWriter(pretty: true, reservingCapacity: 1400 * secondHalf.count, membersAtDepth: depth, afterMembers: true)
-        }
-        // Made here, so its 7 MB (at 10,000 tasks) come from this thread's prepared heap.
-        let handoff = Handoff(secondHalfWriter())
-        let (_, secondHalfJSON) = SecondThread.run({
-            for task in tasks[..<middle] { task.write(to: &writer) }
-        }, beside: {
-            var rest = handoff.take() ?? secondHalfWriter()
-            for task in secondHalf { task.write(to: &rest) }
-            return rest
-        })
-        writer.appendMembers(of: secondHalfJSON)
     }
 
     /// `json().compact()` as UTF-8, written straight from the plan (no value
