@@ -116,15 +116,12 @@ extension Executor {
     /// skipped or settled without an attempt) nothing is synced: after a crash
     /// of the machine `--resume`, or a new run, makes the same decisions again
     /// from the cache, whose entries are not synced either (docs/executor.md
-    /// "What each fsync protects"). It is also the last moment to wait for
-    /// anything the first process must not start without
-    /// (`RunServices.beforeFirstProcess`), after the syncs are under way.
+    /// "What each fsync protects").
     func requireDurability() {
         guard !durabilityRequired else { return }
         durabilityRequired = true
         journal.startSyncing()
         planWriter?.startSyncing()
-        services.beforeFirstProcess()
     }
 
     func appendJournal(_ event: JournalEvent) {

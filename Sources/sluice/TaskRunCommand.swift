@@ -73,7 +73,7 @@ struct TaskRunCommand: ParsableCommand {
         } catch {
             usageFailure(error.message)
         }
-        forwarded.forEach { $0.cancel() }
+        forwarded.stop()
         for secret in result.unsetSecrets {
             Self.writeAll(STDERR_FILENO, ArraySlice("warning: secret \(secret) is not set (in the environment or env_file); tasks see no value\n".utf8))
         }
