@@ -367,7 +367,10 @@ final class CachePublisher: @unchecked Sendable {
     static let batchLimit = 256
 
     init() {
-        let thread = Thread { [self] in work() }
+        let thread = Thread { [self] in
+            SystemCalls.keepChildSignalsOffThisThread()
+            work()
+        }
         thread.name = "sluice-cache-publisher"
         thread.start()
     }
