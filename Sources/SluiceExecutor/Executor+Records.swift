@@ -45,6 +45,8 @@ extension Executor {
     func finish() throws(ExecutorError) -> RunResult {
         let state = runState()
         var problems: [String] = []
+        // Nothing publishes after the loop: the last batch goes while `tasks.arrow` and the journal sync.
+        publisher?.endSubmissions()
         do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
         }

@@ -259,6 +259,21 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
         #expect(publisher.finish().isEmpty)
     }
 
+    /// The run's end says no more entries come before its syncs: the batch
+    /// gathering then is published at once, while the disk syncs, instead of
+    /// at the end of its interval (here an hour) or in `finish`.
+    @Test func theGatheringBatchIsPublishedAtOnceWhenSubmissionsEnd() throws {
+        let publisher = CachePublisher(gatherInterval: 3600)
+        let published = Counter()
+        publisher.submit { published.add(); return nil }
+        publisher.submit { published.add(); return nil }
+        publisher.endSubmissions()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while published.value < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(published.value == 2, "published before finish, not after the gathering interval")
+        #expect(publisher.finish().isEmpty)
+    }
+
     @Test func everyEntryOfManyBatchesIsPublishedByFinishWithItsProblems() {
         let publisher = CachePublisher()
         let published = Counter()
