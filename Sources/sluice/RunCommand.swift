@@ -232,8 +232,8 @@ struct RunJob: Equatable, FastPathJob {
             try predict(plan, flags: flags)
             return
         }
-        // Read once: each read of `ProcessInfo.environment` builds the whole dictionary again.
-        let environment = ProcessInfo.processInfo.environment
+        // Read once: each read builds the whole dictionary again.
+        let environment = ProcessEnvironment.current()
         let colored = color.enabled()
         let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && environment["TERM"] != "dumb",
                                    color: colored, discarded: Terminal.isNullDevice(STDOUT_FILENO))
@@ -272,7 +272,7 @@ struct RunJob: Equatable, FastPathJob {
 
     /// `--dry-run`: the prediction, from the same options a run would get.
     private func predict(_ plan: Plan, flags: JournalEvent.RunFlags) throws {
-        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+        var options = RunOptions(environment: ProcessEnvironment.current(), maxActive: maxActive, failFast: failFast,
                                  toolDirectory: RunCommand.toolDirectory())
         options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         do {

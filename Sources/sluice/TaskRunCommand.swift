@@ -89,7 +89,7 @@ struct TaskRunCommand: ParsableCommand {
     }
 
     private func request(_ plan: Plan) throws(ExecutorError) -> SingleAttemptRequest {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current()
         let chosen = workspace ?? environment["SLUICE_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? plan.workspace
         let here = FileManager.default.currentDirectoryPath
         let absolute = URL(fileURLWithPath: chosen.hasPrefix("/") ? chosen : here + "/" + chosen).standardizedFileURL.path
