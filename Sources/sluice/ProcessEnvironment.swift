@@ -22,7 +22,10 @@ enum ProcessEnvironment {
 
     /// `NAME=value` entries of a NULL-terminated vector (`environ`'s shape).
     static func parse(_ entries: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> [String: String] {
-        var result: [String: String] = [:]
+        var count = 0
+        while entries[count] != nil { count += 1 }
+        // Sized once: growing it rehashed every name so far, each time.
+        var result = [String: String](minimumCapacity: count)
         var next = entries
         while let entry = next.pointee {
             let text = String(cString: entry)
