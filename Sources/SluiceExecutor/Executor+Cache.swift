@@ -370,10 +370,7 @@ final class CachePublisher: @unchecked Sendable {
 
     init(gatherInterval: TimeInterval = CachePublisher.gatherInterval) {
         interval = gatherInterval
-        let thread = Thread { [self] in
-            SystemCalls.keepChildSignalsOffThisThread()
-            work()
-        }
+        let thread = Thread { [self] in work() }
         thread.name = "sluice-cache-publisher"
         thread.start()
     }
