@@ -370,7 +370,10 @@ final class CachePublisher: @unchecked Sendable {
 
     init(gatherInterval: TimeInterval = CachePublisher.gatherInterval) {
         interval = gatherInterval
-        let thread = Thread { [self] in work() }
+        let thread = Thread { [self] in
+            SystemCalls.keepChildSignalsOffThisThread()
+            work()
+        }
         thread.name = "sluice-cache-publisher"
         thread.start()
     }

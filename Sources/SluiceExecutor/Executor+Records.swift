@@ -154,6 +154,7 @@ final class PlanRecordWriter: @unchecked Sendable {
         masked.params = masker.mask(plan.params)
         let recorded = masked
         let thread = Thread { [self] in
+            SystemCalls.keepChildSignalsOffThisThread()
             var failure: String?
             do {
                 try PlanRecordWriter.write(recorded, to: directory.pinned(RunStore.Layout.plan), durable: { [self] in decision() })

@@ -108,7 +108,14 @@ private final class SignalRelay: Sendable {
         _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
         readEnd = ends[0]
         signalRelayWriteEnd = ends[1]
-        let thread = Thread { [self] in relay() }
+        let thread = Thread { [self] in
+            // Not picked to take (and drop) a task's SIGCHLD: see `SystemCalls.keepChildSignalsOffThisThread`.
+            var childSignal = sigset_t()
+            sigemptyset(&childSignal)
+            sigaddset(&childSignal, SIGCHLD)
+            pthread_sigmask(SIG_BLOCK, &childSignal, nil)
+            relay()
+        }
         thread.name = "sluice-signals"
         thread.stackSize = 1 << 20
         thread.start()
