@@ -45,6 +45,8 @@ extension Executor {
     func finish() throws(ExecutorError) -> RunResult {
         let state = runState()
         var problems: [String] = []
+        // Nothing publishes after the loop: the last batch goes while `tasks.arrow` and the journal sync.
+        publisher?.endSubmissions()
         do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
             problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
         }
@@ -116,15 +118,12 @@ extension Executor {
     /// skipped or settled without an attempt) nothing is synced: after a crash
     /// of the machine `--resume`, or a new run, makes the same decisions again
     /// from the cache, whose entries are not synced either (docs/executor.md
-    /// "What each fsync protects"). It is also the last moment to wait for
-    /// anything the first process must not start without
-    /// (`RunServices.beforeFirstProcess`), after the syncs are under way.
+    /// "What each fsync protects").
     func requireDurability() {
         guard !durabilityRequired else { return }
         durabilityRequired = true
         journal.startSyncing()
         planWriter?.startSyncing()
-        services.beforeFirstProcess()
     }
 
     func appendJournal(_ event: JournalEvent) {
@@ -155,6 +154,7 @@ final class PlanRecordWriter: @unchecked Sendable {
         masked.params = masker.mask(plan.params)
         let recorded = masked
         let thread = Thread { [self] in
+            SystemCalls.keepChildSignalsOffThisThread()
             var failure: String?
             do {
                 try PlanRecordWriter.write(recorded, to: directory.pinned(RunStore.Layout.plan), durable: { [self] in decision() })

@@ -98,7 +98,10 @@ final class JournalWriter: @unchecked Sendable {
                 throw ExecutorError(problem)
             }
         }
-        let thread = Thread { [weak self] in self?.writeLoop() }
+        let thread = Thread { [weak self] in
+            SystemCalls.keepChildSignalsOffThisThread()
+            self?.writeLoop()
+        }
         thread.name = "sluice-journal"
         self.thread = thread
         thread.start()

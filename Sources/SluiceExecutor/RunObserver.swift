@@ -120,23 +120,14 @@ public struct RunServices: Sendable {
     /// path). The CLI passes the compiler; the executor never imports it.
     public var loadChildPlan: @Sendable (String) throws -> Plan
     public var observer: (any RunObserver)?
-    /// Called before the run's first process starts (and before a resumed
-    /// run's first step), at most once per executor, so it must be cheap when
-    /// called again (a child run shares it). The CLI waits there for
-    /// libdispatch to register its signal sources: registration overlaps the
-    /// run's set-up (plan, directories, journal) instead of delaying it, and
-    /// still no task can start before a signal would reach the run.
-    public var beforeFirstProcess: @Sendable () -> Void
 
     public init(makeRunner: @escaping @Sendable () throws(ProcessStartError) -> any ProcessRunner = { () throws(ProcessStartError) in try PosixProcessRunner() },
                 clock: any Clock = SystemClock(),
                 loadChildPlan: @escaping @Sendable (String) throws -> Plan = { path in throw ExecutorError("cannot build the plan of \(path): no compiler was given") },
-                observer: (any RunObserver)? = nil,
-                beforeFirstProcess: @escaping @Sendable () -> Void = {}) {
+                observer: (any RunObserver)? = nil) {
         self.makeRunner = makeRunner
         self.clock = clock
         self.loadChildPlan = loadChildPlan
         self.observer = observer
-        self.beforeFirstProcess = beforeFirstProcess
     }
 }

@@ -168,12 +168,16 @@ public struct RunRecord: Sendable {
         var rank: [String: Int] = [:]
         for (i, task) in taskOrder.enumerated() where rank[task] == nil { rank[task] = i }
         let fallback = taskOrder.count
-        return instances.enumerated().sorted { a, b in
-            let ra = rank[a.element.key.task] ?? fallback, rb = rank[b.element.key.task] ?? fallback
+        // Each instance's rank is looked up once, not twice per comparison, and
+        // positions are sorted rather than the records (a copy of one moved a
+        // dozen references): the summary at the end of every run sorts them all.
+        let ranks = instances.map { rank[$0.key.task] ?? fallback }
+        return instances.indices.sorted { a, b in
+            let ra = ranks[a], rb = ranks[b]
             if ra != rb { return ra < rb }
-            if ra == fallback, a.element.key.task != b.element.key.task { return a.offset < b.offset }
-            return (a.element.key.mapIndex ?? -1) < (b.element.key.mapIndex ?? -1)
-        }.map(\.element)
+            if ra == fallback, instances[a].key.task != instances[b].key.task { return a < b }
+            return (instances[a].key.mapIndex ?? -1) < (instances[b].key.mapIndex ?? -1)
+        }.map { instances[$0] }
     }
 
     /// The run's state: from `run_finished`, else running while its writer

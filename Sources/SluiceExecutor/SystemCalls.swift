@@ -88,6 +88,22 @@ extension SystemCalls {
 
     /// Sends a signal to a whole process group.
     static func signalGroup(_ pgid: pid_t, _ signal: Int32) { _ = kill(-pgid, signal) }
+
+    /// Keeps a helper thread (journal, plan record, cache publisher) from
+    /// being picked to take a task's SIGCHLD. A task that exits while the
+    /// scheduler blocks signals around a start (`sluice_spawn`) has its
+    /// SIGCHLD queued, and the kernel hands a queued signal to a thread that
+    /// does not block it, waking it to discard it (SIGCHLD is ignored): about
+    /// every other task woke a sleeping helper on the other core for nothing.
+    /// Blocked here, it waits for the scheduler's thread, which takes and
+    /// drops it as it unblocks, already running. The runner never needed the
+    /// signal: it learns of exits from pidfds (or `waitpid`).
+    static func keepChildSignalsOffThisThread() {
+        var childSignal = sigset_t()
+        sigemptyset(&childSignal)
+        sigaddset(&childSignal, SIGCHLD)
+        pthread_sigmask(SIG_BLOCK, &childSignal, nil)
+    }
 }
 
 extension SystemCalls {

@@ -132,17 +132,11 @@ struct RunCommand: ParsableCommand {
                         interrupts: InterruptCount = InterruptCount(),
                         announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> Result<RunResult, ExecutorError> {
         Result { () throws(ExecutorError) -> RunResult in
-            // The signal sources register while the run sets up; the executor
-            // waits for them only before its first process starts. A signal in
-            // between still has its default action, as before the sources
-            // exist: sluice ends, and a run directory it made shows the run
-            // interrupted, as after a crash (`--resume` continues it).
-            let registration = SignalForwarding.Registration()
-            var services = services
-            services.beforeFirstProcess = { registration.wait() }
             let executor = try Executor(plan: plan, options: options, services: services)
-            let sources = Self.forwardInterrupts(to: executor, count: interrupts, registration: registration, announce: announce)
-            defer { sources.forEach { $0.cancel() } }
+            // In place before the run makes anything: a signal from here on stops
+            // the run. One before this still has its default action: sluice ends.
+            let forwarding = Self.forwardInterrupts(to: executor, count: interrupts, announce: announce)
+            defer { forwarding.stop() }
             return try executor.run()
         }
     }
@@ -157,22 +151,20 @@ struct RunCommand: ParsableCommand {
     /// `nohup sluice run …` asks for the run to outlive the terminal: a
     /// SIGHUP ignored from the start stays ignored. `announce` says at once
     /// what each interrupt does (the signal, and which interrupt it is).
-    /// The sources are registered once `registration.wait()` returns (the
-    /// executor waits before its first process starts).
-    static func forwardInterrupts(to executor: Executor, count: InterruptCount, registration: SignalForwarding.Registration,
-                                  announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> [DispatchSourceSignal] {
-        forwardInterrupts(count: count, registration: registration, announce: announce) { number in
+    static func forwardInterrupts(to executor: Executor, count: InterruptCount,
+                                  announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in }) -> SignalForwarding.Forwarding {
+        forwardInterrupts(count: count, announce: announce) { number in
             if number == 1 { executor.cancel() } else { executor.kill() }
         }
     }
 
-    /// The signal handling of `forwardInterrupts(to:count:registration:announce:)`,
+    /// The signal handling of `forwardInterrupts(to:count:announce:)`,
     /// with what the first and later interrupts do given as `act(number)`.
-    static func forwardInterrupts(count: InterruptCount, registration: SignalForwarding.Registration,
+    static func forwardInterrupts(count: InterruptCount,
                                   announce: @escaping @Sendable (Int32, Int) -> Void = { _, _ in },
-                                  act: @escaping @Sendable (Int) -> Void) -> [DispatchSourceSignal] {
+                                  act: @escaping @Sendable (Int) -> Void) -> SignalForwarding.Forwarding {
         let signals = [SIGINT, SIGTERM, SIGHUP].filter { !($0 == SIGHUP && SignalForwarding.isIgnored(SIGHUP)) }
-        return SignalForwarding.begin(signals, registration: registration) { signalNumber in
+        return SignalForwarding.install(signals) { signalNumber in
             let number = count.next(signalNumber)
             // Said first: once the kill is sent the tasks settle, and the
             // message would count none of them.
@@ -240,8 +232,8 @@ struct RunJob: Equatable, FastPathJob {
             try predict(plan, flags: flags)
             return
         }
-        // Read once: each read of `ProcessInfo.environment` builds the whole dictionary again.
-        let environment = ProcessInfo.processInfo.environment
+        // Read once: each read builds the whole dictionary again.
+        let environment = ProcessEnvironment.current()
         let colored = color.enabled()
         let progress = RunProgress(live: isatty(STDOUT_FILENO) == 1 && environment["TERM"] != "dumb",
                                    color: colored, discarded: Terminal.isNullDevice(STDOUT_FILENO))
@@ -280,7 +272,7 @@ struct RunJob: Equatable, FastPathJob {
 
     /// `--dry-run`: the prediction, from the same options a run would get.
     private func predict(_ plan: Plan, flags: JournalEvent.RunFlags) throws {
-        var options = RunOptions(environment: ProcessInfo.processInfo.environment, maxActive: maxActive, failFast: failFast,
+        var options = RunOptions(environment: ProcessEnvironment.current(), maxActive: maxActive, failFast: failFast,
                                  toolDirectory: RunCommand.toolDirectory())
         options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         do {

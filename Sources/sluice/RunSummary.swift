@@ -9,8 +9,9 @@ enum RunSummary {
     static let fullTableLimit = 40
 
     static func render(_ result: RunResult, color: Bool) -> String {
-        var text = "\n" + table(result.record, taskOrder: result.record.instances.map(\.key.task), color: color)
-        text += failedInstances(result.record, taskOrder: result.record.instances.map(\.key.task))
+        let taskOrder = result.record.instances.map(\.key.task)
+        var text = "\n" + table(result.record, taskOrder: taskOrder, color: color)
+        text += failedInstances(result.record, taskOrder: taskOrder)
         let counts = result.record.stateCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
         let style = Style(enabled: color)
         let took = RunProgress.seconds((result.record.end ?? result.record.start) - result.record.start)

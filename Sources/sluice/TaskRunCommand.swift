@@ -73,7 +73,7 @@ struct TaskRunCommand: ParsableCommand {
         } catch {
             usageFailure(error.message)
         }
-        forwarded.forEach { $0.cancel() }
+        forwarded.stop()
         for secret in result.unsetSecrets {
             Self.writeAll(STDERR_FILENO, ArraySlice("warning: secret \(secret) is not set (in the environment or env_file); tasks see no value\n".utf8))
         }
@@ -89,7 +89,7 @@ struct TaskRunCommand: ParsableCommand {
     }
 
     private func request(_ plan: Plan) throws(ExecutorError) -> SingleAttemptRequest {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current()
         let chosen = workspace ?? environment["SLUICE_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? plan.workspace
         let here = FileManager.default.currentDirectoryPath
         let absolute = URL(fileURLWithPath: chosen.hasPrefix("/") ? chosen : here + "/" + chosen).standardizedFileURL.path

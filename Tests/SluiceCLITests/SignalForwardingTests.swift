@@ -1,46 +1,48 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 @testable import sluice
 
-/// The signal sources `sluice run` and `sluice task-run` stop on.
-@Suite struct SignalForwardingTests {
-    /// A signal sent the moment `install` returns reaches its handler. On
-    /// Linux libdispatch registers a source on its manager thread some time
-    /// after `resume()`; the pattern before (`SIG_IGN`, then `resume()`)
-    /// dropped a signal sent in between, and on a busy machine a run's first
-    /// task could already be running then (a lost SIGHUP let the run go on to
-    /// its end). SIGUSR2 stands in for SIGINT, SIGTERM and SIGHUP, which the
-    /// test runner must keep: its default action ends the process, so a
+/// The signal forwarding `sluice run` and `sluice task-run` stop on.
+@Suite(.serialized) struct SignalForwardingTests {
+    /// A signal sent the moment `install` returns reaches its handler: the
+    /// process handler is in place by then, so nothing waits for a
+    /// registration (libdispatch's sources registered on their manager
+    /// thread some time after `resume()`, and a signal sent in between was
+    /// once lost). SIGUSR2 stands in for SIGINT, SIGTERM and SIGHUP, which
+    /// the test runner must keep: its default action ends the process, so a
     /// handler missing at the kill fails the whole run loudly, not quietly.
     @Test func aSignalSentRightAfterInstallReachesItsHandler() throws {
         for _ in 0..<20 {
             let received = DispatchSemaphore(value: 0)
-            let sources = SignalForwarding.install([SIGUSR2]) { _ in received.signal() }
+            let forwarding = SignalForwarding.install([SIGUSR2]) { _ in received.signal() }
             kill(getpid(), SIGUSR2)
-            #expect(received.wait(timeout: .now() + 5) == .success, "the signal never reached its source")
-            sources.forEach { $0.cancel() }
+            #expect(received.wait(timeout: .now() + 5) == .success, "the signal never reached its handler")
+            forwarding.stop()
         }
     }
 
-    /// `sluice run` resumes its sources before the run's set-up and waits
-    /// for their registration only before the first process starts
-    /// (`begin`, then `Registration.wait()`): a signal sent the moment the
-    /// wait returns reaches its handler, and a second wait (a child run's
-    /// executor) returns at once instead of waiting out the timeout.
-    @Test func aSignalSentRightAfterTheRegistrationWaitReachesItsHandler() throws {
-        for _ in 0..<20 {
-            let received = DispatchSemaphore(value: 0)
-            let registration = SignalForwarding.Registration()
-            let sources = SignalForwarding.begin([SIGUSR2], registration: registration) { _ in received.signal() }
-            registration.wait()
-            kill(getpid(), SIGUSR2)
-            #expect(received.wait(timeout: .now() + 5) == .success, "the signal never reached its source")
-            let again = DispatchTime.now()
-            registration.wait()
-            #expect(DispatchTime.now().uptimeNanoseconds - again.uptimeNanoseconds < 1_000_000_000, "a second wait returns at once")
-            sources.forEach { $0.cancel() }
-        }
+    /// Every forwarding installed for a signal gets it, with its number; a
+    /// stopped one no more, and a signal no forwarding wants any more is
+    /// dropped, not acted on by its default (which would end the test runner).
+    @Test func eachForwardingGetsItsSignalsUntilItStops() throws {
+        let first = Mutex<[Int32]>([])
+        let second = Mutex<[Int32]>([])
+        let arrived = DispatchSemaphore(value: 0)
+        let one = SignalForwarding.install([SIGUSR2]) { number in first.withLock { $0.append(number) }; arrived.signal() }
+        let two = SignalForwarding.install([SIGUSR2, SIGWINCH]) { number in second.withLock { $0.append(number) }; arrived.signal() }
+        kill(getpid(), SIGUSR2)
+        #expect(arrived.wait(timeout: .now() + 5) == .success)
+        #expect(arrived.wait(timeout: .now() + 5) == .success)
+        one.stop()
+        kill(getpid(), SIGWINCH)
+        #expect(arrived.wait(timeout: .now() + 5) == .success)
+        two.stop()
+        kill(getpid(), SIGUSR2)
+        #expect(arrived.wait(timeout: .now() + 0.2) == .timedOut, "a stopped forwarding is not called")
+        #expect(first.withLock { $0 } == [SIGUSR2])
+        #expect(second.withLock { $0 } == [SIGUSR2, SIGWINCH])
     }
 
     /// `nohup` leaves SIGHUP ignored, and `sluice run` then keeps it so.

@@ -77,32 +77,6 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(!names.contains { $0.contains("sluice-tmp") }, "no temporary file left: \(names)")
 }
 
-/// `RunServices.beforeFirstProcess` (where the CLI waits for its signal
-/// sources to be registered) is called once, before the first process
-/// starts, and not at all by a run that starts none: the wait is not on the
-/// path of the run's set-up, and no task starts before it is over.
-@Test func beforeFirstProcessComesOnceBeforeTheFirstProcessAndNeverWithoutOne() throws {
-    let dir = try TemporaryDirectory()
-    defer { dir.cleanUp() }
-    func run() throws -> (startedAtEachCall: [Int], started: Int) {
-        var plan = twoStep(n: 1)
-        plan.workspace = dir.path
-        let clock = FakeClock()
-        let runner = FakeRunner(clock: clock, behaviour: writesN)
-        let calls = Mutex<[Int]>([])
-        let services = RunServices(makeRunner: { runner }, clock: clock,
-                                   beforeFirstProcess: { calls.withLock { $0.append(runner.started.count) } })
-        _ = try Executor(plan: plan, options: RunOptions(environment: ["PATH": "/usr/bin:/bin"]), services: services).run()
-        return (calls.withLock { $0 }, runner.started.count)
-    }
-    let first = try run()
-    #expect(first.started == 3)
-    #expect(first.startedAtEachCall == [0], "once, before any process started")
-    let cached = try run()
-    #expect(cached.started == 0)
-    #expect(cached.startedAtEachCall.isEmpty, "a fully cached run starts no process and waits for nothing")
-}
-
 /// A child run about to start waits for the parent's journal to be durable:
 /// from then on the parent's records are synced too, even if no process of
 /// its own ever starts (the child's processes run under its journal).
@@ -282,6 +256,21 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
         let deadline = Date(timeIntervalSinceNow: 5)
         while published.value == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         #expect(published.value == 1, "published while the run goes on (gathered for \(CachePublisher.gatherInterval) s at most)")
+        #expect(publisher.finish().isEmpty)
+    }
+
+    /// The run's end says no more entries come before its syncs: the batch
+    /// gathering then is published at once, while the disk syncs, instead of
+    /// at the end of its interval (here an hour) or in `finish`.
+    @Test func theGatheringBatchIsPublishedAtOnceWhenSubmissionsEnd() throws {
+        let publisher = CachePublisher(gatherInterval: 3600)
+        let published = Counter()
+        publisher.submit { published.add(); return nil }
+        publisher.submit { published.add(); return nil }
+        publisher.endSubmissions()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while published.value < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(published.value == 2, "published before finish, not after the gathering interval")
         #expect(publisher.finish().isEmpty)
     }
 
