@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "SluiceBasicsTests", dependencies: ["SluiceBasics"]),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "CYAMLHeap", "SluiceDiagnostics", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "CYAMLHeap", "SluiceDiagnostics", "SluiceBasics", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceCompilerTests",
             dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceTestSupport"],

@@ -1,6 +1,7 @@
 import CYAML
 import CYAMLHeap
 import Foundation
+import SluiceBasics
 import SluiceTestSupport
 import Synchronization
 import Testing
@@ -73,11 +74,11 @@ struct YAMLHeapTests {
     /// frees on the allocating thread, and frees on a second thread while the first allocates; every
     /// block's bytes are checked before it is freed. Round after round of threads that exit, the heap
     /// must reuse its chunks rather than carve new ones.
-    @Test func interleavedSizesGrowthAndFreesFromAnotherThread() throws {
+    @Test func interleavedSizesGrowthAndFreesFromAnotherThread() {
         let carvedBefore = sluice_yaml_heap_chunks_carved()
-        let firstRoundGrowth = try Self.round(seed: 1) - carvedBefore
+        let firstRoundGrowth = Self.round(seed: 1) - carvedBefore
         let rounds = 20
-        for seed in 2...UInt64(rounds) { _ = try Self.round(seed: seed) }
+        for seed in 2...UInt64(rounds) { _ = Self.round(seed: seed) }
         let growth = sluice_yaml_heap_chunks_carved() - carvedBefore
         if Self.heapActive {
             #expect(firstRoundGrowth > 8, "a round should need several chunks: \(firstRoundGrowth)")
@@ -123,14 +124,14 @@ struct YAMLHeapTests {
 
     /// A thread allocates, grows and frees blocks; a second frees the half handed to it as it
     /// goes. Both exit. Returns the chunks carved so far.
-    static func round(seed: UInt64) throws -> Int {
+    static func round(seed: UInt64) -> Int {
         final class Shared: Sendable {
             let handedOver = Mutex<[Block]>([])
             let allocatorDone = Atomic<Bool>(false)
             let corrupted = Atomic<Int>(0)
         }
         let shared = Shared()
-        let freer = try SpawnedThread {
+        let freeHandedOver: @Sendable () -> Void = {
             while true {
                 let batch = shared.handedOver.withLock { blocks in
                     defer { blocks.removeAll(keepingCapacity: true) }
@@ -146,7 +147,7 @@ struct YAMLHeapTests {
                 }
             }
         }
-        let allocator = try SpawnedThread {
+        let allocate: @Sendable () -> Void = {
             var random = SeededGenerator(seed: seed)
             var live: [Block] = []
             for step in 0..<30000 {
@@ -180,33 +181,10 @@ struct YAMLHeapTests {
             }
             shared.allocatorDone.store(true, ordering: .releasing)
         }
-        allocator.join()
-        freer.join()
+        // Each on a thread of its own that exits (a pool's would not), so the heap's handler for a
+        // thread's exit runs too.
+        _ = SecondThread.run({}, beside: { SecondThread.run(allocate, beside: freeHandedOver) })
         #expect(shared.corrupted.load(ordering: .relaxed) == 0, "seed \(seed)")
         return sluice_yaml_heap_chunks_carved()
     }
-}
-
-/// A thread of its own that exits when `body` returns (unlike a pool's), so the heap's handler
-/// for a thread's exit runs.
-final class SpawnedThread: @unchecked Sendable {
-    private var handle = pthread_t()
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) throws {
-        self.body = body
-        let context = Unmanaged.passRetained(self)
-        let status = pthread_create(&handle, nil, { raw in
-            guard let raw else { return nil }
-            let thread = Unmanaged<SpawnedThread>.fromOpaque(raw).takeRetainedValue()
-            thread.body()
-            return nil
-        }, context.toOpaque())
-        if status != 0 {
-            context.release()
-            throw POSIXError(.init(rawValue: status) ?? .EAGAIN)
-        }
-    }
-
-    func join() { pthread_join(handle, nil) }
 }
