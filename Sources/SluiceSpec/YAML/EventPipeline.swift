@@ -66,12 +66,11 @@ final class EventPipeline: @unchecked Sendable {
     }
 
     deinit {
-        // The slots used so far (all of them after a lap), each holding an
-        // event the consumer did not reach or a zeroed one (freed, or a failed
-        // parse; freeing a zeroed event does nothing).
+        // The consumer freed every event it was handed; those it did not reach
+        // (it stopped early) are still in their slots, at most a ring's worth.
         // `finish()` joined the parsing thread, so `published` is final.
-        let used = min(published.load(ordering: .acquiring), Self.capacity)
-        for index in 0..<used { yaml_event_delete(slots + index) }
+        let parsed = published.load(ordering: .acquiring)
+        for index in consumedCount..<max(consumedCount, parsed) { yaml_event_delete(slots + (index & (Self.capacity - 1))) }
         slots.deallocate()
         if parserStarted { yaml_parser_delete(parserState) }
         parserState.deallocate()
