@@ -27,9 +27,12 @@
 // exits. Memory is never returned to the system: chunks are reused instead.
 //
 // Under AddressSanitizer (scripts/sanitize, the fuzzer) every call goes to malloc, so ASan checks
-// libyaml's memory exactly as it did before this heap.
+// libyaml's memory exactly as it did before this heap. Linux only: elsewhere (a macOS dylib binds
+// its own calls within itself) the file defines only the queries, and libyaml keeps its functions.
 #define _GNU_SOURCE
 #include "CYAMLHeap.h"
+
+#if defined(__linux__)
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -278,3 +281,11 @@ unsigned char *yaml_strdup(const unsigned char *string) {
     if (copy) memcpy(copy, string, size);
     return copy;
 }
+
+#else
+
+int sluice_yaml_heap_owns(const void *pointer) { (void)pointer; return 0; }
+long sluice_yaml_heap_chunks_carved(void) { return 0; }
+size_t sluice_yaml_heap_chunk_size(void) { return (size_t)64 << 10; }
+
+#endif
