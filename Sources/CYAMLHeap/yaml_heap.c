@@ -118,8 +118,6 @@ int sluice_yaml_heap_owns(const void *pointer) {
 
 long sluice_yaml_heap_chunks_carved(void) { return atomic_load_explicit(&chunks_carved, memory_order_relaxed); }
 
-size_t sluice_yaml_heap_chunk_size(void) { return CHUNK_SIZE; }
-
 static inline struct chunk *chunk_of(const void *pointer) {
     return (struct chunk *)((uintptr_t)pointer & ~(CHUNK_SIZE - 1));
 }
@@ -129,6 +127,7 @@ static inline size_t class_size(unsigned size_class) { return (size_t)SMALLEST_S
 /// The smallest class that holds `size` bytes (at most LARGEST_SMALL_SIZE).
 static inline unsigned class_for(size_t size) {
     if (size <= SMALLEST_SIZE) return 0;
+    // ceil(log2(size)) less log2(SMALLEST_SIZE).
     return (unsigned)(64 - __builtin_clzl((unsigned long)(size - 1))) - 4;
 }
 
@@ -286,6 +285,5 @@ unsigned char *yaml_strdup(const unsigned char *string) {
 
 int sluice_yaml_heap_owns(const void *pointer) { (void)pointer; return 0; }
 long sluice_yaml_heap_chunks_carved(void) { return 0; }
-size_t sluice_yaml_heap_chunk_size(void) { return (size_t)64 << 10; }
 
 #endif

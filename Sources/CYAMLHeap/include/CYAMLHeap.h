@@ -18,7 +18,4 @@ int sluice_yaml_heap_owns(const void *pointer);
 /// every object in them is freed, so this stays near the most ever live at once.
 long sluice_yaml_heap_chunks_carved(void);
 
-/// The size of one chunk in bytes.
-size_t sluice_yaml_heap_chunk_size(void);
-
 #endif
