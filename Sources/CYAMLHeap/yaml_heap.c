@@ -6,9 +6,9 @@
 // calls to the executable's symbols, which the linkers (bfd, gold, lld) export because a linked
 // shared library defines the same names. On the 10,000-task bench spec libyaml makes about 584,000
 // allocations of 16 bytes (four per plain scalar: the value and three scratch strings) and 30,000
-// growths; glibc's malloc and free took 84M of the parsing thread's 512M instructions, and
-// `EventPipeline`, which frees each event a ring's lap (16,384 events) after libyaml made it, had
-// glibc hand that memory back cold.
+// growths; through glibc they took 98M of the parsing thread's 441M instructions, and
+// `EventPipeline`, which then freed each event a ring's lap (16,384 events) after libyaml made it,
+// had glibc hand that memory back cold.
 //
 // How. Sizes up to 1 KiB are rounded up to a power of two from 16 (seven classes). A thread
 // allocates each class by bumping a pointer through a 64 KiB chunk of its own. A chunk counts its
