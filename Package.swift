@@ -7,7 +7,7 @@
 //   SluicePlan      -> SluiceBasics
 //   SluiceColumnar  -> SluiceBasics, CLZ4, CZstd   (Arrow tables; lz4 and zstd from Debian's libraries)
 //   SluiceDiagnostics -> SluiceBasics
-//   SluiceSpec      -> CYAML, SluiceDiagnostics
+//   SluiceSpec      -> CYAML, CYAMLHeap, SluiceDiagnostics   (CYAMLHeap: libyaml's allocations, in C)
 //   SluiceCompiler  -> SluiceSpec, SluiceDiagnostics, SluicePlan   (spec -> checked model -> plan)
 //                      + SluiceColumnar for its one safe file reader (RegularFile)
 //   SluiceGraph     -> SluicePlan                                  (plan -> DOT / Mermaid / ASCII)
@@ -61,7 +61,10 @@ let package = Package(
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "SluiceColumnar", dependencies: ["SluiceBasics", "CLZ4", "CZstd"]),
-        .target(name: "SluiceSpec", dependencies: ["CYAML", "SluiceDiagnostics", "SluiceBasics"]),
+        // libyaml's yaml_malloc/yaml_free/... defined in C in the executable, which libyaml's calls then bind to:
+        // small sizes from per-thread chunks instead of glibc's malloc (Sources/CYAMLHeap/yaml_heap.c).
+        .target(name: "CYAMLHeap"),
+        .target(name: "SluiceSpec", dependencies: ["CYAML", "CYAMLHeap", "SluiceDiagnostics", "SluiceBasics"]),
         .target(
             name: "SluiceCompiler",
             dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceBasics", "SluiceColumnar", .product(name: "Crypto", package: "swift-crypto")]
@@ -100,7 +103,7 @@ let package = Package(
         .testTarget(name: "SluiceBasicsTests", dependencies: ["SluiceBasics"]),
         .testTarget(name: "SluiceDiagnosticsTests", dependencies: ["SluiceDiagnostics", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "SluiceDiagnostics", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec", "CYAMLHeap", "SluiceDiagnostics", "SluiceBasics", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceCompilerTests",
             dependencies: ["SluiceCompiler", "SluiceSpec", "SluiceDiagnostics", "SluicePlan", "SluiceTestSupport"],

@@ -17,8 +17,13 @@ import Darwin
 ///
 /// The events pass through a ring of slots, in batches: the parser publishes
 /// how many it has written, the consumer how many it is done with. The
-/// parsing thread also frees each event (when it reuses the slot), so every
-/// allocation libyaml makes stays on that thread's heap.
+/// consumer frees each event once it has handled it, which takes that work
+/// off the parsing thread (the longer of the two): libyaml allocates from
+/// `CYAMLHeap`, where a free from another thread only lowers a count in the
+/// object's chunk (one atomic step for a run of frees into one chunk), and the
+/// chunks come back to the parser while still warm rather than a lap later.
+/// (With glibc's malloc the frees stayed on the parsing thread: a free into
+/// another thread's arena takes that arena's lock.)
 final class EventPipeline: @unchecked Sendable {
     // Unchecked: `slots` is shared by two threads, each slot owned by one side
     // at a time, handed over through `published` and `released` with
@@ -55,17 +60,17 @@ final class EventPipeline: @unchecked Sendable {
         parserState = .allocate(capacity: 1)
         parserState.initialize(to: yaml_parser_t())
         // Not initialized: libyaml writes each slot before anyone reads it,
-        // and a slot's event is freed only once the slot has been used (see
+        // and a slot's event is freed only once it has been written (see
         // `prefaultSlots` for where its pages are faulted in).
         slots = .allocate(capacity: Self.capacity)
     }
 
     deinit {
-        // The slots used so far (all of them after a lap), each holding an
-        // event not yet freed or a zeroed one (freed, or a failed parse).
+        // The consumer freed every event it was handed; those it did not reach
+        // (it stopped early) are still in their slots, at most a ring's worth.
         // `finish()` joined the parsing thread, so `published` is final.
-        let used = min(published.load(ordering: .acquiring), Self.capacity)
-        for index in 0..<used { yaml_event_delete(slots + index) }
+        let parsed = published.load(ordering: .acquiring)
+        for index in consumedCount..<max(consumedCount, parsed) { yaml_event_delete(slots + (index & (Self.capacity - 1))) }
         slots.deallocate()
         if parserStarted { yaml_parser_delete(parserState) }
         parserState.deallocate()
@@ -119,7 +124,8 @@ final class EventPipeline: @unchecked Sendable {
     }
 
     /// Hands each event to `body` in order until it returns false, the stream
-    /// ends, or libyaml fails. The event is valid during the call only.
+    /// ends, or libyaml fails. The event is valid during the call only: it is
+    /// freed right after.
     /// Returns whether the stream's end was reached.
     func consume(_ body: (UnsafePointer<yaml_event_t>) -> Bool) -> Bool {
         var next = consumedCount
@@ -135,10 +141,13 @@ final class EventPipeline: @unchecked Sendable {
                 // Nothing more will come: libyaml failed (the stream's end returns below).
                 if available == next { return false }
             }
-            let event = UnsafePointer(slots + (next & (Self.capacity - 1)))
+            let event = slots + (next & (Self.capacity - 1))
             next += 1
             let isEnd = event.pointee.type == YAML_STREAM_END_EVENT
-            guard body(event) else { return false }
+            let wanted = body(event)
+            // Before the slot is released (below or on the next wait), so the parser never reuses it unfreed.
+            yaml_event_delete(event)
+            guard wanted else { return false }
             if isEnd { return true }
             if next & (Self.batch - 1) == 0 { released.store(next, ordering: .releasing) }
         }
@@ -182,8 +191,6 @@ final class EventPipeline: @unchecked Sendable {
                 }
             }
             let slot = slots + (count & (Self.capacity - 1))
-            // The consumer released this slot's previous event; in the first lap there is none.
-            if count >= Self.capacity { yaml_event_delete(slot) }
             guard yaml_parser_parse(parser, slot) == 1 else {
                 failed = true
                 break
