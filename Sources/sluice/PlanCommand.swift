@@ -85,7 +85,8 @@ struct PlanJob: Equatable, FastPathJob {
         }
         do {
             try AtomicFile.withWriter(to: output, specialTarget: .writeThrough) { file in
-                try writeJSON { try file.writeStreamedPiece($0) }
+                // Each piece is written on a thread of its own while the next is made.
+                try file.writeStreamedPiecesBeside { emit in try writeJSON(emit) }
             }
         } catch {
             throw failUsageOrIO("\(output): \(error)")

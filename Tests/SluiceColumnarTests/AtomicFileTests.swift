@@ -268,4 +268,89 @@ struct AtomicFileTests {
         }
         #expect(directory.entries.isEmpty)
     }
+
+    /// Pieces written beside their production (`writeStreamedPiecesBeside`,
+    /// what `plan -o` uses): the file holds them in order whatever their
+    /// sizes, and as many bytes go directly as when written one by one.
+    @Test func piecesWrittenBesideTheirProductionKeepTheirOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("plan.json")
+        let minimum = AtomicFileWriter.directWriteMinimum
+        let content = (0..<(4 * minimum)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 11) }
+        for pieces in [[minimum, minimum, minimum, 4095 + 17], [2 * minimum, 123], [minimum + 5, minimum], [1000, 24], [7], []] {
+            let total = pieces.reduce(0, +)
+            let (besideDirect, oneByOneDirect) = try content.withUnsafeBytes { all in
+                func write(beside: Bool) throws -> Int {
+                    try AtomicFile.withWriter(to: path) { writer -> Int in
+                        func produce(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+                            var offset = 0
+                            for piece in pieces {
+                                try emit(UnsafeRawBufferPointer(rebasing: all[offset..<offset + piece]))
+                                offset += piece
+                            }
+                        }
+                        if beside { try writer.writeStreamedPiecesBeside(produce) } else { try produce(writer.writeStreamedPiece) }
+                        #expect(writer.bytesWritten == total)
+                        return writer.bytesWrittenDirectly
+                    }
+                }
+                let oneByOne = try write(beside: false)
+                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content[..<total]), "pieces \(pieces)")
+                let beside = try write(beside: true)
+                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content[..<total]), "pieces \(pieces)")
+                return (beside, oneByOne)
+            }
+            #expect(besideDirect == oneByOneDirect, "pieces \(pieces)")
+        }
+        #expect(directory.entries == ["plan.json"])
+    }
+
+    /// A producer that fails after some pieces: its error comes out, the
+    /// pieces before it were written (to the temporary file), and the target
+    /// is left as it was.
+    @Test func producerFailingBesideItsWritesLeavesTheTarget() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("plan.json")
+        try AtomicFile.write("old", to: path)
+        let piece = [UInt8](repeating: 7, count: AtomicFileWriter.directWriteMinimum)
+        var written = 0
+        #expect(throws: Boom.self) {
+            try AtomicFile.withWriter(to: path) { writer in
+                try writer.writeStreamedPiecesBeside { emit in
+                    try piece.withUnsafeBytes { try emit($0) }
+                    try piece.withUnsafeBytes { try emit($0) }
+                    throw Boom()
+                }
+                written = writer.bytesWritten
+            }
+        }
+        #expect(written == 0)
+        #expect(contents(path) == "old")
+        #expect(directory.entries == ["plan.json"])
+    }
+
+    /// A write that fails on the writing thread (a full device) stops the
+    /// producer at its next piece with that error, and nothing after it is
+    /// written: what `plan -o /dev/full` sees.
+    @Test func failingWriteBesideStopsTheProducer() throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/full") else { return }
+        let piece = [UInt8](repeating: 1, count: 1 << 16)
+        var emitted = 0
+        #expect {
+            try AtomicFile.withWriter(to: "/dev/full", specialTarget: .writeThrough) { writer in
+                try writer.writeStreamedPiecesBeside { emit in
+                    for _ in 0..<10_000 {
+                        try piece.withUnsafeBytes { try emit($0) }
+                        emitted += 1
+                    }
+                }
+            }
+        } throws: { error in
+            "\(error)".contains("/dev/full")
+        }
+        // The writer buffers small pieces: the failure comes with the first flush to the device, long before the end.
+        #expect(emitted < 10_000)
+    }
 }
