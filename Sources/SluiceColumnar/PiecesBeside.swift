@@ -10,7 +10,7 @@ extension AtomicFileWriter {
     /// only when it has a piece ready before the last one is on the disk.
     /// For `plan -o`, whose three 4 MiB direct writes of a 10,000-task plan
     /// (2–4 ms each, waiting on the device) otherwise stopped the emission
-    /// (docs/speed.md, "the lead's writes beside the emission").
+    /// (docs/speed.md, "after the ninth round").
     ///
     /// The file holds the pieces in order, as with `writeStreamedPiece`
     /// alone. When a write fails, the next `emit` (or the return) throws
