@@ -42,40 +42,31 @@ struct Sluice: ParsableCommand {
         }
     }
 
-    /// A command line one of the argv fast paths reads, or nil for ArgumentParser.
+    /// A command line one of the argv fast paths reads, or nil for ArgumentParser:
+    /// the command's name picks its reader, which gets the words after it.
     static func fastPath(_ arguments: [String]) -> (any FastPathJob)? {
-        switch arguments.first {
-        case LintCommand.configuration.commandName: return fastPathJob(arguments)
-        case RunCommand.configuration.commandName: return runFastPathJob(arguments)
-        case PlanCommand.configuration.commandName: return planFastPathJob(arguments)
-        case GraphCommand.configuration.commandName: return graphFastPathJob(arguments)
+        guard let name = arguments.first else { return nil }
+        let rest = Array(arguments.dropFirst())
+        switch name {
+        case LintCommand.configuration.commandName: return LintCommand.fastPath(rest)
+        case RunCommand.configuration.commandName: return RunCommand.fastPath(rest)
+        case PlanCommand.configuration.commandName: return PlanCommand.fastPath(rest)
+        case GraphCommand.configuration.commandName: return GraphCommand.fastPath(rest)
         default: return nil
         }
     }
 
     /// A `sluice lint` command line the argv fast path reads (`LintCommand.fastPath`), or nil for ArgumentParser.
-    static func fastPathJob(_ arguments: [String]) -> LintJob? {
-        guard let name = arguments.first, name == LintCommand.configuration.commandName else { return nil }
-        return LintCommand.fastPath(Array(arguments.dropFirst()))
-    }
+    static func fastPathJob(_ arguments: [String]) -> LintJob? { fastPath(arguments) as? LintJob }
 
     /// A `sluice run` command line the argv fast path reads (`RunCommand.fastPath`), or nil for ArgumentParser.
-    static func runFastPathJob(_ arguments: [String]) -> RunJob? {
-        guard let name = arguments.first, name == RunCommand.configuration.commandName else { return nil }
-        return RunCommand.fastPath(Array(arguments.dropFirst()))
-    }
+    static func runFastPathJob(_ arguments: [String]) -> RunJob? { fastPath(arguments) as? RunJob }
 
     /// A `sluice plan` command line the argv fast path reads (`PlanCommand.fastPath`), or nil for ArgumentParser.
-    static func planFastPathJob(_ arguments: [String]) -> PlanJob? {
-        guard let name = arguments.first, name == PlanCommand.configuration.commandName else { return nil }
-        return PlanCommand.fastPath(Array(arguments.dropFirst()))
-    }
+    static func planFastPathJob(_ arguments: [String]) -> PlanJob? { fastPath(arguments) as? PlanJob }
 
     /// A `sluice graph` command line the argv fast path reads (`GraphCommand.fastPath`), or nil for ArgumentParser.
-    static func graphFastPathJob(_ arguments: [String]) -> GraphJob? {
-        guard let name = arguments.first, name == GraphCommand.configuration.commandName else { return nil }
-        return GraphCommand.fastPath(Array(arguments.dropFirst()))
-    }
+    static func graphFastPathJob(_ arguments: [String]) -> GraphJob? { fastPath(arguments) as? GraphJob }
 
     /// ArgumentParser's `exit(withError:)`, with the message written by
     /// `Terminal` (checked) and its usage code (64) remapped to 2.
