@@ -6,8 +6,9 @@ import Darwin
 
 /// C functions the Swift Glibc module does not export (they sit behind
 /// `_GNU_SOURCE`), looked up once at run time. Each is optional: a system
-/// without one gets the portable fallback beside its use.
-enum SystemCalls {
+/// without one gets the portable fallback beside its use. (Public for
+/// `keepChildSignalsOffThisThread` alone, which `sluice`'s signal relay uses too.)
+public enum SystemCalls {
     typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
@@ -89,7 +90,7 @@ extension SystemCalls {
     /// Sends a signal to a whole process group.
     static func signalGroup(_ pgid: pid_t, _ signal: Int32) { _ = kill(-pgid, signal) }
 
-    /// Keeps a helper thread (journal, plan record, cache publisher) from
+    /// Keeps a helper thread (journal, plan record, cache publisher, the CLI's signal relay) from
     /// being picked to take a task's SIGCHLD. A task that exits while the
     /// scheduler blocks signals around a start (`sluice_spawn`) has its
     /// SIGCHLD queued, and the kernel hands a queued signal to a thread that
@@ -98,7 +99,7 @@ extension SystemCalls {
     /// Blocked here, it waits for the scheduler's thread, which takes and
     /// drops it as it unblocks, already running. The runner never needed the
     /// signal: it learns of exits from pidfds (or `waitpid`).
-    static func keepChildSignalsOffThisThread() {
+    public static func keepChildSignalsOffThisThread() {
         var childSignal = sigset_t()
         sigemptyset(&childSignal)
         sigaddset(&childSignal, SIGCHLD)

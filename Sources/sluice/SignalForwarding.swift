@@ -1,4 +1,5 @@
 import Foundation
+import SluiceExecutor
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -109,11 +110,8 @@ private final class SignalRelay: Sendable {
         readEnd = ends[0]
         signalRelayWriteEnd = ends[1]
         let thread = Thread { [self] in
-            // Not picked to take (and drop) a task's SIGCHLD: see `SystemCalls.keepChildSignalsOffThisThread`.
-            var childSignal = sigset_t()
-            sigemptyset(&childSignal)
-            sigaddset(&childSignal, SIGCHLD)
-            pthread_sigmask(SIG_BLOCK, &childSignal, nil)
+            // Not picked to take (and drop) a task's SIGCHLD, as the executor's helper threads.
+            SystemCalls.keepChildSignalsOffThisThread()
             relay()
         }
         thread.name = "sluice-signals"
