@@ -10,7 +10,8 @@ import Darwin
 /// Two pieces of independent work at once: one on a thread of its own, one
 /// on the caller's: lint's checks, and after them `graph`'s lowering and
 /// drawing (half the tasks, half the lines) and `plan`'s chunks
-/// (`TakingTurns`), when the second core would otherwise sit idle. A plain thread rather than a dispatch queue: it is started at most
+/// (`TakingTurns`) and writes, when the second core would otherwise sit
+/// idle. A plain thread rather than a dispatch queue: it is started at most
 /// a few times a process, and its start and join are the whole cost.
 public enum SecondThread {
     /// Runs `helper` on a new thread while `body` runs on this one, and
