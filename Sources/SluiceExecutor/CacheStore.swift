@@ -326,13 +326,29 @@ final class CacheStore: @unchecked Sendable {
 
     /// Writes the entries without artifacts this run published, as one pack.
     /// Not fsynced: a lost pack is a slower next run, and a torn one loses only its torn end.
-    func writePack(runID: String) {
+    /// The run's pack, gathered and its directory opened (made by the first
+    /// pack of the workspace), but not yet written: the run's end prepares it
+    /// beside the records' syncs and writes it only after `run_finished` is
+    /// on disk, so a run that did not finish still leaves no pack. Nil when
+    /// the run published no entry without artifacts, or `packs/` cannot be
+    /// opened (a symlink planted there is refused).
+    func preparePack() -> PreparedPack? {
         packLock.lock()
         let text = pendingPack.joined()
         pendingPack.removeAll()
         packLock.unlock()
-        guard !text.isEmpty, let packs = try? heldCache?.subdirectory("packs", create: true) else { return }
-        CacheFiles.writeQuietly(text, to: packs.pinned("\(runID)-\(getpid()).jsonl"))
+        guard !text.isEmpty, let packs = try? heldCache?.subdirectory("packs", create: true) else { return nil }
+        return PreparedPack(directory: packs, text: text)
+    }
+
+    /// A pack ready to be written: `preparePack()`.
+    struct PreparedPack: Sendable {
+        let directory: RecordDirectory
+        let text: String
+
+        func write(runID: String) {
+            CacheFiles.writeQuietly(text, to: directory.pinned("\(runID)-\(getpid()).jsonl"))
+        }
     }
 
     /// Held shared for the whole run, so `sluice cache gc` never removes an

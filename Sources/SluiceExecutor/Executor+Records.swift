@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBasics
 import SluiceColumnar
 import SluicePlan
 
@@ -47,17 +48,31 @@ extension Executor {
         var problems: [String] = []
         // Nothing publishes after the loop: the last batch goes while `tasks.arrow` and the journal sync.
         publisher?.endSubmissions()
-        do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
-            problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
-        }
-        if let problem = planWriter?.wait(durable: durabilityRequired) { problems.append(problem) }
-        sharedPools?.close()
-        appendJournal(.runFinished(state: state, time: clock.now()))
-        do { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
-        _ = unlinkat(records.run.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink
+        // What needs no order against the syncs below runs beside them on a
+        // second thread (no task runs now, so a core is idle, and this one
+        // mostly waits for the disk): the empty `staging/` removed, the
+        // publisher's last batch awaited, the pack gathered and its directory
+        // made (written only after `run_finished`, below), and the caller's
+        // work on the settled record (the CLI's summary table).
+        let runDirectory = records.run, publisher = publisher, cache = cache, settled = record, whileRecordsSync = services.whileRecordsSync
+        let (_, beside) = SecondThread.run({
+            do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
+                problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
+            }
+            if let problem = planWriter?.wait(durable: durabilityRequired) { problems.append(problem) }
+            sharedPools?.close()
+            appendJournal(.runFinished(state: state, time: clock.now()))
+            do throws(ExecutorError) { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
+        }, beside: { () -> (unpublished: [String], pack: CacheStore.PreparedPack?) in
+            _ = unlinkat(runDirectory.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink
+            let unpublished = publisher?.finish() ?? []
+            let pack = cache?.preparePack()
+            whileRecordsSync?(settled)
+            return (unpublished, pack)
+        })
         // Entries not published are a slower next run, not a failed one.
-        for problem in publisher?.finish() ?? [] { notes.append("cache: " + problem) }
-        cache?.writePack(runID: runID)
+        for problem in beside.unpublished { notes.append("cache: " + problem) }
+        beside.pack?.write(runID: runID)
         depsDigests?.save()
         cache?.unlock()
         var result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)

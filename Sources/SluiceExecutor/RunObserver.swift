@@ -120,14 +120,22 @@ public struct RunServices: Sendable {
     /// path). The CLI passes the compiler; the executor never imports it.
     public var loadChildPlan: @Sendable (String) throws -> Plan
     public var observer: (any RunObserver)?
+    /// Given each run's record once its last instance has settled, on a
+    /// second thread while the run's end writes and syncs `tasks.arrow` and
+    /// the journal (no task runs then, so a core is idle): the CLI renders
+    /// its summary table there. The record lacks only `run_finished` (the
+    /// run's end time and state). Called for child runs too.
+    public var whileRecordsSync: (@Sendable (RunRecord) -> Void)?
 
     public init(makeRunner: @escaping @Sendable () throws(ProcessStartError) -> any ProcessRunner = { () throws(ProcessStartError) in try PosixProcessRunner() },
                 clock: any Clock = SystemClock(),
                 loadChildPlan: @escaping @Sendable (String) throws -> Plan = { path in throw ExecutorError("cannot build the plan of \(path): no compiler was given") },
-                observer: (any RunObserver)? = nil) {
+                observer: (any RunObserver)? = nil,
+                whileRecordsSync: (@Sendable (RunRecord) -> Void)? = nil) {
         self.makeRunner = makeRunner
         self.clock = clock
         self.loadChildPlan = loadChildPlan
         self.observer = observer
+        self.whileRecordsSync = whileRecordsSync
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBasics
 import SluiceCompiler
 import SluiceExecutor
 import SluicePlan
@@ -246,7 +247,10 @@ struct RunJob: Equatable, FastPathJob {
         }
         options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         options.resumeRunID = resume
-        let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress)
+        // The summary's table is made while the run's end syncs its records (a core is idle then).
+        let summaryBody = Handoff<RunSummary.Body>()
+        let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress,
+                                   whileRecordsSync: { record in summaryBody.put(RunSummary.Body(record, color: colored)) })
         let interrupts = InterruptCount()
         let outcome = RunCommand.execute(plan, options: options, services: services, interrupts: interrupts,
                                    announce: { signal, count in progress.interrupting(signal: signal, count: count) })
@@ -264,7 +268,7 @@ struct RunJob: Equatable, FastPathJob {
         }
         for note in result.notes { report("note: \(note)\n", to: STDERR_FILENO) }
         if explain && !result.explanations.isEmpty { report("\n" + result.explanations.joined(separator: "\n") + "\n", to: STDOUT_FILENO) }
-        report(RunSummary.render(result, color: colored), to: STDOUT_FILENO)
+        report(RunSummary.render(result, color: colored, body: summaryBody.take()), to: STDOUT_FILENO)
         if let next = RunSummary.nextStep(result.state, spec: target, runID: result.runID) { report(next + "\n", to: STDOUT_FILENO) }
         if interrupted { Foundation.exit(128 + (interrupts.first ?? SIGINT)) }
         exitWithoutTeardown(result.state == .success ? .success : .failure)

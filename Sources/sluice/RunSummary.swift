@@ -8,10 +8,11 @@ import SluicePlan
 enum RunSummary {
     static let fullTableLimit = 40
 
-    static func render(_ result: RunResult, color: Bool) -> String {
-        let taskOrder = result.record.instances.map(\.key.task)
-        var text = "\n" + table(result.record, taskOrder: taskOrder, color: color)
-        text += failedInstances(result.record, taskOrder: taskOrder)
+    /// `body`: the run's `Body` if made already (beside the run's last
+    /// syncs, `RunServices.whileRecordsSync`); one of another run is not used.
+    static func render(_ result: RunResult, color: Bool, body: Body? = nil) -> String {
+        let made = body.flatMap { $0.runID == result.runID && $0.color == color ? $0.text : nil }
+        var text = "\n" + (made ?? Body(result.record, color: color).text)
         let counts = result.record.stateCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
         let style = Style(enabled: color)
         let took = RunProgress.seconds((result.record.end ?? result.record.start) - result.record.start)
@@ -25,6 +26,22 @@ enum RunSummary {
         text += "\nrun \(result.runID) of \(result.pipeline) \(verdict) in \(took) (\(counts.joined(separator: ", ")))\n"
         text += "records: \(RunProgress.relative(result.directory.path))   details: sluice show \(result.runID)\n"
         return text
+    }
+
+    /// The table and the failed instances: the part of the summary that
+    /// depends on the instances alone, not on `run_finished` (the verdict and
+    /// the run's duration), so it can be made while the run's end syncs.
+    struct Body: Sendable {
+        let runID: String
+        let color: Bool
+        let text: String
+
+        init(_ record: RunRecord, color: Bool) {
+            let taskOrder = record.instances.map(\.key.task)
+            runID = record.runID
+            self.color = color
+            text = RunSummary.table(record, taskOrder: taskOrder, color: color) + RunSummary.failedInstances(record, taskOrder: taskOrder)
+        }
     }
 
     /// The last line after a run that did not succeed: the exact command

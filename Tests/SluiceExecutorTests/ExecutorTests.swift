@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import SluicePlan
 @testable import SluiceExecutor
@@ -69,6 +70,34 @@ import SluicePlan
         let cache = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/.sluice/cache").sorted()
         #expect(cache == ["lock", "packs"], "the entry went into the pack: \(cache)")
     }
+}
+
+/// The run's end hands its settled record to `RunServices.whileRecordsSync`
+/// (on a second thread, while `tasks.arrow` and the journal sync): every
+/// instance final, `run_finished` not yet applied. By the time the run
+/// returns, the empty `staging/` is gone and the run's pack is written.
+@Test func theSettledRecordIsGivenBesideTheLastSyncs() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    var p = plan([task("a"), task("b", needs: ["a"])])
+    p.workspace = dir.path
+    let clock = FakeClock()
+    let runner = FakeRunner(clock: clock, behaviour: { _, _ in FakeBehaviour() })
+    let given = Mutex<[RunRecord]>([])
+    let services = RunServices(makeRunner: { runner }, clock: clock, whileRecordsSync: { record in given.withLock { $0.append(record) } })
+    let result = try Executor(plan: p, options: RunOptions(environment: ["PATH": "/usr/bin:/bin"]), services: services).run()
+    #expect(result.state == .success)
+    let records = given.withLock { $0 }
+    #expect(records.count == 1)
+    let settled = try #require(records.first)
+    #expect(settled.runID == result.runID)
+    #expect(settled.end == nil && settled.finishedState == nil && result.record.end != nil)
+    #expect(settled.instances.map(\.key) == result.record.instances.map(\.key))
+    #expect(settled.instances.allSatisfy { $0.state == .success })
+    let run = try FileManager.default.contentsOfDirectory(atPath: result.directory.path)
+    #expect(!run.contains("staging"), "\(run)")
+    let packs = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/.sluice/cache/packs")
+    #expect(packs == ["\(result.runID)-\(getpid()).jsonl"])
 }
 
 @Test func poolAndGlobalLimitsHoldOnTheRecordedTimes() throws {
