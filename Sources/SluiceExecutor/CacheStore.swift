@@ -324,30 +324,40 @@ final class CacheStore: @unchecked Sendable {
         } ?? []
     }
 
-    /// Writes the entries without artifacts this run published, as one pack.
-    /// Not fsynced: a lost pack is a slower next run, and a torn one loses only its torn end.
-    /// The run's pack, gathered and its directory opened (made by the first
-    /// pack of the workspace), but not yet written: the run's end prepares it
-    /// beside the records' syncs and writes it only after `run_finished` is
-    /// on disk, so a run that did not finish still leaves no pack. Nil when
-    /// the run published no entry without artifacts, or `packs/` cannot be
-    /// opened (a symlink planted there is refused).
-    func preparePack() -> PreparedPack? {
+    /// The entries without artifacts this run published, as one pack, written
+    /// under a temporary name (`packs/` is made by the workspace's first pack)
+    /// and not yet renamed into place: the run's end writes it beside the
+    /// records' syncs and `publish`es it only after `run_finished` is on disk,
+    /// so a run that did not finish leaves no pack (readers take only
+    /// `*.jsonl`; a temporary file is what a crash during any quiet write
+    /// leaves). Not fsynced: a lost pack is a slower next run, and a torn one
+    /// loses only its torn end. Nil when the run published no entry without
+    /// artifacts, or the pack cannot be written (a symlink planted at
+    /// `packs/` is refused).
+    func preparePack(runID: String) -> PreparedPack? {
         packLock.lock()
         let text = pendingPack.joined()
         pendingPack.removeAll()
         packLock.unlock()
         guard !text.isEmpty, let packs = try? heldCache?.subdirectory("packs", create: true) else { return nil }
-        return PreparedPack(directory: packs, text: text)
+        let target = packs.pinned("\(runID)-\(getpid()).jsonl")
+        let temporary = TemporaryFileName.besides(target)
+        guard CacheFiles.writeNew(text, to: temporary) else {
+            unlink(temporary)
+            return nil
+        }
+        return PreparedPack(directory: packs, temporary: temporary, target: target)
     }
 
-    /// A pack ready to be written: `preparePack()`.
+    /// A pack written under its temporary name: `preparePack(runID:)`.
     struct PreparedPack: Sendable {
+        /// Held open: the pinned paths below resolve through it.
         let directory: RecordDirectory
-        let text: String
+        let temporary: String
+        let target: String
 
-        func write(runID: String) {
-            CacheFiles.writeQuietly(text, to: directory.pinned("\(runID)-\(getpid()).jsonl"))
+        func publish() {
+            if rename(temporary, target) != 0 { unlink(temporary) }
         }
     }
 

@@ -50,11 +50,12 @@ extension Executor {
         publisher?.endSubmissions()
         // What needs no order against the syncs below runs beside them on a
         // second thread (no task runs now, so a core is idle, and this one
-        // mostly waits for the disk): the empty `staging/` removed, the
-        // publisher's last batch awaited, the pack gathered and its directory
-        // made (written only after `run_finished`, below), and the caller's
-        // work on the settled record (the CLI's summary table).
-        let runDirectory = records.run, publisher = publisher, cache = cache, settled = record, whileRecordsSync = services.whileRecordsSync
+        // mostly waits for the disk): the caller's work on the settled record
+        // (the CLI's summary table), the empty `staging/` removed, the
+        // publisher's last batch awaited, and the pack written under a
+        // temporary name (renamed into place only after `run_finished`, below).
+        let runDirectory = records.run, publisher = publisher, cache = cache, runID = runID, settled = record
+        let whileRecordsSync = services.whileRecordsSync
         let (_, beside) = SecondThread.run({
             do { try TasksTable.write(record, to: records.run.pinned(RunStore.Layout.tasksTable), durable: durabilityRequired) } catch {
                 problems.append(records.run.readable(writeFailure(directory.tasksTable, error)))
@@ -64,15 +65,16 @@ extension Executor {
             appendJournal(.runFinished(state: state, time: clock.now()))
             do throws(ExecutorError) { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
         }, beside: { () -> (unpublished: [String], pack: CacheStore.PreparedPack?) in
+            // The caller's work first: the publisher's last batch runs on its own thread meanwhile.
+            whileRecordsSync?(settled)
             _ = unlinkat(runDirectory.fd, "staging", AT_REMOVEDIR)  // only if empty, and never a symlink
             let unpublished = publisher?.finish() ?? []
-            let pack = cache?.preparePack()
-            whileRecordsSync?(settled)
+            let pack = cache?.preparePack(runID: runID)
             return (unpublished, pack)
         })
         // Entries not published are a slower next run, not a failed one.
         for problem in beside.unpublished { notes.append("cache: " + problem) }
-        beside.pack?.write(runID: runID)
+        beside.pack?.publish()
         depsDigests?.save()
         cache?.unlock()
         var result = RunResult(runID: runID, pipeline: plan.pipeline, state: state, directory: directory, record: record, depth: options.depth)

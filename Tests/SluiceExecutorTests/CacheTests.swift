@@ -433,3 +433,28 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
         #expect(throws: ExecutorError.self, "a symlinked \(name)/") { try CacheStore(RunStore(workspace: other.path)).lockShared() }
     }
 }
+
+/// The run's pack is written under a temporary name beside the run's last
+/// syncs and becomes a pack (`*.jsonl`, what lookups read) only when
+/// `publish`ed, after `run_finished` is on disk: a run that dies in between
+/// leaves no pack, only a temporary file no lookup reads.
+@Test func thePackIsReadOnlyOncePublished() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let cache = CacheStore(RunStore(workspace: dir.path))
+    try cache.lockShared()
+    defer { cache.unlock() }
+    let key = "cd" + String(repeating: "2", count: 62)
+    let manifest = CacheManifest(key: key, pipeline: "p", task: "t", mapIndex: nil, runID: "r", created: 0,
+                                 outputs: .object([("n", .int(7))]), artifacts: [], components: [])
+    #expect(cache.publish(manifest, sources: [:], replace: false) == nil)
+    let prepared = try #require(cache.preparePack(runID: "r"))
+    let packs = dir.path + "/.sluice/cache/packs"
+    let written = try FileManager.default.contentsOfDirectory(atPath: packs)
+    #expect(written.count == 1 && !written[0].hasSuffix(".jsonl"), "\(written)")
+    #expect(CacheStore.readPacks(packs).isEmpty)
+    prepared.publish()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: packs) == ["r-\(getpid()).jsonl"])
+    #expect(CacheStore.readPacks(packs)[key] != nil)
+    #expect(cache.preparePack(runID: "r") == nil, "nothing more to pack")
+}
