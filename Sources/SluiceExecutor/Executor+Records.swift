@@ -62,8 +62,14 @@ extension Executor {
             }
             if let problem = planWriter?.wait(durable: durabilityRequired) { problems.append(problem) }
             sharedPools?.close()
-            appendJournal(.runFinished(state: state, time: clock.now()))
-            do throws(ExecutorError) { try journal.close() } catch { problems.insert(journalStopMessage(error.message), at: 0) }
+            // The last line and the close at once: `close` syncs it on this thread if the writer sleeps.
+            let runFinished = JournalEvent.runFinished(state: state, time: clock.now())
+            record.apply(runFinished)
+            let closeFailure: ExecutorError? = runFinished.withLine { line in
+                do throws(ExecutorError) { try journal.close(after: line) } catch { return error }
+                return nil
+            }
+            if let closeFailure { problems.insert(journalStopMessage(closeFailure.message), at: 0) }
         }, beside: { () -> (unpublished: [String], pack: CacheStore.PreparedPack?) in
             // The caller's work first: the publisher's last batch runs on its own thread meanwhile.
             whileRecordsSync?(settled)

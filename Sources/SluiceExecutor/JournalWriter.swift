@@ -69,6 +69,8 @@ final class JournalWriter: @unchecked Sendable {
     private var directorySynced = false
     /// `fdatasync` calls made, for the tests.
     private(set) var syncCount = 0
+    /// Whether `close` synced the last lines itself (the writer slept), for the tests.
+    private(set) var closedWithOwnSync = false
     /// A crash of the machine may lose the lines of this long (which `--resume`
     /// runs again); a run then syncs at most once per interval, not once per task start.
     static let commitInterval: TimeInterval = 0.02
@@ -118,6 +120,17 @@ final class JournalWriter: @unchecked Sendable {
 
     /// `append(_:)` of bytes lent by the caller (`JournalEvent.withLine`), copied once into the queue.
     func append(_ line: UnsafeBufferPointer<UInt8>) {
+        append(line, wakingWriter: true)
+    }
+
+    /// The journal's last line, then `close()`: the writer is not woken for
+    /// it, so that `close` can sync it on this thread while the writer sleeps.
+    func close(after line: UnsafeBufferPointer<UInt8>) throws(ExecutorError) {
+        append(line, wakingWriter: false)
+        try close()
+    }
+
+    private func append(_ line: UnsafeBufferPointer<UInt8>, wakingWriter: Bool) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
@@ -126,8 +139,8 @@ final class JournalWriter: @unchecked Sendable {
             writePending()
             // Broadcast: `waitUntilDurable` callers wait on the same condition.
             // A writer waiting for a group commit's time syncs this line then, unwoken.
-            if writerAwaitsWork { condition.broadcast() }
-        } else if writerIdle {
+            if writerAwaitsWork && wakingWriter { condition.broadcast() }
+        } else if writerIdle && wakingWriter {
             condition.broadcast()
         }
         condition.unlock()
@@ -175,6 +188,20 @@ final class JournalWriter: @unchecked Sendable {
     func close() throws(ExecutorError) {
         condition.lock()
         closing = true
+        if syncing && failure == nil && writerIdle {
+            // The writer sleeps (waiting for work, or for a group commit's
+            // time): the last lines (`run_finished`) are synced here instead of
+            // waking it and waiting to be woken in turn (two wake-ups on the
+            // run's last path). No line comes after them, so the lock is held
+            // through the sync; the writer, woken, finds everything synced and returns.
+            if !pending.isEmpty { writePending() }
+            if failure == nil && durableBytes < writtenBytes {
+                let target = writtenBytes
+                if let problem = sync(includingDirectory: countSync()) { failure = problem } else { durableBytes = target }
+                closedWithOwnSync = true
+            }
+            finished = true
+        }
         condition.broadcast()
         while !finished { condition.wait() }
         let failure = self.failure
@@ -239,16 +266,11 @@ final class JournalWriter: @unchecked Sendable {
                 return
             }
             let target = writtenBytes
-            let syncDirectory = !directorySynced
-            directorySynced = true
-            syncCount += 1
+            let syncDirectory = countSync()
             condition.unlock()
-            // The new directory entry must be durable too, or a crash could lose the whole file.
-            if syncDirectory { RunFiles.syncDirectory(directory) }
             // Outside the lock: `append` and `flush` go on while the disk syncs.
-            let synced = fdatasync(fd) == 0
+            let problem = sync(includingDirectory: syncDirectory)
             let now = Date()
-            let problem = synced ? nil : "cannot sync \(path): \(SystemCalls.errorText())"
             condition.lock()
             if let problem {
                 // Every line up to `target` was written whole and may record a started task:
@@ -261,6 +283,23 @@ final class JournalWriter: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// Counts a sync about to happen (under the lock); true the first time,
+    /// when the journal's directory must be synced too.
+    private func countSync() -> Bool {
+        syncCount += 1
+        defer { directorySynced = true }
+        return !directorySynced
+    }
+
+    /// `fdatasync`s what is written (and the directory: the new entry must be
+    /// durable too, or a crash could lose the whole file); returns why it
+    /// failed, if it did. By one thread at a time: the writer, or `close`
+    /// while the writer sleeps.
+    private func sync(includingDirectory: Bool) -> String? {
+        if includingDirectory { RunFiles.syncDirectory(directory) }
+        return fdatasync(fd) == 0 ? nil : "cannot sync \(path): \(SystemCalls.errorText())"
     }
 
     /// Writes the waiting lines into the file (under the lock, so lines keep

@@ -144,6 +144,32 @@ import SluicePlan
     #expect(journal.syncCount >= 1)
 }
 
+/// The run's last line, given to `close(after:)`, is synced by the closing
+/// thread itself while the writer sleeps (no wake-up of the writer and back
+/// on the run's last path); it is in the file, after every earlier line,
+/// when `close` returns. (A writer asleep until a group commit's time is met
+/// the same way; a test cannot hold it there without racing its 20 ms.)
+@Test func theLastLineIsSyncedByTheClosingThreadWhileTheWriterSleeps() throws {
+    for unsyncedBefore in [false, true] {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path + "/journal.jsonl"
+        let journal = try JournalWriter(path: path)
+        journal.startSyncing()
+        journal.append(Array("first".utf8))
+        try journal.waitUntilDurable()
+        // A line written but not yet synced: the writer syncs it at the group commit's time.
+        if unsyncedBefore { journal.append(Array("middle".utf8)) }
+        usleep(50_000)  // the writer is asleep again, waiting for work
+        let syncs = journal.syncCount
+        try Array("last".utf8).withUnsafeBufferPointer { line throws(ExecutorError) in try journal.close(after: line) }
+        #expect(journal.closedWithOwnSync)
+        #expect(journal.syncCount == syncs + 1)
+        let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+        #expect(text == (unsyncedBefore ? "first\nmiddle\nlast\n" : "first\nlast\n"))
+    }
+}
+
 /// Until syncing starts (a process is about to start, or something waits for
 /// durability) lines are written but not synced; after it, every line is.
 @Test func journalSyncsOnlyOnceSomethingNeedsIt() throws {
