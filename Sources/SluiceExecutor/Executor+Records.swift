@@ -128,7 +128,22 @@ extension Executor {
 
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
-        event.withLine { journal.append($0) }
+        if journalLinesWaitForThePass {
+            event.withLine { journal.queue($0) }
+        } else {
+            event.withLine { journal.append($0) }
+        }
+    }
+
+    /// Writes the lines the loop queued in this pass with one `write`, before
+    /// it waits: a crash of sluice itself then loses no line of anything that
+    /// happened before the wait, as when each line was written at once (a
+    /// start writes them sooner: `startPending`). Two instances that end
+    /// together and the two that start next cost two `write`s, not four. A
+    /// failed write is kept by the journal and stops the run at the next
+    /// start or at the end, as a failed `append` did.
+    func writeQueuedJournalLines() {
+        try? journal?.flush()
     }
 }
 

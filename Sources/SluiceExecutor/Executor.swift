@@ -84,12 +84,17 @@ public final class Executor: @unchecked Sendable {
     var killing = false
     /// Processes `launch` prepared, started once their `running` lines are on disk.
     var pendingStarts: [PendingStart] = []
+    /// The record directories' check for the starts in `pendingStarts` (`replacedRecordDirectory`).
+    var recordCheckOfTheseStarts: RecordCheck?
     /// Why the journal cannot be written: the run starts nothing more and ends with this error.
     var journalFailure: String?
     /// Whether the run's records must survive a crash of the machine: set when
     /// the first process starts (`requireDurability`). A run that started none
     /// syncs nothing.
     var durabilityRequired = false
+    /// While the loop runs, its lines are queued and written a pass at a time
+    /// (`writeQueuedJournalLines`), not one `write` each.
+    var journalLinesWaitForThePass = false
     /// Told the run id as soon as the run directory exists, before any task
     /// starts: a parent journals it as `child_run` (and throws if it cannot).
     var onRunID: (@Sendable (String, String, String) throws(ExecutorError) -> Void)?
@@ -181,6 +186,11 @@ public final class Executor: @unchecked Sendable {
     // MARK: - The loop
 
     func loop() {
+        journalLinesWaitForThePass = true
+        defer {
+            writeQueuedJournalLines()
+            journalLinesWaitForThePass = false
+        }
         handle(scheduler.start())
         while true {
             drainMailbox()
@@ -202,6 +212,7 @@ public final class Executor: @unchecked Sendable {
             }
             let now = clock.mono()
             let timeout = timers.first.map { max(0, $0.deadline - now) }
+            writeQueuedJournalLines()
             // Ended processes give their slots back first and the next tasks
             // start before their outputs are read and journaled: that work
             // then overlaps the new processes instead of delaying them. Not with

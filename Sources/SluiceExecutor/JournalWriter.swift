@@ -69,6 +69,8 @@ final class JournalWriter: @unchecked Sendable {
     private var directorySynced = false
     /// `fdatasync` calls made, for the tests.
     private(set) var syncCount = 0
+    /// Batches of lines written into the file (a `write` each, unless one was cut short), for the tests.
+    private(set) var writeCount = 0
     /// A crash of the machine may lose the lines of this long (which `--resume`
     /// runs again); a run then syncs at most once per interval, not once per task start.
     static let commitInterval: TimeInterval = 0.02
@@ -118,15 +120,26 @@ final class JournalWriter: @unchecked Sendable {
 
     /// `append(_:)` of bytes lent by the caller (`JournalEvent.withLine`), copied once into the queue.
     func append(_ line: UnsafeBufferPointer<UInt8>) {
+        enqueue(line, writeWhileSyncing: true)
+    }
+
+    /// Queues one line (a newline is added) without writing it, even while
+    /// syncing: it goes into the file, in order, with the next `flush` or
+    /// `append`, the writer's next group commit, or `close`. The executor's
+    /// loop queues the lines of one pass (two instances' ends, then the next
+    /// two starts) and writes them with one `write` before it starts a
+    /// process or waits (`Executor.loop`), instead of one `write` per line.
+    func queue(_ line: UnsafeBufferPointer<UInt8>) {
+        enqueue(line, writeWhileSyncing: false)
+    }
+
+    private func enqueue(_ line: UnsafeBufferPointer<UInt8>, writeWhileSyncing: Bool) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
         queuedBytes += line.count + 1
-        if syncing && failure == nil {
-            writePending()
-            // Broadcast: `waitUntilDurable` callers wait on the same condition.
-            // A writer waiting for a group commit's time syncs this line then, unwoken.
-            if writerAwaitsWork { condition.broadcast() }
+        if syncing {
+            if writeWhileSyncing && failure == nil { writePendingAndWakeTheSyncer() }
         } else if writerIdle {
             condition.broadcast()
         }
@@ -164,7 +177,9 @@ final class JournalWriter: @unchecked Sendable {
     /// throws the failure if the journal could not be written.
     func flush() throws(ExecutorError) {
         condition.lock()
-        if failure == nil, !pending.isEmpty { writePending() }
+        if failure == nil, !pending.isEmpty {
+            if syncing { writePendingAndWakeTheSyncer() } else { writePending() }
+        }
         let failure = self.failure
         condition.unlock()
         if let failure { throw ExecutorError(failure) }
@@ -263,6 +278,15 @@ final class JournalWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes the waiting lines while syncing, and wakes a writer that waits
+    /// for something to sync (a writer waiting for a group commit's time
+    /// syncs these lines then, unwoken). Broadcast: `waitUntilDurable`
+    /// callers wait on the same condition.
+    private func writePendingAndWakeTheSyncer() {
+        writePending()
+        if writerAwaitsWork { condition.broadcast() }
+    }
+
     /// Writes the waiting lines into the file (under the lock, so lines keep
     /// their order whichever thread writes them); a failed write is final.
     private func writePending() {
@@ -282,6 +306,7 @@ final class JournalWriter: @unchecked Sendable {
         }
         writtenBytes += pending.count
         writtenLength += off_t(pending.count)
+        writeCount += 1
         pending.removeAll(keepingCapacity: true)
     }
 

@@ -228,3 +228,49 @@ import SluicePlan
     #expect(runner.signals.map(\.1).contains(SIGTERM))
     #expect(clock.monotonicNanoseconds() < 10_000_000_000, "the long task did not run to its end")
 }
+
+/// The loop writes a pass's journal lines with one `write` (the ends of the
+/// instances that exited together, then the `running` lines of those it
+/// starts next), not one per line, and the journal still replays to every
+/// instance's end in order.
+@Test func theLoopWritesEachPassOfJournalLinesAtOnce() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = (0..<20).map { task("t\($0)") }
+    let (executor, runner) = try executorWithFake(plan(tasks, maxActive: 2), in: dir)
+    let result = try executor.run()
+    #expect(result.state == .success)
+    #expect(runner.maxConcurrent == 2)
+    // A write per line would be at least 19 `running` and 20 end lines once
+    // syncing (the first start's lines share one write). Ten passes start two
+    // tasks each with one write; the writer thread's group commit may write
+    // what a pass queued so far once more per pass (its timer, or the wake-up
+    // a flush gives it), and the run's start and end take a few.
+    #expect(executor.journal.writeCount <= 25, "\(executor.journal.writeCount) writes")
+    let replayed = try RunRecord.replay(String(contentsOfFile: result.directory.journal, encoding: .utf8))
+    #expect(replayed.instances.count == 20 && replayed.instances.allSatisfy { $0.state == .success })
+}
+
+/// The record directories are checked once for the starts prepared together
+/// (`replacedRecordDirectory`): a `logs/` replaced before them refuses every
+/// one of them, not only the first.
+@Test func aReplacedRecordDirectoryRefusesEveryStartPreparedTogether() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = [task("first", run: "first")] + (0..<2).map { task("later\($0)", needs: ["first"]) }
+    let (result, runner) = try runWithFake(plan(tasks, maxActive: 2), in: dir) { request, _ in
+        if request.command == "first", let logs = request.environment.first(where: { $0.hasPrefix("SLUICE_OUTPUTS=") }) {
+            // The run directory is where `$SLUICE_OUTPUTS` points into (`staging/`'s parent).
+            let run = ((String(logs.dropFirst("SLUICE_OUTPUTS=".count)) as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            try? FileManager.default.moveItem(atPath: run + "/logs", toPath: run + "/logs-moved")
+            try? FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: false)
+        }
+        return FakeBehaviour()
+    }
+    #expect(runner.commands == ["first"], "neither later task started")
+    for name in ["later0", "later1"] {
+        let instance = try #require(result.record.instance(InstanceKey(task: name)))
+        #expect(instance.state == .failed)
+        #expect(instance.message?.contains("is no longer the directory sluice made") == true, "\(instance.message ?? "")")
+    }
+}
