@@ -128,18 +128,14 @@ extension Executor {
 
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
-        if journalLinesWaitForThePass {
+        if journalLinesWaitForTheStarts {
             event.withLine { journal.queue($0) }
         } else {
             event.withLine { journal.append($0) }
         }
     }
 
-    /// Writes the lines the loop queued in this pass with one `write`, before
-    /// it waits: a crash of sluice itself then loses no line of anything that
-    /// happened before the wait, as when each line was written at once (a
-    /// start writes them sooner: `startPending`). Two instances that end
-    /// together and the two that start next cost two `write`s, not four. A
+    /// Writes the lines `startReadyInstances` queued and no start wrote. A
     /// failed write is kept by the journal and stops the run at the next
     /// start or at the end, as a failed `append` did.
     func writeQueuedJournalLines() {

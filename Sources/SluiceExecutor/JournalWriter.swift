@@ -125,10 +125,11 @@ final class JournalWriter: @unchecked Sendable {
 
     /// Queues one line (a newline is added) without writing it, even while
     /// syncing: it goes into the file, in order, with the next `flush` or
-    /// `append`, the writer's next group commit, or `close`. The executor's
-    /// loop queues the lines of one pass (two instances' ends, then the next
-    /// two starts) and writes them with one `write` before it starts a
-    /// process or waits (`Executor.loop`), instead of one `write` per line.
+    /// `append`, the writer's next group commit, or `close`. The executor
+    /// queues the lines of the instances it launches together (two `running`
+    /// lines when two slots came free) and writes them with one `write` before
+    /// the first process starts (`Executor.startReadyInstances`), instead of
+    /// one `write` per line.
     func queue(_ line: UnsafeBufferPointer<UInt8>) {
         enqueue(line, writeWhileSyncing: false)
     }

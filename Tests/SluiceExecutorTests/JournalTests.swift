@@ -172,9 +172,10 @@ import SluicePlan
 
 /// While syncing, a queued line waits for the next `flush`, which writes
 /// every queued line with one `write` and wakes the writer thread to sync
-/// them (no `waitUntilDurable`, no further line): the executor's loop
-/// queues a pass's lines and flushes them before it starts a process or
-/// waits, and nothing else would get them synced before the run's end.
+/// them (no `waitUntilDurable`, no further line): the executor queues the
+/// lines of the instances it launches together and flushes them before the
+/// first process starts, and nothing else would get them synced before the
+/// run's end.
 @Test func queuedLinesWaitForTheFlushWhichWritesThemOnceAndHasThemSynced() throws {
     let directory = try TemporaryDirectory()
     defer { directory.cleanUp() }
