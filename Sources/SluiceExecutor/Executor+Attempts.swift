@@ -79,6 +79,9 @@ extension Executor {
         case .empty:
             let key = recordSuccess(ref, [:], end: clock.now())
             emit(ref, attempt: attempt, state: .success, outputs: nil, duration: 0, cacheKey: key)
+            // Its cache entry is handed to the publisher: its line goes into the
+            // file now, as an attempt's end does (`startReadyInstances`).
+            writeQueuedJournalLines()
             handle(scheduler.finish(ref, .success))
         case .trigger:
             startChildRun(ref, attempt: attempt)
