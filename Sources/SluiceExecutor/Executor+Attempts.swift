@@ -28,6 +28,12 @@ struct ActiveAttempt {
     var exitCode: Int32? { process?.exitCode }
 }
 
+/// What `Executor.replacedRecordDirectory` found for the starts being prepared.
+struct RecordCheck {
+    /// The directory a task replaced, or nil when all are still sluice's.
+    var replaced: String?
+}
+
 /// A process ready to start, its `running` line journaled but maybe not yet on disk.
 struct PendingStart {
     var ref: InstanceRef
@@ -73,6 +79,9 @@ extension Executor {
         case .empty:
             let key = recordSuccess(ref, [:], end: clock.now())
             emit(ref, attempt: attempt, state: .success, outputs: nil, duration: 0, cacheKey: key)
+            // Its cache entry is handed to the publisher: its line goes into the
+            // file now, as an attempt's end does (`startReadyInstances`).
+            writeQueuedJournalLines()
             handle(scheduler.finish(ref, .success))
         case .trigger:
             startChildRun(ref, attempt: attempt)
@@ -98,7 +107,7 @@ extension Executor {
             conclude(ref, state, outcome: .failure(slotProblem + ": the attempt does not start", exitCode: nil, retry: false))
             return
         }
-        if let replaced = records.replacedDirectory() {
+        if let replaced = replacedRecordDirectory() {
             conclude(ref, state, outcome: .failure("\(replaced) is no longer the directory sluice made (a task replaced or moved it): "
                                                    + "the attempt does not start", exitCode: nil, retry: false))
             return
@@ -120,6 +129,7 @@ extension Executor {
     /// numbers their tries past any log the lost attempts left. If the journal
     /// cannot be written, none starts.
     func startPending() {
+        recordCheckOfTheseStarts = nil
         guard !pendingStarts.isEmpty else { return }
         let starts = pendingStarts
         pendingStarts.removeAll()
@@ -143,6 +153,17 @@ extension Executor {
         if let handle = process.handle { byHandle[handle.id] = start.ref }
         active[start.ref] = start.state
         scheduleWake(start.ref)
+    }
+
+    /// A record directory a task replaced or moved (`RecordDirectory.replacedDirectory`),
+    /// checked once for the starts `startPending` makes together (two `fstatat`s
+    /// a check): the check is as recent for each of them as a check per start
+    /// was for the first one, which waited for the others' preparation too.
+    func replacedRecordDirectory() -> String? {
+        if let checked = recordCheckOfTheseStarts { return checked.replaced }
+        let replaced = records.replacedDirectory()
+        recordCheckOfTheseStarts = RecordCheck(replaced: replaced)
+        return replaced
     }
 
     /// Writes everything journaled so far into the file (`JournalWriter.flush`),

@@ -151,7 +151,18 @@ extension Executor {
 
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
-        event.withLine { journal.append($0) }
+        if journalLinesWaitForTheStarts {
+            event.withLine { journal.queue($0) }
+        } else {
+            event.withLine { journal.append($0) }
+        }
+    }
+
+    /// Writes the lines `startReadyInstances` queued and no start wrote. A
+    /// failed write is kept by the journal and stops the run at the next
+    /// start or at the end, as a failed `append` did.
+    func writeQueuedJournalLines() {
+        try? journal?.flush()
     }
 }
 

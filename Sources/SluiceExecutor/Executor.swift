@@ -84,12 +84,17 @@ public final class Executor: @unchecked Sendable {
     var killing = false
     /// Processes `launch` prepared, started once their `running` lines are on disk.
     var pendingStarts: [PendingStart] = []
+    /// The record directories' check for the starts in `pendingStarts` (`replacedRecordDirectory`).
+    var recordCheckOfTheseStarts: RecordCheck?
     /// Why the journal cannot be written: the run starts nothing more and ends with this error.
     var journalFailure: String?
     /// Whether the run's records must survive a crash of the machine: set when
     /// the first process starts (`requireDurability`). A run that started none
     /// syncs nothing.
     var durabilityRequired = false
+    /// While the loop launches the ready instances, their lines are queued and
+    /// written together (`startReadyInstances`), not one `write` each.
+    var journalLinesWaitForTheStarts = false
     /// Told the run id as soon as the run directory exists, before any task
     /// starts: a parent journals it as `child_run` (and throws if it cannot).
     var onRunID: (@Sendable (String, String, String) throws(ExecutorError) -> Void)?
@@ -184,8 +189,7 @@ public final class Executor: @unchecked Sendable {
         handle(scheduler.start())
         while true {
             drainMailbox()
-            while let ref = scheduler.takeNext() { launch(ref) }
-            startPending()
+            startReadyInstances()
             if active.isEmpty && (scheduler.stopped || !scheduler.hasWorkInFlight) {
                 if cancelling { break }
                 if scheduler.isComplete { break }
@@ -208,13 +212,29 @@ public final class Executor: @unchecked Sendable {
             // --fail-fast: a failure must be known before anything new starts.
             let ended = runner.wait(timeoutNanoseconds: timeout).compactMap { processExited($0) }
             if !ended.isEmpty, !cancelling, !options.failFast {
-                while let ref = scheduler.takeNext() { launch(ref) }
-                startPending()
+                startReadyInstances()
             }
             for ref in ended { finalize(ref) }
             drainMailbox()
             fireTimers()
         }
+    }
+
+    /// Launches every ready instance and starts the processes they need. Their
+    /// journal lines (`running`, and any cache hit, skip or refusal among them)
+    /// are queued and written with one `write`: before the first process
+    /// starts (`startPending`), or before this returns. Nothing they record
+    /// is beyond what the next run or `--resume` decides again the same way
+    /// until a process starts. Lines written elsewhere (an attempt's end,
+    /// once its outputs are in place and its cache entry handed over) go
+    /// into the file as they come: a crash of sluice between an end and its
+    /// line would turn a `success` into a `cached` on `--resume`.
+    func startReadyInstances() {
+        journalLinesWaitForTheStarts = true
+        while let ref = scheduler.takeNext() { launch(ref) }
+        startPending()
+        journalLinesWaitForTheStarts = false
+        writeQueuedJournalLines()
     }
 
     func handle(_ events: [SchedulerEvent]) {

@@ -71,6 +71,8 @@ final class JournalWriter: @unchecked Sendable {
     private(set) var syncCount = 0
     /// Whether `close` synced the last lines itself (the writer slept), for the tests.
     private(set) var closedWithOwnSync = false
+    /// Batches of lines written into the file (a `write` each, unless one was cut short), for the tests.
+    private(set) var writeCount = 0
     /// A crash of the machine may lose the lines of this long (which `--resume`
     /// runs again); a run then syncs at most once per interval, not once per task start.
     static let commitInterval: TimeInterval = 0.02
@@ -120,26 +122,34 @@ final class JournalWriter: @unchecked Sendable {
 
     /// `append(_:)` of bytes lent by the caller (`JournalEvent.withLine`), copied once into the queue.
     func append(_ line: UnsafeBufferPointer<UInt8>) {
-        append(line, wakingWriter: true)
+        enqueue(line, writeWhileSyncing: true, wakingWriter: true)
     }
 
     /// The journal's last line, then `close()`: the writer is not woken for
     /// it, so that `close` can sync it on this thread while the writer sleeps.
     func close(after line: UnsafeBufferPointer<UInt8>) throws(ExecutorError) {
-        append(line, wakingWriter: false)
+        enqueue(line, writeWhileSyncing: true, wakingWriter: false)
         try close()
     }
 
-    private func append(_ line: UnsafeBufferPointer<UInt8>, wakingWriter: Bool) {
+    /// Queues one line (a newline is added) without writing it, even while
+    /// syncing: it goes into the file, in order, with the next `flush` or
+    /// `append`, the writer's next group commit, or `close`. The executor
+    /// queues the lines of the instances it launches together (two `running`
+    /// lines when two slots came free) and writes them with one `write` before
+    /// the first process starts (`Executor.startReadyInstances`), instead of
+    /// one `write` per line.
+    func queue(_ line: UnsafeBufferPointer<UInt8>) {
+        enqueue(line, writeWhileSyncing: false, wakingWriter: true)
+    }
+
+    private func enqueue(_ line: UnsafeBufferPointer<UInt8>, writeWhileSyncing: Bool, wakingWriter: Bool) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
         queuedBytes += line.count + 1
-        if syncing && failure == nil {
-            writePending()
-            // Broadcast: `waitUntilDurable` callers wait on the same condition.
-            // A writer waiting for a group commit's time syncs this line then, unwoken.
-            if writerAwaitsWork && wakingWriter { condition.broadcast() }
+        if syncing {
+            if writeWhileSyncing && failure == nil { writePendingAndWakeTheSyncer(wakingWriter: wakingWriter) }
         } else if writerIdle && wakingWriter {
             condition.broadcast()
         }
@@ -177,7 +187,9 @@ final class JournalWriter: @unchecked Sendable {
     /// throws the failure if the journal could not be written.
     func flush() throws(ExecutorError) {
         condition.lock()
-        if failure == nil, !pending.isEmpty { writePending() }
+        if failure == nil, !pending.isEmpty {
+            if syncing { writePendingAndWakeTheSyncer() } else { writePending() }
+        }
         let failure = self.failure
         condition.unlock()
         if let failure { throw ExecutorError(failure) }
@@ -302,6 +314,15 @@ final class JournalWriter: @unchecked Sendable {
         return fdatasync(fd) == 0 ? nil : "cannot sync \(path): \(SystemCalls.errorText())"
     }
 
+    /// Writes the waiting lines while syncing, and wakes a writer that waits
+    /// for something to sync (a writer waiting for a group commit's time
+    /// syncs these lines then, unwoken), unless `close` is about to sync them
+    /// itself. Broadcast: `waitUntilDurable` callers wait on the same condition.
+    private func writePendingAndWakeTheSyncer(wakingWriter: Bool = true) {
+        writePending()
+        if writerAwaitsWork && wakingWriter { condition.broadcast() }
+    }
+
     /// Writes the waiting lines into the file (under the lock, so lines keep
     /// their order whichever thread writes them); a failed write is final.
     private func writePending() {
@@ -321,6 +342,7 @@ final class JournalWriter: @unchecked Sendable {
         }
         writtenBytes += pending.count
         writtenLength += off_t(pending.count)
+        writeCount += 1
         pending.removeAll(keepingCapacity: true)
     }
 

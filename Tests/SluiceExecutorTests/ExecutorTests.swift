@@ -257,3 +257,49 @@ import SluicePlan
     #expect(runner.signals.map(\.1).contains(SIGTERM))
     #expect(clock.monotonicNanoseconds() < 10_000_000_000, "the long task did not run to its end")
 }
+
+/// The `running` lines of the instances launched together (two slots came
+/// free at once) go into the journal with one `write`, not one each; end
+/// lines are written as they come. The journal still replays to every
+/// instance's end.
+@Test func theRunningLinesOfInstancesStartedTogetherShareOneWrite() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = (0..<40).map { task("t\($0)") }
+    let (executor, runner) = try executorWithFake(plan(tasks, maxActive: 2), in: dir)
+    let result = try executor.run()
+    #expect(result.state == .success)
+    #expect(runner.maxConcurrent == 2)
+    // Once syncing, a write per line would be 38 `running` lines (the first two
+    // share the write that starts syncing) and 40 end lines: about 80 with the
+    // run's start and finish. Sharing, the 19 later pairs of `running` lines
+    // take 19 writes: about 61. The writer thread's group commit may write a
+    // pair's first line before the second is queued, a few times a run.
+    #expect(executor.journal.writeCount <= 70, "\(executor.journal.writeCount) writes")
+    let replayed = try RunRecord.replay(String(contentsOfFile: result.directory.journal, encoding: .utf8))
+    #expect(replayed.instances.count == 40 && replayed.instances.allSatisfy { $0.state == .success })
+}
+
+/// The record directories are checked once for the starts prepared together
+/// (`replacedRecordDirectory`): a `logs/` replaced before them refuses every
+/// one of them, not only the first.
+@Test func aReplacedRecordDirectoryRefusesEveryStartPreparedTogether() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = [task("first", run: "first")] + (0..<2).map { task("later\($0)", needs: ["first"]) }
+    let (result, runner) = try runWithFake(plan(tasks, maxActive: 2), in: dir) { request, _ in
+        if request.command == "first", let logs = request.environment.first(where: { $0.hasPrefix("SLUICE_OUTPUTS=") }) {
+            // The run directory is where `$SLUICE_OUTPUTS` points into (`staging/`'s parent).
+            let run = ((String(logs.dropFirst("SLUICE_OUTPUTS=".count)) as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            try? FileManager.default.moveItem(atPath: run + "/logs", toPath: run + "/logs-moved")
+            try? FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: false)
+        }
+        return FakeBehaviour()
+    }
+    #expect(runner.commands == ["first"], "neither later task started")
+    for name in ["later0", "later1"] {
+        let instance = try #require(result.record.instance(InstanceKey(task: name)))
+        #expect(instance.state == .failed)
+        #expect(instance.message?.contains("is no longer the directory sluice made") == true, "\(instance.message ?? "")")
+    }
+}

@@ -195,3 +195,35 @@ import SluicePlan
     #expect(waited.syncCount == 1)
     try waited.close()
 }
+
+/// While syncing, a queued line waits for the next `flush`, which writes
+/// every queued line with one `write` and wakes the writer thread to sync
+/// them (no `waitUntilDurable`, no further line): the executor queues the
+/// lines of the instances it launches together and flushes them before the
+/// first process starts, and nothing else would get them synced before the
+/// run's end.
+@Test func queuedLinesWaitForTheFlushWhichWritesThemOnceAndHasThemSynced() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let path = directory.path + "/journal.jsonl"
+    let journal = try JournalWriter(path: path)
+    journal.startSyncing()
+    journal.append(Array("first".utf8))
+    try journal.waitUntilDurable()  // the writer thread now waits for something to sync
+    let syncsBefore = journal.syncCount
+    let writesBefore = journal.writeCount
+    for n in 0..<3 { Array("queued \(n)".utf8).withUnsafeBufferPointer { journal.queue($0) } }
+    let beforeFlush = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(beforeFlush == "first\n", "queued lines are not written before the flush")
+    try journal.flush()
+    let afterFlush = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(afterFlush == "first\n" + (0..<3).map { "queued \($0)\n" }.joined())
+    #expect(journal.writeCount == writesBefore + 1, "one write for the three lines")
+    let deadline = Date().addingTimeInterval(5)
+    while journal.syncCount == syncsBefore && Date() < deadline { usleep(1_000) }
+    #expect(journal.syncCount > syncsBefore, "the flush woke the writer to sync the lines")
+    Array("last".utf8).withUnsafeBufferPointer { journal.queue($0) }
+    try journal.close()
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(text == "first\n" + (0..<3).map { "queued \($0)\n" }.joined() + "last\n", "close writes what is still queued")
+}
