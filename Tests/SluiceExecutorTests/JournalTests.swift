@@ -158,8 +158,14 @@ import SluicePlan
         journal.startSyncing()
         journal.append(Array("first".utf8))
         try journal.waitUntilDurable()
-        // A line written but not yet synced: the writer syncs it at the group commit's time.
-        if unsyncedBefore { journal.append(Array("middle".utf8)) }
+        // A line written but not yet synced: the writer syncs it at the group commit's time
+        // (waited for here, however slow a loaded machine makes the writer, so that `close`
+        // does not meet it in the middle of that sync).
+        if unsyncedBefore {
+            let syncsBeforeMiddle = journal.syncCount
+            journal.append(Array("middle".utf8))
+            for _ in 0..<500 where journal.syncCount == syncsBeforeMiddle { usleep(10_000) }
+        }
         usleep(50_000)  // the writer is asleep again, waiting for work
         let syncs = journal.syncCount
         try Array("last".utf8).withUnsafeBufferPointer { line throws(ExecutorError) in try journal.close(after: line) }
