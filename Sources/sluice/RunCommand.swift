@@ -248,9 +248,13 @@ struct RunJob: Equatable, FastPathJob {
         options.cache = CacheOptions(enabled: !flags.noCache, forceAll: flags.force, forceTasks: flags.forceTasks, explain: explain)
         options.resumeRunID = resume
         // The summary's table is made while the run's end syncs its records (a core is idle then).
+        // Child runs get no summary: theirs would delay the parent's task for nothing.
         let summaryBody = Handoff<RunSummary.Body>()
         let services = RunServices(loadChildPlan: { path in try ChildPlans.load(path) }, observer: progress,
-                                   whileRecordsSync: { record in summaryBody.put(RunSummary.Body(record, color: colored)) })
+                                   whileRecordsSync: { record in
+                                       guard record.parentRunID == nil else { return }
+                                       summaryBody.put(RunSummary.Body(record, color: colored))
+                                   })
         let interrupts = InterruptCount()
         let outcome = RunCommand.execute(plan, options: options, services: services, interrupts: interrupts,
                                    announce: { signal, count in progress.interrupting(signal: signal, count: count) })
