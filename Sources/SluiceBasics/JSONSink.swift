@@ -154,6 +154,9 @@ public struct JSONBytesWriter: JSONSink, Sendable {
     /// The text written so far, as UTF-8 (one copy of it).
     public var bytes: [UInt8] { buffer.array }
 
+    /// How many bytes have been written: where the next value's text will start.
+    public var count: Int { buffer.count }
+
     /// The text written so far, lent to `body` without a copy (valid only during it).
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try buffer.withBytes(body)

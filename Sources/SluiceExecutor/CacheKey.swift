@@ -31,10 +31,10 @@ struct KeyComponent: Equatable, Sendable {
     /// `json()` written into any sink: a cache entry's manifest writes its components as bytes.
     func write<Sink: JSONSink>(to sink: inout Sink) {
         sink.beginObject()
-        sink.key("kind"); sink.string(kind.rawValue)
-        sink.key("name"); sink.string(name)
-        sink.key("digest"); sink.string(digest)
-        sink.key("display"); sink.string(display)
+        sink.key(literal: "kind"); sink.string(kind.rawValue)
+        sink.key(literal: "name"); sink.string(name)
+        sink.key(literal: "digest"); sink.string(digest)
+        sink.key(literal: "display"); sink.string(display)
         sink.endObject()
     }
 
@@ -127,6 +127,13 @@ struct CacheKey: Equatable, Sendable {
     }
 
     static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
+    /// The SHA-256 (hex) of bytes where they lie: a manifest line's seal, hashed in its writer's buffer.
+    static func sha256Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+        return hex(hasher.finalize())
+    }
 
     /// `3f2a9c4d1e0b`: enough to tell keys apart in a message.
     static func short(_ digest: String) -> String { String(digest.prefix(12)) }

@@ -48,58 +48,68 @@ struct CacheManifest: Sendable {
     /// Only what a hit uses: every cached instance of a re-run parses one.
     func json() -> JSON {
         var tree = JSONTreeBuilder()
+        tree.beginObject()
         writeHitMembers(to: &tree)
+        tree.endObject()
         return tree.result
     }
 
-    /// `json()` written into any sink: the one definition of the first line, which publishing
+    /// The members of `json()`, written into any sink: the one definition of the first line, which publishing
     /// writes as bytes (no value tree built, compacted and freed for every entry).
     private func writeHitMembers<Sink: JSONSink>(to sink: inout Sink) {
-        sink.beginObject()
-        sink.key("version"); sink.int(Self.formatVersion)
-        sink.key("key"); sink.string(key)
-        sink.key("run_id"); sink.string(runID)
-        sink.key("outputs"); sink.value(outputs)
-        sink.key("artifacts"); sink.beginArray()
+        sink.key(literal: "version"); sink.int(Self.formatVersion)
+        sink.key(literal: "key"); sink.string(key)
+        sink.key(literal: "run_id"); sink.string(runID)
+        sink.key(literal: "outputs"); sink.value(outputs)
+        sink.key(literal: "artifacts"); sink.beginArray()
         for a in artifacts {
             sink.beginObject()
-            sink.key("output"); sink.string(a.output)
-            sink.key("file"); sink.string(a.file)
-            sink.key("size"); sink.int(a.size)
-            sink.key("sha256"); sink.string(a.sha256)
-            sink.key("path"); sink.optionalString(a.workspacePath)
+            sink.key(literal: "output"); sink.string(a.output)
+            sink.key(literal: "file"); sink.string(a.file)
+            sink.key(literal: "size"); sink.int(a.size)
+            sink.key(literal: "sha256"); sink.string(a.sha256)
+            sink.key(literal: "path"); sink.optionalString(a.workspacePath)
             sink.endObject()
         }
         sink.endArray()
-        sink.endObject()
     }
 
     /// The first line as stored: `json()` with `,"sha256":"<hex>"` added as its
     /// last member, the digest of the text before that member. A changed byte
     /// anywhere in the line (a digit of an output) no longer matches.
-    func sealedLine() -> String { String(decoding: sealedLineUTF8(), as: UTF8.self) }
-
-    private func sealedLineUTF8() -> [UInt8] {
+    func sealedLine() -> String {
         var writer = JSONBytesWriter(pretty: false, reservingCapacity: 256)
+        writeSealedLine(to: &writer)
+        return writer.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `sealedLine()` appended to `writer`, which holds whole lines (or nothing):
+    /// the seal is the digest of the line's bytes up to its `sha256` member,
+    /// hashed where they were written.
+    private func writeSealedLine(to writer: inout JSONBytesWriter) {
+        let lineStart = writer.count
+        writer.beginObject()
         writeHitMembers(to: &writer)
-        var line = writer.bytes
-        line.removeLast()  // the closing brace
-        let digest = CacheKey.sha256(line)
-        line.append(contentsOf: Self.sealMarker.utf8)
-        line.append(contentsOf: digest.utf8)
-        line.append(contentsOf: "\"}".utf8)
-        return line
+        let seal = writer.withBytes { CacheKey.sha256Hex(UnsafeBufferPointer(rebasing: $0[lineStart...])) }
+        writer.key(literal: "sha256"); writer.string(seal)
+        writer.endObject()
     }
 
     /// What an entry stores: the sealed first line and `componentsJSON()`, each ending in a newline.
     func storedText() -> String {
-        var text = sealedLineUTF8()
-        text.append(UInt8(ascii: "\n"))
-        var writer = JSONBytesWriter(pretty: false, reservingCapacity: 512)
+        var writer = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
+        writeStored(to: &writer)
+        return writer.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `storedText()` appended to `writer` as bytes: what publishing puts in a pack or an entry's manifest file.
+    func writeStored(to writer: inout JSONBytesWriter) {
+        writeSealedLine(to: &writer)
+        writer.endLine()
+        writer.beginObject()
         writeComponentsMembers(to: &writer)
-        writer.withBytes { text.append(contentsOf: $0) }
-        text.append(UInt8(ascii: "\n"))
-        return String(decoding: text, as: UTF8.self)
+        writer.endObject()
+        writer.endLine()
     }
 
     private static let sealMarker = ",\"sha256\":\""
@@ -125,24 +135,24 @@ struct CacheManifest: Sendable {
     /// The manifest's second line: whose key it is and the components it was computed from.
     func componentsJSON() -> JSON {
         var tree = JSONTreeBuilder()
+        tree.beginObject()
         writeComponentsMembers(to: &tree)
+        tree.endObject()
         return tree.result
     }
 
-    /// `componentsJSON()` written into any sink (see `writeHitMembers`).
+    /// The members of `componentsJSON()` written into any sink (see `writeHitMembers`).
     private func writeComponentsMembers<Sink: JSONSink>(to sink: inout Sink) {
-        sink.beginObject()
-        sink.key("version"); sink.int(Self.formatVersion)
-        sink.key("key"); sink.string(key)
-        sink.key("pipeline"); sink.string(pipeline)
-        sink.key("task"); sink.string(task)
-        sink.key("map_index"); sink.optionalInt(mapIndex.map { Int64($0) })
-        sink.key("run_id"); sink.string(runID)
-        sink.key("created"); sink.string(Timestamp.iso(created))
-        sink.key("components"); sink.beginArray()
+        sink.key(literal: "version"); sink.int(Self.formatVersion)
+        sink.key(literal: "key"); sink.string(key)
+        sink.key(literal: "pipeline"); sink.string(pipeline)
+        sink.key(literal: "task"); sink.string(task)
+        sink.key(literal: "map_index"); sink.optionalInt(mapIndex.map { Int64($0) })
+        sink.key(literal: "run_id"); sink.string(runID)
+        sink.key(literal: "created"); sink.string(Timestamp.iso(created))
+        sink.key(literal: "components"); sink.beginArray()
         for component in components { component.write(to: &sink) }
         sink.endArray()
-        sink.endObject()
     }
 
     init(key: String, pipeline: String, task: String, mapIndex: Int?, runID: String, created: Int64, outputs: JSON,
@@ -251,8 +261,9 @@ final class CacheStore: @unchecked Sendable {
     private let packLock = NSLock()
     /// Entries of every pack by key, loaded at the first lookup (newer packs win).
     private var packIndex: [String: (Substring, Substring)]?
-    /// Entries without artifacts published by this run, written by `writePack`.
-    private var pendingPack: [String] = []
+    /// The stored text of the entries without artifacts this run published, one after
+    /// another, as `preparePack` writes them: appended as bytes, with no string made of each.
+    private var pendingPack = ByteBuffer()
 
     /// Both lines of the entry's manifest, from a pack or an entry directory.
     private func manifestLines(_ key: String) -> (Substring, Substring)? {
@@ -336,13 +347,13 @@ final class CacheStore: @unchecked Sendable {
     /// `packs/` is refused).
     func preparePack(runID: String) -> PreparedPack? {
         packLock.lock()
-        let text = pendingPack.joined()
-        pendingPack.removeAll()
+        let pack = pendingPack
+        pendingPack = ByteBuffer()
         packLock.unlock()
-        guard !text.isEmpty, let packs = try? heldCache?.subdirectory("packs", create: true) else { return nil }
+        guard pack.count > 0, let packs = try? heldCache?.subdirectory("packs", create: true) else { return nil }
         let target = packs.pinned("\(runID)-\(getpid()).jsonl")
         let temporary = TemporaryFileName.besides(target)
-        guard CacheFiles.writeNew(text, to: temporary) else {
+        guard pack.withBytes({ CacheFiles.writeNew($0, to: temporary) }) else {
             unlink(temporary)
             return nil
         }
@@ -443,7 +454,8 @@ final class CacheStore: @unchecked Sendable {
     /// under `publish.lock`, the old entry is moved aside and ours put in.
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
-        let text = manifest.storedText()
+        var stored = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
+        manifest.writeStored(to: &stored)
         if !manifest.artifacts.isEmpty {
             if heldCache != nil, part("entries", create: true) == nil || part("tmp", create: true) == nil {
                 return "cannot create \(root)/entries or \(root)/tmp (or a symbolic link stands there)"
@@ -454,7 +466,7 @@ final class CacheStore: @unchecked Sendable {
         }
         if manifest.artifacts.isEmpty {
             packLock.lock()
-            pendingPack.append(text)
+            stored.withBytes { pendingPack.append($0) }
             packLock.unlock()
             return nil
         }
@@ -469,7 +481,7 @@ final class CacheStore: @unchecked Sendable {
                 return problem
             }
         }
-        guard CacheFiles.writeNew(text, to: building + "/manifest.jsonl") else {
+        guard stored.withBytes({ CacheFiles.writeNew($0, to: building + "/manifest.jsonl") }) else {
             CacheFiles.removeTree(building)
             return "cannot write \(building)/manifest.jsonl: \(SystemCalls.errorText())"
         }
@@ -558,16 +570,23 @@ enum CacheFiles {
 
     /// Writes a file that must not exist yet (inside a fresh directory).
     static func writeNew(_ text: String, to path: String) -> Bool {
+        var text = text
+        return text.withUTF8 { writeNew($0, to: path) }
+    }
+
+    /// `writeNew` of bytes (an entry's manifest, a pack), written from where they lie.
+    static func writeNew(_ bytes: UnsafeBufferPointer<UInt8>, to path: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        return writeAll(fd, Array(text.utf8))
+        return writeAll(fd, bytes)
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + offset }, bytes.count - offset) }
+            let n = write(fd, base + offset, bytes.count - offset)
             if n < 0 { if errno == EINTR { continue }; return false }
             offset += n
         }

@@ -48,6 +48,24 @@ struct JSONStringTests {
         }
     }
 
+    /// The shortcut skips plain ASCII eight bytes at a time: a scalar at any
+    /// offset of a longer text (in the first word, the last, across two, in
+    /// the tail after the last whole word) is still written as is exactly
+    /// when the rule does not escape it.
+    @Test func shortcutAgreesWithTheRuleAtEveryOffsetOfALongText() {
+        let edges: [ClosedRange<UInt32>] = [0...0xFF, 0x2026...0x202A]
+        for range in edges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                for offset in 0...19 {
+                    let text = String(repeating: "x", count: offset) + String(Character(scalar)) + String(repeating: "y", count: 19 - offset)
+                    let verbatim = JSONString.quoted(text) == "\"" + text + "\""
+                    #expect(verbatim != JSONString.isEscaped(scalar), "U+\(String(value, radix: 16)) at \(offset)")
+                }
+            }
+        }
+    }
+
     /// What Sluice writes, Python's `json` reads back as the same text, and
     /// what Python writes (escaping everything non-ASCII) Sluice parses.
     @Test func pythonReadsWhatSluiceWritesAndBack() throws {
