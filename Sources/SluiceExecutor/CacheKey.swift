@@ -63,22 +63,24 @@ struct CacheKey: Equatable, Sendable {
     init(components: [KeyComponent]) {
         self.components = components
         // The same bytes as one line per component, appended into one buffer
-        // and hashed once (a string interpolated per component cost more than the hash).
-        var bytes = Self.header
+        // (each piece copied from the string's own storage) and hashed once.
         // Sized once: 20 bytes cover a length's digits and the separators.
-        bytes.reserveCapacity(components.reduce(bytes.count) { $0 + $1.kind.rawValue.utf8.count + $1.name.utf8.count + $1.digest.utf8.count + 20 })
+        var encoding = ByteBuffer(reservingCapacity: components.reduce(Self.header.count) {
+            $0 + $1.kind.rawValue.utf8.count + $1.name.utf8.count + $1.digest.utf8.count + 20
+        })
+        Self.header.withUnsafeBufferPointer { encoding.append($0) }
         for component in components {
             // Lengths first: no choice of names can make two encodings collide.
-            bytes.append(contentsOf: component.kind.rawValue.utf8)
-            bytes.append(0)
-            bytes.appendDecimal(Int64(component.name.utf8.count))
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: component.name.utf8)
-            bytes.append(0)
-            bytes.append(contentsOf: component.digest.utf8)
-            bytes.append(UInt8(ascii: "\n"))
+            encoding.appendUTF8(component.kind.rawValue)
+            encoding.append(0)
+            encoding.appendDecimal(Int64(component.name.utf8.count))
+            encoding.append(UInt8(ascii: ":"))
+            encoding.appendUTF8(component.name)
+            encoding.append(0)
+            encoding.appendUTF8(component.digest)
+            encoding.append(UInt8(ascii: "\n"))
         }
-        digest = Self.hex(SHA256.hash(data: bytes))
+        digest = encoding.withBytes { Self.sha256Hex($0) }
     }
 
     private static let header = Array("sluice-cache-key v\(formatVersion)\n".utf8)

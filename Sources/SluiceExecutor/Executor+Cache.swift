@@ -43,7 +43,12 @@ extension Executor {
     /// cannot be rendered (the attempt then fails and nothing is cached).
     func computeKey(_ ref: InstanceRef) -> CacheKey? {
         let task = graph.tasks[ref.task]
+        // A map instance is keyed by its item, not its index: adding, removing
+        // or reordering items leaves every other instance's key as it was.
+        // (A command that renders `{{ index }}` still differs per index.)
+        let constant = constantKeyParts(ref.task, mapped: ref.mapIndex != nil)
         var parts: [KeyComponent] = []
+        parts.reserveCapacity(constant.componentCapacity)
         func add(_ kind: KeyComponent.Kind, _ name: String, _ canonical: String, _ display: String) {
             parts.append(KeyComponent(kind: kind, name: name, digest: CacheKey.sha256(canonical), display: display))
         }
@@ -52,24 +57,14 @@ extension Executor {
         // masking would no longer match it.
         func shown(_ text: String) -> String { CacheKey.display(text, masker: masker) }
         func shownValue(_ value: JSON) -> String { shown(masker.mask(value).compact()) }
-        // A map instance is keyed by its item, not its index: adding, removing
-        // or reordering items leaves every other instance's key as it was.
-        // (A command that renders `{{ index }}` still differs per index.)
-        let constant = constantKeyParts(ref.task, mapped: ref.mapIndex != nil)
+        /// A value's component: its compact JSON hashed and, with no secret to mask, shown (compacted once, not twice).
+        func addValue(_ kind: KeyComponent.Kind, _ name: String, _ value: JSON) {
+            let canonical = value.compact()
+            add(kind, name, canonical, masker.isEmpty ? shown(canonical) : shownValue(value))
+        }
         parts.append(KeyComponent(kind: .task, name: task.id, digest: constant.taskDigest,
                                   display: ref.mapIndex != nil ? task.id : key(ref).description))
         let context = keyContext(ref)
-        // What `foreach` maps over is in the key only through the item,
-        // unless `run` or `env` also read the whole list.
-        let direct = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
-        var foreachParam: String?
-        var foreachOutput: OutputReference?
-        switch task.foreach {
-        case .param(let path)? where !direct.contains(.param(path)): foreachParam = path.joined(separator: ".")
-        case .output(let source)? where !direct.contains(where: { if case .output(let r) = $0 { r.task == source.task && r.output == source.output } else { false } }):
-            foreachOutput = source
-        default: break
-        }
         if let run = task.run {
             let spots = runSpots(ref.task)
             guard let command = try? TemplateRenderer.shellCommand(run, context, spots: spots) else { return nil }
@@ -77,20 +72,22 @@ extension Executor {
             let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context), spots: spots)) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
-        for path in task.reads.params where path != foreachParam {
-            let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params)
-            add(.param, path, value.map { $0.compact() } ?? "\u{0}absent", value.map { shownValue($0) } ?? "(absent)")
+        for path in task.reads.params where path != constant.foreachParam {
+            if let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params) {
+                addValue(.param, path, value)
+            } else {
+                add(.param, path, "\u{0}absent", "(absent)")
+            }
         }
-        for reference in task.reads.outputs where !(reference.task == foreachOutput?.task && reference.output == foreachOutput?.output) {
+        for reference in task.reads.outputs where !(reference.task == constant.foreachOutput?.task && reference.output == constant.foreachOutput?.output) {
             let name = reference.dotted
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
-            add(.value, name, value.compact(), shownValue(value))
+            addValue(.value, name, value)
         }
-        if ref.mapIndex != nil, let item = context.item { add(.item, "item", item.compact(), shownValue(item)) }
-        let references = direct
-        if references.contains(.runID) { add(.variable, "run.id", runID, runID) }
-        if references.contains(.runDate) { add(.variable, "run.date", runDate, runDate) }
-        for variable in task.env.sorted(by: { $0.name < $1.name }) {
+        if ref.mapIndex != nil, let item = context.item { addValue(.item, "item", item) }
+        if constant.readsRunID { add(.variable, "run.id", runID, runID) }
+        if constant.readsRunDate { add(.variable, "run.date", runDate, runDate) }
+        for variable in constant.envByName {
             if plan.secrets.contains(variable.name) {
                 add(.env, variable.name, "\u{0}secret", "(secret)")  // a secret by name only, never its value
                 continue
@@ -98,12 +95,12 @@ extension Executor {
             guard let text = try? TemplateRenderer.plainText(variable.value, context) else { return nil }
             add(.env, variable.name, text, shown((try? TemplateRenderer.plainText(variable.value, masked(context))) ?? text))
         }
-        for dep in task.deps.map(WorkspacePaths.depsEntry).sorted() {
+        for dep in constant.depsEntries {
             let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
             if depsDigests != nil, digest == "missing" { noteMissingDeps(task.id, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
-        for up in graph.upstream[ref.task].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id }) {
+        for up in constant.upstreamByID {
             let (canonical, display) = matchingInstance(ref).flatMap { $0.task == up ? instanceIdentity([$0], positional: false) : nil } ?? upstreamIdentity(up)
             add(.upstream, graph.tasks[up].id, canonical, display)
         }
@@ -111,9 +108,10 @@ extension Executor {
         return CacheKey(components: parts)
     }
 
-    /// The components of a task's key that are the same for every instance
-    /// (the task's own and its declared outputs): made once per task, not
-    /// hashed again for each map instance.
+    /// What a task's key needs that is the same for every instance: the
+    /// components of its own and its declared outputs, and which of its
+    /// reads and in what order the other components come. Made once per
+    /// task, not hashed, sorted and searched again for each map instance.
     struct ConstantKeyParts {
         /// Whether `task` is the component of a map instance (`\u{0}item`) or of an unmapped one (`\u{0}-`).
         var mapped: Bool
@@ -121,6 +119,19 @@ extension Executor {
         var taskDigest: String
         /// The `outputs` component.
         var declared: KeyComponent
+        /// The param or upstream output `foreach` maps over, when it is in the
+        /// key only through the item (`run` and `env` do not read the whole list).
+        var foreachParam: String?
+        var foreachOutput: OutputReference?
+        /// Whether `run` or `env` reads `run.id` / `run.date`.
+        var readsRunID: Bool
+        var readsRunDate: Bool
+        /// The task's env, by name; its `deps` entries, normalized and sorted; its upstream tasks, by id.
+        var envByName: [EnvVariable]
+        var depsEntries: [String]
+        var upstreamByID: [Int]
+        /// Room for every component an instance's key can have, so the list is not grown while it is made.
+        var componentCapacity: Int
     }
 
     func constantKeyParts(_ index: Int, mapped: Bool) -> ConstantKeyParts {
@@ -138,8 +149,27 @@ extension Executor {
             declaredDigest = CacheKey.sha256(declaredText)
             declaredDigests[declaredText] = declaredDigest
         }
-        let parts = ConstantKeyParts(mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
-                                     declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""))
+        // What `foreach` maps over is in the key only through the item,
+        // unless `run` or `env` also read the whole list.
+        let direct = (task.run?.references ?? []) + task.env.flatMap(\.value.references)
+        var foreachParam: String?
+        var foreachOutput: OutputReference?
+        switch task.foreach {
+        case .param(let path)? where !direct.contains(.param(path)): foreachParam = path.joined(separator: ".")
+        case .output(let source)? where !direct.contains(where: { if case .output(let r) = $0 { r.task == source.task && r.output == source.output } else { false } }):
+            foreachOutput = source
+        default: break
+        }
+        let upstream = graph.upstream[index].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id })
+        let parts = ConstantKeyParts(
+            mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
+            declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""),
+            foreachParam: foreachParam, foreachOutput: foreachOutput,
+            readsRunID: direct.contains(.runID), readsRunDate: direct.contains(.runDate),
+            envByName: task.env.sorted(by: { $0.name < $1.name }), depsEntries: task.deps.map(WorkspacePaths.depsEntry).sorted(),
+            upstreamByID: upstream,
+            // task, command, item, run.id, run.date and outputs, beside one per read, env, deps entry and upstream task
+            componentCapacity: 6 + task.reads.params.count + task.reads.outputs.count + task.env.count + task.deps.count + upstream.count)
         keyPartsByTask[index] = parts
         return parts
     }

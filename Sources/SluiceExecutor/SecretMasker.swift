@@ -68,7 +68,8 @@ public struct SecretMasker: Sendable {
     /// masking first, because a cut secret is no longer recognisable.
     public func shortened(_ text: String, limit: Int) -> String {
         let masked = mask(text)
-        guard masked.count > limit else { return masked }
+        // No more characters than UTF-8 bytes: most texts are decided without counting their characters.
+        guard masked.utf8.count > limit, masked.count > limit else { return masked }
         return String(masked.prefix(max(0, limit - 1))) + "…"
     }
 
