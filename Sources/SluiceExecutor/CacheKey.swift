@@ -61,26 +61,53 @@ struct CacheKey: Equatable, Sendable {
     var components: [KeyComponent]
 
     init(components: [KeyComponent]) {
+        self.init(components: components, hashedFirst: nil)
+    }
+
+    /// `hashedFirst`: `hasher(afterFirst: components[0])`, the state every key of a
+    /// task starts from (its `task` component hashes the same bytes for each of its
+    /// instances), so only the other components are hashed here: a mapped instance's
+    /// key then costs one SHA-256 block fewer.
+    init(components: [KeyComponent], hashedFirst: SHA256?) {
         self.components = components
+        var hasher = hashedFirst ?? SHA256()
+        let hashed = hashedFirst == nil ? components[...] : components.dropFirst()
         // The same bytes as one line per component, appended into one buffer
-        // (each piece copied from the string's own storage) and hashed once.
-        // Sized once: 20 bytes cover a length's digits and the separators.
-        var encoding = ByteBuffer(reservingCapacity: components.reduce(Self.header.count) {
-            $0 + $1.kind.rawValue.utf8.count + $1.name.utf8.count + $1.digest.utf8.count + 20
-        })
-        Self.header.withUnsafeBufferPointer { encoding.append($0) }
-        for component in components {
-            // Lengths first: no choice of names can make two encodings collide.
-            encoding.appendUTF8(component.kind.rawValue)
-            encoding.append(0)
-            encoding.appendDecimal(Int64(component.name.utf8.count))
-            encoding.append(UInt8(ascii: ":"))
-            encoding.appendUTF8(component.name)
-            encoding.append(0)
-            encoding.appendUTF8(component.digest)
-            encoding.append(UInt8(ascii: "\n"))
-        }
-        digest = encoding.withBytes { Self.sha256Hex($0) }
+        // (each piece copied from the string's own storage) and hashed at once.
+        var encoding = ByteBuffer(reservingCapacity: hashed.reduce(Self.header.count) { $0 + Self.encodedSizeBound($1) })
+        if hashedFirst == nil { Self.header.withUnsafeBufferPointer { encoding.append($0) } }
+        for component in hashed { Self.appendEncoding(of: component, to: &encoding) }
+        encoding.withBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        digest = Self.hex(hasher.finalize())
+    }
+
+    /// The hash state after the encoding's header and `first`, the component every key of a task starts with.
+    static func hasher(afterFirst first: KeyComponent) -> SHA256 {
+        var encoding = ByteBuffer(reservingCapacity: header.count + encodedSizeBound(first))
+        header.withUnsafeBufferPointer { encoding.append($0) }
+        appendEncoding(of: first, to: &encoding)
+        var hasher = SHA256()
+        encoding.withBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher
+    }
+
+    /// A component's line of the encoding: its kind, NUL, its name's length in
+    /// UTF-8 bytes, `:`, the name, NUL, the digest and a newline. Lengths first:
+    /// no choice of names can make two encodings collide.
+    private static func appendEncoding(of component: KeyComponent, to encoding: inout ByteBuffer) {
+        encoding.appendUTF8(component.kind.rawValue)
+        encoding.append(0)
+        encoding.appendDecimal(Int64(component.name.utf8.count))
+        encoding.append(UInt8(ascii: ":"))
+        encoding.appendUTF8(component.name)
+        encoding.append(0)
+        encoding.appendUTF8(component.digest)
+        encoding.append(UInt8(ascii: "\n"))
+    }
+
+    /// At least the bytes of a component's line: 20 cover a length's digits and the separators.
+    private static func encodedSizeBound(_ component: KeyComponent) -> Int {
+        component.kind.rawValue.utf8.count + component.name.utf8.count + component.digest.utf8.count + 20
     }
 
     private static let header = Array("sluice-cache-key v\(formatVersion)\n".utf8)

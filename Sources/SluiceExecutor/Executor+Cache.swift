@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SluicePlan
 #if canImport(Glibc)
@@ -105,7 +106,7 @@ extension Executor {
             add(.upstream, graph.tasks[up].id, canonical, display)
         }
         parts.append(constant.declared)
-        return CacheKey(components: parts)
+        return CacheKey(components: parts, hashedFirst: constant.keyStart)
     }
 
     /// What a task's key needs that is the same for every instance: the
@@ -117,6 +118,9 @@ extension Executor {
         var mapped: Bool
         /// The digest of the `task` component (its display names the instance).
         var taskDigest: String
+        /// The key's hash state after its `task` component, which hashes the same bytes
+        /// for every instance (`CacheKey.init(components:hashedFirst:)`).
+        var keyStart: SHA256
         /// The `outputs` component.
         var declared: KeyComponent
         /// The param or upstream output `foreach` maps over, when it is in the
@@ -161,8 +165,10 @@ extension Executor {
         default: break
         }
         let upstream = graph.upstream[index].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id })
+        let taskDigest = CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-"))
         let parts = ConstantKeyParts(
-            mapped: mapped, taskDigest: CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-")),
+            mapped: mapped, taskDigest: taskDigest,
+            keyStart: CacheKey.hasher(afterFirst: KeyComponent(kind: .task, name: task.id, digest: taskDigest, display: "")),
             declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""),
             foreachParam: foreachParam, foreachOutput: foreachOutput,
             readsRunID: direct.contains(.runID), readsRunDate: direct.contains(.runDate),
@@ -349,7 +355,8 @@ extension Executor {
             artifacts.append(CacheManifest.Artifact(output: output.name, file: output.name + (output.type.tableColumns != nil ? ".arrow" : ".file"),
                                                     size: CacheFiles.size(path) ?? -1, sha256: digest, workspacePath: inWorkspace))
         }
-        artifactDigests[ref] = digests
+        // Read only through the outputs it names: a task that declares no table or file has none to record.
+        if task.outputs.contains(where: \.type.isArtifact) { artifactDigests[ref] = digests }
         guard let key = pendingKeys.removeValue(forKey: ref), let store = cache, let publisher else {
             identities[ref] = uncachedIdentity(ref)
             return nil
@@ -384,7 +391,13 @@ extension Executor {
 /// it may lose any entry (entries are not synced): a later run runs those tasks again.
 final class CachePublisher: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [@Sendable () -> String?] = []
+    /// A submitted entry's work. A closure in a struct, not in the array itself: an array
+    /// of bare closures holds each behind a reabstraction thunk, one more allocation to
+    /// make on the loop's thread and free on this one for every entry.
+    private struct Job {
+        let publish: @Sendable () -> String?
+    }
+    private var jobs: [Job] = []
     private var closing = false
     private var finished = false
     private var problems: [String] = []
@@ -410,7 +423,7 @@ final class CachePublisher: @unchecked Sendable {
 
     func submit(_ job: @escaping @Sendable () -> String?) {
         condition.lock()
-        jobs.append(job)
+        jobs.append(Job(publish: job))
         if awaitingFirst || (gathering && jobs.count >= Self.batchLimit) { condition.signal() }
         condition.unlock()
     }
@@ -457,7 +470,7 @@ final class CachePublisher: @unchecked Sendable {
             let batch = jobs
             jobs.removeAll()
             condition.unlock()
-            let found = batch.compactMap { $0() }
+            let found = batch.compactMap { $0.publish() }
             if !found.isEmpty {
                 condition.lock()
                 problems += found

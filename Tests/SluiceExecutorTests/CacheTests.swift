@@ -397,6 +397,21 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(String(decoding: digits, as: UTF8.self) == "0 7 10 99 120 4096 ")
 }
 
+/// A key hashed on from the state after its first component (what every
+/// instance of a task shares) is the key hashed whole, whether that component
+/// ends inside the hash's first 64-byte block, at a block's end or beyond it.
+@Test func aKeyHashedOnFromItsFirstComponentIsTheKeyHashedWhole() {
+    let rest = [KeyComponent(kind: .command, name: "run", digest: CacheKey.sha256("echo 1"), display: "echo 1"),
+                KeyComponent(kind: .outputs, name: "declared", digest: CacheKey.sha256(""), display: "")]
+    for length in [1, 20, 43, 44, 45, 100, 300] {
+        let first = KeyComponent(kind: .task, name: String(repeating: "t", count: length), digest: CacheKey.sha256("t"), display: "shown")
+        let whole = CacheKey(components: [first] + rest)
+        let shared = CacheKey.hasher(afterFirst: KeyComponent(kind: .task, name: first.name, digest: first.digest, display: ""))
+        #expect(CacheKey(components: [first] + rest, hashedFirst: shared) == whole, "a name of \(length) bytes")
+        #expect(CacheKey(components: [first] + rest, hashedFirst: shared) == whole, "the shared state is not used up")
+    }
+}
+
 /// `entries/` and `tmp/` are made by the first entry with artifacts, not when a
 /// run takes the cache's lock (a first run whose entries all go into its pack
 /// makes neither); an entry another run published after this run started, making
