@@ -151,7 +151,7 @@ struct CacheManifest: Sendable {
         sink.key(literal: "run_id"); sink.string(runID)
         sink.key(literal: "created"); sink.string(Timestamp.iso(created))
         sink.key(literal: "components"); sink.beginArray()
-        for component in components { component.write(to: &sink) }
+        for index in components.indices { components[index].write(to: &sink) }  // in place, not copied per component
         sink.endArray()
     }
 
