@@ -47,6 +47,24 @@ private func pinnedBehaviour(_ request: ProcessRequest, _ attempt: Int) -> FakeB
     return FakeBehaviour()
 }
 
+/// The components both instances of `each` share: the params and upstream value they read (before the item),
+/// then env, deps, the upstream task and the declared outputs (after it).
+private let eachReads = [
+    #""kind":"param","name":"greeting","digest":"2478bbd271b602fb37948f6f7e2043efee9582bd6c34dec2f88f679b87bedb8e","display":"\"hello ***\""},{"#,
+    #""kind":"param","name":"level","digest":"4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce","display":"3"},{"#,
+    #""kind":"param","name":"long","digest":"57e3c7c01575b9553f7aa7c6353baee643e7d342fc8e4884d53932f1979362e9","display":"\"012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567…"},{"#,
+    #""kind":"param","name":"nowhere.at.all","digest":"d49b7aa9e721ee8da26b8e9f005e6b1a4324689d4369a51ad6e28d7ce277c18c","display":"(absent)"},{"#,
+    #""kind":"value","name":"up.n","digest":"ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d","display":"5"},{"#
+]
+private let eachAfterItem = [
+    #""kind":"env","name":"MODE","digest":"6a7199fb975097d0335b121ef4a2179775fc23a2ef3a3bfff573c19b1e37c525","display":"m-3"},{"#,
+    #""kind":"env","name":"TOKEN","digest":"7c8cc910759bf004c2a3e02379c08e20d1215469f19c0f5831879acfc2089387","display":"(secret)"},{"#,
+    #""kind":"deps","name":"data/input.txt","digest":"1e6515a36038bf8bf6f4eae8e53002da0ad74403fbe89853f05575287b9a5053","display":"632c3f592af0"},{"#,
+    #""kind":"deps","name":"data/missing.txt","digest":"ffa63583dfa6706b87d284b86b0d693a161e4840aad2c5cf6b5d27c3b9621f7d","display":"missing"},{"#,
+    #""kind":"upstream","name":"up","digest":"5da3cc49f674a45d985a924a918765e6ca219f5b037f6f2eb9e3366e6531e9d8","display":"ok 6ec9779eefb4"},{"#,
+    #""kind":"outputs","name":"declared","digest":"bff2600d6e5afdee0b81a66517342490463f589dcb239df0f5fea5608347fba9","display":""}]}"#
+]
+
 /// Per instance (`up`, `each` 0 and 1, `after`): the key digest and the manifest text `storedText()` wrote at f2cea25.
 private let pinned: [(key: String, stored: [String])] = [
     (key: "6ec9779eefb49e1b24dfe45797b51c3d18dd7ec29d98d37cb39578e6031cc773",
@@ -60,38 +78,18 @@ private let pinned: [(key: String, stored: [String])] = [
      stored: [
         #"{"version":2,"key":"caa095156df1958f519c5157e4bc160f3237dd67e92a9c8df33746b02a7d924f","run_id":"run-pinned","outputs":{"n":0,"label":"say \"hi\""},"artifacts":[],"sha256":"dac0c51286a4adbfe310a136948ebdb748a88526ab5fc55fc93ee2f08b827d45"}"#,
         #"{"version":2,"key":"caa095156df1958f519c5157e4bc160f3237dd67e92a9c8df33746b02a7d924f","pipeline":"p","task":"t","map_index":0,"run_id":"run-pinned","created":"2026-11-18T11:06:41.000Z","components":[{"kind":"task","name":"each","digest":"4ba3b62c0ea896143bf3de74d7dc33a4c43ad38543099efc9e906a099e1e412d","display":"each"},{"#,
-        #""kind":"command","name":"run","digest":"7b286343ab50504ff9181f91200d4b6286236126f4a4c5dc9ba63b69d7920593","display":"echo '{\"a\":1,\"b\":\"x\\ty\"}' \"with\" 'hello ***' 5 é\\n"},{"#,
-        #""kind":"param","name":"greeting","digest":"2478bbd271b602fb37948f6f7e2043efee9582bd6c34dec2f88f679b87bedb8e","display":"\"hello ***\""},{"#,
-        #""kind":"param","name":"level","digest":"4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce","display":"3"},{"#,
-        #""kind":"param","name":"long","digest":"57e3c7c01575b9553f7aa7c6353baee643e7d342fc8e4884d53932f1979362e9","display":"\"012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567…"},{"#,
-        #""kind":"param","name":"nowhere.at.all","digest":"d49b7aa9e721ee8da26b8e9f005e6b1a4324689d4369a51ad6e28d7ce277c18c","display":"(absent)"},{"#,
-        #""kind":"value","name":"up.n","digest":"ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d","display":"5"},{"#,
-        #""kind":"item","name":"item","digest":"fdb70c6835542f327dfbe5d36841f377acba2f7d0b0ba4b6dec76a7f8ead98ea","display":"{\"a\":1,\"b\":\"x\\ty\"}"},{"#,
-        #""kind":"env","name":"MODE","digest":"6a7199fb975097d0335b121ef4a2179775fc23a2ef3a3bfff573c19b1e37c525","display":"m-3"},{"#,
-        #""kind":"env","name":"TOKEN","digest":"7c8cc910759bf004c2a3e02379c08e20d1215469f19c0f5831879acfc2089387","display":"(secret)"},{"#,
-        #""kind":"deps","name":"data/input.txt","digest":"1e6515a36038bf8bf6f4eae8e53002da0ad74403fbe89853f05575287b9a5053","display":"632c3f592af0"},{"#,
-        #""kind":"deps","name":"data/missing.txt","digest":"ffa63583dfa6706b87d284b86b0d693a161e4840aad2c5cf6b5d27c3b9621f7d","display":"missing"},{"#,
-        #""kind":"upstream","name":"up","digest":"5da3cc49f674a45d985a924a918765e6ca219f5b037f6f2eb9e3366e6531e9d8","display":"ok 6ec9779eefb4"},{"#,
-        #""kind":"outputs","name":"declared","digest":"bff2600d6e5afdee0b81a66517342490463f589dcb239df0f5fea5608347fba9","display":""}]}"#
-     ]),
+        #""kind":"command","name":"run","digest":"7b286343ab50504ff9181f91200d4b6286236126f4a4c5dc9ba63b69d7920593","display":"echo '{\"a\":1,\"b\":\"x\\ty\"}' \"with\" 'hello ***' 5 é\\n"},{"#
+     ] + eachReads + [
+        #""kind":"item","name":"item","digest":"fdb70c6835542f327dfbe5d36841f377acba2f7d0b0ba4b6dec76a7f8ead98ea","display":"{\"a\":1,\"b\":\"x\\ty\"}"},{"#
+     ] + eachAfterItem),
     (key: "14f8425866a5c269b5775627c50f7fdaef718f49944515d1ccb84c99acb7b609",
      stored: [
         #"{"version":2,"key":"14f8425866a5c269b5775627c50f7fdaef718f49944515d1ccb84c99acb7b609","run_id":"run-pinned","outputs":{"n":1,"label":"say \"hi\""},"artifacts":[],"sha256":"4d59bc07b2604fff9fd64ee0b1138943a8ad60fa3875880269c67885e9319447"}"#,
         #"{"version":2,"key":"14f8425866a5c269b5775627c50f7fdaef718f49944515d1ccb84c99acb7b609","pipeline":"p","task":"t","map_index":1,"run_id":"run-pinned","created":"2026-11-18T11:06:41.000Z","components":[{"kind":"task","name":"each","digest":"4ba3b62c0ea896143bf3de74d7dc33a4c43ad38543099efc9e906a099e1e412d","display":"each"},{"#,
-        #""kind":"command","name":"run","digest":"e5e223c26e3b9c513737d8fa4fcf69e4dab1df9b7184474a181ce2de9f7e46a2","display":"echo 'two ***' \"with\" 'hello ***' 5 é\\n"},{"#,
-        #""kind":"param","name":"greeting","digest":"2478bbd271b602fb37948f6f7e2043efee9582bd6c34dec2f88f679b87bedb8e","display":"\"hello ***\""},{"#,
-        #""kind":"param","name":"level","digest":"4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce","display":"3"},{"#,
-        #""kind":"param","name":"long","digest":"57e3c7c01575b9553f7aa7c6353baee643e7d342fc8e4884d53932f1979362e9","display":"\"012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567…"},{"#,
-        #""kind":"param","name":"nowhere.at.all","digest":"d49b7aa9e721ee8da26b8e9f005e6b1a4324689d4369a51ad6e28d7ce277c18c","display":"(absent)"},{"#,
-        #""kind":"value","name":"up.n","digest":"ef2d127de37b942baad06145e54b0c619a1f22327b2ebbcfbec78f5564afe39d","display":"5"},{"#,
-        #""kind":"item","name":"item","digest":"d4bdf8c3f310c7ed7d8e13fc92dceac44b1e71e00bb67be60fb6ce7b9b077364","display":"\"two ***\""},{"#,
-        #""kind":"env","name":"MODE","digest":"6a7199fb975097d0335b121ef4a2179775fc23a2ef3a3bfff573c19b1e37c525","display":"m-3"},{"#,
-        #""kind":"env","name":"TOKEN","digest":"7c8cc910759bf004c2a3e02379c08e20d1215469f19c0f5831879acfc2089387","display":"(secret)"},{"#,
-        #""kind":"deps","name":"data/input.txt","digest":"1e6515a36038bf8bf6f4eae8e53002da0ad74403fbe89853f05575287b9a5053","display":"632c3f592af0"},{"#,
-        #""kind":"deps","name":"data/missing.txt","digest":"ffa63583dfa6706b87d284b86b0d693a161e4840aad2c5cf6b5d27c3b9621f7d","display":"missing"},{"#,
-        #""kind":"upstream","name":"up","digest":"5da3cc49f674a45d985a924a918765e6ca219f5b037f6f2eb9e3366e6531e9d8","display":"ok 6ec9779eefb4"},{"#,
-        #""kind":"outputs","name":"declared","digest":"bff2600d6e5afdee0b81a66517342490463f589dcb239df0f5fea5608347fba9","display":""}]}"#
-     ]),
+        #""kind":"command","name":"run","digest":"e5e223c26e3b9c513737d8fa4fcf69e4dab1df9b7184474a181ce2de9f7e46a2","display":"echo 'two ***' \"with\" 'hello ***' 5 é\\n"},{"#
+     ] + eachReads + [
+        #""kind":"item","name":"item","digest":"d4bdf8c3f310c7ed7d8e13fc92dceac44b1e71e00bb67be60fb6ce7b9b077364","display":"\"two ***\""},{"#
+     ] + eachAfterItem),
     (key: "596e45b46dfb14f0b2dc0b4bad5dd269bdd3e6a4356c5a750afb470face8cd32",
      stored: [
         #"{"version":2,"key":"596e45b46dfb14f0b2dc0b4bad5dd269bdd3e6a4356c5a750afb470face8cd32","run_id":"run-pinned","outputs":{"n":7,"label":"say \"hi\""},"artifacts":[],"sha256":"0a18d15cfd9640be5603397b7d8f5179a0341b7db9fa60aef4d806e04c6e1b8c"}"#,
