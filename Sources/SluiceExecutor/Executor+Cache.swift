@@ -118,9 +118,10 @@ extension Executor {
         var mapped: Bool
         /// The digest of the `task` component (its display names the instance).
         var taskDigest: String
-        /// The key's hash state after its `task` component, which hashes the same bytes
-        /// for every instance (`CacheKey.init(components:hashedFirst:)`).
-        var keyStart: SHA256
+        /// For a mapped task, the key's hash state after its `task` component, which
+        /// hashes the same bytes for every instance (`CacheKey.init(components:hashedFirst:)`).
+        /// Nil for an unmapped task: its one key a run hashes whole, no state kept.
+        var keyStart: SHA256?
         /// The `outputs` component.
         var declared: KeyComponent
         /// The param or upstream output `foreach` maps over, when it is in the
@@ -168,7 +169,7 @@ extension Executor {
         let taskDigest = CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-"))
         let parts = ConstantKeyParts(
             mapped: mapped, taskDigest: taskDigest,
-            keyStart: CacheKey.hasher(afterFirst: KeyComponent(kind: .task, name: task.id, digest: taskDigest, display: "")),
+            keyStart: mapped ? CacheKey.hasher(afterFirst: KeyComponent(kind: .task, name: task.id, digest: taskDigest, display: "")) : nil,
             declared: KeyComponent(kind: .outputs, name: "declared", digest: declaredDigest, display: ""),
             foreachParam: foreachParam, foreachOutput: foreachOutput,
             readsRunID: direct.contains(.runID), readsRunDate: direct.contains(.runDate),
