@@ -59,15 +59,16 @@ public enum JSONString {
     /// strings for 10,000 tasks): a plain string and its quotes after one
     /// capacity check rather than three.
     public static func write(_ text: String, to bytes: inout ByteBuffer) {
-        var text = text
-        let copied = text.withUTF8 { utf8 -> Bool in
+        // Read in place (no copy of the string to make it mutable, which cost a
+        // retain and a release a call); a string without contiguous UTF-8 (bridged) takes the escaping path.
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             guard isPlain(utf8) else { return false }
             bytes.reserve(utf8.count + 2)
             bytes.appendReserved(UInt8(ascii: "\""))
             bytes.appendReserved(utf8)
             bytes.appendReserved(UInt8(ascii: "\""))
             return true
-        }
+        } ?? false
         if !copied { writeEscaped(text) { bytes.append($0) } }
     }
 
