@@ -262,8 +262,12 @@ final class CacheStore: @unchecked Sendable {
     /// Entries of every pack by key, loaded at the first lookup (newer packs win).
     private var packIndex: [String: (Substring, Substring)]?
     /// The stored text of the entries without artifacts this run published, one after
-    /// another, as `preparePack` writes them: appended as bytes, with no string made of each.
-    private var pendingPack = ByteBuffer()
+    /// another, as `preparePack` writes them: each written here directly, as bytes.
+    private var pendingPack = JSONBytesWriter(pretty: false)
+    /// Held while an entry is written into `pendingPack` (on the publisher's thread) or the
+    /// pack is taken: not `packLock`, which the loop's lookups take for every instance
+    /// and should not wait on an entry being written.
+    private let pendingPackLock = NSLock()
 
     /// Both lines of the entry's manifest, from a pack or an entry directory.
     private func manifestLines(_ key: String) -> (Substring, Substring)? {
@@ -346,10 +350,10 @@ final class CacheStore: @unchecked Sendable {
     /// artifacts, or the pack cannot be written (a symlink planted at
     /// `packs/` is refused).
     func preparePack(runID: String) -> PreparedPack? {
-        packLock.lock()
+        pendingPackLock.lock()
         let pack = pendingPack
-        pendingPack = ByteBuffer()
-        packLock.unlock()
+        pendingPack = JSONBytesWriter(pretty: false)
+        pendingPackLock.unlock()
         guard pack.count > 0, let packs = try? heldCache?.subdirectory("packs", create: true) else { return nil }
         let target = packs.pinned("\(runID)-\(getpid()).jsonl")
         let temporary = TemporaryFileName.besides(target)
@@ -454,22 +458,20 @@ final class CacheStore: @unchecked Sendable {
     /// under `publish.lock`, the old entry is moved aside and ours put in.
     /// Returns a problem to report, or nil.
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
-        var stored = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
-        manifest.writeStored(to: &stored)
-        if !manifest.artifacts.isEmpty {
-            if heldCache != nil, part("entries", create: true) == nil || part("tmp", create: true) == nil {
-                return "cannot create \(root)/entries or \(root)/tmp (or a symbolic link stands there)"
-            }
-            let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
-            if !shardIsDirectory(manifest.key) { _ = unlink(shard) }  // a planted symlink goes, never what it points to
-            _ = mkdir(shard, 0o755)
-        }
         if manifest.artifacts.isEmpty {
-            packLock.lock()
-            stored.withBytes { pendingPack.append($0) }
-            packLock.unlock()
+            pendingPackLock.lock()
+            manifest.writeStored(to: &pendingPack)
+            pendingPackLock.unlock()
             return nil
         }
+        var stored = JSONBytesWriter(pretty: false, reservingCapacity: 1024)
+        manifest.writeStored(to: &stored)
+        if heldCache != nil, part("entries", create: true) == nil || part("tmp", create: true) == nil {
+            return "cannot create \(root)/entries or \(root)/tmp (or a symbolic link stands there)"
+        }
+        let shard = entriesRoot + "/" + String(manifest.key.prefix(2))
+        if !shardIsDirectory(manifest.key) { _ = unlink(shard) }  // a planted symlink goes, never what it points to
+        _ = mkdir(shard, 0o755)
         let target = entryPath(manifest.key)
         // Named only here: an entry without artifacts (most of a first run's) goes into the pack, no pid or random number needed.
         let building = temporaryRoot + "/" + manifest.key + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
