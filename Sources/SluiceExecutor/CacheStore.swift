@@ -112,6 +112,7 @@ struct CacheManifest: Sendable {
         writer.endLine()
     }
 
+    /// What precedes a first line's seal: `writeSealedLine` writes it as the line's `sha256` member.
     private static let sealMarker = ",\"sha256\":\""
 
     /// Whether a stored first line carries the digest of its own text.
