@@ -69,6 +69,7 @@ struct CacheKey: Equatable, Sendable {
     /// instances), so only the other components are hashed here: a mapped instance's
     /// key then costs one SHA-256 block fewer.
     init(components: [KeyComponent], hashedFirst: SHA256?) {
+        assert(hashedFirst == nil || components.first?.kind == .task, "a shared start is the state after the task component")
         self.components = components
         var hasher = hashedFirst ?? SHA256()
         let hashed = hashedFirst == nil ? components[...] : components.dropFirst()
