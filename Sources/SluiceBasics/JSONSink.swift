@@ -294,6 +294,12 @@ public struct JSONBytesWriter: JSONSink, Sendable {
         JSONString.write(value, to: &buffer)
     }
 
+    /// A string value given as its UTF-8 bytes: the same text `string(_:)` writes for it.
+    public mutating func string(utf8 value: UnsafeBufferPointer<UInt8>) {
+        startValue()
+        JSONString.write(utf8: value, to: &buffer)
+    }
+
     public mutating func value(_ value: JSON) {
         switch value {
         case .null: null()

@@ -63,13 +63,28 @@ public enum JSONString {
         // retain and a release a call); a string without contiguous UTF-8 (bridged) takes the escaping path.
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             guard isPlain(utf8) else { return false }
-            bytes.reserve(utf8.count + 2)
-            bytes.appendReserved(UInt8(ascii: "\""))
-            bytes.appendReserved(utf8)
-            bytes.appendReserved(UInt8(ascii: "\""))
+            appendQuoted(utf8, to: &bytes)
             return true
         } ?? false
         if !copied { writeEscaped(text) { bytes.append($0) } }
+    }
+
+    /// `write(_:to:)` of text given as its UTF-8 bytes (a digest spelled into
+    /// a temporary buffer, with no string made of it).
+    public static func write(utf8 text: UnsafeBufferPointer<UInt8>, to bytes: inout ByteBuffer) {
+        if isPlain(text) {
+            appendQuoted(text, to: &bytes)
+        } else {
+            writeEscaped(String(decoding: text, as: UTF8.self)) { bytes.append($0) }
+        }
+    }
+
+    /// A plain string and its quotes, after one capacity check.
+    private static func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout ByteBuffer) {
+        bytes.reserve(utf8.count + 2)
+        bytes.appendReserved(UInt8(ascii: "\""))
+        bytes.appendReserved(utf8)
+        bytes.appendReserved(UInt8(ascii: "\""))
     }
 
     /// The UTF-8 writers' one body: `copy` takes runs of bytes, `emit` single ones.

@@ -123,13 +123,24 @@ struct CacheKey: Equatable, Sendable {
 
     static func hex(rawBytes bytes: UnsafeRawBufferPointer) -> String {
         // Written into the string's own storage: no table or byte array per call (a key costs a dozen of these).
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (i, byte) in bytes.enumerated() {
-                out[2 * i] = hexDigit(byte >> 4)
-                out[2 * i + 1] = hexDigit(byte & 0x0F)
-            }
-            return bytes.count * 2
+        String(unsafeUninitializedCapacity: bytes.count * 2) { writeHex(bytes, to: $0) }
+    }
+
+    /// `hex(_:)`'s digits lent to `body` from a temporary buffer, with no string made of them.
+    static func withHex<R>(_ digest: SHA256.Digest, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * SHA256.byteCount) { out in
+            let count = digest.withUnsafeBytes { writeHex($0, to: out) }
+            return body(UnsafeBufferPointer(rebasing: out[..<count]))
         }
+    }
+
+    /// Writes two lowercase hex digits per byte into `out` (room for twice the bytes); returns how many it wrote.
+    private static func writeHex(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        for (i, byte) in bytes.enumerated() {
+            out[2 * i] = hexDigit(byte >> 4)
+            out[2 * i + 1] = hexDigit(byte & 0x0F)
+        }
+        return bytes.count * 2
     }
 
     /// Whether `hex` is the SHA-256 of `bytes` as `hex(_:)` spells it (64 lowercase digits), compared digit by digit.
@@ -159,11 +170,11 @@ struct CacheKey: Equatable, Sendable {
 
     static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
-    /// The SHA-256 (hex) of bytes where they lie: a manifest line's seal, hashed in its writer's buffer.
-    static func sha256Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    /// The SHA-256 of bytes where they lie: a manifest line's seal, hashed in its writer's buffer.
+    static func sha256(of bytes: UnsafeBufferPointer<UInt8>) -> SHA256.Digest {
         var hasher = SHA256()
         hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
-        return hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// `3f2a9c4d1e0b`: enough to tell keys apart in a message.

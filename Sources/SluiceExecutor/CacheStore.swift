@@ -90,8 +90,9 @@ struct CacheManifest: Sendable {
         let lineStart = writer.count
         writer.beginObject()
         writeHitMembers(to: &writer)
-        let seal = writer.withBytes { CacheKey.sha256Hex(UnsafeBufferPointer(rebasing: $0[lineStart...])) }
-        writer.key(literal: "sha256"); writer.string(seal)
+        let seal = writer.withBytes { CacheKey.sha256(of: UnsafeBufferPointer(rebasing: $0[lineStart...])) }
+        writer.key(literal: "sha256")
+        CacheKey.withHex(seal) { writer.string(utf8: $0) }
         writer.endObject()
     }
 

@@ -32,6 +32,9 @@ struct JSONStringTests {
         #expect(bytes == Array(expected.utf8))
         #expect(JSON.string(text).compact() == expected)
         #expect(try JSON.parse(expected) == .string(text))
+        var writer = JSONBytesWriter(pretty: false)
+        Array(text.utf8).withUnsafeBufferPointer { writer.string(utf8: $0) }
+        #expect(writer.bytes == Array(expected.utf8), "given as UTF-8 bytes")
     }
 
     /// Around every edge of the rule, a scalar is written as is exactly when
