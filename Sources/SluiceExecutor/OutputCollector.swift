@@ -14,16 +14,20 @@ import Darwin
 struct OutputCollector {
     let task: PlanTask
     let key: InstanceKey
-    let stagingPrefix: String
-    /// The same prefix relative to `runDirectory`, an open descriptor of the run's staging directory.
+    /// The attempt's staging prefix within the run's staging directory (`fetch.2.try1.`).
     let relativePrefix: String
-    let runDirectory: Int32
     /// The run's record directories: outputs land in `outputs/<task>[/<index>]/`, opened without following symlinks.
     let records: RunRecordDirectories
     let workspace: String
     let masker: SecretMasker
     /// What the tables' data checks found, for the attempt's journal line.
     let checkLog = TableCheckLog()
+
+    /// The open staging directory the attempt's files are read and removed through.
+    private var runDirectory: Int32 { records.staging.fd }
+    /// The staging prefix as a path that resolves to that very directory: only
+    /// tables and files need it (their messages and readers), so it is made then.
+    private var stagingPrefix: String { records.staging.pinned(relativePrefix) }
 
     /// The environment variables naming this attempt's staging files.
     static func stagingVariables(_ task: PlanTask, prefix: String) -> [(String, String)] {

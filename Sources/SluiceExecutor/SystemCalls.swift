@@ -114,15 +114,58 @@ extension SystemCalls {
     /// holds dozens, and a `strdup` (plus Swift's temporary C copy) of each,
     /// per task started, was most of what starting a process cost sluice
     /// itself. A string with a NUL inside ends there, as C reads it.
-    static func withCStringVector<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        var total = 0
-        for string in strings { total += string.utf8.count + 1 }
-        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
-        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+    /// `shared` comes first, its C strings used as they are (not copied):
+    /// the environment every task of a run inherits (`CStringList`).
+    static func withCStringVector<R>(_ strings: [String], after shared: CStringList? = nil,
+                                     _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let sharedCount = shared?.count ?? 0
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(CStringList.byteCount(strings), 1), alignment: 1)
+        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: sharedCount + strings.count + 1)
         defer {
             bytes.deallocate()
             vector.deallocate()
         }
+        if let shared { vector.initialize(from: shared.vector, count: sharedCount) }
+        CStringList.copy(strings, into: bytes, pointers: vector + sharedCount)
+        return body(UnsafePointer(vector))
+    }
+}
+
+/// `KEY=VALUE` strings made into C strings once, for every process started
+/// with them: the environment a run's tasks inherit is the same for all of
+/// them (tens of entries), and copying it into C strings cost more per start
+/// than anything else in `spawn`. Immutable once made, so any thread may read it.
+public final class CStringList: @unchecked Sendable {
+    /// The strings, as given.
+    public let strings: [String]
+    /// `strings` as C strings, then nil (`count + 1` pointers into `bytes`).
+    let vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let bytes: UnsafeMutableRawPointer
+
+    public init(_ strings: [String]) {
+        self.strings = strings
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(Self.byteCount(strings), 1), alignment: 1)
+        vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        Self.copy(strings, into: bytes, pointers: vector)
+    }
+
+    deinit {
+        bytes.deallocate()
+        vector.deallocate()
+    }
+
+    var count: Int { strings.count }
+
+    /// The bytes `copy` writes for `strings`: each one's UTF-8 and its NUL.
+    static func byteCount(_ strings: [String]) -> Int {
+        var total = 0
+        for string in strings { total += string.utf8.count + 1 }
+        return total
+    }
+
+    /// Writes `strings` NUL-terminated into `bytes` (`byteCount` of them) and
+    /// a pointer to each into `pointers`, then nil (`strings.count + 1` slots).
+    static func copy(_ strings: [String], into bytes: UnsafeMutableRawPointer, pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
         var offset = 0
         for (index, string) in strings.enumerated() {
             var string = string
@@ -132,10 +175,9 @@ extension SystemCalls {
                 return utf8.count
             }
             start.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
-            (vector + index).initialize(to: start.assumingMemoryBound(to: CChar.self))
+            (pointers + index).initialize(to: start.assumingMemoryBound(to: CChar.self))
             offset += count + 1
         }
-        (vector + strings.count).initialize(to: nil)
-        return body(UnsafePointer(vector))
+        (pointers + strings.count).initialize(to: nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceBasics
 import SluicePlan
 @testable import SluiceExecutor
 
@@ -43,6 +44,12 @@ import SluicePlan
         let lent = event.withLine { Array($0) }
         #expect(lent == event.line())
         #expect(String(decoding: lent, as: UTF8.self) == event.json().compact())
+    }
+    // One writer reused line after line, as the executor does: each line is
+    // its own, nothing of the one before (a longer one first, a shorter after).
+    var scratch = JSONBytesWriter(pretty: false, reservingCapacity: 8)
+    for event in events + events.reversed() {
+        #expect(event.withLine(writingInto: &scratch) { Array($0) } == event.line())
     }
 }
 

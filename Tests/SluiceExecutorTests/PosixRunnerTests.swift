@@ -174,4 +174,26 @@ private func makeRunner(ownSpawn: Bool) throws -> PosixProcessRunner {
     #expect(read == strings.map(Optional.some) + [nil])
     let empty: UnsafeMutablePointer<CChar>?? = SystemCalls.withCStringVector([]) { vector in vector[0] }
     #expect(empty == .some(nil))
+    // A shared list comes first, as it is, then the strings.
+    let shared = CStringList(["A=1", "", "B=zwei ✓"])
+    let joined: [String?] = SystemCalls.withCStringVector(strings, after: shared) { vector in
+        (0...(shared.count + strings.count)).map { index in vector[index].map { String(cString: $0) } }
+    }
+    #expect(joined == (shared.strings + strings).map(Optional.some) + [nil])
+    let sharedOnly: [String?] = SystemCalls.withCStringVector([], after: shared) { vector in (0...3).map { vector[$0].map { String(cString: $0) } } }
+    #expect(sharedOnly == shared.strings.map(Optional.some) + [nil])
+}
+
+/// The process gets the request's shared environment, then its own entries, in that order (as `execve` got them).
+@Test(arguments: bothSpawns) func aSharedEnvironmentComesBeforeTheRequestsOwnEntries(ownSpawn: Bool) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try makeRunner(ownSpawn: ownSpawn)
+    let log = dir.path + "/log"
+    let handle = try runner.start(ProcessRequest(command: #"tr '\0' '\n' < /proc/$$/environ"#, sharedEnvironment: CStringList(["B=2", "A=1"]),
+                                                 environment: ["C=3", "PATH=/usr/bin:/bin"], workingDirectory: dir.path, logPath: log))
+    let exit = try #require(waitForExit(runner))
+    runner.release(handle)
+    #expect(exit.status == .exited(0))
+    #expect(try String(contentsOfFile: log, encoding: .utf8) == "B=2\nA=1\nC=3\nPATH=/usr/bin:/bin\n")
 }
