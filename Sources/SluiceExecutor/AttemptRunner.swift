@@ -125,32 +125,32 @@ final class AttemptRunner {
         let base = setup.environment
         // The inherited variables go to the spawn as the C strings the run made of them once,
         // unless `env:` replaces one of them: then the attempt has its own copy without it.
+        // The attempt's own entries are written straight into one buffer of C strings.
         var inherited: CStringList? = base.inherited
-        var environment: [String] = []
+        var environment = CStringBuffer(reservingCapacity: 512)
         var path = base.path
         if !taskEnv.isEmpty {
             let names = Set(taskEnv.map(\.0))
-            environment = base.inherited.strings
-            environment.removeAll { entry in entry.split(separator: "=", maxSplits: 1).first.map { names.contains(String($0)) } ?? false }
+            for entry in base.inherited.strings where !(entry.split(separator: "=", maxSplits: 1).first.map { names.contains(String($0)) } ?? false) {
+                environment.append(entry)
+            }
             inherited = nil
-            for (name, value) in taskEnv where name != "PATH" { environment.append("\(name)=\(value)") }
+            for (name, value) in taskEnv where name != "PATH" { environment.append(name, value) }
             if let custom = taskEnv.last(where: { $0.0 == "PATH" })?.1 {
                 path = (base.toolDirectory.map { $0 + ":" } ?? "") + custom
             }
         }
-        // The variables below, in one allocation rather than grown as they are appended.
-        environment.reserveCapacity(environment.count + 8 + task.outputs.count)
-        environment.append("PATH=" + path)
-        environment.append("SLUICE_RUN_ID=" + setup.runID)
-        environment.append("SLUICE_TASK=" + task.id)
-        environment.append("SLUICE_MAP_INDEX=" + (setup.key.mapIndex.map(String.init) ?? ""))
-        environment.append("SLUICE_TRY=" + String(setup.attempt))
-        environment.append("SLUICE_WORKSPACE=" + setup.workspace)
+        environment.append("PATH", path)
+        environment.append("SLUICE_RUN_ID", setup.runID)
+        environment.append("SLUICE_TASK", task.id)
+        environment.append("SLUICE_MAP_INDEX", setup.key.mapIndex.map(String.init) ?? "")
+        environment.append("SLUICE_TRY", String(setup.attempt))
+        environment.append("SLUICE_WORKSPACE", setup.workspace)
         // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
-        if let item = context.item { environment.append("SLUICE_ITEM=" + item.compact()) }
-        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name + "=" + value) }
+        if let item = context.item { environment.append("SLUICE_ITEM", item.compact()) }
+        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name, value) }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
-        return ProcessRequest(command: command, sharedEnvironment: inherited, environment: environment, workingDirectory: setup.workspace,
+        return ProcessRequest(command: command, sharedEnvironment: inherited, ownEnvironment: environment, workingDirectory: setup.workspace,
                               logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,
                               logDescriptor: logDescriptor, masker: base.masker)
     }

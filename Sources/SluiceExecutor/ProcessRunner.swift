@@ -12,13 +12,13 @@ public struct ProcessRequest: Sendable {
     /// for every attempt that shares them (what a run's tasks inherit).
     public var sharedEnvironment: CStringList?
     /// The entries after `sharedEnvironment`'s: the attempt's own.
-    public var ownEnvironment: [String]
+    public var ownEnvironment: CStringBuffer
     /// `KEY=VALUE` entries: the whole environment of the task.
     public var environment: [String] {
-        get { (sharedEnvironment?.strings ?? []) + ownEnvironment }
+        get { (sharedEnvironment?.strings ?? []) + ownEnvironment.strings }
         set {
             sharedEnvironment = nil
-            ownEnvironment = newValue
+            ownEnvironment = CStringBuffer(newValue)
         }
     }
     public var workingDirectory: String
@@ -34,12 +34,19 @@ public struct ProcessRequest: Sendable {
     /// masks and appends to the log; otherwise the task writes the log itself.
     public var masker: SecretMasker
 
-    /// `environment`: the entries after `sharedEnvironment`'s (all of them, without it).
-    public init(command: String, sharedEnvironment: CStringList? = nil, environment: [String], workingDirectory: String, logPath: String,
+    /// `environment`: the whole environment.
+    public init(command: String, environment: [String], workingDirectory: String, logPath: String,
+                logDirectory: Int32 = AT_FDCWD, logDescriptor: Int32? = nil, masker: SecretMasker = SecretMasker(values: [])) {
+        self.init(command: command, sharedEnvironment: nil, ownEnvironment: CStringBuffer(environment), workingDirectory: workingDirectory,
+                  logPath: logPath, logDirectory: logDirectory, logDescriptor: logDescriptor, masker: masker)
+    }
+
+    /// The environment is `sharedEnvironment`'s entries, then `ownEnvironment`'s.
+    public init(command: String, sharedEnvironment: CStringList?, ownEnvironment: CStringBuffer, workingDirectory: String, logPath: String,
                 logDirectory: Int32 = AT_FDCWD, logDescriptor: Int32? = nil, masker: SecretMasker = SecretMasker(values: [])) {
         self.command = command
         self.sharedEnvironment = sharedEnvironment
-        self.ownEnvironment = environment
+        self.ownEnvironment = ownEnvironment
         self.workingDirectory = workingDirectory
         self.logPath = logPath
         self.logDirectory = logDirectory

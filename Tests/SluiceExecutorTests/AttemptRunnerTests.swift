@@ -256,7 +256,7 @@ private func executorMessage(_ task: PlanTask, behaviour: @escaping (ProcessRequ
     }
     let plain = try request(task("plain"))
     #expect(plain.sharedEnvironment === environment.inherited)
-    #expect(plain.ownEnvironment == sluiceVariables("plain"))
+    #expect(plain.ownEnvironment.strings == sluiceVariables("plain"))
     #expect(plain.environment == ["A=1", "HOME=/home/x", "Z=26"] + sluiceVariables("plain"))
 
     var replacing = task("replacing")
