@@ -89,7 +89,7 @@ final class AttemptRunner {
     /// The exit code, when the process exited (not killed by a signal).
     var exitCode: Int32? { exit.flatMap(AttemptOutcome.exitCode) }
     /// The results of the data checks on the tables this attempt staged (nil when it had none), for the journal.
-    var checks: JSON? { collector.checkLog.json }
+    var checks: JSON? { collector.checkLog?.json }
 
     // MARK: - Render and spawn
 
