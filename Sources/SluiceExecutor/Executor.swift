@@ -244,7 +244,7 @@ public final class Executor: @unchecked Sendable {
             switch event {
             case .queued(let ref):
                 // Kept from before a resume: settled in `launch`, nothing to journal.
-                if restored[ref] != nil { continue }
+                if !restored.isEmpty, restored[ref] != nil { continue }
                 emit(ref, attempt: (tries[ref] ?? 0) + 1, state: .queued)
             case .settled(let ref, let state, let reason):
                 emit(ref, attempt: 0, state: state, message: reason)
