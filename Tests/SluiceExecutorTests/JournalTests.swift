@@ -240,3 +240,15 @@ import SluicePlan
     let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
     #expect(text == "first\n" + (0..<3).map { "queued \($0)\n" }.joined() + "last\n", "close writes what is still queued")
 }
+
+/// A `mapped` line makes room for the instances whose lines follow by the
+/// labels it holds, never by its `count` alone: a damaged journal's count
+/// (any number) is recorded, not allocated.
+@Test func aMappedLinesCountIsRecordedNotAllocated() {
+    var record = RunRecord()
+    record.apply(.mapped(task: "each", count: Int.max, time: 1_000, labels: ["a", "b"], items: [.int(1), .int(2)]))
+    record.apply(.mapped(task: "other", count: Int.max / 2, time: 2_000))
+    record.apply(.task(JournalEvent.TaskEvent(task: "each", mapIndex: 1, attempt: 1, state: .queued, time: 3_000)))
+    #expect(record.mappedCounts == ["each": Int.max, "other": Int.max / 2])
+    #expect(record.instances.map(\.name) == ["each[b]"])
+}
