@@ -74,8 +74,7 @@ final class AttemptRunner {
     private var lingerAt: Int64?
     private var lingerDelay: Int64 = 5_000_000
 
-    init(_ setup: Setup, clock: any Clock) {
-        self.setup = setup
+    init(_ setup: consuming Setup, clock: any Clock) {
         self.clock = clock
         let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
         logName = RunDirectory.logName(attemptStem: stem)
@@ -83,7 +82,9 @@ final class AttemptRunner {
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
                                     workspace: setup.workspace, masker: setup.environment.masker)
-        stagingPath = setup.records.staging.path + "/" + stagingName
+        stagingPath = RunDirectory.joined(setup.records.staging.path, "/", stagingName)
+        // Last, and moved in: read after it was stored, the setup was copied (a retain and a release of each field).
+        self.setup = setup
     }
 
     /// The exit code, when the process exited (not killed by a signal).

@@ -39,15 +39,22 @@ public struct RunDirectory: Sendable {
     }
 
     /// `fetch.2.try1`: what an attempt's log and staging files are named after.
-    /// Built in place (one attempt asks for it once, for both): interpolating
-    /// it, and the instance's `fileStem` inside it, cost a string each time.
+    /// Appended in place (one attempt asks for it once, for both): interpolating
+    /// it, and the instance's `fileStem` inside it, cost a string each time; and
+    /// up to 15 bytes it stays a small string, with no allocation at all.
     static func attemptStem(_ key: InstanceKey, attempt: Int) -> String {
-        let index = key.mapIndex.map { "." + String($0) } ?? ""
-        return joined(key.task, index, ".try" + String(attempt))
+        var stem = key.task
+        if let index = key.mapIndex {
+            stem += "."
+            stem += String(index)
+        }
+        stem += ".try"
+        stem += String(attempt)
+        return stem
     }
 
     /// The three strings one after another, in one allocation at most.
-    private static func joined(_ a: String, _ b: String, _ c: String) -> String {
+    static func joined(_ a: String, _ b: String, _ c: String) -> String {
         var text = ""
         text.reserveCapacity(a.utf8.count + b.utf8.count + c.utf8.count)
         text += a
