@@ -74,22 +74,23 @@ final class AttemptRunner {
     private var lingerAt: Int64?
     private var lingerDelay: Int64 = 5_000_000
 
-    init(_ setup: Setup, clock: any Clock) {
-        self.setup = setup
+    init(_ setup: consuming Setup, clock: any Clock) {
         self.clock = clock
-        logName = RunDirectory.logName(setup.key, attempt: setup.attempt)
-        let stagingName = RunDirectory.stagingNamePrefix(setup.key, attempt: setup.attempt)
+        let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
+        logName = RunDirectory.logName(attemptStem: stem)
+        let stagingName = stem + "."  // `RunDirectory.stagingNamePrefix`
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
-        collector = OutputCollector(task: setup.task, key: setup.key, stagingPrefix: setup.records.staging.pinned(stagingName),
-                                    relativePrefix: stagingName, runDirectory: setup.records.staging.fd, records: setup.records,
+        collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
                                     workspace: setup.workspace, masker: setup.environment.masker)
-        stagingPath = setup.records.staging.path + "/" + stagingName
+        stagingPath = RunDirectory.joined(setup.records.staging.path, "/", stagingName)
+        // Last, and moved in: read after it was stored, the setup was copied (a retain and a release of each field).
+        self.setup = setup
     }
 
     /// The exit code, when the process exited (not killed by a signal).
     var exitCode: Int32? { exit.flatMap(AttemptOutcome.exitCode) }
     /// The results of the data checks on the tables this attempt staged (nil when it had none), for the journal.
-    var checks: JSON? { collector.checkLog.json }
+    var checks: JSON? { collector.checkLog?.json }
 
     // MARK: - Render and spawn
 
@@ -123,29 +124,34 @@ final class AttemptRunner {
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
-        var environment = base.inherited
-        // The variables below, in one allocation rather than grown as they are appended.
-        environment.reserveCapacity(environment.count + taskEnv.count + 8 + task.outputs.count)
+        // The inherited variables go to the spawn as the C strings the run made of them once,
+        // unless `env:` replaces one of them: then the attempt has its own copy without it.
+        // The attempt's own entries are written straight into one buffer of C strings.
+        var inherited: CStringList? = base.inherited
+        var environment = CStringBuffer(reservingCapacity: 512)
         var path = base.path
         if !taskEnv.isEmpty {
             let names = Set(taskEnv.map(\.0))
-            environment.removeAll { entry in entry.split(separator: "=", maxSplits: 1).first.map { names.contains(String($0)) } ?? false }
-            for (name, value) in taskEnv where name != "PATH" { environment.append("\(name)=\(value)") }
+            for entry in base.inherited.strings where !(entry.split(separator: "=", maxSplits: 1).first.map { names.contains(String($0)) } ?? false) {
+                environment.append(entry)
+            }
+            inherited = nil
+            for (name, value) in taskEnv where name != "PATH" { environment.append(name, value) }
             if let custom = taskEnv.last(where: { $0.0 == "PATH" })?.1 {
                 path = (base.toolDirectory.map { $0 + ":" } ?? "") + custom
             }
         }
-        environment.append("PATH=" + path)
-        environment.append("SLUICE_RUN_ID=" + setup.runID)
-        environment.append("SLUICE_TASK=" + task.id)
-        environment.append("SLUICE_MAP_INDEX=" + (setup.key.mapIndex.map(String.init) ?? ""))
-        environment.append("SLUICE_TRY=\(setup.attempt)")
-        environment.append("SLUICE_WORKSPACE=" + setup.workspace)
+        environment.append("PATH", path)
+        environment.append("SLUICE_RUN_ID", setup.runID)
+        environment.append("SLUICE_TASK", task.id)
+        environment.append("SLUICE_MAP_INDEX", setup.key.mapIndex.map(String.init) ?? "")
+        environment.append("SLUICE_TRY", String(setup.attempt))
+        environment.append("SLUICE_WORKSPACE", setup.workspace)
         // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
-        if let item = context.item { environment.append("SLUICE_ITEM=" + item.compact()) }
-        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name + "=" + value) }
+        if let item = context.item { environment.append("SLUICE_ITEM", item.compact()) }
+        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name, value) }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
-        return ProcessRequest(command: command, environment: environment, workingDirectory: setup.workspace,
+        return ProcessRequest(command: command, sharedEnvironment: inherited, ownEnvironment: environment, workingDirectory: setup.workspace,
                               logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,
                               logDescriptor: logDescriptor, masker: base.masker)
     }

@@ -42,7 +42,9 @@ struct PendingStart {
 
 extension Executor {
     func launch(_ ref: InstanceRef) {
-        if let kept = restored.removeValue(forKey: ref) {
+        // The maps and sets below are empty in most runs (no resume, no shared pool):
+        // asked only when they hold something, a lookup's hashing is spared per instance.
+        if !restored.isEmpty, let kept = restored.removeValue(forKey: ref) {
             restore(ref, kept)
             return
         }
@@ -52,7 +54,8 @@ extension Executor {
         }
         // The cache is asked once per run, before the first attempt; retries just run
         // (and so does an instance that already asked and then waited for a shared pool slot).
-        if slotDeferred.remove(ref) == nil, (tries[ref] ?? 0) == (attemptBase[ref] ?? 0) {
+        let triedBefore = tries[ref] ?? 0
+        if slotDeferred.isEmpty || slotDeferred.remove(ref) == nil, triedBefore == (attemptBase.isEmpty ? 0 : attemptBase[ref] ?? 0) {
             switch cacheDecision(ref) {
             case .hit(let manifest, let key):
                 if applyHit(ref, manifest, key) { return }
@@ -73,7 +76,7 @@ extension Executor {
             case .refused(let problem): slotProblem = problem
             }
         }
-        let attempt = (tries[ref] ?? 0) + 1
+        let attempt = triedBefore + 1
         tries[ref] = attempt
         switch kind {
         case .empty:

@@ -58,7 +58,7 @@ extension Executor {
 
     /// Gives back the shared slot `ref` holds, if any (idempotent).
     func releaseSharedSlot(_ ref: InstanceRef) {
-        guard let k = heldSharedSlots.removeValue(forKey: ref), let p = graph.poolOf[ref.task] else { return }
+        guard !heldSharedSlots.isEmpty, let k = heldSharedSlots.removeValue(forKey: ref), let p = graph.poolOf[ref.task] else { return }
         sharedPools?.release(pool: graph.poolNames[p], slot: k)
     }
 

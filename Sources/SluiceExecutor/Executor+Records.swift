@@ -127,7 +127,8 @@ extension Executor {
                                            cacheHit: cacheHit ?? (state.isTerminal && attempt > 0 ? false : nil), log: log,
                                            logBytes: logBytes, retryInMilliseconds: retryIn, cacheKey: cacheKey, checks: checks.map { masker.mask($0) })
         appendJournal(.task(event))
-        services.observer?.instanceChanged(InstanceChange(
+        guard let observer = services.observer, observer.wantsInstanceChanges else { return }
+        observer.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
             message: maskedMessage, exitCode: exitCode,
             // An attempt that wrote nothing has no log to show (its file went on to another attempt).
@@ -152,9 +153,9 @@ extension Executor {
     func appendJournal(_ event: JournalEvent) {
         record.apply(event)
         if journalLinesWaitForTheStarts {
-            event.withLine { journal.queue($0) }
+            event.withLine(writingInto: &journalLineWriter) { journal.queue($0) }
         } else {
-            event.withLine { journal.append($0) }
+            event.withLine(writingInto: &journalLineWriter) { journal.append($0) }
         }
     }
 

@@ -25,6 +25,8 @@ public final class Executor: @unchecked Sendable {
     /// The attempts' log files, handed on while empty (made with `records`).
     var logFiles: AttemptLogFiles?
     var journal: JournalWriter!
+    /// Where each task line is written before the journal copies it (`appendJournal`), its storage kept.
+    var journalLineWriter = JSONBytesWriter(pretty: false, reservingCapacity: 384)
     var planWriter: PlanRecordWriter?
     var record = RunRecord()
     var runID = ""
@@ -242,7 +244,7 @@ public final class Executor: @unchecked Sendable {
             switch event {
             case .queued(let ref):
                 // Kept from before a resume: settled in `launch`, nothing to journal.
-                if restored[ref] != nil { continue }
+                if !restored.isEmpty, restored[ref] != nil { continue }
                 emit(ref, attempt: (tries[ref] ?? 0) + 1, state: .queued)
             case .settled(let ref, let state, let reason):
                 emit(ref, attempt: 0, state: state, message: reason)
@@ -257,8 +259,9 @@ public final class Executor: @unchecked Sendable {
         switch foreachItems(task) {
         case .success(let list):
             items[task] = list
+            let mapped = graph.tasks[task]  // one copy for all its instances' labels, not one per item
             let names = InstanceKey.uniqueLabels(list.enumerated().map { index, item in
-                TemplateRenderer.instanceLabel(graph.tasks[task], labelContext(item, index: index), masker: masker)
+                TemplateRenderer.instanceLabel(mapped, labelContext(item, index: index), masker: masker)
             })
             labels[task] = names
             let time = clock.now()

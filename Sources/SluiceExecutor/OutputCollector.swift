@@ -14,16 +14,31 @@ import Darwin
 struct OutputCollector {
     let task: PlanTask
     let key: InstanceKey
-    let stagingPrefix: String
-    /// The same prefix relative to `runDirectory`, an open descriptor of the run's staging directory.
+    /// The attempt's staging prefix within the run's staging directory (`fetch.2.try1.`).
     let relativePrefix: String
-    let runDirectory: Int32
     /// The run's record directories: outputs land in `outputs/<task>[/<index>]/`, opened without following symlinks.
     let records: RunRecordDirectories
     let workspace: String
     let masker: SecretMasker
-    /// What the tables' data checks found, for the attempt's journal line.
-    let checkLog = TableCheckLog()
+    /// What the tables' data checks found, for the attempt's journal line;
+    /// nil for a task without checks (most: a lock and an object fewer an attempt).
+    let checkLog: TableCheckLog?
+
+    init(task: PlanTask, key: InstanceKey, relativePrefix: String, records: RunRecordDirectories, workspace: String, masker: SecretMasker) {
+        self.task = task
+        self.key = key
+        self.relativePrefix = relativePrefix
+        self.records = records
+        self.workspace = workspace
+        self.masker = masker
+        checkLog = task.outputs.contains { !$0.checks.isEmpty } ? TableCheckLog() : nil
+    }
+
+    /// The open staging directory the attempt's files are read and removed through.
+    private var runDirectory: Int32 { records.staging.fd }
+    /// The staging prefix as a path that resolves to that very directory: only
+    /// tables and files need it (their messages and readers), so it is made then.
+    private var stagingPrefix: String { records.staging.pinned(relativePrefix) }
 
     /// The environment variables naming this attempt's staging files.
     static func stagingVariables(_ task: PlanTask, prefix: String) -> [(String, String)] {
@@ -94,8 +109,10 @@ struct OutputCollector {
         } catch {
             throw OutputError(error.naming("$SLUICE_OUTPUTS").description)
         }
-        let text = file.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let values = try OutputsFile.parse(text, declared: declared, artifacts: artifacts, masker: masker)
+        // No file is no values (most tasks write none): nothing to parse.
+        let values = try file.map { bytes throws(OutputError) in
+            try OutputsFile.parse(String(decoding: bytes, as: UTF8.self), declared: declared, artifacts: artifacts, masker: masker)
+        } ?? [:]
         if let bytes = file, let offset = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
             // Decoding replaced the bad bytes with U+FFFD: the value holding one names the output.
             let damaged = values.filter { $0.value.compact().contains("\u{FFFD}") }.keys.sorted().first

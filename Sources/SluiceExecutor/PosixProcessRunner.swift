@@ -208,7 +208,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
             var pidfd: Int32 = -1
             var cloneFailed: Int32 = 0
             let rc = SystemCalls.withCStringVector(["/bin/sh", "-c", request.command]) { argv in
-                SystemCalls.withCStringVector(request.environment) { envp in
+                request.ownEnvironment.withVector(after: request.sharedEnvironment) { envp in
                     "/bin/sh".withCString { shell in
                         request.workingDirectory.withCString { directory in
                             var spawnRequest = sluice_spawn_request(path: shell, argv: argv, envp: envp, output: output, devNull: ownSpawn.devNull,
@@ -250,7 +250,7 @@ public final class PosixProcessRunner: ProcessRunner, @unchecked Sendable {
 
         var pid: pid_t = 0
         let rc = SystemCalls.withCStringVector(["/bin/sh", "-c", command]) { argv in
-            SystemCalls.withCStringVector(request.environment) { envp in
+            request.ownEnvironment.withVector(after: request.sharedEnvironment) { envp in
                 posix_spawn(&pid, "/bin/sh", actions, &attributes, argv, envp)
             }
         }

@@ -8,8 +8,19 @@ import Darwin
 /// group, stdout and stderr to `logPath`, stdin from /dev/null.
 public struct ProcessRequest: Sendable {
     public var command: String
+    /// The environment's first `KEY=VALUE` entries, made into C strings once
+    /// for every attempt that shares them (what a run's tasks inherit).
+    public var sharedEnvironment: CStringList?
+    /// The entries after `sharedEnvironment`'s: the attempt's own.
+    public var ownEnvironment: CStringBuffer
     /// `KEY=VALUE` entries: the whole environment of the task.
-    public var environment: [String]
+    public var environment: [String] {
+        get { (sharedEnvironment?.strings ?? []) + ownEnvironment.strings }
+        set {
+            sharedEnvironment = nil
+            ownEnvironment = CStringBuffer(newValue)
+        }
+    }
     public var workingDirectory: String
     /// Relative to `logDirectory` (an open directory), or absolute.
     public var logPath: String
@@ -23,10 +34,19 @@ public struct ProcessRequest: Sendable {
     /// masks and appends to the log; otherwise the task writes the log itself.
     public var masker: SecretMasker
 
+    /// `environment`: the whole environment.
     public init(command: String, environment: [String], workingDirectory: String, logPath: String,
                 logDirectory: Int32 = AT_FDCWD, logDescriptor: Int32? = nil, masker: SecretMasker = SecretMasker(values: [])) {
+        self.init(command: command, sharedEnvironment: nil, ownEnvironment: CStringBuffer(environment), workingDirectory: workingDirectory,
+                  logPath: logPath, logDirectory: logDirectory, logDescriptor: logDescriptor, masker: masker)
+    }
+
+    /// The environment is `sharedEnvironment`'s entries, then `ownEnvironment`'s.
+    public init(command: String, sharedEnvironment: CStringList?, ownEnvironment: CStringBuffer, workingDirectory: String, logPath: String,
+                logDirectory: Int32 = AT_FDCWD, logDescriptor: Int32? = nil, masker: SecretMasker = SecretMasker(values: [])) {
         self.command = command
-        self.environment = environment
+        self.sharedEnvironment = sharedEnvironment
+        self.ownEnvironment = ownEnvironment
         self.workingDirectory = workingDirectory
         self.logPath = logPath
         self.logDirectory = logDirectory

@@ -30,7 +30,37 @@ public struct RunDirectory: Sendable {
 
     /// `logs/fetch.2.try1.log`, relative to the run directory (as the journal records it).
     static func logName(_ key: InstanceKey, attempt: Int) -> String {
-        "logs/\(key.fileStem).try\(attempt).log"
+        logName(attemptStem: attemptStem(key, attempt: attempt))
+    }
+
+    /// `logs/<stem>.log` for an `attemptStem`.
+    static func logName(attemptStem stem: String) -> String {
+        joined("logs/", stem, ".log")
+    }
+
+    /// `fetch.2.try1`: what an attempt's log and staging files are named after.
+    /// Appended in place (one attempt asks for it once, for both): interpolating
+    /// it, and the instance's `fileStem` inside it, cost a string each time; and
+    /// up to 15 bytes it stays a small string, with no allocation at all.
+    static func attemptStem(_ key: InstanceKey, attempt: Int) -> String {
+        var stem = key.task
+        if let index = key.mapIndex {
+            stem += "."
+            stem += String(index)
+        }
+        stem += ".try"
+        stem += String(attempt)
+        return stem
+    }
+
+    /// The three strings one after another, in one allocation at most.
+    static func joined(_ a: String, _ b: String, _ c: String) -> String {
+        var text = ""
+        text.reserveCapacity(a.utf8.count + b.utf8.count + c.utf8.count)
+        text += a
+        text += b
+        text += c
+        return text
     }
 
     /// Staging files of one attempt share this prefix: `staging/fetch.2.try1.`.
@@ -42,7 +72,7 @@ public struct RunDirectory: Sendable {
 
     /// The staging prefix within `staging/`: `fetch.2.try1.`.
     static func stagingNamePrefix(_ key: InstanceKey, attempt: Int) -> String {
-        "\(key.fileStem).try\(attempt)."
+        attemptStem(key, attempt: attempt) + "."
     }
 }
 

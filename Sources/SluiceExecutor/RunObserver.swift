@@ -9,6 +9,15 @@ public protocol RunObserver: AnyObject, Sendable {
     func instanceChanged(_ change: InstanceChange)
     func taskMapped(runID: String, task: String, count: Int)
     func runFinished(_ result: RunResult)
+    /// Whether `instanceChanged` would show anything. False spares the
+    /// executor building a change for each journaled state (three a task:
+    /// the log's absolute path, the label, the message) that the observer
+    /// drops anyway, as progress whose output goes to /dev/null does.
+    var wantsInstanceChanges: Bool { get }
+}
+
+extension RunObserver {
+    public var wantsInstanceChanges: Bool { true }
 }
 
 public struct RunStartInfo: Sendable {

@@ -90,6 +90,12 @@ public struct RunRecord: Sendable {
             mappedCounts[task] = count
             mappedLabels[task] = labels
             mappedItems[task] = items
+            // Its instances follow (a `queued` line each): room for them at once, not grown and
+            // rehashed nine times for 200. Sized by the labels the line holds, not by its `count`,
+            // which a damaged journal could set to anything.
+            let coming = labels?.count ?? 0
+            instances.reserveCapacity(instances.count + coming)
+            position.reserveCapacity(position.count + coming)
             for i in instances.indices where instances[i].key.task == task { describeInstance(at: i) }
         case .task(let e):
             apply(e)

@@ -110,32 +110,118 @@ extension SystemCalls {
 extension SystemCalls {
     /// Calls `body` with `strings` as a C `argv`/`envp` vector: each string
     /// NUL-terminated, the vector ending in nil, valid only during `body`.
-    /// Two allocations however many strings there are: a task's environment
-    /// holds dozens, and a `strdup` (plus Swift's temporary C copy) of each,
-    /// per task started, was most of what starting a process cost sluice
-    /// itself. A string with a NUL inside ends there, as C reads it.
+    /// A string with a NUL inside ends there, as C reads it.
     static func withCStringVector<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        CStringBuffer(strings).withVector(after: nil, body)
+    }
+}
+
+/// C strings written one after another into one buffer, each ending in NUL:
+/// an attempt's own environment entries are written here straight from
+/// their parts (`append(_:_:)`: name, `=`, value), with no `String` made for
+/// each and no copy into C strings at the spawn; a `strdup` of each, per
+/// task started, was once most of what starting a process cost sluice.
+/// An entry with a NUL inside ends there, as C would read it.
+public struct CStringBuffer: Sendable, Equatable {
+    /// The entries, each followed by its NUL.
+    private(set) var bytes: [UInt8] = []
+    /// How many entries `bytes` holds.
+    public private(set) var count = 0
+
+    public init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public init(_ strings: [String]) {
         var total = 0
         for string in strings { total += string.utf8.count + 1 }
-        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
-        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
-        defer {
-            bytes.deallocate()
-            vector.deallocate()
-        }
-        var offset = 0
-        for (index, string) in strings.enumerated() {
-            var string = string
-            let start = bytes + offset
-            let count = string.withUTF8 { utf8 -> Int in
-                if let base = utf8.baseAddress { start.copyMemory(from: base, byteCount: utf8.count) }
-                return utf8.count
-            }
-            start.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
-            (vector + index).initialize(to: start.assumingMemoryBound(to: CChar.self))
-            offset += count + 1
-        }
-        (vector + strings.count).initialize(to: nil)
-        return body(UnsafePointer(vector))
+        self.init(reservingCapacity: total)
+        for string in strings { append(string) }
     }
+
+    /// Appends `entry` as one C string.
+    public mutating func append(_ entry: String) {
+        let start = bytes.count
+        bytes.append(contentsOf: entry.utf8)
+        endEntry(startingAt: start)
+    }
+
+    /// Appends `name=value` as one C string.
+    public mutating func append(_ name: String, _ value: String) {
+        let start = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(contentsOf: value.utf8)
+        endEntry(startingAt: start)
+    }
+
+    /// Cuts the entry from `start` at a NUL inside it (C would stop there) and ends it with one.
+    private mutating func endEntry(startingAt start: Int) {
+        let nul = bytes.withUnsafeBufferPointer { written -> Int? in
+            guard let base = written.baseAddress, written.count > start,
+                  let found = memchr(base + start, 0, written.count - start) else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+        }
+        if let nul { bytes.removeSubrange(nul...) }
+        bytes.append(0)
+        count += 1
+    }
+
+    /// The entries as strings (for tests, fakes and messages; the spawn reads the bytes).
+    public var strings: [String] {
+        bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with a C vector of `shared`'s strings (used as they are,
+    /// not copied), then these, then nil; valid only during `body`.
+    func withVector<R>(after shared: CStringList?, _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let sharedCount = shared?.count ?? 0
+        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: sharedCount + count + 1)
+        defer { vector.deallocate() }
+        if let shared { vector.initialize(from: shared.vector, count: sharedCount) }
+        return bytes.withUnsafeBufferPointer { own in
+            Self.point(vector + sharedCount, at: own, count: count)
+            return body(UnsafePointer(vector))
+        }
+    }
+
+    /// Writes into `pointers` where each of the `count` C strings in `bytes` starts, then nil.
+    /// `execve` only reads them: the pointers are mutable because C's `envp` type says so.
+    fileprivate static func point(_ pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, at bytes: UnsafeBufferPointer<UInt8>, count: Int) {
+        var next = bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: CChar.self) }
+        for index in 0..<count {
+            guard let string = next else { break }
+            (pointers + index).initialize(to: string)
+            next = string + strlen(string) + 1  // every entry ends in its NUL (`endEntry`)
+        }
+        (pointers + count).initialize(to: nil)
+    }
+}
+
+/// `KEY=VALUE` strings made into C strings once, for every process started
+/// with them: the environment a run's tasks inherit is the same for all of
+/// them (tens of entries), and copying it into C strings cost more per start
+/// than anything else in `spawn`. Immutable once made, so any thread may read it.
+public final class CStringList: @unchecked Sendable {
+    /// The strings, as given.
+    public let strings: [String]
+    /// `strings` as C strings, then nil (`count + 1` pointers into `bytes`).
+    let vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+
+    public init(_ strings: [String]) {
+        self.strings = strings
+        let buffer = CStringBuffer(strings)
+        bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.bytes.count, 1))
+        _ = bytes.initialize(from: buffer.bytes)
+        vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        CStringBuffer.point(vector, at: UnsafeBufferPointer(bytes), count: buffer.count)
+    }
+
+    deinit {
+        bytes.deallocate()
+        vector.deallocate()
+    }
+
+    var count: Int { strings.count }
 }

@@ -135,7 +135,7 @@ extension OutputCollector {
         let (results, failure) = try TableCheckRun.run(output, columns: columns, schema: schema) { observe throws(OutputError) in
             try ingest(place.pinned(hidden), observe)
         }
-        checkLog.append(results)
+        checkLog?.append(results)  // made for every task with checks
         if let failure {
             _ = place.remove(hidden)
             throw OutputError(failure)

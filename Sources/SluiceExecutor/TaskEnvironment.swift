@@ -6,8 +6,9 @@ import SluicePlan
 /// masking, and `PATH` with the tool directory first. `AttemptRunner` adds a
 /// task's `env:` and the `SLUICE_*` variables on top.
 struct TaskEnvironment: Sendable {
-    /// `KEY=VALUE`, sorted by key, without `PATH` and `SLUICE_*`.
-    var inherited: [String] = []
+    /// `KEY=VALUE`, sorted by key, without `PATH` and `SLUICE_*`: made into
+    /// C strings once, for every attempt whose `env:` replaces none of them.
+    var inherited = CStringList([])
     /// The tool directory (when given), then the inherited `PATH` (or a default).
     var path = ""
     /// Put first on every task's PATH, also when `env:` sets its own PATH.
@@ -35,8 +36,8 @@ struct TaskEnvironment: Sendable {
         self.toolDirectory = toolDirectory
         path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         if let toolDirectory { path = toolDirectory + ":" + path }
-        inherited = environment.filter { $0.key != "PATH" && !$0.key.hasPrefix("SLUICE_") }
+        inherited = CStringList(environment.filter { $0.key != "PATH" && !$0.key.hasPrefix("SLUICE_") }
             .sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)" }
+            .map { "\($0.key)=\($0.value)" })
     }
 }

@@ -66,6 +66,9 @@ final class RunProgress: RunObserver, @unchecked Sendable {
         if live && timer == nil { startTimer() }
     }
 
+    /// Nothing per instance is shown when standard output is /dev/null.
+    var wantsInstanceChanges: Bool { !discarded }
+
     func instanceChanged(_ change: InstanceChange) {
         guard !discarded else { return }
         lock.lock()

@@ -228,3 +228,40 @@ private func executorMessage(_ task: PlanTask, behaviour: @escaping (ProcessRequ
     #expect(AttemptLogFiles.lastComponent("t.try1.log") == "t.try1.log")
     #expect(AttemptLogFiles.lastComponent("logs/") == "")
 }
+
+/// The inherited variables reach the spawn as the run's one list of C strings
+/// (`TaskEnvironment.inherited`), not copied per attempt; an attempt whose
+/// `env:` replaces one of them gets its own list without it. Either way the
+/// task sees the same variables in the same order.
+@Test func anAttemptSharesTheRunsInheritedVariablesUnlessItsEnvReplacesOne() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let clock = FakeClock()
+    var environment = TaskEnvironment()
+    environment.inherited = CStringList(["A=1", "HOME=/home/x", "Z=26"])
+    environment.path = "/usr/bin:/bin"
+    let records = try RunRecordDirectories.open(".sluice/runs/p/r1", below: dir.path)
+    func request(_ task: PlanTask) throws -> ProcessRequest {
+        let runner = FakeRunner(clock: clock) { _, _ in FakeBehaviour() }
+        let attempt = AttemptRunner(AttemptRunner.Setup(task: task, key: InstanceKey(task: task.id), attempt: 2, runID: "r1", workspace: dir.path,
+                                                        environment: environment, records: records, killGraceNanoseconds: 1),
+                                    clock: clock)
+        #expect(attempt.prepare(context()) == nil)
+        #expect(attempt.start(on: runner) == nil)
+        return try #require(runner.started.first?.request)
+    }
+    let sluiceVariables = { (id: String) in
+        ["PATH=/usr/bin:/bin", "SLUICE_RUN_ID=r1", "SLUICE_TASK=\(id)", "SLUICE_MAP_INDEX=", "SLUICE_TRY=2", "SLUICE_WORKSPACE=\(dir.path)",
+         "SLUICE_OUTPUTS=\(records.staging.path)/\(id).try2.outputs"]
+    }
+    let plain = try request(task("plain"))
+    #expect(plain.sharedEnvironment === environment.inherited)
+    #expect(plain.ownEnvironment.strings == sluiceVariables("plain"))
+    #expect(plain.environment == ["A=1", "HOME=/home/x", "Z=26"] + sluiceVariables("plain"))
+
+    var replacing = task("replacing")
+    replacing.env = [EnvVariable(name: "HOME", value: Template([.text("/elsewhere")]))]
+    let own = try request(replacing)
+    #expect(own.sharedEnvironment == nil)
+    #expect(own.environment == ["A=1", "Z=26", "HOME=/elsewhere"] + sluiceVariables("replacing"))
+}

@@ -303,3 +303,32 @@ import SluicePlan
         #expect(instance.message?.contains("is no longer the directory sluice made") == true, "\(instance.message ?? "")")
     }
 }
+
+/// An observer that shows no instance changes (progress on /dev/null) is not
+/// handed any: the executor skips building them. One that does gets every
+/// journaled state, and both get the run's start and end.
+@Test func anObserverThatWantsNoInstanceChangesIsHandedNone() throws {
+    final class Counting: RunObserver, @unchecked Sendable {
+        let wantsInstanceChanges: Bool
+        var changes = 0, starts = 0, finishes = 0
+        init(wants: Bool) { wantsInstanceChanges = wants }
+        func runStarted(_ run: RunStartInfo) { starts += 1 }
+        func instanceChanged(_ change: InstanceChange) { changes += 1 }
+        func taskMapped(runID: String, task: String, count: Int) {}
+        func runFinished(_ result: RunResult) { finishes += 1 }
+    }
+    for wants in [false, true] {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        var p = plan([task("a"), task("b", needs: ["a"])])
+        p.workspace = dir.path
+        let clock = FakeClock()
+        let runner = FakeRunner(clock: clock) { _, _ in FakeBehaviour() }
+        let observer = Counting(wants: wants)
+        let result = try Executor(plan: p, options: RunOptions(environment: [:]),
+                                  services: RunServices(makeRunner: { runner }, clock: clock, observer: observer)).run()
+        #expect(result.state == .success)
+        #expect(observer.changes == (wants ? 6 : 0), "queued, running and success for each of two tasks")
+        #expect(observer.starts == 1 && observer.finishes == 1)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceBasics
 import SluicePlan
 @testable import SluiceExecutor
 
@@ -43,6 +44,12 @@ import SluicePlan
         let lent = event.withLine { Array($0) }
         #expect(lent == event.line())
         #expect(String(decoding: lent, as: UTF8.self) == event.json().compact())
+    }
+    // One writer reused line after line, as the executor does: each line is
+    // its own, nothing of the one before (a longer one first, a shorter after).
+    var scratch = JSONBytesWriter(pretty: false, reservingCapacity: 8)
+    for event in events + events.reversed() {
+        #expect(event.withLine(writingInto: &scratch) { Array($0) } == event.line())
     }
 }
 
@@ -232,4 +239,16 @@ import SluicePlan
     try journal.close()
     let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
     #expect(text == "first\n" + (0..<3).map { "queued \($0)\n" }.joined() + "last\n", "close writes what is still queued")
+}
+
+/// A `mapped` line makes room for the instances whose lines follow by the
+/// labels it holds, never by its `count` alone: a damaged journal's count
+/// (any number) is recorded, not allocated.
+@Test func aMappedLinesCountIsRecordedNotAllocated() {
+    var record = RunRecord()
+    record.apply(.mapped(task: "each", count: Int.max, time: 1_000, labels: ["a", "b"], items: [.int(1), .int(2)]))
+    record.apply(.mapped(task: "other", count: Int.max / 2, time: 2_000))
+    record.apply(.task(JournalEvent.TaskEvent(task: "each", mapIndex: 1, attempt: 1, state: .queued, time: 3_000)))
+    #expect(record.mappedCounts == ["each": Int.max, "other": Int.max / 2])
+    #expect(record.instances.map(\.name) == ["each[b]"])
 }

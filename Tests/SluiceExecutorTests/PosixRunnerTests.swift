@@ -174,4 +174,43 @@ private func makeRunner(ownSpawn: Bool) throws -> PosixProcessRunner {
     #expect(read == strings.map(Optional.some) + [nil])
     let empty: UnsafeMutablePointer<CChar>?? = SystemCalls.withCStringVector([]) { vector in vector[0] }
     #expect(empty == .some(nil))
+    // A shared list comes first, as it is, then the buffer's own.
+    let shared = CStringList(["A=1", "", "B=zwei ✓"])
+    let joined: [String?] = CStringBuffer(strings).withVector(after: shared) { vector in
+        (0...(shared.count + strings.count)).map { index in vector[index].map { String(cString: $0) } }
+    }
+    #expect(joined == (shared.strings + strings).map(Optional.some) + [nil])
+    let sharedOnly: [String?] = CStringBuffer().withVector(after: shared) { vector in (0...3).map { vector[$0].map { String(cString: $0) } } }
+    #expect(sharedOnly == shared.strings.map(Optional.some) + [nil])
+}
+
+/// An entry written from its name and value is `name=value`; one with a NUL
+/// inside ends there, as C reads it (also in a shared list), and the next
+/// entry is whole; `strings` reads back what the spawn gets.
+@Test func cStringBufferEntriesEndWhereCWouldRead() {
+    var buffer = CStringBuffer()
+    buffer.append("NAME", "välue")
+    buffer.append("CUT", "be\u{0}fore")
+    buffer.append("WHOLE=1")
+    buffer.append("EMPTY", "")
+    let expected = ["NAME=välue", "CUT=be", "WHOLE=1", "EMPTY="]
+    #expect(buffer.count == 4)
+    #expect(buffer.strings == expected)
+    let shared = CStringList(["S=x\u{0}y", "T=2"])
+    let read: [String?] = buffer.withVector(after: shared) { vector in (0...6).map { vector[$0].map { String(cString: $0) } } }
+    #expect(read == ["S=x", "T=2"] + expected.map(Optional.some) + [nil])
+}
+
+/// The process gets the request's shared environment, then its own entries, in that order (as `execve` got them).
+@Test(arguments: bothSpawns) func aSharedEnvironmentComesBeforeTheRequestsOwnEntries(ownSpawn: Bool) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let runner = try makeRunner(ownSpawn: ownSpawn)
+    let log = dir.path + "/log"
+    let handle = try runner.start(ProcessRequest(command: #"tr '\0' '\n' < /proc/$$/environ"#, sharedEnvironment: CStringList(["B=2", "A=1"]),
+                                                 ownEnvironment: CStringBuffer(["C=3", "PATH=/usr/bin:/bin"]), workingDirectory: dir.path, logPath: log))
+    let exit = try #require(waitForExit(runner))
+    runner.release(handle)
+    #expect(exit.status == .exited(0))
+    #expect(try String(contentsOfFile: log, encoding: .utf8) == "B=2\nA=1\nC=3\nPATH=/usr/bin:/bin\n")
 }
