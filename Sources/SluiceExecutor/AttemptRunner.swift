@@ -78,7 +78,7 @@ final class AttemptRunner {
         self.clock = clock
         let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
         logName = RunDirectory.logName(attemptStem: stem)
-        let stagingName = stem + "."  // `RunDirectory.stagingNamePrefix`
+        let stagingName = RunDirectory.stagingNamePrefix(attemptStem: stem)
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
                                     workspace: setup.workspace, masker: setup.environment.masker)

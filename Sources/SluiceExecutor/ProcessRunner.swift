@@ -13,14 +13,8 @@ public struct ProcessRequest: Sendable {
     public var sharedEnvironment: CStringList?
     /// The entries after `sharedEnvironment`'s: the attempt's own.
     public var ownEnvironment: CStringBuffer
-    /// `KEY=VALUE` entries: the whole environment of the task.
-    public var environment: [String] {
-        get { (sharedEnvironment?.strings ?? []) + ownEnvironment.strings }
-        set {
-            sharedEnvironment = nil
-            ownEnvironment = CStringBuffer(newValue)
-        }
-    }
+    /// `KEY=VALUE` entries: the whole environment of the task (for fakes, tests and messages).
+    public var environment: [String] { (sharedEnvironment?.strings ?? []) + ownEnvironment.strings }
     public var workingDirectory: String
     /// Relative to `logDirectory` (an open directory), or absolute.
     public var logPath: String

@@ -72,7 +72,12 @@ public struct RunDirectory: Sendable {
 
     /// The staging prefix within `staging/`: `fetch.2.try1.`.
     static func stagingNamePrefix(_ key: InstanceKey, attempt: Int) -> String {
-        attemptStem(key, attempt: attempt) + "."
+        stagingNamePrefix(attemptStem: attemptStem(key, attempt: attempt))
+    }
+
+    /// The staging prefix within `staging/` for an `attemptStem`.
+    static func stagingNamePrefix(attemptStem stem: String) -> String {
+        stem + "."
     }
 }
 
