@@ -33,6 +33,13 @@ let directMetadataAccess: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
+/// libstdc++ linked into the executable rather than loaded and relocated at
+/// every start of a statically linked build (`--static-swift-stdlib`): see
+/// scripts/link/libstdc++.so, the linker script this directory holds.
+let staticCxxRuntime: [LinkerSetting] = [
+    .unsafeFlags(["-L", Context.packageDirectory + "/scripts/link"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
@@ -91,7 +98,8 @@ let package = Package(
             dependencies: [
                 "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: staticCxxRuntime
         ),
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
