@@ -228,6 +228,18 @@ struct AtomicFileTests {
         #expect(directory.entries == [".other.txt.sluice-tmp-2147483632-1", "out.txt"])
     }
 
+    /// The temporary file's directory and name come from plain string work now;
+    /// Foundation's URL, which they came from before, is the oracle.
+    @Test(arguments: [
+        "/a/b/out.arrow", "/out.arrow", "/a/b/", "/a/b", "out.arrow", "sub/out.arrow", "sub/dir/", "/a/.out", "/a/b c/ü.txt",
+    ])
+    func temporaryFilesGoWhereURLPutThem(target: String) {
+        let url = URL(fileURLWithPath: target)
+        let (directory, name) = TemporaryFileLocation.split(target)
+        #expect(directory == url.deletingLastPathComponent().path)
+        #expect(name == url.lastPathComponent)
+    }
+
     @Test func aLiveWritersTemporaryFileIsLeftAlone() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
