@@ -57,19 +57,21 @@ struct FlatBufferBuilder {
     }
 
     private mutating func writeTable(_ table: FlatTable) -> Int {
-        let slotCount = (table.fields.map(\.slot).max() ?? -1) + 1
+        var slotCount = 0
+        for field in table.fields { slotCount = max(slotCount, field.slot + 1) }
         pad(toMultipleOf: 2)
         let vtableStart = bytes.count
         let tableStart = Self.alignUp(vtableStart + 4 + 2 * slotCount, 4)
-        let (positions, tableEnd) = layOut(table, tableStart: tableStart)
+        let (positions, tableEnd) = layOut(table, slotCount: slotCount, tableStart: tableStart)
         appendInteger(UInt16(4 + 2 * slotCount))
         appendInteger(UInt16(tableEnd - tableStart))
-        for slot in 0..<slotCount {
-            appendInteger(UInt16(positions[slot].map { $0 - tableStart } ?? 0))
+        for position in positions {
+            appendInteger(UInt16(position.map { $0 - tableStart } ?? 0))
         }
         bytes.append(contentsOf: repeatElement(0, count: tableStart - bytes.count))
         appendInteger(Int32(tableStart - vtableStart))
         bytes.append(contentsOf: repeatElement(0, count: tableEnd - bytes.count))
+        // Children in slot order (a slot given twice keeps its last value, as it always did).
         for field in table.fields.sorted(by: { $0.slot < $1.slot }) {
             guard let position = positions[field.slot] else { continue }
             writeFieldValue(field.value, at: position)
@@ -77,14 +79,19 @@ struct FlatBufferBuilder {
         return tableStart
     }
 
-    /// Inline positions, largest fields first so each lands aligned.
-    private func layOut(_ table: FlatTable, tableStart: Int) -> (positions: [Int: Int], end: Int) {
-        var positions: [Int: Int] = [:]
+    /// Inline positions by slot (nil for an absent field), largest fields
+    /// first so each lands aligned; ties keep declaration order. An array, not
+    /// a dictionary: slots are small, and tasks.arrow's schema has a hundred
+    /// fields hashed twice per run otherwise.
+    private func layOut(_ table: FlatTable, slotCount: Int, tableStart: Int) -> (positions: [Int?], end: Int) {
+        var positions = [Int?](repeating: nil, count: slotCount)
         var cursor = tableStart + 4
-        let bySize = table.fields.enumerated().sorted {
-            ($0.element.value.inlineSize, -$0.offset) > ($1.element.value.inlineSize, -$1.offset)
+        let bySize = table.fields.indices.sorted { a, b in
+            let (sizeA, sizeB) = (table.fields[a].value.inlineSize, table.fields[b].value.inlineSize)
+            return sizeA != sizeB ? sizeA > sizeB : a < b
         }
-        for (_, field) in bySize {
+        for index in bySize {
+            let field = table.fields[index]
             cursor = Self.alignUp(cursor, field.value.inlineSize)
             positions[field.slot] = cursor
             cursor += field.value.inlineSize
@@ -108,9 +115,8 @@ struct FlatBufferBuilder {
     private mutating func writeString(_ text: String) -> Int {
         pad(toMultipleOf: 4)
         let start = bytes.count
-        let utf8 = Array(text.utf8)
-        appendInteger(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        appendInteger(UInt32(text.utf8.count))
+        bytes.append(contentsOf: text.utf8)
         bytes.append(0)
         return start
     }
