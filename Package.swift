@@ -33,11 +33,18 @@ let directMetadataAccess: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
-/// libstdc++ linked into the executable rather than loaded and relocated at
-/// every start of a statically linked build (`--static-swift-stdlib`): see
-/// scripts/link/libstdc++.so, the linker script this directory holds.
-let staticCxxRuntime: [LinkerSetting] = [
+/// What the loader does at every start of the executable, made smaller
+/// (docs/speed.md, "a process's start"):
+/// - libstdc++ linked in rather than loaded and relocated, in a statically
+///   linked build (`--static-swift-stdlib`): see scripts/link/libstdc++.so, the
+///   linker script that directory holds;
+/// - no dynamic symbol table of the executable's own 11,000 Swift symbols
+///   (the toolchain's `-export-dynamic`, undone): nothing looks them up (its
+///   `--exclude-libs ALL` already hides every library's), and the runtime's
+///   backtracer set-up `dladdr`s into the executable at start, which scans it.
+let startupLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(["-L", Context.packageDirectory + "/scripts/link"], .when(platforms: [.linux])),
+    .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux])),
 ]
 
 let package = Package(
@@ -99,7 +106,7 @@ let package = Package(
                 "SluiceLanguageServer", "SluiceDiagnostics", "SluiceSpec", "SluiceCompiler", "SluicePlan", "SluiceColumnar", "SluiceGraph", "SluiceExecutor", "SluiceExport", "SluiceBasics", "SluiceWeb", "SluiceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: staticCxxRuntime
+            linkerSettings: startupLinkerSettings
         ),
         // libFuzzer targets (scripts/fuzz); a plain build replays inputs instead.
         .executableTarget(
