@@ -53,8 +53,10 @@ final class AttemptRunner {
     let logName: String
     /// An open log file to write instead of creating `logName` (`AttemptLogFiles`); set before `prepare`.
     var logDescriptor: Int32?
-    /// The staging prefix as the task sees it (`$SLUICE_OUTPUTS` is this plus `outputs`).
-    let stagingPath: String
+    /// The attempt's staging prefix in the staging directory (`fetch.2.try1.`):
+    /// the task sees it after the directory's path (`$SLUICE_OUTPUTS` is
+    /// `<staging>/<this>outputs`), written into its variables piece by piece.
+    private let stagingName: String
     private let setup: Setup
     private let clock: any Clock
     private let collector: OutputCollector
@@ -82,7 +84,7 @@ final class AttemptRunner {
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
                                     workspace: setup.workspace, masker: setup.environment.masker)
-        stagingPath = RunDirectory.joined(setup.records.staging.path, "/", stagingName)
+        self.stagingName = stagingName
         // Last, and moved in: read after it was stored, the setup was copied (a retain and a release of each field).
         self.setup = setup
     }
@@ -149,7 +151,10 @@ final class AttemptRunner {
         environment.append("SLUICE_WORKSPACE", setup.workspace)
         // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
         if let item = context.item { environment.append("SLUICE_ITEM", item.compact()) }
-        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name, value) }
+        let stagingDirectory = setup.records.staging.path
+        OutputCollector.forEachStagingVariable(task) { name, file in
+            environment.append(name, concatenating: stagingDirectory, "/", stagingName, file)
+        }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
         return ProcessRequest(command: command, sharedEnvironment: inherited, ownEnvironment: environment, workingDirectory: setup.workspace,
                               logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,

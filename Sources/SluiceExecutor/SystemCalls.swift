@@ -142,17 +142,35 @@ public struct CStringBuffer: Sendable, Equatable {
     /// Appends `entry` as one C string.
     public mutating func append(_ entry: String) {
         let start = bytes.count
-        bytes.append(contentsOf: entry.utf8)
+        appendUTF8(entry)
         endEntry(startingAt: start)
     }
 
     /// Appends `name=value` as one C string.
     public mutating func append(_ name: String, _ value: String) {
         let start = bytes.count
-        bytes.append(contentsOf: name.utf8)
+        appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
-        bytes.append(contentsOf: value.utf8)
+        appendUTF8(value)
         endEntry(startingAt: start)
+    }
+
+    /// Appends `name=` and `parts` one after another as one C string: a path
+    /// is written from its pieces, with no `String` joined from them first.
+    public mutating func append(_ name: String, concatenating parts: String...) {
+        let start = bytes.count
+        appendUTF8(name)
+        bytes.append(UInt8(ascii: "="))
+        for part in parts { appendUTF8(part) }
+        endEntry(startingAt: start)
+    }
+
+    /// A string's UTF-8 copied from its own storage: appended through
+    /// `String.UTF8View` the bytes went one at a time (an attempt writes a
+    /// dozen of these).
+    private mutating func appendUTF8(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: text.utf8) }
     }
 
     /// Cuts the entry from `start` at a NUL inside it (C would stop there) and ends it with one.
