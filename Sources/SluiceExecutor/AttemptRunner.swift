@@ -38,6 +38,9 @@ final class AttemptRunner {
         /// `TemplateRenderer.shellSpots` of the task's `run`, when the caller
         /// already judged them (the executor does once per task); nil: judged here.
         var runSpots: [ShellSpot]? = nil
+        /// `run` as the caller already rendered it for this instance with the
+        /// values `prepare` gets (the executor's cache key does); nil: rendered here.
+        var renderedCommand: String? = nil
     }
 
     /// Whether the attempt is still going after an event.
@@ -51,6 +54,9 @@ final class AttemptRunner {
     var task: PlanTask { setup.task }
     /// `logs/<name>`, relative to the records directory (as the journal records it).
     let logName: String
+    /// `logName` inside the logs directory the spawn is handed (`<stem>.log`),
+    /// made with it rather than searched for in it on every attempt.
+    private let logFileName: String
     /// An open log file to write instead of creating `logName` (`AttemptLogFiles`); set before `prepare`.
     var logDescriptor: Int32?
     /// The attempt's staging prefix in the staging directory (`fetch.2.try1.`):
@@ -80,6 +86,7 @@ final class AttemptRunner {
         self.clock = clock
         let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
         logName = RunDirectory.logName(attemptStem: stem)
+        logFileName = stem + ".log"
         let stagingName = RunDirectory.stagingNamePrefix(attemptStem: stem)
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
@@ -122,7 +129,12 @@ final class AttemptRunner {
         if let label = task.label {
             do { _ = try TemplateRenderer.plainText(label, context) } catch { throw RenderError("\"label\": \(error.message)") }
         }
-        let command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
+        let command: String
+        if let rendered = setup.renderedCommand {
+            command = rendered
+        } else {
+            command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
+        }
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
@@ -146,8 +158,8 @@ final class AttemptRunner {
         environment.append("PATH", path)
         environment.append("SLUICE_RUN_ID", setup.runID)
         environment.append("SLUICE_TASK", task.id)
-        environment.append("SLUICE_MAP_INDEX", setup.key.mapIndex.map(String.init) ?? "")
-        environment.append("SLUICE_TRY", String(setup.attempt))
+        environment.append("SLUICE_MAP_INDEX", decimal: setup.key.mapIndex)
+        environment.append("SLUICE_TRY", decimal: setup.attempt)
         environment.append("SLUICE_WORKSPACE", setup.workspace)
         // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
         if let item = context.item { environment.append("SLUICE_ITEM", item.compact()) }
@@ -157,7 +169,7 @@ final class AttemptRunner {
         }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
         return ProcessRequest(command: command, sharedEnvironment: inherited, ownEnvironment: environment, workingDirectory: setup.workspace,
-                              logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,
+                              logPath: logFileName, logDirectory: setup.records.logs.fd,
                               logDescriptor: logDescriptor, masker: base.masker)
     }
 

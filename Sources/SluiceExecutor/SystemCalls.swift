@@ -1,3 +1,4 @@
+import SluiceBasics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -162,6 +163,15 @@ public struct CStringBuffer: Sendable, Equatable {
         appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
         for part in parts { appendUTF8(part) }
+        endEntry(startingAt: start)
+    }
+
+    /// Appends `name=` and `value`'s decimal digits (nothing after `=` for nil) as one C string, with no `String` made of them.
+    public mutating func append(_ name: String, decimal value: Int?) {
+        let start = bytes.count
+        appendUTF8(name)
+        bytes.append(UInt8(ascii: "="))
+        if let value { bytes.appendDecimal(Int64(value)) }
         endEntry(startingAt: start)
     }
 
