@@ -43,7 +43,8 @@ extension Executor {
     /// The key of an instance about to start, or nil when its command or env
     /// cannot be rendered (the attempt then fails and nothing is cached).
     func computeKey(_ ref: InstanceRef) -> CacheKey? {
-        let task = graph.tasks[ref.task]
+        // Fields read in place: a task bound to a name is a copy (a retain and a release of each of its fields).
+        let taskID = graph.tasks[ref.task].id
         // A map instance is keyed by its item, not its index: adding, removing
         // or reordering items leaves every other instance's key as it was.
         // (A command that renders `{{ index }}` still differs per index.)
@@ -63,10 +64,10 @@ extension Executor {
             let canonical = value.compact()
             add(kind, name, canonical, masker.isEmpty ? shown(canonical) : shownValue(value))
         }
-        parts.append(KeyComponent(kind: .task, name: task.id, digest: constant.taskDigest,
-                                  display: ref.mapIndex != nil ? task.id : key(ref).description))
+        parts.append(KeyComponent(kind: .task, name: taskID, digest: constant.taskDigest,
+                                  display: ref.mapIndex != nil ? taskID : key(ref).description))
         let context = keyContext(ref)
-        if let run = task.run {
+        if let run = graph.tasks[ref.task].run {
             let spots = runSpots(ref.task)
             guard let command = try? TemplateRenderer.shellCommand(run, context, spots: spots) else { return nil }
             if constant.commandIsTheAttempts { keyRenderedCommand = (ref, command) }
@@ -74,14 +75,14 @@ extension Executor {
             let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context), spots: spots)) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
-        for path in task.reads.params where path != constant.foreachParam {
+        for path in graph.tasks[ref.task].reads.params where path != constant.foreachParam {
             if let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params) {
                 addValue(.param, path, value)
             } else {
                 add(.param, path, "\u{0}absent", "(absent)")
             }
         }
-        for reference in task.reads.outputs where !(reference.task == constant.foreachOutput?.task && reference.output == constant.foreachOutput?.output) {
+        for reference in graph.tasks[ref.task].reads.outputs where !(reference.task == constant.foreachOutput?.task && reference.output == constant.foreachOutput?.output) {
             let name = reference.dotted
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
             addValue(.value, name, value)
@@ -99,7 +100,7 @@ extension Executor {
         }
         for dep in constant.depsEntries {
             let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
-            if depsDigests != nil, digest == "missing" { noteMissingDeps(task.id, dep) }
+            if depsDigests != nil, digest == "missing" { noteMissingDeps(taskID, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in constant.upstreamByID {
