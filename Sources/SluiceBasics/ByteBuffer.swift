@@ -144,11 +144,17 @@ public struct ByteBuffer {
         text.withUTF8Buffer { append($0) }
     }
 
-    /// Appends a string's UTF-8, copied from its storage in one piece.
+    /// Appends a string's UTF-8, copied from its storage in one piece: read
+    /// in place, where `withUTF8` needs a mutable copy of the string (a
+    /// retain and a release a call); a string without contiguous UTF-8 (a
+    /// bridged one) is made native for it.
     @inlinable @inline(__always)
     public mutating func appendUTF8(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append($0) }
+        if copied == nil {
+            var native = text
+            native.withUTF8 { append($0) }
+        }
     }
 
     /// Appends `byte` `count` times (indentation); nothing for a count of zero or less.
@@ -179,6 +185,15 @@ public struct ByteBuffer {
         initializedCount = kept
     }
 
+    /// Drops the last `suffix` bytes (clamped to `0...count`): a C string cut
+    /// at a NUL inside it (`CStringBuffer`).
+    public mutating func removeLast(_ suffix: Int) {
+        let removed = min(max(suffix, 0), initializedCount)
+        guard removed > 0 else { return }
+        reserve(0)
+        initializedCount -= removed
+    }
+
     /// Drops every byte, keeping the storage when it is this value's alone;
     /// storage a copy shares is left to the copy, and this value gets new
     /// storage of the same capacity (not twice it, as an append would).
@@ -197,6 +212,9 @@ public struct ByteBuffer {
 
     /// The bytes appended so far, lent to `body` without a copy; the pointer
     /// is valid only during `body` (the storage lives while `self` does).
+    /// Inlinable: callers in other modules (a key's hash, an environment's
+    /// NUL check) would otherwise pay a generic call and its closure context.
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try withExtendedLifetime(allocation) { try body(UnsafeBufferPointer(start: start, count: count)) }
     }

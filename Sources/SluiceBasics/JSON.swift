@@ -79,7 +79,26 @@ extension JSON {
     }
 
     /// One line, no spaces: for journals and one-value-per-line records.
-    public func compact() -> String { String(decoding: compactUTF8(), as: UTF8.self) }
+    public func compact() -> String {
+        // A mapped instance's item is compacted for its key, its command and
+        // `SLUICE_ITEM`: an integer, boolean or null is spelled directly (an
+        // integer's digits written as `int(_:)` writes them, into a string
+        // short enough to need no allocation), and any other value is decoded
+        // from the writer's own bytes, with no byte array made between them.
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value):
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DecimalDigits.maximumCount) { digits in
+                guard let base = digits.baseAddress else { return String(value) }
+                return String(decoding: UnsafeBufferPointer(start: base, count: DecimalDigits.write(value, to: base)), as: UTF8.self)
+            }
+        default:
+            var writer = JSONBytesWriter(pretty: false)
+            writer.value(self)
+            return writer.withBytes { String(decoding: $0, as: UTF8.self) }
+        }
+    }
 
     /// `compact()` as UTF-8 bytes.
     public func compactUTF8() -> [UInt8] {

@@ -294,6 +294,15 @@ public struct JSONBytesWriter: JSONSink, Sendable {
         JSONString.write(value, to: &buffer)
     }
 
+    /// A value as compact text this writer wrote earlier (`count` before and
+    /// after it, the comma before it left out): copied, not written again.
+    /// Compact writers only: pretty text would need it indented.
+    public mutating func value(compactText text: UnsafeBufferPointer<UInt8>) {
+        precondition(!pretty, "JSONBytesWriter: compact text copied into a pretty writer")
+        startValue()
+        buffer.append(text)
+    }
+
     /// A string value given as its UTF-8 bytes: the same text `string(_:)` writes for it.
     public mutating func string(utf8 value: UnsafeBufferPointer<UInt8>) {
         startValue()

@@ -38,6 +38,9 @@ final class AttemptRunner {
         /// `TemplateRenderer.shellSpots` of the task's `run`, when the caller
         /// already judged them (the executor does once per task); nil: judged here.
         var runSpots: [ShellSpot]? = nil
+        /// `run` as the caller already rendered it for this instance with the
+        /// values `prepare` gets (the executor's cache key does); nil: rendered here.
+        var renderedCommand: String? = nil
     }
 
     /// Whether the attempt is still going after an event.
@@ -51,10 +54,15 @@ final class AttemptRunner {
     var task: PlanTask { setup.task }
     /// `logs/<name>`, relative to the records directory (as the journal records it).
     let logName: String
+    /// `logName` inside the logs directory the spawn is handed (`<stem>.log`),
+    /// made with it rather than searched for in it on every attempt.
+    private let logFileName: String
     /// An open log file to write instead of creating `logName` (`AttemptLogFiles`); set before `prepare`.
     var logDescriptor: Int32?
-    /// The staging prefix as the task sees it (`$SLUICE_OUTPUTS` is this plus `outputs`).
-    let stagingPath: String
+    /// The attempt's staging prefix in the staging directory (`fetch.2.try1.`):
+    /// the task sees it after the directory's path (`$SLUICE_OUTPUTS` is
+    /// `<staging>/<this>outputs`), written into its variables piece by piece.
+    private let stagingName: String
     private let setup: Setup
     private let clock: any Clock
     private let collector: OutputCollector
@@ -78,11 +86,12 @@ final class AttemptRunner {
         self.clock = clock
         let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
         logName = RunDirectory.logName(attemptStem: stem)
+        logFileName = stem + ".log"
         let stagingName = RunDirectory.stagingNamePrefix(attemptStem: stem)
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,
                                     workspace: setup.workspace, masker: setup.environment.masker)
-        stagingPath = RunDirectory.joined(setup.records.staging.path, "/", stagingName)
+        self.stagingName = stagingName
         // Last, and moved in: read after it was stored, the setup was copied (a retain and a release of each field).
         self.setup = setup
     }
@@ -120,7 +129,12 @@ final class AttemptRunner {
         if let label = task.label {
             do { _ = try TemplateRenderer.plainText(label, context) } catch { throw RenderError("\"label\": \(error.message)") }
         }
-        let command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
+        let command: String
+        if let rendered = setup.renderedCommand {
+            command = rendered
+        } else {
+            command = try TemplateRenderer.shellCommand(template, context, spots: setup.runSpots ?? TemplateRenderer.shellSpots(template))
+        }
         var taskEnv: [(String, String)] = []
         for variable in task.env { taskEnv.append((variable.name, try TemplateRenderer.plainText(variable.value, context))) }
         let base = setup.environment
@@ -144,15 +158,18 @@ final class AttemptRunner {
         environment.append("PATH", path)
         environment.append("SLUICE_RUN_ID", setup.runID)
         environment.append("SLUICE_TASK", task.id)
-        environment.append("SLUICE_MAP_INDEX", setup.key.mapIndex.map(String.init) ?? "")
-        environment.append("SLUICE_TRY", String(setup.attempt))
+        environment.append("SLUICE_MAP_INDEX", decimal: setup.key.mapIndex)
+        environment.append("SLUICE_TRY", decimal: setup.attempt)
         environment.append("SLUICE_WORKSPACE", setup.workspace)
         // A mapped instance's item as compact JSON (escaped, so never a raw NUL), for scripts (`sluice_task.item()`).
         if let item = context.item { environment.append("SLUICE_ITEM", item.compact()) }
-        for (name, value) in OutputCollector.stagingVariables(task, prefix: stagingPath) { environment.append(name, value) }
+        let stagingDirectory = setup.records.staging.path
+        OutputCollector.forEachStagingVariable(task) { name, file in
+            environment.append(name, concatenating: stagingDirectory, "/", stagingName, file)
+        }
         // Opened in the logs directory the caller holds, never through a path a task could redirect.
         return ProcessRequest(command: command, sharedEnvironment: inherited, ownEnvironment: environment, workingDirectory: setup.workspace,
-                              logPath: AttemptLogFiles.lastComponent(logName), logDirectory: setup.records.logs.fd,
+                              logPath: logFileName, logDirectory: setup.records.logs.fd,
                               logDescriptor: logDescriptor, masker: base.masker)
     }
 

@@ -103,14 +103,58 @@ struct CacheManifest: Sendable {
         return writer.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// `storedText()` appended to `writer` as bytes: what publishing puts in a pack or an entry's manifest file.
-    func writeStored(to writer: inout JSONBytesWriter) {
+    /// `storedText()` appended to `writer` as bytes: what publishing puts in a
+    /// pack or an entry's manifest file. Components `written` holds are copied
+    /// from there, and it keeps the last of its kinds this entry writes.
+    func writeStored(to writer: inout JSONBytesWriter, reusing written: inout WrittenComponents) {
         writeSealedLine(to: &writer)
         writer.endLine()
         writer.beginObject()
-        writeComponentsMembers(to: &writer)
+        writeComponentsHead(to: &writer)
+        writer.beginArray()
+        for index in components.indices { written.write(components[index], to: &writer) }
+        writer.endArray()
         writer.endObject()
         writer.endLine()
+    }
+
+    /// `writeStored(to:reusing:)` with nothing written before.
+    func writeStored(to writer: inout JSONBytesWriter) {
+        var written = WrittenComponents()
+        writeStored(to: &writer, reusing: &written)
+    }
+
+    /// The components every instance of a mapped task shares (its `task` and
+    /// `outputs`, the same values in every manifest it publishes), as the
+    /// compact text `KeyComponent.write` gave them for the last entry: an
+    /// equal one is copied from there, not written again (four JSON strings,
+    /// about 1.2k instructions each). Other kinds are always written.
+    struct WrittenComponents {
+        private var task: (component: KeyComponent, text: [UInt8])?
+        private var declared: (component: KeyComponent, text: [UInt8])?
+
+        mutating func write(_ component: KeyComponent, to writer: inout JSONBytesWriter) {
+            switch component.kind {
+            case .task: Self.write(component, to: &writer, remembering: &task)
+            case .outputs: Self.write(component, to: &writer, remembering: &declared)
+            default: component.write(to: &writer)
+            }
+        }
+
+        private static func write(_ component: KeyComponent, to writer: inout JSONBytesWriter,
+                                  remembering slot: inout (component: KeyComponent, text: [UInt8])?) {
+            if let slot, slot.component == component {
+                slot.text.withUnsafeBufferPointer { writer.value(compactText: $0) }
+                return
+            }
+            let start = writer.count
+            component.write(to: &writer)
+            // Its text without the comma that separated it from the component before it.
+            slot = (component, writer.withBytes { written in
+                let text = written[start...]
+                return Array(text.first == UInt8(ascii: ",") ? text.dropFirst() : text)
+            })
+        }
     }
 
     /// What precedes a first line's seal: `writeSealedLine` writes it as the line's `sha256` member.
@@ -145,6 +189,14 @@ struct CacheManifest: Sendable {
 
     /// The members of `componentsJSON()` written into any sink (see `writeHitMembers`).
     private func writeComponentsMembers<Sink: JSONSink>(to sink: inout Sink) {
+        writeComponentsHead(to: &sink)
+        sink.beginArray()
+        for index in components.indices { components[index].write(to: &sink) }  // in place, not copied per component
+        sink.endArray()
+    }
+
+    /// The members of `componentsJSON()` before its list of components, up to the list's name.
+    private func writeComponentsHead<Sink: JSONSink>(to sink: inout Sink) {
         sink.key(literal: "version"); sink.int(Self.formatVersion)
         sink.key(literal: "key"); sink.string(key)
         sink.key(literal: "pipeline"); sink.string(pipeline)
@@ -152,9 +204,7 @@ struct CacheManifest: Sendable {
         sink.key(literal: "map_index"); sink.optionalInt(mapIndex.map { Int64($0) })
         sink.key(literal: "run_id"); sink.string(runID)
         sink.key(literal: "created"); sink.string(Timestamp.iso(created))
-        sink.key(literal: "components"); sink.beginArray()
-        for index in components.indices { components[index].write(to: &sink) }  // in place, not copied per component
-        sink.endArray()
+        sink.key(literal: "components")
     }
 
     init(key: String, pipeline: String, task: String, mapIndex: Int?, runID: String, created: Int64, outputs: JSON,
@@ -266,6 +316,8 @@ final class CacheStore: @unchecked Sendable {
     /// The stored text of the entries without artifacts this run published, one after
     /// another, as `preparePack` writes them: each written here directly, as bytes.
     private var pendingPack = JSONBytesWriter(pretty: false)
+    /// The components the entries in `pendingPack` share, as written there (guarded by `pendingPackLock` too).
+    private var pendingPackComponents = CacheManifest.WrittenComponents()
     /// Held while an entry is written into `pendingPack` (on the publisher's thread) or the
     /// pack is taken: not `packLock`, which the loop's lookups take for every instance
     /// and should not wait on an entry being written.
@@ -462,7 +514,7 @@ final class CacheStore: @unchecked Sendable {
     func publish(_ manifest: CacheManifest, sources: [String: String], replace: Bool) -> String? {
         if manifest.artifacts.isEmpty {
             pendingPackLock.lock()
-            manifest.writeStored(to: &pendingPack)
+            manifest.writeStored(to: &pendingPack, reusing: &pendingPackComponents)
             pendingPackLock.unlock()
             return nil
         }

@@ -94,9 +94,13 @@ extension Executor {
     }
 
     private func startProcess(_ ref: InstanceRef, attempt: Int, slotProblem: String?) {
+        // The command this instance's key rendered just before, with the same values: not rendered again.
+        let renderedCommand = keyRenderedCommand?.ref == ref ? keyRenderedCommand?.command : nil
+        keyRenderedCommand = nil
         let process = AttemptRunner(AttemptRunner.Setup(task: graph.tasks[ref.task], key: key(ref), attempt: attempt, runID: runID, workspace: workspace,
                                                         environment: taskEnvironment, records: records,
-                                                        killGraceNanoseconds: options.killGraceNanoseconds, runSpots: runSpots(ref.task)),
+                                                        killGraceNanoseconds: options.killGraceNanoseconds, runSpots: runSpots(ref.task),
+                                                        renderedCommand: renderedCommand),
                                     clock: clock.clock)
         let start = clock.now()
         if logFiles == nil { logFiles = AttemptLogFiles(directory: records.logs) }

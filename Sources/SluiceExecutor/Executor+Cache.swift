@@ -43,7 +43,8 @@ extension Executor {
     /// The key of an instance about to start, or nil when its command or env
     /// cannot be rendered (the attempt then fails and nothing is cached).
     func computeKey(_ ref: InstanceRef) -> CacheKey? {
-        let task = graph.tasks[ref.task]
+        // Fields read in place: a task bound to a name is a copy (a retain and a release of each of its fields).
+        let taskID = graph.tasks[ref.task].id
         // A map instance is keyed by its item, not its index: adding, removing
         // or reordering items leaves every other instance's key as it was.
         // (A command that renders `{{ index }}` still differs per index.)
@@ -63,24 +64,25 @@ extension Executor {
             let canonical = value.compact()
             add(kind, name, canonical, masker.isEmpty ? shown(canonical) : shownValue(value))
         }
-        parts.append(KeyComponent(kind: .task, name: task.id, digest: constant.taskDigest,
-                                  display: ref.mapIndex != nil ? task.id : key(ref).description))
+        parts.append(KeyComponent(kind: .task, name: taskID, digest: constant.taskDigest,
+                                  display: ref.mapIndex != nil ? taskID : key(ref).description))
         let context = keyContext(ref)
-        if let run = task.run {
+        if let run = graph.tasks[ref.task].run {
             let spots = runSpots(ref.task)
             guard let command = try? TemplateRenderer.shellCommand(run, context, spots: spots) else { return nil }
+            if constant.commandIsTheAttempts { keyRenderedCommand = (ref, command) }
             // Rendered again, masked, only when there is a secret to mask.
             let maskedCommand = masker.isEmpty ? command : (try? TemplateRenderer.shellCommand(run, masked(context), spots: spots)) ?? command
             add(.command, "run", command, shown(maskedCommand))
         }
-        for path in task.reads.params where path != constant.foreachParam {
+        for path in graph.tasks[ref.task].reads.params where path != constant.foreachParam {
             if let value = try? TemplateRenderer.lookupParam(path.split(separator: ".").map(String.init), in: plan.params) {
                 addValue(.param, path, value)
             } else {
                 add(.param, path, "\u{0}absent", "(absent)")
             }
         }
-        for reference in task.reads.outputs where !(reference.task == constant.foreachOutput?.task && reference.output == constant.foreachOutput?.output) {
+        for reference in graph.tasks[ref.task].reads.outputs where !(reference.task == constant.foreachOutput?.task && reference.output == constant.foreachOutput?.output) {
             let name = reference.dotted
             guard let (value, _) = try? keyOutput(reference) else { add(.value, name, "\u{0}absent", "(no value)"); continue }
             addValue(.value, name, value)
@@ -98,7 +100,7 @@ extension Executor {
         }
         for dep in constant.depsEntries {
             let digest = depsDigests?.digest(WorkspacePaths.depsFile(dep, inWorkspace: workspace)) ?? "missing"
-            if depsDigests != nil, digest == "missing" { noteMissingDeps(task.id, dep) }
+            if depsDigests != nil, digest == "missing" { noteMissingDeps(taskID, dep) }
             add(.deps, dep, digest, CacheKey.short(digest))
         }
         for up in constant.upstreamByID {
@@ -113,30 +115,55 @@ extension Executor {
     /// components of its own and its declared outputs, and which of its
     /// reads and in what order the other components come. Made once per
     /// task, not hashed, sorted and searched again for each map instance.
-    struct ConstantKeyParts {
+    /// A class: each instance's key reads it where it is kept, with no copy
+    /// of its fields (a retain and a release of each) per instance.
+    final class ConstantKeyParts {
         /// Whether `task` is the component of a map instance (`\u{0}item`) or of an unmapped one (`\u{0}-`).
-        var mapped: Bool
+        let mapped: Bool
         /// The digest of the `task` component (its display names the instance).
-        var taskDigest: String
+        let taskDigest: String
         /// For a mapped task, the key's hash state after its `task` component, which
         /// hashes the same bytes for every instance (`CacheKey.init(components:hashedFirst:)`).
         /// Nil for an unmapped task: its one key a run hashes whole, no state kept.
-        var keyStart: SHA256?
+        let keyStart: SHA256?
         /// The `outputs` component.
-        var declared: KeyComponent
+        let declared: KeyComponent
         /// The param or upstream output `foreach` maps over, when it is in the
         /// key only through the item (`run` and `env` do not read the whole list).
-        var foreachParam: String?
-        var foreachOutput: OutputReference?
+        let foreachParam: String?
+        let foreachOutput: OutputReference?
         /// Whether `run` or `env` reads `run.id` / `run.date`.
-        var readsRunID: Bool
-        var readsRunDate: Bool
+        let readsRunID: Bool
+        let readsRunDate: Bool
         /// The task's env, by name; its `deps` entries, normalized and sorted; its upstream tasks, by id.
-        var envByName: [EnvVariable]
-        var depsEntries: [String]
-        var upstreamByID: [Int]
+        let envByName: [EnvVariable]
+        let depsEntries: [String]
+        let upstreamByID: [Int]
         /// Room for every component an instance's key can have, so the list is not grown while it is made.
-        var componentCapacity: Int
+        let componentCapacity: Int
+        /// Whether the key's rendering of `run` is the text the attempt runs:
+        /// unless `run` reads an upstream output or the item is an upstream
+        /// table's or file's (a key renders those as content digests, the
+        /// attempt as paths), both render the same values.
+        let commandIsTheAttempts: Bool
+
+        init(mapped: Bool, taskDigest: String, keyStart: SHA256?, declared: KeyComponent, foreachParam: String?,
+             foreachOutput: OutputReference?, readsRunID: Bool, readsRunDate: Bool, envByName: [EnvVariable],
+             depsEntries: [String], upstreamByID: [Int], componentCapacity: Int, commandIsTheAttempts: Bool) {
+            self.mapped = mapped
+            self.taskDigest = taskDigest
+            self.keyStart = keyStart
+            self.declared = declared
+            self.foreachParam = foreachParam
+            self.foreachOutput = foreachOutput
+            self.readsRunID = readsRunID
+            self.readsRunDate = readsRunDate
+            self.envByName = envByName
+            self.depsEntries = depsEntries
+            self.upstreamByID = upstreamByID
+            self.componentCapacity = componentCapacity
+            self.commandIsTheAttempts = commandIsTheAttempts
+        }
     }
 
     func constantKeyParts(_ index: Int, mapped: Bool) -> ConstantKeyParts {
@@ -166,6 +193,8 @@ extension Executor {
         default: break
         }
         let upstream = graph.upstream[index].sorted(by: { graph.tasks[$0].id < graph.tasks[$1].id })
+        let runReadsOutputs = task.run?.references.contains { if case .output = $0 { true } else { false } } ?? false
+        let itemIsADigest = if case .output(let source)? = task.foreach { isArtifact(source) } else { false }
         let taskDigest = CacheKey.sha256(task.id + (mapped ? "\u{0}item" : "\u{0}-"))
         let parts = ConstantKeyParts(
             mapped: mapped, taskDigest: taskDigest,
@@ -176,7 +205,8 @@ extension Executor {
             envByName: task.env.sorted(by: { $0.name < $1.name }), depsEntries: task.deps.map(WorkspacePaths.depsEntry).sorted(),
             upstreamByID: upstream,
             // task, command, item, run.id, run.date and outputs, beside one per read, env, deps entry and upstream task
-            componentCapacity: 6 + task.reads.params.count + task.reads.outputs.count + task.env.count + task.deps.count + upstream.count)
+            componentCapacity: 6 + task.reads.params.count + task.reads.outputs.count + task.env.count + task.deps.count + upstream.count,
+            commandIsTheAttempts: !runReadsOutputs && !itemIsADigest)
         keyPartsByTask[index] = parts
         return parts
     }

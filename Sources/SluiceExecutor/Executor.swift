@@ -58,6 +58,9 @@ public final class Executor: @unchecked Sendable {
     var keyPartsByTask: [ConstantKeyParts?] = []
     /// The `outputs` components' digests, by the declared text they hash (`constantKeyParts`).
     var declaredDigests: [String: String] = [:]
+    /// The command the last key rendered (`computeKey`), when the instance's
+    /// attempt would render the same text: its first attempt runs it as it is.
+    var keyRenderedCommand: (ref: InstanceRef, command: String)?
     /// What downstream keys fold in: a finished instance's cache key, or a per-run identity.
     var identities: [InstanceRef: String] = [:]
     /// SHA-256 of each table and file output, by instance and output name.

@@ -40,17 +40,19 @@ struct OutputCollector {
     /// tables and files need it (their messages and readers), so it is made then.
     private var stagingPrefix: String { records.staging.pinned(relativePrefix) }
 
-    /// The environment variables naming this attempt's staging files.
-    static func stagingVariables(_ task: PlanTask, prefix: String) -> [(String, String)] {
-        var variables = [("SLUICE_OUTPUTS", prefix + "outputs")]
+    /// The environment variables naming an attempt's staging files, in
+    /// order: each variable's name and its file's name after the attempt's
+    /// staging prefix (`SLUICE_OUTPUTS` and `outputs` first). Handed to
+    /// `body` one by one, so the caller writes each path from its pieces.
+    static func forEachStagingVariable(_ task: PlanTask, _ body: (_ name: String, _ file: String) -> Void) {
+        body("SLUICE_OUTPUTS", "outputs")
         for output in task.outputs {
             switch output.type {
-            case .table: variables.append(("SLUICE_TABLE_" + output.name.uppercased(), prefix + "table." + output.name))
-            case .file: variables.append(("SLUICE_FILE_" + output.name.uppercased(), prefix + "file." + output.name))
+            case .table: body("SLUICE_TABLE_" + output.name.uppercased(), "table." + output.name)
+            case .file: body("SLUICE_FILE_" + output.name.uppercased(), "file." + output.name)
             default: break
             }
         }
-        return variables
     }
 
     /// An instance's outputs in declaration order, a branch task's undeclared

@@ -1,3 +1,4 @@
+import SluiceBasics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -123,13 +124,19 @@ extension SystemCalls {
 /// task started, was once most of what starting a process cost sluice.
 /// An entry with a NUL inside ends there, as C would read it.
 public struct CStringBuffer: Sendable, Equatable {
-    /// The entries, each followed by its NUL.
-    private(set) var bytes: [UInt8] = []
+    /// The entries, each followed by its NUL. A `ByteBuffer`: each piece is
+    /// one copy into reserved room, where an array's generic append cost
+    /// about 60 instructions a piece (an attempt writes twenty).
+    private var bytes: ByteBuffer
     /// How many entries `bytes` holds.
     public private(set) var count = 0
 
     public init(reservingCapacity capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
+        bytes = ByteBuffer(reservingCapacity: capacity)
+    }
+
+    public static func == (lhs: CStringBuffer, rhs: CStringBuffer) -> Bool {
+        lhs.count == rhs.count && lhs.bytes.withBytes { left in rhs.bytes.withBytes { right in left.elementsEqual(right) } }
     }
 
     public init(_ strings: [String]) {
@@ -142,34 +149,66 @@ public struct CStringBuffer: Sendable, Equatable {
     /// Appends `entry` as one C string.
     public mutating func append(_ entry: String) {
         let start = bytes.count
-        bytes.append(contentsOf: entry.utf8)
+        appendUTF8(entry)
         endEntry(startingAt: start)
     }
 
     /// Appends `name=value` as one C string.
     public mutating func append(_ name: String, _ value: String) {
         let start = bytes.count
-        bytes.append(contentsOf: name.utf8)
+        appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
-        bytes.append(contentsOf: value.utf8)
+        appendUTF8(value)
         endEntry(startingAt: start)
+    }
+
+    /// Appends `name=` and `parts` one after another as one C string: a path
+    /// is written from its pieces, with no `String` joined from them first.
+    public mutating func append(_ name: String, concatenating parts: String...) {
+        let start = bytes.count
+        appendUTF8(name)
+        bytes.append(UInt8(ascii: "="))
+        for part in parts { appendUTF8(part) }
+        endEntry(startingAt: start)
+    }
+
+    /// Appends `name=` and `value`'s decimal digits (nothing after `=` for nil) as one C string, with no `String` made of them.
+    public mutating func append(_ name: String, decimal value: Int?) {
+        let start = bytes.count
+        appendUTF8(name)
+        bytes.append(UInt8(ascii: "="))
+        if let value { bytes.appendDecimal(Int64(value)) }
+        endEntry(startingAt: start)
+    }
+
+    /// A string's UTF-8 copied from its own storage: appended through
+    /// `String.UTF8View` the bytes went one at a time (an attempt writes a
+    /// dozen of these).
+    private mutating func appendUTF8(_ text: String) {
+        bytes.appendUTF8(text)
     }
 
     /// Cuts the entry from `start` at a NUL inside it (C would stop there) and ends it with one.
     private mutating func endEntry(startingAt start: Int) {
-        let nul = bytes.withUnsafeBufferPointer { written -> Int? in
+        let nul = bytes.withBytes { written -> Int? in
             guard let base = written.baseAddress, written.count > start,
                   let found = memchr(base + start, 0, written.count - start) else { return nil }
             return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
         }
-        if let nul { bytes.removeSubrange(nul...) }
+        if let nul { bytes.removeLast(bytes.count - nul) }
         bytes.append(0)
         count += 1
     }
 
+    /// How many bytes the entries take, each with its NUL.
+    var byteCount: Int { bytes.count }
+
+    /// The entries' bytes, each followed by its NUL, lent to `body` (valid only during it).
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { bytes.withBytes(body) }
+
     /// The entries as strings (for tests, fakes and messages; the spawn reads the bytes).
     public var strings: [String] {
-        bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        bytes.array.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with a C vector of `shared`'s strings (used as they are,
@@ -179,7 +218,7 @@ public struct CStringBuffer: Sendable, Equatable {
         let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: sharedCount + count + 1)
         defer { vector.deallocate() }
         if let shared { vector.initialize(from: shared.vector, count: sharedCount) }
-        return bytes.withUnsafeBufferPointer { own in
+        return bytes.withBytes { own in
             Self.point(vector + sharedCount, at: own, count: count)
             return body(UnsafePointer(vector))
         }
@@ -212,8 +251,9 @@ public final class CStringList: @unchecked Sendable {
     public init(_ strings: [String]) {
         self.strings = strings
         let buffer = CStringBuffer(strings)
-        bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.bytes.count, 1))
-        _ = bytes.initialize(from: buffer.bytes)
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.byteCount, 1))
+        buffer.withBytes { _ = bytes.initialize(from: $0) }
+        self.bytes = bytes
         vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
         CStringBuffer.point(vector, at: UnsafeBufferPointer(bytes), count: buffer.count)
     }

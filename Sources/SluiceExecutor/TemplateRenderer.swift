@@ -1,4 +1,9 @@
 import SluicePlan
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a `run`, `env` or `foreach` could not be rendered; the attempt fails with it.
 struct RenderError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -39,11 +44,13 @@ enum TemplateRenderer {
     static func shellCommand(_ template: Template, _ context: RenderContext, spots: [ShellSpot]) throws(RenderError) -> String {
         // Every spot is judged from the command's text before any value is
         // looked at: a command with an unsafe spot never runs, whatever its values.
-        let references = template.references
-        for (reference, spot) in zip(references, spots) {
-            guard case .unsafe(let place) = spot else { continue }
-            throw RenderError("unsafe reference \(reference.written) in \"run\": it sits \(place); a value there could run as shell code. "
-                              + "Pass it through env: and use \"$NAME\" in the command")
+        // (The references, an array made on each call, are gathered only to name one.)
+        if spots.contains(where: { if case .unsafe = $0 { true } else { false } }) {
+            for (reference, spot) in zip(template.references, spots) {
+                guard case .unsafe(let place) = spot else { continue }
+                throw RenderError("unsafe reference \(reference.written) in \"run\": it sits \(place); a value there could run as shell code. "
+                                  + "Pass it through env: and use \"$NAME\" in the command")
+            }
         }
         var out = ""
         var index = 0
@@ -64,7 +71,7 @@ enum TemplateRenderer {
             }
         }
         // A NUL would cut the C string handed to /bin/sh short, and with it a quoted word.
-        guard !out.utf8.contains(0) else { throw RenderError("a substituted value holds a NUL byte, which a command cannot carry") }
+        guard !out.containsByte(0) else { throw RenderError("a substituted value holds a NUL byte, which a command cannot carry") }
         return out
     }
 
@@ -77,7 +84,7 @@ enum TemplateRenderer {
                 out += ValueRendering.plainText(try resolve(reference, context).0)
             }
         }
-        guard !out.utf8.contains(0) else { throw RenderError("a substituted value holds a NUL byte, which the environment cannot carry") }
+        guard !out.containsByte(0) else { throw RenderError("a substituted value holds a NUL byte, which the environment cannot carry") }
         return out
     }
 
@@ -163,5 +170,19 @@ enum TemplateRenderer {
             value = found
         }
         return value
+    }
+}
+
+extension String {
+    /// Whether the UTF-8 holds `byte`, searched with `memchr` in the string's
+    /// own storage: a rendered command is checked for a NUL, a key's display
+    /// for a newline, on every instance (through `String.UTF8View` each byte
+    /// cost a dozen instructions).
+    func containsByte(_ byte: UInt8) -> Bool {
+        let found = utf8.withContiguousStorageIfAvailable { bytes in
+            guard let start = bytes.baseAddress, !bytes.isEmpty else { return false }
+            return memchr(start, Int32(byte), bytes.count) != nil
+        }
+        return found ?? utf8.contains(byte)
     }
 }

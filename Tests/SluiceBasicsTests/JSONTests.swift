@@ -18,6 +18,13 @@ struct JSONTests {
     func integersPrintAsTheirDecimalText(value: Int64) {
         #expect(JSON.int(value).compact() == String(value))
         #expect(JSON.int(value).pretty() == String(value) + "\n")
+        #expect(JSON.int(value).compactUTF8() == Array(String(value).utf8))
+    }
+
+    /// `compact()` spells scalars without the writer: the same bytes the writer writes for them.
+    @Test(arguments: [JSON.null, .bool(true), .bool(false), .int(0), .int(-7), .int(Int64.min), .int(Int64.max), .double(2.5), .string("a\"\u{1}")])
+    func aScalarsCompactTextIsTheWritersBytes(value: JSON) {
+        #expect(Array(value.compact().utf8) == value.compactUTF8())
     }
 
     /// The byte writers give the text writers' bytes, nested containers and empty ones included.

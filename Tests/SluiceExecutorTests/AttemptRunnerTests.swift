@@ -265,3 +265,21 @@ private func executorMessage(_ task: PlanTask, behaviour: @escaping (ProcessRequ
     #expect(own.sharedEnvironment == nil)
     #expect(own.environment == ["A=1", "Z=26", "HOME=/elsewhere"] + sluiceVariables("replacing"))
 }
+
+/// A command the caller already rendered for the instance is run as given, not rendered again.
+@Test func aCommandRenderedBeforeIsRunAsGiven() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let clock = FakeClock()
+    let runner = FakeRunner(clock: clock)
+    let records = try RunRecordDirectories.open(".sluice/runs/p/r1", below: dir.path)
+    let template = Template([.text("echo "), .reference(.item)])
+    var setup = AttemptRunner.Setup(task: task("each", template: template), key: InstanceKey(task: "each", mapIndex: 0), attempt: 1,
+                                    runID: "r1", workspace: dir.path, environment: TaskEnvironment(), records: records,
+                                    killGraceNanoseconds: 50_000_000)
+    setup.renderedCommand = "echo 'rendered before'"
+    // This context has no item: rendering the template here would fail the attempt.
+    let outcome = runToEnd(AttemptRunner(setup, clock: clock), on: runner)
+    #expect(runner.started.map(\.request.command) == ["echo 'rendered before'"])
+    if case .success = outcome {} else { Issue.record("the attempt failed: \(outcome)") }
+}

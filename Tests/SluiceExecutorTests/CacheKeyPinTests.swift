@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SluicePlan
+import SluiceBasics
 @testable import SluiceExecutor
 
 /// Cache keys and manifest lines are stored in users' workspaces: a key
@@ -134,4 +135,29 @@ private let pinned: [(key: String, stored: [String])] = [
         let tail = String(expected.stored[1][components.lowerBound...]) + expected.stored.dropFirst(2).joined()
         #expect(packText.contains(tail + "\n"), "the pack holds \(name)'s components")
     }
+}
+
+/// A pack writes its entries one after another, copying a component equal to
+/// the last one of its kind (`CacheManifest.WrittenComponents`): the same
+/// text as each entry written alone, whichever kinds repeat, differ or come back.
+@Test func entriesWrittenOneAfterAnotherAreEachEntrysOwnText() {
+    func component(_ kind: KeyComponent.Kind, _ name: String, _ display: String) -> KeyComponent {
+        KeyComponent(kind: kind, name: name, digest: CacheKey.sha256(name + display), display: display)
+    }
+    let declared = component(.outputs, "declared", "")
+    let componentLists: [[KeyComponent]] = [
+        [component(.task, "each", "each"), component(.command, "run", "echo 0"), component(.item, "item", "0"), declared],
+        [component(.task, "each", "each"), component(.command, "run", "echo 1"), component(.item, "item", "1"), declared],
+        [component(.task, "other", "other"), component(.command, "run", "echo \"q\""), component(.outputs, "declared", "x")],
+        [component(.task, "each", "each"), component(.item, "item", "2"), declared],
+        [component(.command, "run", "only")],
+    ]
+    let manifests = componentLists.enumerated().map { index, components in
+        CacheManifest(key: CacheKey(components: components).digest, pipeline: "p", task: "t", mapIndex: index, runID: "r",
+                      created: 1_795_000_001_000_000, outputs: .object([]), artifacts: [], components: components)
+    }
+    var pack = JSONBytesWriter(pretty: false)
+    var written = CacheManifest.WrittenComponents()
+    for manifest in manifests { manifest.writeStored(to: &pack, reusing: &written) }
+    #expect(String(decoding: pack.bytes, as: UTF8.self) == manifests.map { $0.storedText() }.joined())
 }

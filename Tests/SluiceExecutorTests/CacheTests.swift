@@ -473,3 +473,26 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
     #expect(CacheStore.readPacks(packs)[key] != nil)
     #expect(cache.preparePack(runID: "r") == nil, "nothing more to pack")
 }
+
+/// An attempt runs the command its key rendered only when both render the
+/// same values: not when `run` reads an upstream output (a key renders a
+/// file or table as its digest, the attempt as its path), nor when the item
+/// is an upstream file.
+@Test func theKeysRenderingOfRunIsReusedOnlyWhereTheAttemptWouldRenderTheSameText() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let upFile = OutputReference(task: "up", output: "f", type: .file, mapped: false)
+    // What a task mapped over a mapped producer's file output sees: the list of its instances' files.
+    let upFiles = OutputReference(task: "up", output: "f", type: .list(.file), mapped: true)
+    let tasks = [
+        task("up", outputs: [PlanOutput(name: "f", type: .file)]),
+        task("reader", needs: ["up"], template: Template([.text("cat "), .reference(.output(upFile))])),
+        task("each", foreach: .param(["xs"]), template: Template([.text("echo "), .reference(.item)])),
+        task("overFiles", needs: ["up"], foreach: .output(upFiles), template: Template([.text("cat "), .reference(.item)])),
+    ]
+    let (executor, _) = try executorWithFake(plan(tasks, params: .object([("xs", .array([.int(1)]))])), in: dir)
+    #expect(executor.constantKeyParts(0, mapped: false).commandIsTheAttempts)
+    #expect(!executor.constantKeyParts(1, mapped: false).commandIsTheAttempts)
+    #expect(executor.constantKeyParts(2, mapped: true).commandIsTheAttempts)
+    #expect(!executor.constantKeyParts(3, mapped: true).commandIsTheAttempts)
+}

@@ -193,11 +193,14 @@ private func makeRunner(ownSpawn: Bool) throws -> PosixProcessRunner {
     buffer.append("CUT", "be\u{0}fore")
     buffer.append("WHOLE=1")
     buffer.append("EMPTY", "")
-    let expected = ["NAME=välue", "CUT=be", "WHOLE=1", "EMPTY="]
-    #expect(buffer.count == 4)
+    // A value written from its pieces: the same entry as the pieces joined, cut at a NUL in any piece.
+    buffer.append("PATHLIKE", concatenating: "/tmp/staging", "/", "fetch.2.try1.", "outputs")
+    buffer.append("PIECES", concatenating: "a", "b\u{0}c", "d")
+    let expected = ["NAME=välue", "CUT=be", "WHOLE=1", "EMPTY=", "PATHLIKE=/tmp/staging/fetch.2.try1.outputs", "PIECES=ab"]
+    #expect(buffer.count == 6)
     #expect(buffer.strings == expected)
     let shared = CStringList(["S=x\u{0}y", "T=2"])
-    let read: [String?] = buffer.withVector(after: shared) { vector in (0...6).map { vector[$0].map { String(cString: $0) } } }
+    let read: [String?] = buffer.withVector(after: shared) { vector in (0...8).map { vector[$0].map { String(cString: $0) } } }
     #expect(read == ["S=x", "T=2"] + expected.map(Optional.some) + [nil])
 }
 
