@@ -112,7 +112,8 @@ public struct RunRecord: Sendable {
         }
     }
 
-    private mutating func apply(_ e: JournalEvent.TaskEvent) {
+    /// `apply(.task(e))`, for the executor, which has the task event unwrapped.
+    mutating func apply(_ e: JournalEvent.TaskEvent) {
         let key = InstanceKey(task: e.task, mapIndex: e.mapIndex)
         let index: Int
         if let existing = position[key] {

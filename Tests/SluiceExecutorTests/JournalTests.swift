@@ -26,6 +26,23 @@ import SluicePlan
     }
 }
 
+/// The task line's literal pieces for every state and both cache-hit values,
+/// and its time at the edges `Timestamp.iso` spells: before 1970, the last
+/// millisecond of a day, and years of other than four digits (written its slower way).
+@Test func taskLinesOfEveryStateAndTimeEqualTheGenericEncoding() {
+    let times: [Int64] = [0, -1, 86_399_999_999, 253_402_300_799_999_999, 253_402_300_800_000_000, -62_167_219_200_000_001,
+                          Int64.max, Int64.min]
+    var writer = JournalLineWriter()
+    for state in TaskState.allCases {
+        for (i, time) in times.enumerated() {
+            let event = JournalEvent.TaskEvent(task: "t\u{7F}é", mapIndex: i, attempt: i, state: state, time: time,
+                                               cacheHit: i % 2 == 0, cacheKey: i % 3 == 0 ? "k" : nil)
+            let line = writer.withLine(of: event) { String(decoding: $0, as: UTF8.self) }
+            #expect(line == JournalEvent.task(event).json().compact())
+        }
+    }
+}
+
 /// What the executor appends (`withLine`, lent without a copy) is the line
 /// `line()` returns and the generic encoding prints, for every kind of event.
 @Test func theLentLineOfEveryEventIsItsLine() {
@@ -47,7 +64,7 @@ import SluicePlan
     }
     // One writer reused line after line, as the executor does: each line is
     // its own, nothing of the one before (a longer one first, a shorter after).
-    var scratch = JSONBytesWriter(pretty: false, reservingCapacity: 8)
+    var scratch = JournalLineWriter()
     for event in events + events.reversed() {
         #expect(event.withLine(writingInto: &scratch) { Array($0) } == event.line())
     }
