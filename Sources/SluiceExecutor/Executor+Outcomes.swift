@@ -26,16 +26,18 @@ extension Executor {
         }
         let end = state.end ?? clock.now()
         let duration = end - state.start
-        let task = graph.tasks[ref.task]
+        // The task read in place: a copy of the `PlanTask` retained and released each of its fields.
+        let tasks = graph.tasks
         switch outcome {
         case .success(let values):
-            if task.branch != nil, let problem = applyBranch(ref, values) {
+            if tasks[ref.task].branch != nil, let problem = applyBranch(ref, values) {
                 conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks)
                 return
             }
-            outputs[ref] = values
+            // Every reader asks `outputs[ref]?[name]`, which finds nothing for an instance without values either way.
+            if !values.isEmpty { outputs[ref] = values }
             let cacheKey = recordSuccess(ref, values, end: end)
-            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(task, values),
+            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(tasks[ref.task], values),
                  log: state.log, logBytes: state.logBytes, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
             handle(scheduler.finish(ref, .success))
         case .interrupted(let message, let exitCode):
@@ -45,8 +47,8 @@ extension Executor {
         case .failure(let message, let exitCode, let retryable):
             // After a resume, retries count from the attempts made before it.
             let triesThisRun = state.attempt - (attemptBase[ref] ?? 0)
-            if retryable, triesThisRun <= task.retries, !scheduler.stopped {
-                let delay = Self.retryDelay(task, failedAttempt: triesThisRun)
+            if retryable, triesThisRun <= tasks[ref.task].retries, !scheduler.stopped {
+                let delay = Self.retryDelay(tasks[ref.task], failedAttempt: triesThisRun)
                 emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log, logBytes: state.logBytes,
                      retryIn: delay, duration: duration, time: end, checks: checks)
                 scheduler.retryLater(ref)
