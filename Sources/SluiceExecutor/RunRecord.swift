@@ -172,19 +172,44 @@ public struct RunRecord: Sendable {
     /// Instances in the plan's task order (then map index); tasks the order
     /// does not know keep their journal order at the end.
     public func orderedInstances(taskOrder: [String]) -> [InstanceRecord] {
+        orderedPositions(taskOrder: taskOrder).map { instances[$0] }
+    }
+
+    /// The positions in `instances` of `orderedInstances(taskOrder:)`, for a
+    /// reader that reads the records in place: a copy of one retained and
+    /// released a dozen fields (the summary at the end of every run reads them all).
+    public func orderedPositions(taskOrder: [String]) -> [Int] {
         var rank: [String: Int] = [:]
         for (i, task) in taskOrder.enumerated() where rank[task] == nil { rank[task] = i }
         let fallback = taskOrder.count
         // Each instance's rank is looked up once, not twice per comparison, and
-        // positions are sorted rather than the records (a copy of one moved a
-        // dozen references): the summary at the end of every run sorts them all.
-        let ranks = instances.map { rank[$0.key.task] ?? fallback }
-        return instances.indices.sorted { a, b in
+        // only when its task is not the one before it (a mapped task's
+        // instances are recorded one after another).
+        var ranks: [Int] = []
+        ranks.reserveCapacity(instances.count)
+        var previous: (task: String, rank: Int)?
+        for i in instances.indices {
+            let task = instances[i].key.task
+            if let previous, previous.task == task {
+                ranks.append(previous.rank)
+            } else {
+                let taskRank = rank[task] ?? fallback
+                ranks.append(taskRank)
+                previous = (task, taskRank)
+            }
+        }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
             let ra = ranks[a], rb = ranks[b]
             if ra != rb { return ra < rb }
             if ra == fallback, instances[a].key.task != instances[b].key.task { return a < b }
             return (instances[a].key.mapIndex ?? -1) < (instances[b].key.mapIndex ?? -1)
-        }.map { instances[$0] }
+        }
+        // Instances are usually recorded in this order already. When no
+        // instance precedes the one before it, the stable sort would keep
+        // them as they are: so they are kept without sorting.
+        let positions = Array(instances.indices)
+        if !positions.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) { return positions }
+        return positions.sorted(by: precedes)
     }
 
     /// The run's state: from `run_finished`, else running while its writer
