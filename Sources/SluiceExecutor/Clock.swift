@@ -78,7 +78,9 @@ public enum Timestamp {
         let millis = (micro % 1_000_000) / 1000
         func put(_ value: Int64, _ width: Int, at start: Int) {
             var rest = value
-            for i in stride(from: start + width - 1, through: start, by: -1) {
+            var i = start + width
+            while i > start {
+                i -= 1
                 out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
                 rest /= 10
             }

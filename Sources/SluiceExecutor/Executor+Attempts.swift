@@ -12,8 +12,6 @@ struct ActiveAttempt {
     var logFile: AttemptLogFiles.File?
     /// How many bytes of `log` the attempt wrote, once it ended (nil: unknown, read to the end).
     var logBytes: Int?
-    /// When the process was reaped (the attempt's recorded end).
-    var end: Int64?
     /// A command task's attempt, from its rendered command to its outcome.
     var process: AttemptRunner?
     /// The deadline of the loop's pending timer for `process`; a timer at any other time is stale.
@@ -241,19 +239,21 @@ extension Executor {
 
     // MARK: - Exits and timers
 
-    /// Notes an exit. Returns the instance when its whole group is gone (the
-    /// caller finalizes it after starting what the freed slot allows).
-    func processExited(_ exit: ProcessExit) -> InstanceRef? {
-        guard let ref = byHandle[exit.handle.id], var state = active[ref], let process = state.process else { return nil }
+    /// Notes an exit. Returns the instance and the time it ended (its process
+    /// reaped) when its whole group is gone: the caller finalizes it with that
+    /// end after starting what the freed slot allows. The time goes to the
+    /// caller rather than into the attempt's state, which was copied out of
+    /// `active` and stored back for it.
+    func processExited(_ exit: ProcessExit) -> (ref: InstanceRef, end: Int64)? {
+        guard let ref = byHandle[exit.handle.id], let process = active[ref]?.process else { return nil }
         guard process.processExited(exit.status) == .ended else {
             scheduleWake(ref)
             return nil
         }
-        state.end = clock.now()
-        active[ref] = state
+        let end = clock.now()
         scheduler.releaseSlot(ref)
         releaseSharedSlot(ref)
-        return ref
+        return (ref, end)
     }
 
     /// SIGTERM to the attempt's group now, SIGKILL after the grace period (a child run: asked to stop).

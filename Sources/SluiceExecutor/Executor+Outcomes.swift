@@ -6,15 +6,17 @@ extension Executor {
     // MARK: - Outcomes
 
     /// The process and its group are gone: the attempt judges itself, the run records it.
-    func finalize(_ ref: InstanceRef) {
+    /// `end`: when its process was reaped, if the loop saw it (else now).
+    func finalize(_ ref: InstanceRef, end: Int64? = nil) {
         guard let process = active[ref]?.process, let state = active.removeValue(forKey: ref) else { return }
         if let handle = process.handle { byHandle[handle.id] = nil }
-        conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks)
+        conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks, end: end)
     }
 
     /// Journals the attempt's end and moves the instance on: success, a retry, or failure.
     /// `checks`: the results of its tables' data checks, journaled with the outcome.
-    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil) {
+    /// `end`: the attempt's recorded end (its process reaped); now when not given.
+    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil, end: Int64? = nil) {
         releaseSharedSlot(ref)
         var state = state
         // The runner has released the attempt: its log is complete. An empty file goes on to the next
@@ -24,14 +26,14 @@ extension Executor {
             state.logBytes = settled.bytes
             state.logFile = nil
         }
-        let end = state.end ?? clock.now()
+        let end = end ?? clock.now()
         let duration = end - state.start
         // The task read in place: a copy of the `PlanTask` retained and released each of its fields.
         let tasks = graph.tasks
         switch outcome {
         case .success(let values):
             if tasks[ref.task].branch != nil, let problem = applyBranch(ref, values) {
-                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks)
+                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks, end: end)
                 return
             }
             // Every reader asks `outputs[ref]?[name]`, which finds nothing for an instance without values either way.

@@ -216,7 +216,7 @@ public final class Executor: @unchecked Sendable {
             if !ended.isEmpty, !cancelling, !options.failFast {
                 startReadyInstances()
             }
-            for ref in ended { finalize(ref) }
+            for (ref, end) in ended { finalize(ref, end: end) }
             drainMailbox()
             fireTimers()
         }
