@@ -152,8 +152,10 @@ extension Executor {
             return
         }
         if let handle = process.handle { byHandle[handle.id] = start.ref }
-        active[start.ref] = start.state
-        scheduleWake(start.ref)
+        // Its wake scheduled before it goes into `active`, not read back out of it and stored again.
+        var state = start.state
+        scheduleWake(start.ref, &state)
+        active[start.ref] = state
     }
 
     /// A record directory a task replaced or moved (`RecordDirectory.replacedDirectory`),
@@ -272,11 +274,18 @@ extension Executor {
 
     /// Keeps one timer of the loop at the attempt's next deadline (its timeout, SIGKILL, another look at its group).
     func scheduleWake(_ ref: InstanceRef) {
-        guard var state = active[ref], let deadline = state.process?.nextDeadline else { return }
-        if let pending = state.wakeAt, pending <= deadline { return }
-        state.wakeAt = deadline
+        guard var state = active[ref], scheduleWake(ref, &state) else { return }
         active[ref] = state
+    }
+
+    /// `scheduleWake` for an attempt's state held by the caller; false when its timer stays as it is.
+    @discardableResult
+    private func scheduleWake(_ ref: InstanceRef, _ state: inout ActiveAttempt) -> Bool {
+        guard let deadline = state.process?.nextDeadline else { return false }
+        if let pending = state.wakeAt, pending <= deadline { return false }
+        state.wakeAt = deadline
         timers.push(Timer(deadline: deadline, kind: .attempt, ref: ref, attempt: state.attempt))
+        return true
     }
 
     func fireTimers() {

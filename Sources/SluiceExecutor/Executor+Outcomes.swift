@@ -8,7 +8,9 @@ extension Executor {
     /// The process and its group are gone: the attempt judges itself, the run records it.
     /// `end`: when its process was reaped, if the loop saw it (else now).
     func finalize(_ ref: InstanceRef, end: Int64? = nil) {
-        guard let process = active[ref]?.process, let state = active.removeValue(forKey: ref) else { return }
+        // One lookup: the attempt is found, checked and removed at its index.
+        guard let found = active.index(forKey: ref), let process = active.values[found].process else { return }
+        let state = active.remove(at: found).value
         if let handle = process.handle { byHandle[handle.id] = nil }
         conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks, end: end)
     }
@@ -39,7 +41,9 @@ extension Executor {
             // Every reader asks `outputs[ref]?[name]`, which finds nothing for an instance without values either way.
             if !values.isEmpty { outputs[ref] = values }
             let cacheKey = recordSuccess(ref, values, end: end)
-            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(tasks[ref.task], values),
+            // No values, nothing to order (the task is not copied out for `orderedOutputs` to find that).
+            let ordered = values.isEmpty ? JSON.object([]) : orderedOutputs(tasks[ref.task], values)
+            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: ordered,
                  log: state.log, logBytes: state.logBytes, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
             handle(scheduler.finish(ref, .success))
         case .interrupted(let message, let exitCode):
