@@ -153,7 +153,7 @@ extension Executor {
     func appendJournal(_ event: JournalEvent) {
         if case .task(let e) = event { return appendJournal(e) }
         record.apply(event)
-        event.withLine { line in journalLinesWaitForTheStarts ? journal.queue(line) : journal.append(line) }
+        event.withLine(writingInto: &journalLineWriter) { line in journalLinesWaitForTheStarts ? journal.queue(line) : journal.append(line) }
     }
 
     /// `appendJournal` of a task event (three a task), not wrapped in a

@@ -15,12 +15,19 @@ extension JournalEvent {
         return try withLine(writingInto: &writer, body)
     }
 
-    /// `withLine`, a task event written into `writer`'s storage: the executor
-    /// writes three lines a task, and storage made and freed for each cost
-    /// about 1,500 instructions a line.
+    /// `withLine`, a task or `mapped` event written into `writer`'s storage:
+    /// the executor writes three lines a task, and storage made and freed for
+    /// each cost about 1,500 instructions a line. The other events (a few a
+    /// run) go through their `JSON` tree.
     func withLine<R>(writingInto writer: inout JournalLineWriter, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        guard case .task(let e) = self else { return try json().compactUTF8().withUnsafeBufferPointer(body) }
-        return try writer.withLine(of: e, body)
+        switch self {
+        case .task(let e):
+            return try writer.withLine(of: e, body)
+        case .mapped(let task, let count, let time, let labels, let items):
+            return try writer.withMappedLine(task: task, count: count, time: time, labels: labels, items: items, body)
+        case .runStarted, .childRun, .runFinished, .runResumed:
+            return try json().compactUTF8().withUnsafeBufferPointer(body)
+        }
     }
 }
 
@@ -60,6 +67,31 @@ struct JournalLineWriter {
         if let delay = e.retryInMilliseconds { line.append(#","retry_in_ms":"#); line.appendDecimal(delay) }
         if let key = e.cacheKey { line.append(#","cache_key":"#); JSONString.write(key, to: &line) }
         if let checks = e.checks { line.append(#","checks":"#); append(checks) }
+        line.append("}")
+        return try line.withBytes(body)
+    }
+
+    /// A `mapped` line (one a mapped task, with a label and an item for each
+    /// of its instances), written as a task line is rather than through a
+    /// `JSON` tree of them all.
+    mutating func withMappedLine<R>(task: String, count: Int, time: Int64, labels: [String]?, items: [JSON]?,
+                                    _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        line.removeAll()
+        line.append(#"{"event":"mapped","task":"#)
+        JSONString.write(task, to: &line)
+        line.append(#","count":"#)
+        line.appendDecimal(Int64(count))
+        line.append(#","time":"#)
+        appendTime(time)
+        if let labels {
+            line.append(#","labels":["#)
+            for (i, label) in labels.enumerated() {
+                if i > 0 { line.append(",") }
+                JSONString.write(label, to: &line)
+            }
+            line.append("]")
+        }
+        if let items { line.append(#","items":"#); append(.array(items)) }
         line.append("}")
         return try line.withBytes(body)
     }

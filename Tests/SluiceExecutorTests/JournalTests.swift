@@ -28,7 +28,8 @@ import SluicePlan
 
 /// The task line's literal pieces for every state and both cache-hit values,
 /// and its time at the edges `Timestamp.iso` spells: before 1970, the last
-/// millisecond of a day, and years of other than four digits (written its slower way).
+/// millisecond of a day, and years of other than four digits (written its slower way);
+/// and the `mapped` line, written the same way.
 @Test func taskLinesOfEveryStateAndTimeEqualTheGenericEncoding() {
     let times: [Int64] = [0, -1, 86_399_999_999, 253_402_300_799_999_999, 253_402_300_800_000_000, -62_167_219_200_000_001,
                           Int64.max, Int64.min]
@@ -40,6 +41,16 @@ import SluicePlan
             let line = writer.withLine(of: event) { String(decoding: $0, as: UTF8.self) }
             #expect(line == JournalEvent.task(event).json().compact())
         }
+    }
+    // A `mapped` line with and without its labels and items (a journal older than labels has neither).
+    let mapped: [JournalEvent] = [
+        .mapped(task: "each", count: 3, time: -1, labels: ["a", "", "c\"\u{2028}"], items: [.int(1), .object([("k", .null)]), .string("é\n")]),
+        .mapped(task: "each", count: 0, time: Int64.max, labels: [], items: []),
+        .mapped(task: "each", count: 2, time: 5, labels: nil, items: nil),
+        .mapped(task: "each", count: 1, time: 5, labels: ["x"], items: nil),
+    ]
+    for event in mapped {
+        #expect(event.withLine(writingInto: &writer) { String(decoding: $0, as: UTF8.self) } == event.json().compact())
     }
 }
 
