@@ -54,8 +54,10 @@ struct JournalLineWriter {
         if let index = e.mapIndex { line.appendDecimal(Int64(index)) } else { line.append("null") }
         line.append(#","try":"#)
         line.appendDecimal(Int64(e.attempt))
-        line.append(#","state":"#)
-        JSONString.write(e.state.rawValue, to: &line)
+        // A state's name is a fixed identifier (no byte of it is escaped): copied between its quotes.
+        line.append(#","state":""#)
+        line.appendUTF8(e.state.rawValue)
+        line.append("\"")
         line.append(#","time":"#)
         appendTime(e.time)
         if let code = e.exitCode { line.append(#","exit_code":"#); line.appendDecimal(Int64(code)) }
