@@ -247,7 +247,8 @@ extension Executor {
     /// caller rather than into the attempt's state, which was copied out of
     /// `active` and stored back for it.
     func processExited(_ exit: ProcessExit) -> (ref: InstanceRef, end: Int64)? {
-        guard let ref = byHandle[exit.handle.id], let process = active[ref]?.process else { return nil }
+        // The attempt's runner read at its index, the attempt not copied out of `active`.
+        guard let ref = byHandle[exit.handle.id], let found = active.index(forKey: ref), let process = active.values[found].process else { return nil }
         guard process.processExited(exit.status) == .ended else {
             scheduleWake(ref)
             return nil

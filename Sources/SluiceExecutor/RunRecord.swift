@@ -115,12 +115,10 @@ public struct RunRecord: Sendable {
     /// `apply(.task(e))`, for the executor, which has the task event unwrapped.
     mutating func apply(_ e: JournalEvent.TaskEvent) {
         let key = InstanceKey(task: e.task, mapIndex: e.mapIndex)
-        let index: Int
-        if let existing = position[key] {
-            index = existing
-        } else {
-            index = instances.count
-            position[key] = index
+        // Found, or given the next position, with one lookup: the default is stored for a new key.
+        let next = instances.count
+        let index = Self.value(&position[key, default: next])
+        if index == next {
             instances.append(InstanceRecord(key: key, state: e.state))
             describeInstance(at: index)
         }
@@ -135,6 +133,10 @@ public struct RunRecord: Sendable {
         // reference while it changed, so every event copied the whole list.
         Self.apply(e, to: &instances[index].attempts)
     }
+
+    /// The value at an `inout` place: read through `Dictionary`'s defaulted
+    /// subscript, it inserts the default where the key was missing.
+    private static func value(_ place: inout Int) -> Int { place }
 
     private static func apply(_ e: JournalEvent.TaskEvent, to attempts: inout [AttemptRecord]) {
         if let last = attempts.indices.last, attempts[last].attempt == e.attempt {
