@@ -132,8 +132,8 @@ extension Executor {
     func startPending() {
         recordCheckOfTheseStarts = nil
         guard !pendingStarts.isEmpty else { return }
-        let starts = pendingStarts
-        pendingStarts.removeAll()
+        var starts: [PendingStart] = []
+        swap(&starts, &pendingStarts)
         let journaled = journalIsWritten()
         if journaled { requireDurability() }
         for start in starts {
@@ -143,6 +143,9 @@ extension Executor {
             }
             spawn(start)
         }
+        // The storage goes back for the next batch, not grown anew from empty for each.
+        starts.removeAll(keepingCapacity: true)
+        if pendingStarts.isEmpty { pendingStarts = starts }
     }
 
     private func spawn(_ start: PendingStart) {

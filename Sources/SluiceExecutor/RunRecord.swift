@@ -27,8 +27,11 @@ public struct RunRecord: Sendable {
     public var childRuns: [JournalEvent.ChildRun] = []
     public var mappedCounts: [String: Int] = [:]
     /// Per mapped task, its instances' labels and items (absent in journals older than labels).
-    public var mappedLabels: [String: [String]] = [:]
-    public var mappedItems: [String: [JSON]] = [:]
+    public private(set) var mappedLabels: [String: [String]] = [:]
+    public private(set) var mappedItems: [String: [JSON]] = [:]
+    /// The last `mapped` line's task, labels and items: its instances' `queued`
+    /// lines follow it, and each found its label and item with two lookups.
+    private var lastMapped: (task: String, labels: [String]?, items: [JSON]?)?
     public private(set) var instances: [InstanceRecord] = []
     private var position: [InstanceKey: Int] = [:]
 
@@ -90,6 +93,7 @@ public struct RunRecord: Sendable {
             mappedCounts[task] = count
             mappedLabels[task] = labels
             mappedItems[task] = items
+            lastMapped = (task, labels, items)
             // Its instances follow (a `queued` line each): room for them at once, not grown and
             // rehashed nine times for 200. Sized by the labels the line holds, not by its `count`,
             // which a damaged journal could set to anything.
@@ -161,8 +165,9 @@ public struct RunRecord: Sendable {
     private mutating func describeInstance(at index: Int) {
         guard let i = instances[index].key.mapIndex else { return }
         let task = instances[index].key.task
-        let label = mappedLabels[task].flatMap { i < $0.count ? $0[i] : nil }
-        let item = mappedItems[task].flatMap { i < $0.count ? $0[i] : nil }
+        let (labels, items) = lastMapped.flatMap { $0.task == task ? ($0.labels, $0.items) : nil } ?? (mappedLabels[task], mappedItems[task])
+        let label = labels.flatMap { i < $0.count ? $0[i] : nil }
+        let item = items.flatMap { i < $0.count ? $0[i] : nil }
         instances[index].label = label
         instances[index].item = item
     }

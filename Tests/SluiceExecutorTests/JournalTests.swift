@@ -280,3 +280,17 @@ import SluicePlan
     #expect(record.mappedCounts == ["each": Int.max, "other": Int.max / 2])
     #expect(record.instances.map(\.name) == ["each[b]"])
 }
+
+/// An instance takes its label and item from its own task's `mapped` line,
+/// also when another task's `mapped` line came between (the record keeps the
+/// last one at hand and looks the others up).
+@Test func anInstanceFindsItsLabelAfterAnotherTasksMappedLine() {
+    var record = RunRecord()
+    record.apply(.mapped(task: "a", count: 2, time: 0, labels: ["a0", "a1"], items: [.int(10), .int(11)]))
+    record.apply(.mapped(task: "b", count: 1, time: 0, labels: ["b0"], items: [.string("x")]))
+    for (task, index) in [("a", 1), ("b", 0), ("a", 0), ("c", 0)] {
+        record.apply(.task(JournalEvent.TaskEvent(task: task, mapIndex: index, attempt: 1, state: .queued, time: 0)))
+    }
+    #expect(record.instances.map(\.name) == ["a[a1]", "b[b0]", "a[a0]", "c[0]"])
+    #expect(record.instances.map(\.item) == [.int(11), .string("x"), .int(10), nil])
+}
