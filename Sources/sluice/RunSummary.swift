@@ -180,7 +180,7 @@ enum RunSummary {
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
         // Past the limit only tasks with an instance that did not succeed are
         // shown, so the others are counted here and their rows never built.
-        // By position, the records read in place; a task inserted when it is not the instance before it's.
+        // By position, the records read in place; a task is inserted only when it differs from the instance before's.
         var tasks: Set<String> = []
         var unsuccessful: Set<String> = []
         var previousTask: String?
