@@ -52,29 +52,44 @@ struct RunClock: Sendable {
 public enum Timestamp {
     /// `2026-11-21T06:00:00.123Z` (milliseconds, truncated: truncation keeps order).
     public static func iso(_ micros: Int64) -> String {
+        let fixed = String(unsafeUninitializedCapacity: isoCount) { out in writeISO(micros, into: out) ? isoCount : 0 }
+        if !fixed.isEmpty { return fixed }
         let (days, micro) = CivilCalendar.split(microseconds: micros)
         let (y, m, d) = CivilCalendar.date(fromDays: days)
         let seconds = micro / 1_000_000
         let millis = (micro % 1_000_000) / 1000
-        // Every journal line carries one: 24 digits and separators written in
-        // place, not seven padded strings interpolated (17,000 instructions each).
-        if (0...9999).contains(y) {
-            return String(unsafeUninitializedCapacity: 24) { out in
-                func put(_ value: Int64, _ width: Int, at start: Int) {
-                    var rest = value
-                    for i in stride(from: start + width - 1, through: start, by: -1) {
-                        out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-                        rest /= 10
-                    }
-                }
-                put(y, 4, at: 0); out[4] = UInt8(ascii: "-"); put(m, 2, at: 5); out[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
-                out[10] = UInt8(ascii: "T"); put(seconds / 3600, 2, at: 11); out[13] = UInt8(ascii: ":")
-                put(seconds / 60 % 60, 2, at: 14); out[16] = UInt8(ascii: ":"); put(seconds % 60, 2, at: 17)
-                out[19] = UInt8(ascii: "."); put(millis, 3, at: 20); out[23] = UInt8(ascii: "Z")
-                return 24
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// The length of `iso`'s text for a year of four digits.
+    static let isoCount = 24
+
+    /// Writes `iso(micros)` into the first `isoCount` bytes of `out` and
+    /// returns true, or writes nothing and returns false when the year is
+    /// outside 0...9999 (which `iso` spells its slower way). Every journal
+    /// line carries a time: its digits and separators are written in place,
+    /// not seven padded strings interpolated (17,000 instructions each), and
+    /// a journal line takes them without a `String` made for them.
+    static func writeISO(_ micros: Int64, into out: UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        let (days, micro) = CivilCalendar.split(microseconds: micros)
+        let (y, m, d) = CivilCalendar.date(fromDays: days)
+        guard (0...9999).contains(y), out.count >= isoCount else { return false }
+        let seconds = micro / 1_000_000
+        let millis = (micro % 1_000_000) / 1000
+        func put(_ value: Int64, _ width: Int, at start: Int) {
+            var rest = value
+            var i = start + width
+            while i > start {
+                i -= 1
+                out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
             }
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millis, 3))Z"
+        put(y, 4, at: 0); out[4] = UInt8(ascii: "-"); put(m, 2, at: 5); out[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
+        out[10] = UInt8(ascii: "T"); put(seconds / 3600, 2, at: 11); out[13] = UInt8(ascii: ":")
+        put(seconds / 60 % 60, 2, at: 14); out[16] = UInt8(ascii: ":"); put(seconds % 60, 2, at: 17)
+        out[19] = UInt8(ascii: "."); put(millis, 3, at: 20); out[23] = UInt8(ascii: "Z")
+        return true
     }
 
     /// `2026-11-21`, the value of `{{ run.date }}`.

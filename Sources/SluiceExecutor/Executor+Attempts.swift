@@ -12,8 +12,6 @@ struct ActiveAttempt {
     var logFile: AttemptLogFiles.File?
     /// How many bytes of `log` the attempt wrote, once it ended (nil: unknown, read to the end).
     var logBytes: Int?
-    /// When the process was reaped (the attempt's recorded end).
-    var end: Int64?
     /// A command task's attempt, from its rendered command to its outcome.
     var process: AttemptRunner?
     /// The deadline of the loop's pending timer for `process`; a timer at any other time is stale.
@@ -138,8 +136,8 @@ extension Executor {
     func startPending() {
         recordCheckOfTheseStarts = nil
         guard !pendingStarts.isEmpty else { return }
-        let starts = pendingStarts
-        pendingStarts.removeAll()
+        var starts: [PendingStart] = []
+        swap(&starts, &pendingStarts)
         let journaled = journalIsWritten()
         if journaled { requireDurability() }
         for start in starts {
@@ -149,6 +147,9 @@ extension Executor {
             }
             spawn(start)
         }
+        // The storage goes back for the next batch, not grown anew from empty for each.
+        starts.removeAll(keepingCapacity: true)
+        if pendingStarts.isEmpty { pendingStarts = starts }
     }
 
     private func spawn(_ start: PendingStart) {
@@ -158,8 +159,10 @@ extension Executor {
             return
         }
         if let handle = process.handle { byHandle[handle.id] = start.ref }
-        active[start.ref] = start.state
-        scheduleWake(start.ref)
+        // Its wake scheduled before it goes into `active`, not read back out of it and stored again.
+        var state = start.state
+        scheduleWake(start.ref, &state)
+        active[start.ref] = state
     }
 
     /// A record directory a task replaced or moved (`RecordDirectory.replacedDirectory`),
@@ -245,19 +248,22 @@ extension Executor {
 
     // MARK: - Exits and timers
 
-    /// Notes an exit. Returns the instance when its whole group is gone (the
-    /// caller finalizes it after starting what the freed slot allows).
-    func processExited(_ exit: ProcessExit) -> InstanceRef? {
-        guard let ref = byHandle[exit.handle.id], var state = active[ref], let process = state.process else { return nil }
+    /// Notes an exit. Returns the instance and the time it ended (its process
+    /// reaped) when its whole group is gone: the caller finalizes it with that
+    /// end after starting what the freed slot allows. The time goes to the
+    /// caller rather than into the attempt's state, which was copied out of
+    /// `active` and stored back for it.
+    func processExited(_ exit: ProcessExit) -> (ref: InstanceRef, end: Int64)? {
+        // The attempt's runner read at its index, the attempt not copied out of `active`.
+        guard let ref = byHandle[exit.handle.id], let found = active.index(forKey: ref), let process = active.values[found].process else { return nil }
         guard process.processExited(exit.status) == .ended else {
             scheduleWake(ref)
             return nil
         }
-        state.end = clock.now()
-        active[ref] = state
+        let end = clock.now()
         scheduler.releaseSlot(ref)
         releaseSharedSlot(ref)
-        return ref
+        return (ref, end)
     }
 
     /// SIGTERM to the attempt's group now, SIGKILL after the grace period (a child run: asked to stop).
@@ -276,11 +282,18 @@ extension Executor {
 
     /// Keeps one timer of the loop at the attempt's next deadline (its timeout, SIGKILL, another look at its group).
     func scheduleWake(_ ref: InstanceRef) {
-        guard var state = active[ref], let deadline = state.process?.nextDeadline else { return }
-        if let pending = state.wakeAt, pending <= deadline { return }
-        state.wakeAt = deadline
+        guard var state = active[ref], scheduleWake(ref, &state) else { return }
         active[ref] = state
+    }
+
+    /// `scheduleWake` for an attempt's state held by the caller; false when its timer stays as it is.
+    @discardableResult
+    private func scheduleWake(_ ref: InstanceRef, _ state: inout ActiveAttempt) -> Bool {
+        guard let deadline = state.process?.nextDeadline else { return false }
+        if let pending = state.wakeAt, pending <= deadline { return false }
+        state.wakeAt = deadline
         timers.push(Timer(deadline: deadline, kind: .attempt, ref: ref, attempt: state.attempt))
+        return true
     }
 
     func fireTimers() {

@@ -6,15 +6,19 @@ extension Executor {
     // MARK: - Outcomes
 
     /// The process and its group are gone: the attempt judges itself, the run records it.
-    func finalize(_ ref: InstanceRef) {
-        guard let process = active[ref]?.process, let state = active.removeValue(forKey: ref) else { return }
+    /// `end`: when its process was reaped, if the loop saw it (else now).
+    func finalize(_ ref: InstanceRef, end: Int64? = nil) {
+        // One lookup: the attempt is found, checked and removed at its index.
+        guard let found = active.index(forKey: ref), let process = active.values[found].process else { return }
+        let state = active.remove(at: found).value
         if let handle = process.handle { byHandle[handle.id] = nil }
-        conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks)
+        conclude(ref, state, outcome: process.finish(interrupted: cancelling), checks: process.checks, end: end)
     }
 
     /// Journals the attempt's end and moves the instance on: success, a retry, or failure.
     /// `checks`: the results of its tables' data checks, journaled with the outcome.
-    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil) {
+    /// `end`: the attempt's recorded end (its process reaped); now when not given.
+    func conclude(_ ref: InstanceRef, _ state: ActiveAttempt, outcome: AttemptOutcome, checks: JSON? = nil, end: Int64? = nil) {
         releaseSharedSlot(ref)
         var state = state
         // The runner has released the attempt: its log is complete. An empty file goes on to the next
@@ -24,18 +28,22 @@ extension Executor {
             state.logBytes = settled.bytes
             state.logFile = nil
         }
-        let end = state.end ?? clock.now()
+        let end = end ?? clock.now()
         let duration = end - state.start
-        let task = graph.tasks[ref.task]
+        // The task read in place: a copy of the `PlanTask` retained and released each of its fields.
+        let tasks = graph.tasks
         switch outcome {
         case .success(let values):
-            if task.branch != nil, let problem = applyBranch(ref, values) {
-                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks)
+            if tasks[ref.task].branch != nil, let problem = applyBranch(ref, values) {
+                conclude(ref, state, outcome: .failure(problem, exitCode: 0, retry: false), checks: checks, end: end)
                 return
             }
-            outputs[ref] = values
+            // Every reader asks `outputs[ref]?[name]`, which finds nothing for an instance without values either way.
+            if !values.isEmpty { outputs[ref] = values }
             let cacheKey = recordSuccess(ref, values, end: end)
-            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: orderedOutputs(task, values),
+            // No values, nothing to order (the task is not copied out for `orderedOutputs` to find that).
+            let ordered = values.isEmpty ? JSON.object([]) : orderedOutputs(tasks[ref.task], values)
+            emit(ref, attempt: state.attempt, state: .success, exitCode: state.exitCode, outputs: ordered,
                  log: state.log, logBytes: state.logBytes, duration: duration, time: end, cacheKey: cacheKey, checks: checks)
             handle(scheduler.finish(ref, .success))
         case .interrupted(let message, let exitCode):
@@ -45,8 +53,8 @@ extension Executor {
         case .failure(let message, let exitCode, let retryable):
             // After a resume, retries count from the attempts made before it.
             let triesThisRun = state.attempt - (attemptBase[ref] ?? 0)
-            if retryable, triesThisRun <= task.retries, !scheduler.stopped {
-                let delay = Self.retryDelay(task, failedAttempt: triesThisRun)
+            if retryable, triesThisRun <= tasks[ref.task].retries, !scheduler.stopped {
+                let delay = Self.retryDelay(tasks[ref.task], failedAttempt: triesThisRun)
                 emit(ref, attempt: state.attempt, state: .failed, message: message, exitCode: exitCode, log: state.log, logBytes: state.logBytes,
                      retryIn: delay, duration: duration, time: end, checks: checks)
                 scheduler.retryLater(ref)

@@ -126,7 +126,7 @@ extension Executor {
                                            exitCode: exitCode, outputs: outputs.map { masker.mask($0) }, message: maskedMessage,
                                            cacheHit: cacheHit ?? (state.isTerminal && attempt > 0 ? false : nil), log: log,
                                            logBytes: logBytes, retryInMilliseconds: retryIn, cacheKey: cacheKey, checks: checks.map { masker.mask($0) })
-        appendJournal(.task(event))
+        appendJournal(event)
         guard let observer = services.observer, observer.wantsInstanceChanges else { return }
         observer.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
@@ -151,12 +151,17 @@ extension Executor {
     }
 
     func appendJournal(_ event: JournalEvent) {
+        if case .task(let e) = event { return appendJournal(e) }
         record.apply(event)
-        if journalLinesWaitForTheStarts {
-            event.withLine(writingInto: &journalLineWriter) { journal.queue($0) }
-        } else {
-            event.withLine(writingInto: &journalLineWriter) { journal.append($0) }
-        }
+        event.withLine(writingInto: &journalLineWriter) { line in journalLinesWaitForTheStarts ? journal.queue(line) : journal.append(line) }
+    }
+
+    /// `appendJournal` of a task event (three a task), not wrapped in a
+    /// `JournalEvent` that the record and the line writer unwrap again: each
+    /// unwrapping copied the event (a retain and a release of each string).
+    func appendJournal(_ e: JournalEvent.TaskEvent) {
+        record.apply(e)
+        journalLineWriter.withLine(of: e) { line in journalLinesWaitForTheStarts ? journal.queue(line) : journal.append(line) }
     }
 
     /// Writes the lines `startReadyInstances` queued and no start wrote. A

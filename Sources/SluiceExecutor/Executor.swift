@@ -26,7 +26,7 @@ public final class Executor: @unchecked Sendable {
     var logFiles: AttemptLogFiles?
     var journal: JournalWriter!
     /// Where each task line is written before the journal copies it (`appendJournal`), its storage kept.
-    var journalLineWriter = JSONBytesWriter(pretty: false, reservingCapacity: 384)
+    var journalLineWriter = JournalLineWriter()
     var planWriter: PlanRecordWriter?
     var record = RunRecord()
     var runID = ""
@@ -219,7 +219,7 @@ public final class Executor: @unchecked Sendable {
             if !ended.isEmpty, !cancelling, !options.failFast {
                 startReadyInstances()
             }
-            for ref in ended { finalize(ref) }
+            for (ref, end) in ended { finalize(ref, end: end) }
             drainMailbox()
             fireTimers()
         }

@@ -43,7 +43,7 @@ extension InstanceKey {
     public static func defaultLabel(_ item: JSON, index: Int) -> String {
         switch item {
         case .string(let s): displayLabel(s, index: index)
-        case .int, .double, .bool: displayLabel(item.compact(), index: index)
+        case .int, .double, .bool: displayLabel(item.compactText, index: index)
         default: String(index)
         }
     }
@@ -75,16 +75,31 @@ extension InstanceKey {
     /// instance gets `#index` appended (`AAPL`, `AAPL#3`), so a label names
     /// one instance wherever it is shown or used as a key.
     public static func uniqueLabels(_ labels: [String]) -> [String] {
-        var taken = Set<String>()
+        var taken = Set<String>(minimumCapacity: labels.count)
         var unique: [String] = []
         unique.reserveCapacity(labels.count)
         for (index, label) in labels.enumerated() {
             var name = label
-            // Grows until free: `a#1` may itself have been an earlier label.
-            while taken.contains(name) { name += "#\(index)" }
-            taken.insert(name)
+            // Grows until free: `a#1` may itself have been an earlier label. (One
+            // hashing a try: the insert says whether the name was taken.)
+            while !taken.insert(name).inserted { name += "#\(index)" }
             unique.append(name)
         }
         return unique
+    }
+}
+
+extension JSON {
+    /// `compact()`, an integer's or a boolean's text made directly: a mapped
+    /// task's items are often numbers, and `compact()` makes a writer and an
+    /// array for each (about 850 instructions), for an instance's label and
+    /// again for its `tasks.arrow` row. The same text (`ItemTextTests`
+    /// hold the two equal at the edges).
+    var compactText: String {
+        switch self {
+        case .int(let value): String(value)
+        case .bool(let value): value ? "true" : "false"
+        default: compact()
+        }
     }
 }

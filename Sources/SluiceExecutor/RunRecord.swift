@@ -27,8 +27,11 @@ public struct RunRecord: Sendable {
     public var childRuns: [JournalEvent.ChildRun] = []
     public var mappedCounts: [String: Int] = [:]
     /// Per mapped task, its instances' labels and items (absent in journals older than labels).
-    public var mappedLabels: [String: [String]] = [:]
-    public var mappedItems: [String: [JSON]] = [:]
+    public private(set) var mappedLabels: [String: [String]] = [:]
+    public private(set) var mappedItems: [String: [JSON]] = [:]
+    /// The last `mapped` line's task, labels and items: its instances' `queued`
+    /// lines follow it, and each found its label and item with two lookups.
+    private var lastMapped: (task: String, labels: [String]?, items: [JSON]?)?
     public private(set) var instances: [InstanceRecord] = []
     private var position: [InstanceKey: Int] = [:]
 
@@ -90,6 +93,7 @@ public struct RunRecord: Sendable {
             mappedCounts[task] = count
             mappedLabels[task] = labels
             mappedItems[task] = items
+            lastMapped = (task, labels, items)
             // Its instances follow (a `queued` line each): room for them at once, not grown and
             // rehashed nine times for 200. Sized by the labels the line holds, not by its `count`,
             // which a damaged journal could set to anything.
@@ -112,14 +116,13 @@ public struct RunRecord: Sendable {
         }
     }
 
-    private mutating func apply(_ e: JournalEvent.TaskEvent) {
+    /// `apply(.task(e))`, for the executor, which has the task event unwrapped.
+    mutating func apply(_ e: JournalEvent.TaskEvent) {
         let key = InstanceKey(task: e.task, mapIndex: e.mapIndex)
-        let index: Int
-        if let existing = position[key] {
-            index = existing
-        } else {
-            index = instances.count
-            position[key] = index
+        // Found, or given the next position, with one lookup: the default is stored for a new key.
+        let next = instances.count
+        let index = Self.value(&position[key, default: next])
+        if index == next {
             instances.append(InstanceRecord(key: key, state: e.state))
             describeInstance(at: index)
         }
@@ -134,6 +137,10 @@ public struct RunRecord: Sendable {
         // reference while it changed, so every event copied the whole list.
         Self.apply(e, to: &instances[index].attempts)
     }
+
+    /// The value at an `inout` place: read through `Dictionary`'s defaulted
+    /// subscript, it inserts the default where the key was missing.
+    private static func value(_ place: inout Int) -> Int { place }
 
     private static func apply(_ e: JournalEvent.TaskEvent, to attempts: inout [AttemptRecord]) {
         if let last = attempts.indices.last, attempts[last].attempt == e.attempt {
@@ -158,8 +165,9 @@ public struct RunRecord: Sendable {
     private mutating func describeInstance(at index: Int) {
         guard let i = instances[index].key.mapIndex else { return }
         let task = instances[index].key.task
-        let label = mappedLabels[task].flatMap { i < $0.count ? $0[i] : nil }
-        let item = mappedItems[task].flatMap { i < $0.count ? $0[i] : nil }
+        let (labels, items) = lastMapped.flatMap { $0.task == task ? ($0.labels, $0.items) : nil } ?? (mappedLabels[task], mappedItems[task])
+        let label = labels.flatMap { i < $0.count ? $0[i] : nil }
+        let item = items.flatMap { i < $0.count ? $0[i] : nil }
         instances[index].label = label
         instances[index].item = item
     }
@@ -171,19 +179,44 @@ public struct RunRecord: Sendable {
     /// Instances in the plan's task order (then map index); tasks the order
     /// does not know keep their journal order at the end.
     public func orderedInstances(taskOrder: [String]) -> [InstanceRecord] {
+        orderedPositions(taskOrder: taskOrder).map { instances[$0] }
+    }
+
+    /// The positions in `instances` of `orderedInstances(taskOrder:)`, for a
+    /// reader that reads the records in place: a copy of one retained and
+    /// released a dozen fields (the summary at the end of every run reads them all).
+    public func orderedPositions(taskOrder: [String]) -> [Int] {
         var rank: [String: Int] = [:]
         for (i, task) in taskOrder.enumerated() where rank[task] == nil { rank[task] = i }
         let fallback = taskOrder.count
         // Each instance's rank is looked up once, not twice per comparison, and
-        // positions are sorted rather than the records (a copy of one moved a
-        // dozen references): the summary at the end of every run sorts them all.
-        let ranks = instances.map { rank[$0.key.task] ?? fallback }
-        return instances.indices.sorted { a, b in
+        // only when its task is not the one before it (a mapped task's
+        // instances are recorded one after another).
+        var ranks: [Int] = []
+        ranks.reserveCapacity(instances.count)
+        var previous: (task: String, rank: Int)?
+        for i in instances.indices {
+            let task = instances[i].key.task
+            if let previous, previous.task == task {
+                ranks.append(previous.rank)
+            } else {
+                let taskRank = rank[task] ?? fallback
+                ranks.append(taskRank)
+                previous = (task, taskRank)
+            }
+        }
+        func precedes(_ a: Int, _ b: Int) -> Bool {
             let ra = ranks[a], rb = ranks[b]
             if ra != rb { return ra < rb }
             if ra == fallback, instances[a].key.task != instances[b].key.task { return a < b }
             return (instances[a].key.mapIndex ?? -1) < (instances[b].key.mapIndex ?? -1)
-        }.map { instances[$0] }
+        }
+        // Instances are usually recorded in this order already. When no
+        // instance precedes the one before it, the stable sort would keep
+        // them as they are: so they are kept without sorting.
+        let positions = Array(instances.indices)
+        if !positions.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) { return positions }
+        return positions.sorted(by: precedes)
     }
 
     /// The run's state: from `run_finished`, else running while its writer

@@ -29,6 +29,9 @@ enum SchedulerEvent: Equatable, Sendable {
 struct Scheduler: Sendable {
     enum Phase: Equatable, Sendable {
         case waiting, ready, running, retryWait
+        /// Still running (its outcome pending), its process gone and its slot
+        /// handed back early (`releaseSlot`).
+        case ending
         case done(TaskState)
     }
 
@@ -64,9 +67,6 @@ struct Scheduler: Sendable {
     /// not by recursion, so a 10,000-task chain of skips cannot overflow the stack.
     private var dirty: [Int] = []
     private(set) var waitingRetries = 0
-    /// Running instances whose process already ended and whose slot was
-    /// handed back early (see `releaseSlot`); their outcome is still pending.
-    private var releasedEarly = Set<InstanceRef>()
 
     init(graph: RunGraph, maxActive: Int) {
         self.graph = graph
@@ -137,9 +137,11 @@ struct Scheduler: Sendable {
     /// the executor still reads the outputs. The instance stays running until
     /// `finish` or `retryLater`.
     mutating func releaseSlot(_ ref: InstanceRef) {
-        guard phase(ref) == .running, !releasedEarly.contains(ref) else { return }
+        guard phase(ref) == .running else { return }
         releaseCounters(ref)
-        releasedEarly.insert(ref)
+        // A phase of its own, not a set of such instances beside the phases: a lookup
+        // to insert and one to remove hashed every instance's reference twice.
+        set(ref, .ending)
     }
 
     /// An instance `takeNext` handed out found every slot of its pool taken
@@ -234,7 +236,7 @@ struct Scheduler: Sendable {
                 case .retryWait:
                     waitingRetries -= 1
                     settle.append((ref, .failed, "not retried: " + reason))
-                case .running, .done: break
+                case .running, .ending, .done: break
                 }
             }
         }
@@ -250,6 +252,10 @@ struct Scheduler: Sendable {
 
     private mutating func drainEvents() -> [SchedulerEvent] {
         while let task = dirty.popLast() { evaluate(task) }
+        // Most calls (an instance's end) have nothing to report: the empty array
+        // costs nothing, where emptying `events` while the caller shared its
+        // storage made a new buffer of the same capacity for every call.
+        guard !events.isEmpty else { return [] }
         defer { events.removeAll(keepingCapacity: true) }
         return events
     }
@@ -260,7 +266,6 @@ struct Scheduler: Sendable {
 
     private mutating func release(_ ref: InstanceRef) {
         guard phase(ref) == .running else { return }
-        if releasedEarly.remove(ref) != nil { return }
         releaseCounters(ref)
     }
 

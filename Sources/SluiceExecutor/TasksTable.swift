@@ -14,19 +14,22 @@ enum TasksTable {
     /// `durable`: synced (a process ran; see `Executor.requireDurability`).
     static func write(_ record: RunRecord, to path: String, durable: Bool = true) throws {
         try ArrowFile.withTableWriter(to: path, schema: schema, durable: durable) { table in
-            for instance in record.instances {
-                let index: ColumnValue = instance.key.mapIndex.map { .int64(Int64($0)) } ?? .null
-                let label: ColumnValue = instance.label.map(ColumnValue.string) ?? .null
-                let item: ColumnValue = instance.item.map { .string($0.compact()) } ?? .null
-                if instance.attempts.isEmpty {
-                    try table.append(row: [.string(instance.key.task), index, .int64(0), .string(instance.state.rawValue),
-                                           .null, .null, .null, .null, .bool(instance.cacheHit), instance.message.map(ColumnValue.string) ?? .null, label, item])
+            // The records are read in place, by position, not copied (a copy retained and released a dozen fields).
+            let instances = record.instances
+            for i in instances.indices {
+                let task = ColumnValue.string(instances[i].key.task)
+                let index: ColumnValue = instances[i].key.mapIndex.map { .int64(Int64($0)) } ?? .null
+                let label: ColumnValue = instances[i].label.map(ColumnValue.string) ?? .null
+                let item: ColumnValue = instances[i].item.map { .string($0.compactText) } ?? .null
+                if instances[i].attempts.isEmpty {
+                    try table.append(row: [task, index, .int64(0), .string(instances[i].state.rawValue), .null, .null, .null, .null,
+                                           .bool(instances[i].cacheHit), instances[i].message.map(ColumnValue.string) ?? .null, label, item])
                     continue
                 }
-                for attempt in instance.attempts {
+                for attempt in instances[i].attempts {
                     let duration: ColumnValue = attempt.durationMicroseconds.map { .float64(Double($0) / 1_000_000) } ?? .null
                     try table.append(row: [
-                        .string(instance.key.task), index, .int64(Int64(attempt.attempt)), .string(attempt.state.rawValue),
+                        task, index, .int64(Int64(attempt.attempt)), .string(attempt.state.rawValue),
                         attempt.start.map(ColumnValue.timestamp) ?? .null, attempt.end.map(ColumnValue.timestamp) ?? .null, duration,
                         attempt.exitCode.map { .int64(Int64($0)) } ?? .null, .bool(attempt.cacheHit),
                         attempt.message.map(ColumnValue.string) ?? .null, label, item,

@@ -37,7 +37,12 @@ enum RunSummary {
         let text: String
 
         init(_ record: RunRecord, color: Bool) {
-            let taskOrder = record.instances.map(\.key.task)
+            // The tasks in the order of their first instances (an instance's task named
+            // again right after it adds nothing to the order: each name once for a mapped task).
+            var taskOrder: [String] = []
+            for i in record.instances.indices where record.instances[i].key.task != taskOrder.last {
+                taskOrder.append(record.instances[i].key.task)
+            }
             runID = record.runID
             self.color = color
             text = RunSummary.table(record, taskOrder: taskOrder, color: color) + RunSummary.failedInstances(record, taskOrder: taskOrder)
@@ -79,28 +84,57 @@ enum RunSummary {
     }
 
     /// `only`: the rows of these tasks alone (the others are not built).
+    /// The records are read in place, by position: a copy of one retained and
+    /// released a dozen fields, and grouping copies cost more than the table.
     static func rows(_ record: RunRecord, taskOrder: [String], only: Set<String>? = nil) -> [Row] {
         if let only, only.isEmpty { return [] }
-        var byTask: [String: [RunRecord.InstanceRecord]] = [:]
-        var order: [String] = []
-        for instance in record.orderedInstances(taskOrder: taskOrder) where only?.contains(instance.key.task) ?? true {
-            if byTask[instance.key.task] == nil { order.append(instance.key.task) }
-            byTask[instance.key.task, default: []].append(instance)
+        let instances = record.instances
+        var groups: [(task: String, positions: [Int])] = []
+        var groupOfTask: [String: Int] = [:]
+        // A task's group is looked up when the task differs from the instance before it.
+        var previous: (task: String, group: Int?)?
+        for position in record.orderedPositions(taskOrder: taskOrder) {
+            let task = instances[position].key.task
+            let group: Int?
+            if let previous, previous.task == task {
+                group = previous.group
+            } else {
+                if let only, !only.contains(task) {
+                    group = nil
+                } else if let known = groupOfTask[task] {
+                    group = known
+                } else {
+                    group = groups.count
+                    groupOfTask[task] = groups.count
+                    groups.append((task, []))
+                }
+                previous = (task, group)
+            }
+            if let group { groups[group].positions.append(position) }
         }
-        return order.map { task in
-            let instances = byTask[task] ?? []
-            let mapped = instances.contains { $0.key.mapIndex != nil }
+        return groups.map { task, positions in
+            var mapped = false
             var states: [TaskState: Int] = [:]
-            for instance in instances { states[instance.state, default: 0] += 1 }
+            var tries = 0
+            var firstStart: Int64?, lastEnd: Int64?
+            var noted: Int?  // the first instance that failed, was upstream-failed or skipped
+            for p in positions {
+                if instances[p].key.mapIndex != nil { mapped = true }
+                let state = instances[p].state
+                states[state, default: 0] += 1
+                if noted == nil, state == .failed || state == .upstreamFailed || state == .skipped { noted = p }
+                tries += instances[p].attempts.count
+                for a in instances[p].attempts.indices {
+                    if let start = instances[p].attempts[a].start { firstStart = min(firstStart ?? start, start) }
+                    if let end = instances[p].attempts[a].end { lastEnd = max(lastEnd ?? end, end) }
+                }
+            }
             let state = mapped
                 ? states.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
-                : (instances.first?.state.rawValue ?? "")
-            let attempts = instances.flatMap(\.attempts)
-            let starts = attempts.compactMap(\.start), ends = attempts.compactMap(\.end)
-            let duration = starts.min().flatMap { s in ends.max().map { RunProgress.seconds($0 - s) } } ?? ""
-            let note = instances.first { $0.state == .failed || $0.state == .upstreamFailed || $0.state == .skipped }?.message ?? ""
-            return Row(task: mapped ? "\(task) [\(record.mappedCounts[task] ?? instances.count)]" : task, state: state,
-                       tries: attempts.count, duration: duration, note: note,
+                : (positions.first.map { instances[$0].state.rawValue } ?? "")
+            let duration = firstStart.flatMap { s in lastEnd.map { RunProgress.seconds($0 - s) } } ?? ""
+            return Row(task: mapped ? "\(task) [\(record.mappedCounts[task] ?? positions.count)]" : task, state: state,
+                       tries: tries, duration: duration, note: noted.flatMap { instances[$0].message } ?? "",
                        allSuccess: states.keys.allSatisfy { $0 == .success || $0 == .cached })
         }
     }
@@ -112,7 +146,9 @@ enum RunSummary {
     /// or nothing when no map instance failed (a failed task has its own row).
     static func failedInstances(_ record: RunRecord, taskOrder: [String]) -> String {
         // Ordered only when there is something to list (a large run has nothing, and sorting it cost as much as its table).
-        guard record.instances.contains(where: { $0.key.mapIndex != nil && $0.state == .failed }) else { return "" }
+        guard record.instances.indices.contains(where: { record.instances[$0].key.mapIndex != nil && record.instances[$0].state == .failed }) else {
+            return ""
+        }
         let failed = record.orderedInstances(taskOrder: taskOrder).filter { $0.key.mapIndex != nil && $0.state == .failed }
         var text = "\nfailed instances:\n"
         for instance in failed.prefix(failedListLimit) {
@@ -144,11 +180,17 @@ enum RunSummary {
     static func table(_ record: RunRecord, taskOrder: [String], color: Bool) -> String {
         // Past the limit only tasks with an instance that did not succeed are
         // shown, so the others are counted here and their rows never built.
+        // By position, the records read in place; a task is inserted only when it differs from the instance before's.
         var tasks: Set<String> = []
         var unsuccessful: Set<String> = []
-        for instance in record.instances {
-            tasks.insert(instance.key.task)
-            if instance.state != .success && instance.state != .cached { unsuccessful.insert(instance.key.task) }
+        var previousTask: String?
+        for i in record.instances.indices {
+            let task = record.instances[i].key.task
+            if task != previousTask {
+                tasks.insert(task)
+                previousTask = task
+            }
+            if record.instances[i].state != .success && record.instances[i].state != .cached { unsuccessful.insert(task) }
         }
         let rows: [Row]
         var hidden = 0

@@ -26,6 +26,34 @@ import SluicePlan
     }
 }
 
+/// The task line's literal pieces for every state and both cache-hit values,
+/// and its time at the edges `Timestamp.iso` spells: before 1970, the last
+/// millisecond of a day, and years of other than four digits (written its slower way);
+/// and the `mapped` line, written the same way.
+@Test func taskLinesOfEveryStateAndTimeEqualTheGenericEncoding() {
+    let times: [Int64] = [0, -1, 86_399_999_999, 253_402_300_799_999_999, 253_402_300_800_000_000, -62_167_219_200_000_001,
+                          Int64.max, Int64.min]
+    var writer = JournalLineWriter()
+    for state in TaskState.allCases {
+        for (i, time) in times.enumerated() {
+            let event = JournalEvent.TaskEvent(task: "t\u{7F}é", mapIndex: i, attempt: i, state: state, time: time,
+                                               cacheHit: i % 2 == 0, cacheKey: i % 3 == 0 ? "k" : nil)
+            let line = writer.withLine(of: event) { String(decoding: $0, as: UTF8.self) }
+            #expect(line == JournalEvent.task(event).json().compact())
+        }
+    }
+    // A `mapped` line with and without its labels and items (a journal older than labels has neither).
+    let mapped: [JournalEvent] = [
+        .mapped(task: "each", count: 3, time: -1, labels: ["a", "", "c\"\u{2028}"], items: [.int(1), .object([("k", .null)]), .string("é\n")]),
+        .mapped(task: "each", count: 0, time: Int64.max, labels: [], items: []),
+        .mapped(task: "each", count: 2, time: 5, labels: nil, items: nil),
+        .mapped(task: "each", count: 1, time: 5, labels: ["x"], items: nil),
+    ]
+    for event in mapped {
+        #expect(event.withLine(writingInto: &writer) { String(decoding: $0, as: UTF8.self) } == event.json().compact())
+    }
+}
+
 /// What the executor appends (`withLine`, lent without a copy) is the line
 /// `line()` returns and the generic encoding prints, for every kind of event.
 @Test func theLentLineOfEveryEventIsItsLine() {
@@ -47,7 +75,7 @@ import SluicePlan
     }
     // One writer reused line after line, as the executor does: each line is
     // its own, nothing of the one before (a longer one first, a shorter after).
-    var scratch = JSONBytesWriter(pretty: false, reservingCapacity: 8)
+    var scratch = JournalLineWriter()
     for event in events + events.reversed() {
         #expect(event.withLine(writingInto: &scratch) { Array($0) } == event.line())
     }
@@ -251,4 +279,18 @@ import SluicePlan
     record.apply(.task(JournalEvent.TaskEvent(task: "each", mapIndex: 1, attempt: 1, state: .queued, time: 3_000)))
     #expect(record.mappedCounts == ["each": Int.max, "other": Int.max / 2])
     #expect(record.instances.map(\.name) == ["each[b]"])
+}
+
+/// An instance takes its label and item from its own task's `mapped` line,
+/// also when another task's `mapped` line came between (the record keeps the
+/// last one at hand and looks the others up).
+@Test func anInstanceFindsItsLabelAfterAnotherTasksMappedLine() {
+    var record = RunRecord()
+    record.apply(.mapped(task: "a", count: 2, time: 0, labels: ["a0", "a1"], items: [.int(10), .int(11)]))
+    record.apply(.mapped(task: "b", count: 1, time: 0, labels: ["b0"], items: [.string("x")]))
+    for (task, index) in [("a", 1), ("b", 0), ("a", 0), ("c", 0)] {
+        record.apply(.task(JournalEvent.TaskEvent(task: task, mapIndex: index, attempt: 1, state: .queued, time: 0)))
+    }
+    #expect(record.instances.map(\.name) == ["a[a1]", "b[b0]", "a[a0]", "c[0]"])
+    #expect(record.instances.map(\.item) == [.int(11), .string("x"), .int(10), nil])
 }
