@@ -86,7 +86,7 @@ final class AttemptRunner {
         self.clock = clock
         let stem = RunDirectory.attemptStem(setup.key, attempt: setup.attempt)
         logName = RunDirectory.logName(attemptStem: stem)
-        logFileName = stem + ".log"
+        logFileName = RunDirectory.logFileName(attemptStem: stem)
         let stagingName = RunDirectory.stagingNamePrefix(attemptStem: stem)
         // The task gets the staging path it can see; the attempt reads through the held staging directory.
         collector = OutputCollector(task: setup.task, key: setup.key, relativePrefix: stagingName, records: setup.records,

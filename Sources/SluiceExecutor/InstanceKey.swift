@@ -43,7 +43,7 @@ extension InstanceKey {
     public static func defaultLabel(_ item: JSON, index: Int) -> String {
         switch item {
         case .string(let s): displayLabel(s, index: index)
-        case .int, .double, .bool: displayLabel(item.compactText, index: index)
+        case .int, .double, .bool: displayLabel(item.compact(), index: index)
         default: String(index)
         }
     }
@@ -86,20 +86,5 @@ extension InstanceKey {
             unique.append(name)
         }
         return unique
-    }
-}
-
-extension JSON {
-    /// `compact()`, an integer's or a boolean's text made directly: a mapped
-    /// task's items are often numbers, and `compact()` makes a writer and an
-    /// array for each (about 850 instructions), for an instance's label and
-    /// again for its `tasks.arrow` row. The same text (`ItemTextTests`
-    /// hold the two equal at the edges).
-    var compactText: String {
-        switch self {
-        case .int(let value): String(value)
-        case .bool(let value): value ? "true" : "false"
-        default: compact()
-        }
     }
 }

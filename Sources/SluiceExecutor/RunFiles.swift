@@ -35,8 +35,15 @@ public struct RunDirectory: Sendable {
 
     /// `logs/<stem>.log` for an `attemptStem`.
     static func logName(attemptStem stem: String) -> String {
-        joined("logs/", stem, ".log")
+        joined("logs/", stem, logExtension)
     }
+
+    /// `<stem>.log`: `logName`'s file inside the logs directory an attempt is handed.
+    static func logFileName(attemptStem stem: String) -> String {
+        stem + logExtension
+    }
+
+    private static let logExtension = ".log"
 
     /// `fetch.2.try1`: what an attempt's log and staging files are named after.
     /// Appended in place (one attempt asks for it once, for both): interpolating

@@ -149,16 +149,16 @@ public struct CStringBuffer: Sendable, Equatable {
     /// Appends `entry` as one C string.
     public mutating func append(_ entry: String) {
         let start = bytes.count
-        appendUTF8(entry)
+        bytes.appendUTF8(entry)
         endEntry(startingAt: start)
     }
 
     /// Appends `name=value` as one C string.
     public mutating func append(_ name: String, _ value: String) {
         let start = bytes.count
-        appendUTF8(name)
+        bytes.appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
-        appendUTF8(value)
+        bytes.appendUTF8(value)
         endEntry(startingAt: start)
     }
 
@@ -166,26 +166,19 @@ public struct CStringBuffer: Sendable, Equatable {
     /// is written from its pieces, with no `String` joined from them first.
     public mutating func append(_ name: String, concatenating parts: String...) {
         let start = bytes.count
-        appendUTF8(name)
+        bytes.appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
-        for part in parts { appendUTF8(part) }
+        for part in parts { bytes.appendUTF8(part) }
         endEntry(startingAt: start)
     }
 
     /// Appends `name=` and `value`'s decimal digits (nothing after `=` for nil) as one C string, with no `String` made of them.
     public mutating func append(_ name: String, decimal value: Int?) {
         let start = bytes.count
-        appendUTF8(name)
+        bytes.appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
         if let value { bytes.appendDecimal(Int64(value)) }
         endEntry(startingAt: start)
-    }
-
-    /// A string's UTF-8 copied from its own storage: appended through
-    /// `String.UTF8View` the bytes went one at a time (an attempt writes a
-    /// dozen of these).
-    private mutating func appendUTF8(_ text: String) {
-        bytes.appendUTF8(text)
     }
 
     /// Cuts the entry from `start` at a NUL inside it (C would stop there) and ends it with one.

@@ -20,7 +20,7 @@ enum TasksTable {
                 let task = ColumnValue.string(instances[i].key.task)
                 let index: ColumnValue = instances[i].key.mapIndex.map { .int64(Int64($0)) } ?? .null
                 let label: ColumnValue = instances[i].label.map(ColumnValue.string) ?? .null
-                let item: ColumnValue = instances[i].item.map { .string($0.compactText) } ?? .null
+                let item: ColumnValue = instances[i].item.map { .string($0.compact()) } ?? .null
                 if instances[i].attempts.isEmpty {
                     try table.append(row: [task, index, .int64(0), .string(instances[i].state.rawValue), .null, .null, .null, .null,
                                            .bool(instances[i].cacheHit), instances[i].message.map(ColumnValue.string) ?? .null, label, item])
