@@ -126,7 +126,8 @@ extension Executor {
                                            exitCode: exitCode, outputs: outputs.map { masker.mask($0) }, message: maskedMessage,
                                            cacheHit: cacheHit ?? (state.isTerminal && attempt > 0 ? false : nil), log: log,
                                            logBytes: logBytes, retryInMilliseconds: retryIn, cacheKey: cacheKey, checks: checks.map { masker.mask($0) })
-        appendJournal(event)
+        // An attempt's end carries its duration: the work a crash of the machine would make `--resume` redo.
+        appendJournal(event, work: duration ?? 0)
         guard let observer = services.observer, observer.wantsInstanceChanges else { return }
         observer.instanceChanged(InstanceChange(
             runID: runID, pipeline: plan.pipeline, depth: options.depth, key: key, attempt: attempt, state: state, time: time,
@@ -159,9 +160,12 @@ extension Executor {
     /// `appendJournal` of a task event (three a task), not wrapped in a
     /// `JournalEvent` that the record and the line writer unwrap again: each
     /// unwrapping copied the event (a retain and a release of each string).
-    func appendJournal(_ e: JournalEvent.TaskEvent) {
+    /// `work`: microseconds the attempt whose end `e` records ran, for the journal's group commit.
+    func appendJournal(_ e: JournalEvent.TaskEvent, work: Int64 = 0) {
         record.apply(e)
-        journalLineWriter.withLine(of: e) { line in journalLinesWaitForTheStarts ? journal.queue(line) : journal.append(line) }
+        journalLineWriter.withLine(of: e) { line in
+            journalLinesWaitForTheStarts ? journal.queue(line, work: work) : journal.append(line, work: work)
+        }
     }
 
     /// Writes the lines `startReadyInstances` queued and no start wrote. A

@@ -11,9 +11,13 @@ import Darwin
 /// in order, so after a crash the file holds a prefix of the events, possibly
 /// with a torn last line that readers skip. Lines are written as they come;
 /// unless something waits for a sync, a sync follows the previous one after
-/// `commitInterval`. Why not sync inline: one fsync costs about 2 ms on the
-/// development disk, ten times the cost of starting a task, and a run writes
-/// three lines per task. Once syncing, `append` writes its line into the file
+/// `commitInterval` once the lines not yet synced record `workWorthASync` of
+/// finished attempts, and `longestUnsynced` after the oldest of them
+/// otherwise: what a crash of the machine can cost is the work `--resume`
+/// runs again, so cheap tasks are not made to pay a sync each (on a virtual
+/// disk one `fdatasync` costs the CPU of starting a process or two). Why not
+/// sync inline: one fsync costs about 2 ms on the development disk, ten times
+/// the cost of starting a task, and a run writes three lines per task. Once syncing, `append` writes its line into the file
 /// itself and the writer thread only syncs: it wakes once per group commit,
 /// not once per line. What must be in the file
 /// before it happens (a task's start) is written at once with `flush()`: a
@@ -58,9 +62,16 @@ final class JournalWriter: @unchecked Sendable {
     /// come: a line `append` wrote while syncing must wake it to be synced.
     private var writerAwaitsWork = false
     /// Callers blocked in `waitUntilDurable`: while there are none, the writer
-    /// lets lines gather for up to `commitInterval` after a sync.
+    /// lets lines gather (`syncDue`).
     private var durabilityWaiters = 0
     private var lastSync: Date?
+    /// Microseconds the attempts whose ends were queued since the last sync
+    /// ran: what `--resume` would run again if a crash of the machine lost them.
+    private var unsyncedWork: Int64 = 0
+    /// When the oldest line not yet synced was queued (nil when there is none).
+    private var oldestUnsynced: Date?
+    private let workWorthASync: Int64
+    private let longestUnsynced: TimeInterval
     /// Whether lines are synced: from `startSyncing()` or the first `waitUntilDurable()` on
     /// (from the start for a resumed run, whose earlier part may have run processes).
     private var syncing: Bool
@@ -73,15 +84,27 @@ final class JournalWriter: @unchecked Sendable {
     private(set) var closedWithOwnSync = false
     /// Batches of lines written into the file (a `write` each, unless one was cut short), for the tests.
     private(set) var writeCount = 0
-    /// A crash of the machine may lose the lines of this long (which `--resume`
-    /// runs again); a run then syncs at most once per interval, not once per task start.
+    /// The work of every line queued (microseconds of attempts), for the tests.
+    private(set) var workQueued: Int64 = 0
+    /// The shortest time between two group commits: a run syncs at most once
+    /// per interval, not once per task start. Before syncing starts, lines
+    /// gather this long and go into the file in one write.
     static let commitInterval: TimeInterval = 0.02
+    /// Finished work (microseconds of attempts) worth a group commit as soon as
+    /// `commitInterval` allows: a crash of the machine loses about this much
+    /// work at most. Cheaper lines wait up to `longestUnsynced`.
+    static let defaultWorkWorthASync: Int64 = 1_000_000
+    /// How long a line may stay unsynced when what it records is cheap to redo.
+    static let defaultLongestUnsynced: TimeInterval = 1
 
     /// A new journal; or, with `resumingAt`, an existing one continued by
     /// `--resume`: it must not be locked by a live run, and is cut back to
     /// that length (its last whole line) before anything is appended.
-    init(path: String, resumingAt length: Int? = nil) throws(ExecutorError) {
+    init(path: String, resumingAt length: Int? = nil, workWorthASync: Int64 = JournalWriter.defaultWorkWorthASync,
+         longestUnsynced: TimeInterval = JournalWriter.defaultLongestUnsynced) throws(ExecutorError) {
         self.path = path
+        self.workWorthASync = workWorthASync
+        self.longestUnsynced = longestUnsynced
         writtenLength = off_t(length ?? 0)
         syncing = length != nil
         directory = (path as NSString).deletingLastPathComponent
@@ -116,19 +139,20 @@ final class JournalWriter: @unchecked Sendable {
     /// here rather than by the writer thread: handing each line over cost a
     /// wake-up and a context switch per line, on cores the tasks need. Before
     /// syncing, lines gather and go into the file a batch at a time.
-    func append(_ line: [UInt8]) {
-        line.withUnsafeBufferPointer { append($0) }
+    func append(_ line: [UInt8], work: Int64 = 0) {
+        line.withUnsafeBufferPointer { append($0, work: work) }
     }
 
     /// `append(_:)` of bytes lent by the caller (`JournalEvent.withLine`), copied once into the queue.
-    func append(_ line: UnsafeBufferPointer<UInt8>) {
-        enqueue(line, writeWhileSyncing: true, wakingWriter: true)
+    /// `work`: microseconds an attempt whose end the line records ran (0 for any other line).
+    func append(_ line: UnsafeBufferPointer<UInt8>, work: Int64 = 0) {
+        enqueue(line, work: work, writeWhileSyncing: true, wakingWriter: true)
     }
 
     /// The journal's last line, then `close()`: the writer is not woken for
     /// it, so that `close` can sync it on this thread while the writer sleeps.
     func close(after line: UnsafeBufferPointer<UInt8>) throws(ExecutorError) {
-        enqueue(line, writeWhileSyncing: true, wakingWriter: false)
+        enqueue(line, work: 0, writeWhileSyncing: true, wakingWriter: false)
         try close()
     }
 
@@ -139,17 +163,25 @@ final class JournalWriter: @unchecked Sendable {
     /// lines when two slots came free) and writes them with one `write` before
     /// the first process starts (`Executor.startReadyInstances`), instead of
     /// one `write` per line.
-    func queue(_ line: UnsafeBufferPointer<UInt8>) {
-        enqueue(line, writeWhileSyncing: false, wakingWriter: true)
+    func queue(_ line: UnsafeBufferPointer<UInt8>, work: Int64 = 0) {
+        enqueue(line, work: work, writeWhileSyncing: false, wakingWriter: true)
     }
 
-    private func enqueue(_ line: UnsafeBufferPointer<UInt8>, writeWhileSyncing: Bool, wakingWriter: Bool) {
+    private func enqueue(_ line: UnsafeBufferPointer<UInt8>, work: Int64, writeWhileSyncing: Bool, wakingWriter: Bool) {
         condition.lock()
         pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
         queuedBytes += line.count + 1
+        if oldestUnsynced == nil { oldestUnsynced = Date() }
+        let worthASyncBefore = unsyncedWork >= workWorthASync
+        unsyncedWork += max(0, work)
+        workQueued += max(0, work)
         if syncing {
             if writeWhileSyncing && failure == nil { writePendingAndWakeTheSyncer(wakingWriter: wakingWriter) }
+            // A writer letting cheap lines gather syncs sooner now that they are worth it.
+            if !worthASyncBefore && unsyncedWork >= workWorthASync && writerIdle && !writerAwaitsWork && wakingWriter {
+                condition.broadcast()
+            }
         } else if writerIdle && wakingWriter {
             condition.broadcast()
         }
@@ -253,19 +285,27 @@ final class JournalWriter: @unchecked Sendable {
                     continue
                 }
             }
+            if !directorySynced && failure == nil {
+                // The journal's entry in its directory, as soon as syncing starts (without it a crash
+                // could lose the whole file), here rather than with the first group commit, which for
+                // a short run is `close`'s, on the run's last path.
+                directorySynced = true
+                condition.unlock()
+                RunFiles.syncDirectory(directory)
+                condition.lock()
+            }
             // Group commit: unless someone waits for the sync or the journal closes, more lines may join it.
             // Lines are still written as they come (by `append`), so a crash of sluice itself loses none.
-            if let last = lastSync {
-                let due = last.addingTimeInterval(Self.commitInterval)
-                while !closing && durabilityWaiters == 0 && failure == nil && Date() < due {
-                    if !pending.isEmpty {
-                        writePending()
-                        continue
-                    }
-                    writerIdle = true
-                    _ = condition.wait(until: due)
-                    writerIdle = false
+            while !closing && durabilityWaiters == 0 && failure == nil {
+                let due = syncDue()
+                guard Date() < due else { break }
+                if !pending.isEmpty {
+                    writePending()
+                    continue
                 }
+                writerIdle = true
+                _ = condition.wait(until: due)
+                writerIdle = false
             }
             if failure == nil, !pending.isEmpty { writePending() }
             if failure != nil || durableBytes == writtenBytes {
@@ -279,6 +319,9 @@ final class JournalWriter: @unchecked Sendable {
             }
             let target = writtenBytes
             let syncDirectory = countSync()
+            // Lines queued from here on wait for the next group commit.
+            unsyncedWork = 0
+            oldestUnsynced = nil
             condition.unlock()
             // Outside the lock: `append` and `flush` go on while the disk syncs.
             let problem = sync(includingDirectory: syncDirectory)
@@ -295,6 +338,16 @@ final class JournalWriter: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// When the lines written and not yet synced are to be synced (under the
+    /// lock): `commitInterval` after the previous sync once they record
+    /// `workWorthASync` of finished attempts, else `longestUnsynced` after the
+    /// oldest of them. The first sync of a run counts from its first line.
+    private func syncDue() -> Date {
+        let spaced = lastSync.map { $0.addingTimeInterval(Self.commitInterval) } ?? .distantPast
+        if unsyncedWork >= workWorthASync { return spaced }
+        return max(spaced, (oldestUnsynced ?? Date()).addingTimeInterval(longestUnsynced))
     }
 
     /// Counts a sync about to happen (under the lock); true the first time,

@@ -183,7 +183,7 @@ import SluicePlan
 /// thread itself while the writer sleeps (no wake-up of the writer and back
 /// on the run's last path); it is in the file, after every earlier line,
 /// when `close` returns. (A writer asleep until a group commit's time is met
-/// the same way; a test cannot hold it there without racing its 20 ms.)
+/// the same way: `closeSyncsLinesTheWriterLetsGather` below.)
 @Test func theLastLineIsSyncedByTheClosingThreadWhileTheWriterSleeps() throws {
     for unsyncedBefore in [false, true] {
         let directory = try TemporaryDirectory()
@@ -293,4 +293,90 @@ import SluicePlan
     }
     #expect(record.instances.map(\.name) == ["a[a1]", "b[b0]", "a[a0]", "c[0]"])
     #expect(record.instances.map(\.item) == [.int(11), .string("x"), .int(10), nil])
+}
+
+/// Group commit by the work at stake: the ends of cheap attempts gather
+/// without a sync (a crash of the machine costs `--resume` little to redo
+/// them), and once the unsynced lines record `workWorthASync` of attempts, or
+/// one costly end arrives, the writer syncs them without waiting longer.
+@Test func cheapEndsGatherAndCostlyWorkIsSyncedSoon() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    // Cheap lines could wait a minute here, longer than the test takes.
+    let journal = try JournalWriter(path: directory.path + "/journal.jsonl", workWorthASync: 500_000, longestUnsynced: 60)
+    journal.startSyncing()
+    journal.append(Array("first".utf8))
+    try journal.waitUntilDurable()
+    let syncs = journal.syncCount
+    for n in 0..<20 { journal.append(Array("cheap end \(n)".utf8), work: 10_000) }  // 0.2 s of attempts in all
+    journal.append(Array("running".utf8))
+    usleep(200_000)
+    #expect(journal.syncCount == syncs, "0.2 s of work is not worth a sync of its own yet")
+    journal.append(Array("costly end".utf8), work: 400_000)  // 0.6 s now
+    let deadline = Date().addingTimeInterval(5)
+    while journal.syncCount == syncs && Date() < deadline { usleep(1_000) }
+    #expect(journal.syncCount == syncs + 1, "the writer, woken, synced the lines worth it")
+    try journal.close()
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: directory.path + "/journal.jsonl")), as: UTF8.self)
+    #expect(text == "first\n" + (0..<20).map { "cheap end \($0)\n" }.joined() + "running\ncostly end\n")
+}
+
+/// Cheap lines are synced all the same, `longestUnsynced` after the oldest of
+/// them was queued, and never sooner; a run that started processes syncs
+/// its journal without anyone waiting.
+@Test func cheapLinesAreSyncedOnceTheOldestHasWaitedLongEnough() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let journal = try JournalWriter(path: directory.path + "/journal.jsonl", longestUnsynced: 0.3)
+    journal.startSyncing()
+    journal.append(Array("first".utf8))
+    try journal.waitUntilDurable()
+    let syncs = journal.syncCount
+    let queued = Date()
+    journal.append(Array("running".utf8))
+    journal.append(Array("cheap end".utf8), work: 1_000)
+    let deadline = Date().addingTimeInterval(10)
+    while journal.syncCount == syncs && Date() < deadline { usleep(1_000) }
+    let waited = Date().timeIntervalSince(queued)
+    #expect(journal.syncCount == syncs + 1)
+    #expect(waited >= 0.3, "synced after \(waited) s, before the oldest line had waited 0.3 s")
+    try journal.close()
+}
+
+/// `close` syncs what the writer lets gather (it does not wait out
+/// `longestUnsynced`), on the closing thread, with the last line.
+@Test func closeSyncsLinesTheWriterLetsGather() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let path = directory.path + "/journal.jsonl"
+    let journal = try JournalWriter(path: path, longestUnsynced: 60)
+    journal.startSyncing()
+    journal.append(Array("first".utf8))
+    try journal.waitUntilDurable()
+    journal.append(Array("cheap end".utf8), work: 1_000)
+    usleep(50_000)  // the writer waits for the group commit's time, a minute away
+    let syncs = journal.syncCount
+    let closing = Date()
+    try Array("last".utf8).withUnsafeBufferPointer { line throws(ExecutorError) in try journal.close(after: line) }
+    #expect(Date().timeIntervalSince(closing) < 30, "close did not wait for the group commit's time")
+    #expect(journal.closedWithOwnSync)
+    #expect(journal.syncCount == syncs + 1)
+    let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
+    #expect(text == "first\ncheap end\nlast\n")
+}
+
+/// The executor tells the journal how long each ended attempt ran (its
+/// `running` and `queued` lines, and a cached or skipped instance's, carry
+/// none): the work a crash of the machine would make `--resume` redo.
+@Test func attemptEndsCarryTheirRunTimeToTheJournal() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let tasks = [task("a", run: "echo a"), task("b", run: "echo b"), task("c", needs: ["a"], run: "echo c"), task("d", run: nil)]
+    let (executor, _) = try executorWithFake(plan(tasks), in: dir) { request, _ in
+        // 1, 2 and 3 ms of the fake clock: a's and b's run together, c's after a's.
+        FakeBehaviour(duration: request.command.hasSuffix("a") ? 1_000_000 : request.command.hasSuffix("b") ? 2_000_000 : 3_000_000)
+    }
+    let result = try executor.run()
+    #expect(result.state == .success)
+    #expect(executor.journal.workQueued == 6_000, "1 + 2 + 3 ms of attempts, in microseconds; the empty task d ran none")
 }
