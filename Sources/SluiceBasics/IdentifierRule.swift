@@ -67,12 +67,19 @@ public struct IdentifierRule: Sendable {
 
     /// For each shape (256 entries each), whether a byte may start a name and
     /// whether it may follow: one lookup per byte, as every task, output and
-    /// env name is checked.
-    private static let byteClasses: [UInt8] = Shape.allCases.flatMap { shape in
-        (0...255).map { UInt8($0) }.map { byte -> UInt8 in
-            (mayStart(byte, in: shape) ? mayStartBit : 0) | (mayFollow(byte, in: shape) ? mayFollowBit : 0)
+    /// env name is checked. Filled in place: the first name a process checks
+    /// builds it (a run's plan names, before its first task), and building it
+    /// through `flatMap` and two `map`s of closures cost 56k instructions.
+    private static let byteClasses: [UInt8] = {
+        var classes = [UInt8](repeating: 0, count: Shape.allCases.count * 256)
+        for shape in Shape.allCases {
+            for byte in UInt8.min...UInt8.max {
+                classes[shape.rawValue * 256 + Int(byte)] =
+                    (mayStart(byte, in: shape) ? mayStartBit : 0) | (mayFollow(byte, in: shape) ? mayFollowBit : 0)
+            }
         }
-    }
+        return classes
+    }()
     private static let mayStartBit: UInt8 = 1
     private static let mayFollowBit: UInt8 = 2
 

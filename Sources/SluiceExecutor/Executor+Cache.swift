@@ -420,6 +420,10 @@ extension Executor {
 /// waking it for every entry cost the loop a futex wake and the other core a
 /// context switch per task. A crash may lose the entries of that interval, as
 /// it may lose any entry (entries are not synced): a later run runs those tasks again.
+///
+/// The thread starts with the first entry, not with the run: a run's set-up
+/// then starts one thread fewer before its first task, and a run that
+/// publishes nothing (fully cached, or nothing succeeded) starts none.
 final class CachePublisher: @unchecked Sendable {
     private let condition = NSCondition()
     /// A submitted entry's work. A closure in a struct, not in the array itself: an array
@@ -436,6 +440,8 @@ final class CachePublisher: @unchecked Sendable {
     private var awaitingFirst = false
     /// The thread lets a batch gather: `submit` wakes it early only when the batch is full.
     private var gathering = false
+    /// Whether the first `submit` has started the thread.
+    private(set) var threadStarted = false
 
     static let gatherInterval: TimeInterval = 0.02
     static let batchLimit = 256
@@ -444,19 +450,26 @@ final class CachePublisher: @unchecked Sendable {
 
     init(gatherInterval: TimeInterval = CachePublisher.gatherInterval) {
         interval = gatherInterval
-        let thread = Thread { [self] in
-            SystemCalls.keepChildSignalsOffThisThread()
-            work()
-        }
-        thread.name = "sluice-cache-publisher"
-        thread.start()
     }
 
     func submit(_ job: @escaping @Sendable () -> String?) {
         condition.lock()
         jobs.append(Job(publish: job))
         if awaitingFirst || (gathering && jobs.count >= Self.batchLimit) { condition.signal() }
+        let first = !threadStarted
+        threadStarted = true
         condition.unlock()
+        // Its first wait finds this entry waiting and gathers a batch from it.
+        if first { startThread() }
+    }
+
+    private func startThread() {
+        let thread = Thread { [self] in
+            SystemCalls.keepChildSignalsOffThisThread()
+            work()
+        }
+        thread.name = "sluice-cache-publisher"
+        thread.start()
     }
 
     /// No more entries will come: the batch gathering now is published at
@@ -474,6 +487,8 @@ final class CachePublisher: @unchecked Sendable {
     func finish() -> [String] {
         endSubmissions()
         condition.lock()
+        // Nothing was submitted: no thread, nothing to wait for.
+        if !threadStarted { finished = true }
         while !finished { condition.wait() }
         let problems = self.problems
         condition.unlock()

@@ -57,7 +57,14 @@ public final class Executor: @unchecked Sendable {
     /// Per task, the parts of its instances' keys they all share (`constantKeyParts`).
     var keyPartsByTask: [ConstantKeyParts?] = []
     /// The `outputs` components' digests, by the declared text they hash (`constantKeyParts`).
-    var declaredDigests: [String: String] = [:]
+    /// Made with room for a few texts (most runs have one or two): the first
+    /// growth of an empty `[String: String]` runs the standard library's
+    /// resize specialization, and the copy of it the link keeps is
+    /// ArgumentParser's, which names `_DictionaryStorage<String, String>` by
+    /// mangled name, so the runtime checks `String: Hashable` by scanning all
+    /// 6,428 conformance records: 0.38M instructions on the first key's path
+    /// (docs/speed.md, "a process's start, exec to the first task").
+    var declaredDigests = [String: String](minimumCapacity: 8)
     /// The command the last key rendered (`computeKey`), when the instance's
     /// attempt would render the same text: its first attempt runs it as it is.
     var keyRenderedCommand: (ref: InstanceRef, command: String)?

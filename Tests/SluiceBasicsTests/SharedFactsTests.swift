@@ -67,4 +67,16 @@ struct SharedFactsTests {
         #expect(IdentifierRule.task.accepts(name) == task)
         #expect(IdentifierRule.variable.accepts(name) == variable)
     }
+
+    /// The lookup table `accepts` reads agrees with `mayStart`/`mayFollow` for every byte and shape.
+    @Test func theByteTableAgreesWithTheRulesForEveryByte() {
+        for rule in [IdentifierRule.pipeline, .task, .variable] {
+            let disagreeing = (UInt8.min...UInt8.max).filter { byte in
+                let alone = [byte].withUnsafeBufferPointer { rule.accepts(utf8: $0) }
+                let second = [UInt8(ascii: "a"), byte].withUnsafeBufferPointer { rule.accepts(utf8: $0) }
+                return alone != IdentifierRule.mayStart(byte, in: rule.shape) || second != IdentifierRule.mayFollow(byte, in: rule.shape)
+            }
+            #expect(disagreeing.isEmpty, "\(rule.shape): \(disagreeing)")
+        }
+    }
 }

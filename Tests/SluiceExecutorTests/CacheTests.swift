@@ -249,6 +249,21 @@ private func writesN(_ request: ProcessRequest, _ attempt: Int) -> FakeBehaviour
         var value: Int { lock.lock(); defer { lock.unlock() }; return count }
     }
 
+    /// A run that publishes nothing (fully cached, or nothing succeeded)
+    /// starts no thread for it; the first entry starts one.
+    @Test func noThreadStartsBeforeTheFirstEntryAndFinishNeedsNone() {
+        let idle = CachePublisher()
+        #expect(!idle.threadStarted)
+        #expect(idle.finish().isEmpty)
+        #expect(!idle.threadStarted)
+        let used = CachePublisher()
+        let published = Counter()
+        used.submit { published.add(); return nil }
+        #expect(used.threadStarted)
+        #expect(used.finish().isEmpty)
+        #expect(published.value == 1)
+    }
+
     @Test func aLoneEntryIsPublishedWithinTheGatherIntervalNotOnlyAtTheEnd() throws {
         let publisher = CachePublisher()
         let published = Counter()
