@@ -41,13 +41,34 @@ public enum ShellSpots {
     /// The spot of each reference of a command made of `texts` with one
     /// reference between each two (so `texts.count - 1` references).
     public static func classify(_ texts: [String]) -> [ShellSpot] {
-        guard texts.count > 1 else { return [] }
+        classify(references: texts.count - 1) { scanner, literal in scanner.feed(texts[literal]) }
+    }
+
+    /// `classify` of a command given as its UTF-8 bytes and the byte spans
+    /// of its references in order (each `{{ ... }}` whole): the literal
+    /// texts are the bytes before, between and after the spans, read in
+    /// place rather than copied into `String`s. A span out of order or out
+    /// of bounds is clamped to the bytes not yet read.
+    public static func classify(_ command: UnsafeBufferPointer<UInt8>, around spans: UnsafeBufferPointer<Range<Int>>) -> [ShellSpot] {
+        var read = 0
+        return classify(references: spans.count) { scanner, literal in
+            let end = literal < spans.count ? min(max(spans[literal].lowerBound, read), command.count) : command.count
+            scanner.feed(bytes: UnsafeBufferPointer(rebasing: command[read..<end]))
+            read = literal < spans.count ? min(max(spans[literal].upperBound, end), command.count) : end
+        }
+    }
+
+    /// The spot of each of `references` references, `feed` giving the
+    /// scanner the literal text before each of them (literal 0 ...) and
+    /// then the text after the last (literal `references`).
+    private static func classify(references: Int, feed: (inout ShellScanner, _ literal: Int) -> Void) -> [ShellSpot] {
+        guard references > 0 else { return [] }
         var scanner = ShellScanner()
         var spots: [ShellSpot] = []
-        spots.reserveCapacity(texts.count - 1)
-        for (i, text) in texts.enumerated() {
-            scanner.feed(text)
-            guard i < texts.count - 1 else { break }
+        spots.reserveCapacity(references)
+        for literal in 0...references {
+            feed(&scanner, literal)
+            guard literal < references else { break }
             spots.append(scanner.spot)
             scanner.valueInserted()
         }
@@ -307,7 +328,7 @@ struct ShellScanner {
         text.withUTF8 { feed(bytes: $0) }
     }
 
-    private mutating func feed(bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func feed(bytes: UnsafeBufferPointer<UInt8>) {
         var i = 0
         while i < bytes.count {
             let c = bytes[i]

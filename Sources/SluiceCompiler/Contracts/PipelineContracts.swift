@@ -87,9 +87,21 @@ public struct TaskTemplates: Sendable {
 
     struct Entry: Sendable {
         var slot: Slot
-        var texts: [String]
-        /// Its references in `TaskReferences.storage`: reference `i` follows `texts[i]`.
+        var literals: Literals
+        /// Its references in `TaskReferences.storage`: reference `i` follows literal text `i`.
         var references: Range<Int>
+    }
+
+    /// The literal text before, between and after a template's references.
+    enum Literals: Sendable {
+        /// As the scan wrote it out (`{{ "{{" }}` replaced by its text, a
+        /// malformed reference kept as written).
+        case texts([String])
+        /// The bytes of this value (ASCII) around its references' spans:
+        /// what nearly every value is. Kept as the value itself, so the
+        /// contracts make no `String` per piece of text, and a check that
+        /// reads the text (`unsafe-reference`) reads it in place.
+        case aroundReferences(String)
     }
 
     let entries: [Entry]
@@ -100,8 +112,63 @@ public struct TaskTemplates: Sendable {
     /// value holds no `{` (it is all literal text).
     public func template(_ slot: Slot, of task: Int, in references: TaskReferences)
         -> (texts: [String], references: ArraySlice<ResolvedReference>)? {
-        guard task >= 0, task < ranges.count, let entry = entries[ranges[task]].first(where: { $0.slot == slot }) else { return nil }
-        return (entry.texts, references.storage[entry.references])
+        guard let entry = entry(slot, of: task) else { return nil }
+        let resolved = references.storage[entry.references]
+        switch entry.literals {
+        case .texts(let texts): return (texts, resolved)
+        case .aroundReferences(let value):
+            var value = value
+            let texts = value.withUTF8 { bytes in
+                Self.literalSpans(around: resolved, in: bytes.count).map {
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)
+                }
+            }
+            return (texts, resolved)
+        }
+    }
+
+    /// The shell spot of each reference of a task's `run`
+    /// (`ShellSpots.classify`), with the references; nil when the `run`
+    /// holds no `{`. The text is read in place where it was kept so.
+    public func runSpots(of task: Int, in references: TaskReferences)
+        -> (spots: [ShellSpot], references: ArraySlice<ResolvedReference>)? {
+        guard let entry = entry(.run, of: task) else { return nil }
+        let resolved = references.storage[entry.references]
+        switch entry.literals {
+        case .texts(let texts): return (ShellSpots.classify(texts), resolved)
+        case .aroundReferences(let value):
+            var value = value
+            let spots = value.withUTF8 { bytes in
+                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: resolved.count) { spans in
+                    for (k, reference) in zip(spans.indices, resolved) {
+                        spans.initializeElement(at: k, to: reference.scanned.offset..<(reference.scanned.offset + reference.scanned.length))
+                    }
+                    defer { spans.deinitialize() }
+                    return ShellSpots.classify(bytes, around: UnsafeBufferPointer(spans))
+                }
+            }
+            return (spots, resolved)
+        }
+    }
+
+    private func entry(_ slot: Slot, of task: Int) -> Entry? {
+        guard task >= 0, task < ranges.count else { return nil }
+        return entries[ranges[task]].first(where: { $0.slot == slot })
+    }
+
+    /// The byte ranges of the literal text around `references` in a value of
+    /// `count` bytes: one more than there are references, clamped to the value.
+    static func literalSpans(around references: ArraySlice<ResolvedReference>, in count: Int) -> [Range<Int>] {
+        var spans: [Range<Int>] = []
+        spans.reserveCapacity(references.count + 1)
+        var read = 0
+        for reference in references {
+            let end = min(max(reference.scanned.offset, read), count)
+            spans.append(read..<end)
+            read = min(max(reference.scanned.offset + reference.scanned.length, end), count)
+        }
+        spans.append(read..<count)
+        return spans
     }
 }
 
@@ -397,24 +464,33 @@ struct ContractsBuilder {
         // Most strings hold no reference at all: skip the scanner for them.
         // (A string without "{" has neither references nor malformed ones.)
         var bytes = text
-        let hasBrace = bytes.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress else { return false }
-            return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
-        }
-        guard hasBrace else { return }
-        let result = TemplateScanner.scanTemplate(text)
-        for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
         let start = found.count
-        if !result.references.isEmpty {
-            let holder = ResolvedReference.NodeHolder(node)
-            for scanned in result.references {
-                var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
-                if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
-                // Moved, not copied: a copy retained and then released every payload of the resolution.
-                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: consume resolution))
-            }
+        var holder: ResolvedReference.NodeHolder?
+        func append(_ scanned: ScannedReference) {
+            var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
+            if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
+            let shared = holder ?? ResolvedReference.NodeHolder(node)
+            holder = shared
+            // Moved, not copied: a copy retained and then released every payload of the resolution.
+            found.append(ResolvedReference(site: site, holder: shared, scanned: scanned, resolution: consume resolution))
         }
-        templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
+        // The common case (ASCII, well-formed references) straight into `found`, its text kept as it is.
+        let scanned: Bool? = bytes.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress, memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil else { return nil }
+            return TemplateScanner.forEachPlainReference(utf8, append)
+        }
+        switch scanned {
+        case nil: return
+        case true?:
+            templates.append(TaskTemplates.Entry(slot: slot, literals: .aroundReferences(text), references: start..<found.count))
+        case false?:
+            // Anything else: drop what the common case took before it stopped, and scan in general.
+            found.removeSubrange(start...)
+            let result = TemplateScanner.scanTemplateInGeneral(text)
+            for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
+            for scanned in result.references { append(scanned) }
+            templates.append(TaskTemplates.Entry(slot: slot, literals: .texts(result.texts), references: start..<found.count))
+        }
     }
 
     func resolveForeach(_ node: YAMLNode, task: Int) -> ForeachFact {
