@@ -53,6 +53,36 @@ struct ParsedTypes {
     }
 }
 
+/// `params.…` paths resolved once each. A large spec names a few params
+/// thousands of times (`{{ params.s0.k }}`): the first distinct paths are
+/// kept with their resolution (and its keys array), which every later
+/// reference to the same path shares, where each reference made its keys
+/// array and searched the params again (10.8M instructions for 10,000
+/// references on the bench spec). Past the first few paths, each is
+/// resolved as before. Used by one builder on one thread.
+final class ParamPaths {
+    static let keepFirst = 16
+    private var known: [(keys: [String], resolution: ResolvedReference.Resolution)] = []
+
+    /// What the keys of `segments` (a reference's segments after `params`)
+    /// resolved to, when they are a path kept.
+    func resolution(of segments: ArraySlice<ScannedReference.Segment>) -> ResolvedReference.Resolution? {
+        for k in known.indices where Self.same(known[k].keys, segments) { return known[k].resolution }
+        return nil
+    }
+
+    /// Keeps what `keys` resolved to, while fewer than `keepFirst` paths are kept.
+    func remember(_ keys: [String], _ resolution: ResolvedReference.Resolution) {
+        if known.count < Self.keepFirst { known.append((keys, resolution)) }
+    }
+
+    private static func same(_ keys: [String], _ segments: ArraySlice<ScannedReference.Segment>) -> Bool {
+        guard keys.count == segments.count else { return false }
+        for (key, segment) in zip(keys, segments) where key != segment.name { return false }
+        return true
+    }
+}
+
 /// Every task's references in one array (rather than an array per task):
 /// indexed by task, each element is that task's references in source order.
 /// The same array also holds, after each task's own references, the
@@ -334,6 +364,10 @@ struct ContractsBuilder {
     static let linearOutputLimit = 8
     /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
     var rank: [Int]?
+    /// A reference type, so that `resolve` stays non-mutating: a call from a
+    /// mutating method to a non-mutating one of this struct copies the whole
+    /// builder (a `memcpy` of it), three per reference when `resolve` was mutating.
+    let paramPaths = ParamPaths()
 
     init(spec: PipelineSpec, graph: TaskGraph) {
         self.spec = spec
@@ -412,38 +446,41 @@ struct ContractsBuilder {
         scanErrors.reserveCapacity(spec.tasks.count)
         foreach.reserveCapacity(spec.tasks.count)
         inputs.reserveCapacity(spec.tasks.count)
+        // The builder as it now stays, taken once: each call from this
+        // mutating method to a non-mutating one copied the whole builder.
+        let builder = self
         for i in spec.tasks.indices {
             let start = found.count
             let firstTemplate = templates.count
             var errors: [ScanError] = []
             let mapped = spec.tasks[i].foreach != nil
             if let run = spec.tasks[i].run, let text = run.scalar?.text {
-                scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+                builder.scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
             for (position, entry) in spec.tasks[i].env.enumerated() {
                 guard let text = entry.value.scalar?.text else { continue }
-                scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
+                builder.scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
             if let label = spec.tasks[i].label, let text = label.scalar?.text {
-                scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+                builder.scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
             for (position, entry) in spec.tasks[i].triggerParams.enumerated() {
                 guard let text = entry.value.scalar?.text else { continue }
-                scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
+                builder.scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
-                fact = resolveForeach(node, task: i)
+                fact = builder.resolveForeach(node, task: i)
                 if case .reference(let reference) = fact { found.append(reference) }
             }
             ranges.append(start..<found.count)
             scanErrors.append(errors)
             foreach.append(fact)
             let taskInputs = spec.tasks[i].inputs
-            let facts = taskInputs.isEmpty ? [] : taskInputs.map { resolveInput($0, task: i) }
+            let facts = taskInputs.isEmpty ? [] : taskInputs.map { builder.resolveInput($0, task: i) }
             for input in facts {
                 if let from = input.from { found.append(from) }
             }
@@ -542,13 +579,16 @@ struct ContractsBuilder {
         switch root {
         case "params":
             guard path.count > 1 else { return .failed(.bareRoot("params")) }
+            if let known = paramPaths.resolution(of: path.dropFirst()) { return known }
             let keys = path.dropFirst().map(\.name)
-            switch params.lookup(keys) {
-            case .found(let entry): return .param(keys, entry)
+            let resolution: ResolvedReference.Resolution = switch params.lookup(keys) {
+            case .found(let entry): .param(keys, entry)
             case .missing(let depth, let candidates):
-                return paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
-            case .notSection(let depth, let entry): return .failed(.paramNotSection(depth: depth + 1, entry: entry))
+                paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
+            case .notSection(let depth, let entry): .failed(.paramNotSection(depth: depth + 1, entry: entry))
             }
+            paramPaths.remember(keys, resolution)
+            return resolution
         case "item", "index":
             guard mapped, !inForeach else { return .failed(.outsideForeach(root)) }
             guard path.count == 1 else {
@@ -561,7 +601,7 @@ struct ContractsBuilder {
             }
             return path[1].name == "id" ? .runID : .runDate
         default:
-            guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
+            guard let producer = producer(named: root, of: task) else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
             let byLabel = path.count == 3 && path[2].name == OutputReference.byLabelField && spec.tasks[producer].foreach != nil
             guard path.count == 2 || byLabel else { return .failed(.tooDeep(task: root)) }
@@ -581,6 +621,18 @@ struct ContractsBuilder {
             if byLabel { return .output(producer: producer, OutputReference(task: root, output: name, type: .json, mapped: true, byLabel: true)) }
             return .output(producer: producer, OutputReference(task: root, output: name, type: isMapped ? .list(type) : type, mapped: isMapped))
         }
+    }
+
+    /// The task called `name` (the first, if several are), as `graph.index`
+    /// answers: found among `task`'s direct upstream tasks first, without
+    /// hashing the name, since nearly every output a command reads is of a
+    /// task it needs. (An upstream task was resolved from its name in
+    /// `needs` by the same index, so the first task of that name is it.)
+    func producer(named name: String, of task: Int) -> Int? {
+        if task >= 0, task < graph.count {
+            for up in graph.upstream[task] where graph.names[up] == name { return up }
+        }
+        return graph.index[name]
     }
 
     /// At least as many references as `finish` will find: one per `{{` in
