@@ -87,3 +87,20 @@ struct ReferenceResolutionTests {
         #expect(checked == 2 * (paths.count + outputs.count) + 3)
     }
 }
+
+/// The references' array is sized from the `{{` in the spec's text; values
+/// holding more than the text shows (an alias repeating a value, braces
+/// written as escapes) still have every reference found.
+struct ReferenceBoundTests {
+    @Test func valuesRepeatedOrEscapedKeepEveryReference() throws {
+        var text = "pipeline: p\ntasks:\n  a:\n    run: &cmd \"echo {{ run.id }} {{ run.date }}\"\n"
+        for index in 0..<40 { text += "  b\(index):\n    run: *cmd\n    env: { E: \"\\x7b\\x7b run.id }} \\u007b{ run.date }}\" }\n" }
+        let spec = SpecParser.parse(text, file: "p.yaml").spec
+        #expect(spec.tasks.count == 41)
+        let contracts = PipelineContracts.build(spec, graph: TaskGraph(spec), files: MemoryFiles(files: [:]))
+        #expect(ContractsBuilder(spec: spec, graph: TaskGraph(spec)).referenceBound() == 2)
+        for task in spec.tasks.indices.dropFirst() {
+            #expect(contracts.references[task].map(\.scanned.dotted) == ["run.id", "run.date", "run.id", "run.date"])
+        }
+    }
+}
