@@ -59,7 +59,8 @@ struct TaskTemplatesTests {
             // Each value's references once for `run`, once for env A: none kept twice.
             #expect(contracts.references[task].count == 2 * alone.references.count, "\(value.debugDescription)")
             #expect(contracts.scanErrors[task].map(\.error) == alone.errors + alone.errors, "\(value.debugDescription)")
-            let spots = try #require(contracts.templates.runSpots(of: task, in: contracts.references))
+            var classifier = ShellSpots.Classifier()
+            let spots = try #require(contracts.templates.runSpots(of: task, in: contracts.references, using: &classifier))
             #expect(spots.spots == ShellSpots.classify(alone.texts), "\(value.debugDescription)")
             #expect(spots.references.map(\.scanned) == alone.references)
         }

@@ -160,12 +160,12 @@ public struct TaskTemplates: Sendable {
     /// The shell spot of each reference of a task's `run`
     /// (`ShellSpots.classify`), with the references; nil when the `run`
     /// holds no `{`. The text is read in place where it was kept so.
-    public func runSpots(of task: Int, in references: TaskReferences)
+    public func runSpots(of task: Int, in references: TaskReferences, using classifier: inout ShellSpots.Classifier)
         -> (spots: [ShellSpot], references: ArraySlice<ResolvedReference>)? {
         guard let entry = entry(.run, of: task) else { return nil }
         let resolved = references.storage[entry.references]
         switch entry.literals {
-        case .texts(let texts): return (ShellSpots.classify(texts), resolved)
+        case .texts(let texts): return (classifier.classify(texts), resolved)
         case .aroundReferences(let value):
             var value = value
             let spots = value.withUTF8 { bytes in
@@ -174,7 +174,7 @@ public struct TaskTemplates: Sendable {
                         spans.initializeElement(at: k, to: reference.scanned.offset..<(reference.scanned.offset + reference.scanned.length))
                     }
                     defer { spans.deinitialize() }
-                    return ShellSpots.classify(bytes, around: UnsafeBufferPointer(spans))
+                    return classifier.classify(bytes, around: UnsafeBufferPointer(spans))
                 }
             }
             return (spots, resolved)
@@ -505,7 +505,8 @@ struct ContractsBuilder {
         var holder: ResolvedReference.NodeHolder?
         func append(_ scanned: ScannedReference) {
             var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
-            if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
+            // The case first: comparing sites (enums with strings) cost more than the rest of this line.
+            if case .output = resolution, site == .label { resolution = .failed(.outputInLabel) }
             let shared = holder ?? ResolvedReference.NodeHolder(node)
             holder = shared
             // Moved, not copied: a copy retained and then released every payload of the resolution.
