@@ -52,7 +52,7 @@ struct TaskTemplatesTests {
             let alone = TemplateScanner.scanTemplate(value)
             for slot in [TaskTemplates.Slot.run, .env(0)] {
                 let template = try #require(contracts.templates.template(slot, of: task, in: contracts.references), "\(value)")
-                #expect(template.texts == alone.texts, "\(value.debugDescription)")
+                #expect(Array(template.texts) == alone.texts, "\(value.debugDescription)")
                 #expect(template.references.map(\.scanned) == alone.references, "\(value.debugDescription)")
             }
             #expect(contracts.templates.template(.env(1), of: task, in: contracts.references) == nil)

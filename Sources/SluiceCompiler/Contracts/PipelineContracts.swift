@@ -141,19 +141,47 @@ public struct TaskTemplates: Sendable {
     /// The template of one value, with its references resolved; nil when the
     /// value holds no `{` (it is all literal text).
     public func template(_ slot: Slot, of task: Int, in references: TaskReferences)
-        -> (texts: [String], references: ArraySlice<ResolvedReference>)? {
+        -> (texts: LiteralTexts, references: ArraySlice<ResolvedReference>)? {
         guard let entry = entry(slot, of: task) else { return nil }
         let resolved = references.storage[entry.references]
-        switch entry.literals {
-        case .texts(let texts): return (texts, resolved)
-        case .aroundReferences(let value):
-            var value = value
-            let texts = value.withUTF8 { bytes in
-                Self.literalSpans(around: resolved, in: bytes.count).map {
-                    String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)
+        return (LiteralTexts(literals: entry.literals, references: resolved), resolved)
+    }
+
+    /// A value's literal texts in order, one more than its references: made
+    /// one at a time, as a reader takes them (lowering writes each into the
+    /// plan), with no array of them.
+    public struct LiteralTexts: Sequence, IteratorProtocol {
+        let literals: Literals
+        let references: ArraySlice<ResolvedReference>
+        private var position = 0
+        /// Where the next text starts in the value's bytes.
+        private var read = 0
+
+        init(literals: Literals, references: ArraySlice<ResolvedReference>) {
+            self.literals = literals
+            self.references = references
+        }
+
+        public mutating func next() -> String? {
+            switch literals {
+            case .texts(let texts):
+                guard position < texts.count else { return nil }
+                position += 1
+                return texts[position - 1]
+            case .aroundReferences(var value):
+                guard position <= references.count else { return nil }
+                // Clamped to the value, and to what was read: never a trap, whatever the spans.
+                let count = value.utf8.count, start = read, end: Int
+                if position < references.count {
+                    let scanned = references[references.startIndex + position].scanned
+                    end = Swift.min(Swift.max(scanned.offset, start), count)
+                    read = Swift.min(Swift.max(scanned.offset + scanned.length, end), count)
+                } else {
+                    end = count
                 }
+                position += 1
+                return value.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
             }
-            return (texts, resolved)
         }
     }
 
@@ -184,21 +212,6 @@ public struct TaskTemplates: Sendable {
     private func entry(_ slot: Slot, of task: Int) -> Entry? {
         guard task >= 0, task < ranges.count else { return nil }
         return entries[ranges[task]].first(where: { $0.slot == slot })
-    }
-
-    /// The byte ranges of the literal text around `references` in a value of
-    /// `count` bytes: one more than there are references, clamped to the value.
-    static func literalSpans(around references: ArraySlice<ResolvedReference>, in count: Int) -> [Range<Int>] {
-        var spans: [Range<Int>] = []
-        spans.reserveCapacity(references.count + 1)
-        var read = 0
-        for reference in references {
-            let end = min(max(reference.scanned.offset, read), count)
-            spans.append(read..<end)
-            read = min(max(reference.scanned.offset + reference.scanned.length, end), count)
-        }
-        spans.append(read..<count)
-        return spans
     }
 }
 
