@@ -153,21 +153,21 @@ public struct TemplateScanner {
                 i += 1
                 continue
             }
-            // The closing braces, on this line, with no quote before them (quotes take the general path).
-            var close = i + 2
+            // The closing braces, on this line, with no quote before them
+            // (quotes take the general path); the dots on the way size the segments.
+            var close = i + 2, dots = 0
             while true {
                 guard close + 1 < count else { return false }
                 let byte = base[close]
                 if byte == UInt8(ascii: "}"), base[close + 1] == UInt8(ascii: "}") { break }
                 if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return false }
+                if byte == UInt8(ascii: ".") { dots += 1 }
                 close += 1
             }
             var start = i + 2, end = close
             while start < end, base[start] == UInt8(ascii: " ") || base[start] == UInt8(ascii: "\t") { start += 1 }
             while end > start, base[end - 1] == UInt8(ascii: " ") || base[end - 1] == UInt8(ascii: "\t") { end -= 1 }
             guard start < end else { return false }
-            var dots = 0
-            for k in start..<end where base[k] == UInt8(ascii: ".") { dots += 1 }
             var segments: [ScannedReference.Segment] = []
             segments.reserveCapacity(dots + 1)
             var at = start

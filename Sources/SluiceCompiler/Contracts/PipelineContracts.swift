@@ -515,26 +515,25 @@ struct ContractsBuilder {
         // (A string without "{" has neither references nor malformed ones.)
         var bytes = text
         let start = found.count
-        var holder: ResolvedReference.NodeHolder?
+        let hasBrace = bytes.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return false }
+            return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
+        }
+        guard hasBrace else { return }
+        // The value's node, shared by its references (held once, made before
+        // the scan: a `var` set by the first reference cost an access check a reference).
+        let holder = ResolvedReference.NodeHolder(node)
         func append(_ scanned: ScannedReference) {
             var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
             // The case first: comparing sites (enums with strings) cost more than the rest of this line.
             if case .output = resolution, site == .label { resolution = .failed(.outputInLabel) }
-            let shared = holder ?? ResolvedReference.NodeHolder(node)
-            holder = shared
             // Moved, not copied: a copy retained and then released every payload of the resolution.
-            found.append(ResolvedReference(site: site, holder: shared, scanned: scanned, resolution: consume resolution))
+            found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: consume resolution))
         }
         // The common case (ASCII, well-formed references) straight into `found`, its text kept as it is.
-        let scanned: Bool? = bytes.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress, memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil else { return nil }
-            return TemplateScanner.forEachPlainReference(utf8, append)
-        }
-        switch scanned {
-        case nil: return
-        case true?:
+        if bytes.withUTF8({ TemplateScanner.forEachPlainReference($0, append) }) {
             templates.append(TaskTemplates.Entry(slot: slot, literals: .aroundReferences(text), references: start..<found.count))
-        case false?:
+        } else {
             // Anything else: drop what the common case took before it stopped, and scan in general.
             found.removeSubrange(start...)
             let result = TemplateScanner.scanTemplateInGeneral(text)
