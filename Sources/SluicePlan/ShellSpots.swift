@@ -287,7 +287,7 @@ struct ShellScanner {
     }
 
     // No field has a default value: `init()` sets every one, and `reset`
-    // must set every one too (`ShellSpotsTests` compares reset scanners with new ones).
+    // must set every one too (`ShellSpotsClassifierTests` compares reset scanners with new ones).
     private var stack: [Frame]
     /// How many frames of each kind `stack` holds, so a spot is judged
     /// without walking it.

@@ -59,7 +59,8 @@ struct ParsedTypes {
 /// reference to the same path shares, where each reference made its keys
 /// array and searched the params again (10.8M instructions for 10,000
 /// references on the bench spec). Past the first few paths, each is
-/// resolved as before. Used by one builder on one thread.
+/// resolved as before. Used by one builder on one thread, once its params are
+/// loaded (a resolution depends on `params` and `paramsIncomplete`).
 final class ParamPaths {
     static let keepFirst = 16
     private var known: [(keys: [String], resolution: ResolvedReference.Resolution)] = []
