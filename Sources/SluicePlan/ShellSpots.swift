@@ -41,21 +41,64 @@ public enum ShellSpots {
     /// The spot of each reference of a command made of `texts` with one
     /// reference between each two (so `texts.count - 1` references).
     public static func classify(_ texts: [String]) -> [ShellSpot] {
-        guard texts.count > 1 else { return [] }
-        var scanner = ShellScanner()
-        var spots: [ShellSpot] = []
-        spots.reserveCapacity(texts.count - 1)
-        for (i, text) in texts.enumerated() {
-            scanner.feed(text)
-            guard i < texts.count - 1 else { break }
-            spots.append(scanner.spot)
-            scanner.valueInserted()
+        var classifier = Classifier()
+        return classifier.classify(texts)
+    }
+
+    /// `classify` of a command given as its UTF-8 bytes and the byte spans
+    /// of its references in order (each `{{ ... }}` whole): the literal
+    /// texts are the bytes before, between and after the spans, read in
+    /// place rather than copied into `String`s. A span out of order or out
+    /// of bounds is clamped to the bytes not yet read.
+    public static func classify(_ command: UnsafeBufferPointer<UInt8>, around spans: UnsafeBufferPointer<Range<Int>>) -> [ShellSpot] {
+        var classifier = Classifier()
+        return classifier.classify(command, around: spans)
+    }
+
+    /// Classifies command after command with one scanner, reset between
+    /// them rather than made anew (a check over every `run` of a spec).
+    public struct Classifier {
+        private var scanner = ShellScanner()
+        private var used = false
+
+        public init() {}
+
+        /// `ShellSpots.classify(_:)`.
+        public mutating func classify(_ texts: [String]) -> [ShellSpot] {
+            classify(references: texts.count - 1) { scanner, literal in scanner.feed(texts[literal]) }
         }
-        if let open = scanner.finish() {
-            let reason = "in a command whose quoting does not balance (it ends \(open))"
-            spots = spots.map { $0.isUnsafe ? $0 : .unsafe(reason) }
+
+        /// `ShellSpots.classify(_:around:)`.
+        public mutating func classify(_ command: UnsafeBufferPointer<UInt8>, around spans: UnsafeBufferPointer<Range<Int>>) -> [ShellSpot] {
+            var read = 0
+            return classify(references: spans.count) { scanner, literal in
+                let end = literal < spans.count ? min(max(spans[literal].lowerBound, read), command.count) : command.count
+                scanner.feed(bytes: UnsafeBufferPointer(rebasing: command[read..<end]))
+                read = literal < spans.count ? min(max(spans[literal].upperBound, end), command.count) : end
+            }
         }
-        return spots
+
+        /// The spot of each of `references` references, `feed` giving the
+        /// scanner the literal text before each of them (literal 0 ...) and
+        /// then the text after the last (literal `references`).
+        private mutating func classify(references: Int, feed: (inout ShellScanner, _ literal: Int) -> Void) -> [ShellSpot] {
+            guard references > 0 else { return [] }
+            if used { scanner.reset() }
+            used = true
+            var spots: [ShellSpot] = []
+            spots.reserveCapacity(references)
+            for literal in 0...references {
+                feed(&scanner, literal)
+                guard literal < references else { break }
+                spots.append(scanner.spot)
+                scanner.valueInserted()
+            }
+            if let open = scanner.finish() {
+                let reason = "in a command whose quoting does not balance (it ends \(open))"
+                spots = spots.map { $0.isUnsafe ? $0 : .unsafe(reason) }
+            }
+            return spots
+        }
     }
 
     /// The literal texts around the references of `template`, for `classify`.
@@ -117,6 +160,13 @@ struct ShellScanner {
         /// The word holds nothing but unquoted literal characters.
         var wordIsLiteral = true
         var inWord = false
+        /// Bytes of the current word were left out of `word`, as it cannot
+        /// be `case`: once the program is read and is none of the listed
+        /// names, a later word's bytes are only ever asked whether they are
+        /// `case`, which a word longer than four bytes or starting with
+        /// another byte is not. Keeping every argument's bytes was a tenth
+        /// of `unsafe-reference` on a large spec.
+        private var wordIsNotCase = false
 
         static let prefixes: Set<String> = ["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
                                             "command", "exec", "builtin", "nohup", "env"]
@@ -127,6 +177,9 @@ struct ShellScanner {
 
         init(inherited: Bool = false) { self.inherited = inherited }
 
+        /// A top-level command whose word goes into `word` (empty, its capacity reused).
+        init(word: [UInt8]) { self.word = word }
+
         /// What the program's name says about its options, found once when
         /// the program is read rather than at every later word: it is a
         /// shell (`-c` makes its arguments code), declares (`-i` makes them
@@ -135,7 +188,17 @@ struct ShellScanner {
 
         /// The current word is the literal text `case`.
         var wordIsCase: Bool {
-            inWord && wordIsLiteral && word.count == 4 && word.elementsEqual("case".utf8)
+            inWord && wordIsLiteral && !wordIsNotCase && word.count == 4 && word.elementsEqual("case".utf8)
+        }
+
+        /// Literal bytes of the current word, kept in `word` while anything may read them.
+        mutating func appendToWord(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let onlyCaseIsAsked = hasProgram && !programIsShell && !programDeclares && !programIsPrintf
+            if onlyCaseIsAsked && (wordIsNotCase || word.count + bytes.count > 4 || (word.first ?? bytes.first) != UInt8(ascii: "c")) {
+                wordIsNotCase = true
+            } else {
+                word.append(contentsOf: bytes)
+            }
         }
 
         /// The current word ends.
@@ -143,6 +206,7 @@ struct ShellScanner {
             defer {
                 if !word.isEmpty { word.removeAll(keepingCapacity: true) }
                 wordIsLiteral = true
+                wordIsNotCase = false
                 inWord = false
             }
             guard inWord else { return }
@@ -222,24 +286,81 @@ struct ShellScanner {
         }
     }
 
-    private var stack: [Frame] = [.plain(depth: 0, substitution: false)]
+    // No field has a default value: `init()` sets every one, and `reset`
+    // must set every one too (`ShellSpotsClassifierTests` compares reset scanners with new ones).
+    private var stack: [Frame]
     /// How many frames of each kind `stack` holds, so a spot is judged
     /// without walking it.
-    private var backticks = 0, hereDocuments = 0, braces = 0, arithmetics = 0
+    private var backticks: Int, hereDocuments: Int, braces: Int, arithmetics: Int
     /// One per `plain` or `backtick` frame in `stack`, innermost last.
-    private var commands: [Command] = [Command()]
-    private var inSingle = false
-    private var inComment = false
-    private var escaped = false
-    private var atWordStart = true
+    private var commands: [Command]
+    private var inSingle: Bool
+    private var inComment: Bool
+    private var escaped: Bool
+    private var atWordStart: Bool
     /// The last character read was an unescaped `$` outside single quotes.
-    private var afterDollar = false
-    private var pending: [Frame] = []
+    private var afterDollar: Bool
+    private var pending: [Frame]
     /// The current here-document line so far, to spot the closing delimiter.
-    private var line: [UInt8] = []
-    private var lineHasValue = false
+    private var line: [UInt8]
+    private var lineHasValue: Bool
     /// Why the scanner stopped following the text; from there on no spot is safe.
     private(set) var lost: String?
+
+    init() {
+        stack = [.plain(depth: 0, substitution: false)]
+        backticks = 0
+        hereDocuments = 0
+        braces = 0
+        arithmetics = 0
+        commands = [Command()]
+        inSingle = false
+        inComment = false
+        escaped = false
+        atWordStart = true
+        afterDollar = false
+        pending = []
+        line = []
+        lineHasValue = false
+        lost = nil
+    }
+
+    /// Back to the state of a new scanner, for the next command, keeping
+    /// its arrays' storage (and the top-level word buffer) rather than
+    /// freeing them and allocating new ones: `unsafe-reference` scans every
+    /// `run` of a spec, and a new scanner's allocations and their release
+    /// were about a sixth of it.
+    mutating func reset() {
+        // Each array emptied only when it is not already as new: after a
+        // command whose quoting balanced (nearly all), the stack holds the
+        // top-level frame alone and one command is open.
+        if stack.count != 1 || stack[0] != .plain(depth: 0, substitution: false) {
+            stack.removeAll(keepingCapacity: true)
+            stack.append(.plain(depth: 0, substitution: false))
+        }
+        backticks = 0
+        hereDocuments = 0
+        braces = 0
+        arithmetics = 0
+        var word: [UInt8] = []
+        if !commands.isEmpty { swap(&word, &commands[0].word) }
+        word.removeAll(keepingCapacity: true)
+        if commands.count != 1 {
+            commands.removeAll(keepingCapacity: true)
+            commands.append(Command(word: word))
+        } else {
+            commands[0] = Command(word: word)
+        }
+        inSingle = false
+        inComment = false
+        escaped = false
+        atWordStart = true
+        afterDollar = false
+        if !pending.isEmpty { pending.removeAll(keepingCapacity: true) }
+        if !line.isEmpty { line.removeAll(keepingCapacity: true) }
+        lineHasValue = false
+        lost = nil
+    }
 
     var spot: ShellSpot {
         if let lost { return .unsafe(lost) }
@@ -307,7 +428,7 @@ struct ShellScanner {
         text.withUTF8 { feed(bytes: $0) }
     }
 
-    private mutating func feed(bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func feed(bytes: UnsafeBufferPointer<UInt8>) {
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
@@ -492,7 +613,7 @@ struct ShellScanner {
         afterDollar = false
         if !commands.isEmpty {
             commands[commands.count - 1].inWord = true
-            commands[commands.count - 1].word.append(contentsOf: run)
+            commands[commands.count - 1].appendToWord(run)
         }
         return end
     }

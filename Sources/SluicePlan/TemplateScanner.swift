@@ -72,7 +72,7 @@ public struct TemplateScanner {
     }
 
     /// Every form of text, every error: what `scanTemplate` falls back to.
-    static func scanTemplateInGeneral(_ text: String) -> ScannedTemplate {
+    public static func scanTemplateInGeneral(_ text: String) -> ScannedTemplate {
         ScanText.with(text) { scanTemplate($0) }
     }
 
@@ -122,11 +122,29 @@ public struct TemplateScanner {
     /// Every command of a spec is scanned, and this takes about a quarter of
     /// the instructions.
     static func scanPlainReferences(_ bytes: UnsafeBufferPointer<UInt8>) -> [ScannedReference]? {
-        guard let base = bytes.baseAddress else { return [] }
+        var references: [ScannedReference] = []
+        let plain = forEachPlainReference(bytes) { reference in
+            if references.isEmpty, let base = bytes.baseAddress {
+                references.reserveCapacity(Self.opensAtMost(base + reference.offset, bytes.count - reference.offset))
+            }
+            references.append(reference)
+        }
+        return plain ? references : nil
+    }
+
+    /// `scanPlainReferences` without an array: calls `body` with each
+    /// reference in order and returns true when the text is the common case.
+    /// When it is not, it returns false, possibly after calling `body` for
+    /// the references before the first thing it does not read, which the
+    /// caller then drops. In ASCII text a reference's offset and length are
+    /// byte offsets too, so the literal text around the references is the
+    /// bytes between their spans.
+    public static func forEachPlainReference(_ bytes: UnsafeBufferPointer<UInt8>,
+                                             _ body: (ScannedReference) -> Void) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         // In ASCII, byte offsets are scalar offsets.
-        guard ScanText.isASCII(bytes) else { return nil }
-        var references: [ScannedReference] = []
+        guard ScanText.isASCII(bytes) else { return false }
         var i = 0
         while i < count {
             guard let hit = memchr(base + i, Int32(UInt8(ascii: "{")), count - i) else { break }
@@ -135,39 +153,38 @@ public struct TemplateScanner {
                 i += 1
                 continue
             }
-            // The closing braces, on this line, with no quote before them (quotes take the general path).
-            var close = i + 2
+            // The closing braces, on this line, with no quote before them
+            // (quotes take the general path); the dots on the way size the segments.
+            var close = i + 2, dots = 0
             while true {
-                guard close + 1 < count else { return nil }
+                guard close + 1 < count else { return false }
                 let byte = base[close]
                 if byte == UInt8(ascii: "}"), base[close + 1] == UInt8(ascii: "}") { break }
-                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return nil }
+                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return false }
+                if byte == UInt8(ascii: ".") { dots += 1 }
                 close += 1
             }
             var start = i + 2, end = close
             while start < end, base[start] == UInt8(ascii: " ") || base[start] == UInt8(ascii: "\t") { start += 1 }
             while end > start, base[end - 1] == UInt8(ascii: " ") || base[end - 1] == UInt8(ascii: "\t") { end -= 1 }
-            guard start < end else { return nil }
-            var dots = 0
-            for k in start..<end where base[k] == UInt8(ascii: ".") { dots += 1 }
+            guard start < end else { return false }
             var segments: [ScannedReference.Segment] = []
             segments.reserveCapacity(dots + 1)
             var at = start
             while true {
                 let segmentStart = at
                 while at < end, isNameByte(base[at]) { at += 1 }
-                guard at > segmentStart else { return nil }
+                guard at > segmentStart else { return false }
                 let name = String(decoding: UnsafeBufferPointer(start: base + segmentStart, count: at - segmentStart), as: UTF8.self)
                 segments.append(.init(name: name, offset: segmentStart, length: at - segmentStart))
                 if at == end { break }
-                guard base[at] == UInt8(ascii: ".") else { return nil }
+                guard base[at] == UInt8(ascii: ".") else { return false }
                 at += 1
             }
-            if references.isEmpty { references.reserveCapacity(Self.opensAtMost(base + i, count - i)) }
-            references.append(ScannedReference(segments: segments, offset: i, length: close + 2 - i))
+            body(ScannedReference(segments: segments, offset: i, length: close + 2 - i))
             i = close + 2
         }
-        return references
+        return true
     }
 
     /// How many `{{` the bytes hold (overlapping ones too): at least as many as the references.

@@ -10,12 +10,12 @@ import SluiceSpec
 /// refuses the same spots in a plan that was never linted.
 struct UnsafeReference: TaskRangeCheck {
     func check(_ context: CheckContext, tasks: Range<Int>, into sink: inout DiagnosticSink) {
+        var classifier = ShellSpots.Classifier()
         for task in tasks {
             // The `run` as the contracts scanned it: its text around its references, one each.
-            guard let run = context.contracts.templates.template(.run, of: task, in: context.contracts.references),
+            guard let run = context.contracts.templates.runSpots(of: task, in: context.contracts.references, using: &classifier),
                   !run.references.isEmpty else { continue }
-            let spots = ShellSpots.classify(run.texts)
-            for (reference, spot) in zip(run.references, spots) {
+            for (reference, spot) in zip(run.references, run.spots) {
                 if case .failed = reference.resolution { continue }
                 switch spot {
                 case .unsafe, .arithmetic: break

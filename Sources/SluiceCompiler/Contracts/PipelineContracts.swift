@@ -53,6 +53,37 @@ struct ParsedTypes {
     }
 }
 
+/// `params.…` paths resolved once each. A large spec names a few params
+/// thousands of times (`{{ params.s0.k }}`): the first distinct paths are
+/// kept with their resolution (and its keys array), which every later
+/// reference to the same path shares, where each reference made its keys
+/// array and searched the params again (10.8M instructions for 10,000
+/// references on the bench spec). Past the first few paths, each is
+/// resolved as before. Used by one builder on one thread, once its params are
+/// loaded (a resolution depends on `params` and `paramsIncomplete`).
+final class ParamPaths {
+    static let keepFirst = 16
+    private var known: [(keys: [String], resolution: ResolvedReference.Resolution)] = []
+
+    /// What the keys of `segments` (a reference's segments after `params`)
+    /// resolved to, when they are a path kept.
+    func resolution(of segments: ArraySlice<ScannedReference.Segment>) -> ResolvedReference.Resolution? {
+        for k in known.indices where Self.same(known[k].keys, segments) { return known[k].resolution }
+        return nil
+    }
+
+    /// Keeps what `keys` resolved to, while fewer than `keepFirst` paths are kept.
+    func remember(_ keys: [String], _ resolution: ResolvedReference.Resolution) {
+        if known.count < Self.keepFirst { known.append((keys, resolution)) }
+    }
+
+    private static func same(_ keys: [String], _ segments: ArraySlice<ScannedReference.Segment>) -> Bool {
+        guard keys.count == segments.count else { return false }
+        for (key, segment) in zip(keys, segments) where key != segment.name { return false }
+        return true
+    }
+}
+
 /// Every task's references in one array (rather than an array per task):
 /// indexed by task, each element is that task's references in source order.
 /// The same array also holds, after each task's own references, the
@@ -87,9 +118,21 @@ public struct TaskTemplates: Sendable {
 
     struct Entry: Sendable {
         var slot: Slot
-        var texts: [String]
-        /// Its references in `TaskReferences.storage`: reference `i` follows `texts[i]`.
+        var literals: Literals
+        /// Its references in `TaskReferences.storage`: reference `i` follows literal text `i`.
         var references: Range<Int>
+    }
+
+    /// The literal text before, between and after a template's references.
+    enum Literals: Sendable {
+        /// As the scan wrote it out (`{{ "{{" }}` replaced by its text, a
+        /// malformed reference kept as written).
+        case texts([String])
+        /// The bytes of this value (ASCII) around its references' spans:
+        /// what nearly every value is. Kept as the value itself, so the
+        /// contracts make no `String` per piece of text, and a check that
+        /// reads the text (`unsafe-reference`) reads it in place.
+        case aroundReferences(String)
     }
 
     let entries: [Entry]
@@ -99,9 +142,77 @@ public struct TaskTemplates: Sendable {
     /// The template of one value, with its references resolved; nil when the
     /// value holds no `{` (it is all literal text).
     public func template(_ slot: Slot, of task: Int, in references: TaskReferences)
-        -> (texts: [String], references: ArraySlice<ResolvedReference>)? {
-        guard task >= 0, task < ranges.count, let entry = entries[ranges[task]].first(where: { $0.slot == slot }) else { return nil }
-        return (entry.texts, references.storage[entry.references])
+        -> (texts: LiteralTexts, references: ArraySlice<ResolvedReference>)? {
+        guard let entry = entry(slot, of: task) else { return nil }
+        let resolved = references.storage[entry.references]
+        return (LiteralTexts(literals: entry.literals, references: resolved), resolved)
+    }
+
+    /// A value's literal texts in order, one more than its references: made
+    /// one at a time, as a reader takes them (lowering writes each into the
+    /// plan), with no array of them.
+    public struct LiteralTexts: Sequence, IteratorProtocol {
+        let literals: Literals
+        let references: ArraySlice<ResolvedReference>
+        private var position = 0
+        /// Where the next text starts in the value's bytes.
+        private var read = 0
+
+        init(literals: Literals, references: ArraySlice<ResolvedReference>) {
+            self.literals = literals
+            self.references = references
+        }
+
+        public mutating func next() -> String? {
+            switch literals {
+            case .texts(let texts):
+                guard position < texts.count else { return nil }
+                position += 1
+                return texts[position - 1]
+            case .aroundReferences(var value):
+                guard position <= references.count else { return nil }
+                // Clamped to the value, and to what was read: never a trap, whatever the spans.
+                let count = value.utf8.count, start = read, end: Int
+                if position < references.count {
+                    let scanned = references[references.startIndex + position].scanned
+                    end = Swift.min(Swift.max(scanned.offset, start), count)
+                    read = Swift.min(Swift.max(scanned.offset + scanned.length, end), count)
+                } else {
+                    end = count
+                }
+                position += 1
+                return value.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+            }
+        }
+    }
+
+    /// The shell spot of each reference of a task's `run`
+    /// (`ShellSpots.classify`), with the references; nil when the `run`
+    /// holds no `{`. The text is read in place where it was kept so.
+    public func runSpots(of task: Int, in references: TaskReferences, using classifier: inout ShellSpots.Classifier)
+        -> (spots: [ShellSpot], references: ArraySlice<ResolvedReference>)? {
+        guard let entry = entry(.run, of: task) else { return nil }
+        let resolved = references.storage[entry.references]
+        switch entry.literals {
+        case .texts(let texts): return (classifier.classify(texts), resolved)
+        case .aroundReferences(let value):
+            var value = value
+            let spots = value.withUTF8 { bytes in
+                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: resolved.count) { spans in
+                    for (k, reference) in zip(spans.indices, resolved) {
+                        spans.initializeElement(at: k, to: reference.scanned.offset..<(reference.scanned.offset + reference.scanned.length))
+                    }
+                    defer { spans.deinitialize() }
+                    return classifier.classify(bytes, around: UnsafeBufferPointer(spans))
+                }
+            }
+            return (spots, resolved)
+        }
+    }
+
+    private func entry(_ slot: Slot, of task: Int) -> Entry? {
+        guard task >= 0, task < ranges.count else { return nil }
+        return entries[ranges[task]].first(where: { $0.slot == slot })
     }
 }
 
@@ -267,6 +378,10 @@ struct ContractsBuilder {
     static let linearOutputLimit = 8
     /// Topological rank per task, when the graph has no cycle: prunes upstream searches.
     var rank: [Int]?
+    /// A reference type, so that `resolve` stays non-mutating: a call from a
+    /// mutating method to a non-mutating one of this struct copies the whole
+    /// builder (a `memcpy` of it), three per reference when `resolve` was mutating.
+    let paramPaths = ParamPaths()
 
     init(spec: PipelineSpec, graph: TaskGraph) {
         self.spec = spec
@@ -345,38 +460,41 @@ struct ContractsBuilder {
         scanErrors.reserveCapacity(spec.tasks.count)
         foreach.reserveCapacity(spec.tasks.count)
         inputs.reserveCapacity(spec.tasks.count)
+        // The builder as it now stays, taken once: each call from this
+        // mutating method to a non-mutating one copied the whole builder.
+        let builder = self
         for i in spec.tasks.indices {
             let start = found.count
             let firstTemplate = templates.count
             var errors: [ScanError] = []
             let mapped = spec.tasks[i].foreach != nil
             if let run = spec.tasks[i].run, let text = run.scalar?.text {
-                scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+                builder.scan(text, node: run, site: .run, slot: .run, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
             for (position, entry) in spec.tasks[i].env.enumerated() {
                 guard let text = entry.value.scalar?.text else { continue }
-                scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
+                builder.scan(text, node: entry.value, site: .env(entry.name.value), slot: .env(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
             if let label = spec.tasks[i].label, let text = label.scalar?.text {
-                scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
+                builder.scan(text, node: label, site: .label, slot: .label, task: i, mapped: mapped, into: &found, &templates, errors: &errors)
             }
             for (position, entry) in spec.tasks[i].triggerParams.enumerated() {
                 guard let text = entry.value.scalar?.text else { continue }
-                scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
+                builder.scan(text, node: entry.value, site: .triggerParam(entry.path.value), slot: .triggerParam(position), task: i, mapped: mapped,
                      into: &found, &templates, errors: &errors)
             }
             templateRanges.append(firstTemplate..<templates.count)
             var fact: ForeachFact?
             if let node = spec.tasks[i].foreach {
-                fact = resolveForeach(node, task: i)
+                fact = builder.resolveForeach(node, task: i)
                 if case .reference(let reference) = fact { found.append(reference) }
             }
             ranges.append(start..<found.count)
             scanErrors.append(errors)
             foreach.append(fact)
             let taskInputs = spec.tasks[i].inputs
-            let facts = taskInputs.isEmpty ? [] : taskInputs.map { resolveInput($0, task: i) }
+            let facts = taskInputs.isEmpty ? [] : taskInputs.map { builder.resolveInput($0, task: i) }
             for input in facts {
                 if let from = input.from { found.append(from) }
             }
@@ -397,24 +515,33 @@ struct ContractsBuilder {
         // Most strings hold no reference at all: skip the scanner for them.
         // (A string without "{" has neither references nor malformed ones.)
         var bytes = text
+        let start = found.count
         let hasBrace = bytes.withUTF8 { utf8 in
             guard let base = utf8.baseAddress else { return false }
             return memchr(base, Int32(UInt8(ascii: "{")), utf8.count) != nil
         }
         guard hasBrace else { return }
-        let result = TemplateScanner.scanTemplate(text)
-        for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
-        let start = found.count
-        if !result.references.isEmpty {
-            let holder = ResolvedReference.NodeHolder(node)
-            for scanned in result.references {
-                var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
-                if site == .label, case .output = resolution { resolution = .failed(.outputInLabel) }
-                // Moved, not copied: a copy retained and then released every payload of the resolution.
-                found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: consume resolution))
-            }
+        // The value's node, shared by its references (held once, made before
+        // the scan: a `var` set by the first reference cost an access check a reference).
+        let holder = ResolvedReference.NodeHolder(node)
+        func append(_ scanned: ScannedReference) {
+            var resolution = resolve(scanned, task: task, mapped: mapped, inForeach: false)
+            // The case first: comparing sites (enums with strings) cost more than the rest of this line.
+            if case .output = resolution, site == .label { resolution = .failed(.outputInLabel) }
+            // Moved, not copied: a copy retained and then released every payload of the resolution.
+            found.append(ResolvedReference(site: site, holder: holder, scanned: scanned, resolution: consume resolution))
         }
-        templates.append(TaskTemplates.Entry(slot: slot, texts: result.texts, references: start..<found.count))
+        // The common case (ASCII, well-formed references) straight into `found`, its text kept as it is.
+        if bytes.withUTF8({ TemplateScanner.forEachPlainReference($0, append) }) {
+            templates.append(TaskTemplates.Entry(slot: slot, literals: .aroundReferences(text), references: start..<found.count))
+        } else {
+            // Anything else: drop what the common case took before it stopped, and scan in general.
+            found.removeSubrange(start...)
+            let result = TemplateScanner.scanTemplateInGeneral(text)
+            for error in result.errors { errors.append(ScanError(node: node, error: error, site: site)) }
+            for scanned in result.references { append(scanned) }
+            templates.append(TaskTemplates.Entry(slot: slot, literals: .texts(result.texts), references: start..<found.count))
+        }
     }
 
     func resolveForeach(_ node: YAMLNode, task: Int) -> ForeachFact {
@@ -466,13 +593,16 @@ struct ContractsBuilder {
         switch root {
         case "params":
             guard path.count > 1 else { return .failed(.bareRoot("params")) }
+            if let known = paramPaths.resolution(of: path.dropFirst()) { return known }
             let keys = path.dropFirst().map(\.name)
-            switch params.lookup(keys) {
-            case .found(let entry): return .param(keys, entry)
+            let resolution: ResolvedReference.Resolution = switch params.lookup(keys) {
+            case .found(let entry): .param(keys, entry)
             case .missing(let depth, let candidates):
-                return paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
-            case .notSection(let depth, let entry): return .failed(.paramNotSection(depth: depth + 1, entry: entry))
+                paramsIncomplete ? .failed(.paramsUnavailable) : .failed(.unknownParam(depth: depth + 1, candidates: candidates))
+            case .notSection(let depth, let entry): .failed(.paramNotSection(depth: depth + 1, entry: entry))
             }
+            paramPaths.remember(keys, resolution)
+            return resolution
         case "item", "index":
             guard mapped, !inForeach else { return .failed(.outsideForeach(root)) }
             guard path.count == 1 else {
@@ -485,7 +615,7 @@ struct ContractsBuilder {
             }
             return path[1].name == "id" ? .runID : .runDate
         default:
-            guard let producer = graph.index[root] else { return .failed(.unknownRoot(root)) }
+            guard let producer = producer(named: root, of: task) else { return .failed(.unknownRoot(root)) }
             guard path.count >= 2 else { return .failed(.needsOutput(task: root)) }
             let byLabel = path.count == 3 && path[2].name == OutputReference.byLabelField && spec.tasks[producer].foreach != nil
             guard path.count == 2 || byLabel else { return .failed(.tooDeep(task: root)) }
@@ -507,28 +637,38 @@ struct ContractsBuilder {
         }
     }
 
-    /// At least as many references as `finish` will find: one per `{{` in
-    /// a `run` or `env` value, plus one per `foreach` and per input.
+    /// The task called `name` (the first, if several are), as `graph.index`
+    /// answers: found among `task`'s direct upstream tasks first, without
+    /// hashing the name, since nearly every output a command reads is of a
+    /// task it needs. (An upstream task was resolved from its name in
+    /// `needs` by the same index, so the first task of that name is it.)
+    func producer(named name: String, of task: Int) -> Int? {
+        if task >= 0, task < graph.count {
+            for up in graph.upstream[task] where graph.names[up] == name { return up }
+        }
+        return graph.index[name]
+    }
+
+    /// About as many references as `finish` will find, to size their array
+    /// once: one per `{{` in the spec's text (every `{{` of a `run`, `env`,
+    /// `label` or trigger param value is written there), plus one per
+    /// `foreach` and per input. Counted over the whole text in one pass
+    /// rather than value by value, which read each task's values again (4.1M
+    /// instructions on the bench spec against about 1.5M). A value repeated
+    /// through a YAML alias, or with its braces written as escapes, may hold
+    /// more than the text shows: the array then grows as any array does.
     func referenceBound() -> Int {
-        var bound = 0
-        func count(_ text: String?) {
-            guard var text else { return }
-            bound += text.withUTF8 { utf8 in
-                guard let base = utf8.baseAddress else { return 0 }
-                var found = 0, offset = 0
-                while offset < utf8.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "{")), utf8.count - offset) {
-                    offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-                    if offset < utf8.count, utf8[offset] == UInt8(ascii: "{") { found += 1; offset += 1 }
-                }
-                return found
+        var text = spec.source.text
+        var bound = text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return 0 }
+            var found = 0, offset = 0
+            while offset < utf8.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "{")), utf8.count - offset) {
+                offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                if offset < utf8.count, utf8[offset] == UInt8(ascii: "{") { found += 1; offset += 1 }
             }
+            return found
         }
         for t in spec.tasks.indices {
-            // The texts alone: copying each node cost more than counting.
-            count(spec.tasks[t].run?.scalar?.text)
-            count(spec.tasks[t].label?.scalar?.text)
-            for e in spec.tasks[t].env.indices { count(spec.tasks[t].env[e].value.scalar?.text) }
-            for p in spec.tasks[t].triggerParams.indices { count(spec.tasks[t].triggerParams[p].value.scalar?.text) }
             if spec.tasks[t].foreach != nil { bound += 1 }
             bound += spec.tasks[t].inputs.count
         }

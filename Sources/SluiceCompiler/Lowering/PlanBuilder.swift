@@ -300,12 +300,12 @@ final class Lowering: Sendable {
     /// checked. A value without `{` was not scanned: it is all text.
     func template(_ text: String, _ slot: TaskTemplates.Slot, task: Int) -> Template {
         let contracts = checked.contracts
-        guard let scanned = contracts.templates.template(slot, of: task, in: contracts.references) else {
+        guard let (texts, references) = contracts.templates.template(slot, of: task, in: contracts.references) else {
             return Template(text.isEmpty ? [] : [.text(text)])
         }
         var segments: [Template.Segment] = []
         // At most a segment per text and per reference: one allocation, not one per doubling.
-        segments.reserveCapacity(scanned.texts.count + scanned.references.count)
+        segments.reserveCapacity(2 * references.count + 1)
         func append(_ literal: String) {
             guard !literal.isEmpty else { return }
             if case .text(let previous)? = segments.last {
@@ -314,12 +314,13 @@ final class Lowering: Sendable {
                 segments.append(.text(literal))
             }
         }
-        var references = scanned.references.makeIterator()
-        for (position, literal) in scanned.texts.enumerated() {
-            append(literal)
-            guard position + 1 < scanned.texts.count else { break }
-            if let reference = references.next()?.reference { segments.append(.reference(reference)) }
+        // Each reference after the text before it; then the text after the last.
+        var literals = texts
+        for k in references.indices {
+            append(literals.next() ?? "")
+            if let reference = references[k].reference { segments.append(.reference(reference)) }
         }
+        while let literal = literals.next() { append(literal) }
         return Template(segments)
     }
 
