@@ -17,9 +17,10 @@ import Darwin
 /// runs again, so cheap tasks are not made to pay a sync each (on a virtual
 /// disk one `fdatasync` costs the CPU of starting a process or two). Why not
 /// sync inline: one fsync costs about 2 ms on the development disk, ten times
-/// the cost of starting a task, and a run writes three lines per task. Once syncing, `append` writes its line into the file
-/// itself and the writer thread only syncs: it wakes once per group commit,
-/// not once per line. What must be in the file
+/// the cost of starting a task, and a run writes three lines per task. Once
+/// syncing, `append` writes its line into the file itself and the writer
+/// thread only syncs: it wakes once per group commit, not once per line.
+/// What must be in the file
 /// before it happens (a task's start) is written at once with `flush()`: a
 /// crash of sluice itself then loses nothing, and only a crash of the machine
 /// before the next group commit can (docs/executor.md "The journal"). What

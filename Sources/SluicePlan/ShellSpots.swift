@@ -72,9 +72,9 @@ public enum ShellSpots {
         public mutating func classify(_ command: UnsafeBufferPointer<UInt8>, around spans: UnsafeBufferPointer<Range<Int>>) -> [ShellSpot] {
             var read = 0
             return classify(references: spans.count) { scanner, literal in
-                let end = literal < spans.count ? min(max(spans[literal].lowerBound, read), command.count) : command.count
-                scanner.feed(bytes: UnsafeBufferPointer(rebasing: command[read..<end]))
-                read = literal < spans.count ? min(max(spans[literal].upperBound, end), command.count) : end
+                let text = LiteralBytes.before(literal < spans.count ? spans[literal] : nil, from: read, count: command.count)
+                scanner.feed(bytes: UnsafeBufferPointer(rebasing: command[text.literal]))
+                read = text.next
             }
         }
 

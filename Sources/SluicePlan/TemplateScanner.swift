@@ -400,6 +400,22 @@ public struct ScannedTemplate: Equatable, Sendable {
 }
 
 /// A `{{ a.b.c }}` reference as written, before it is resolved.
+/// The literal texts of a template kept as its value's bytes with its
+/// references' spans (`TemplateScanner.forEachPlainReference`'s common case):
+/// each is the bytes from where the last reference ended to where the next
+/// begins, or to the end. Spans out of order or out of bounds are clamped to
+/// the bytes not yet read, so no reader traps whatever the spans. Lowering
+/// (as `String`s) and `unsafe-reference` (in place) read the texts this way.
+public enum LiteralBytes {
+    /// The literal from `read` up to `span` (nil: to the end of `count`
+    /// bytes), and where the literal after it starts.
+    public static func before(_ span: Range<Int>?, from read: Int, count: Int) -> (literal: Range<Int>, next: Int) {
+        guard let span else { return (read..<count, count) }
+        let end = Swift.min(Swift.max(span.lowerBound, read), count)
+        return (read..<end, Swift.min(Swift.max(span.upperBound, end), count))
+    }
+}
+
 public struct ScannedReference: Equatable, Sendable {
     public struct Segment: Equatable, Sendable {
         public var name: String
@@ -412,6 +428,9 @@ public struct ScannedReference: Equatable, Sendable {
     /// The whole `{{ ... }}` (or the bare path), in Unicode scalars.
     public var offset: Int
     public var length: Int
+
+    /// `offset ..< offset + length`, never a trap (a negative length is an empty span).
+    public var span: Range<Int> { offset..<Swift.max(offset, offset + length) }
 
     public var path: [String] { segments.map(\.name) }
     public var dotted: String { path.joined(separator: ".") }

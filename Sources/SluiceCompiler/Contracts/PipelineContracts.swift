@@ -171,17 +171,15 @@ public struct TaskTemplates: Sendable {
                 return texts[position - 1]
             case .aroundReferences(var value):
                 guard position <= references.count else { return nil }
-                // Clamped to the value, and to what was read: never a trap, whatever the spans.
-                let count = value.utf8.count, start = read, end: Int
+                var span: Range<Int>?
                 if position < references.count {
                     let scanned = references[references.startIndex + position].scanned
-                    end = Swift.min(Swift.max(scanned.offset, start), count)
-                    read = Swift.min(Swift.max(scanned.offset + scanned.length, end), count)
-                } else {
-                    end = count
+                    span = scanned.span
                 }
+                let text = LiteralBytes.before(span, from: read, count: value.utf8.count)
+                read = text.next
                 position += 1
-                return value.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+                return value.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[text.literal]), as: UTF8.self) }
             }
         }
     }
@@ -200,7 +198,7 @@ public struct TaskTemplates: Sendable {
             let spots = value.withUTF8 { bytes in
                 withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: resolved.count) { spans in
                     for (k, reference) in zip(spans.indices, resolved) {
-                        spans.initializeElement(at: k, to: reference.scanned.offset..<(reference.scanned.offset + reference.scanned.length))
+                        spans.initializeElement(at: k, to: reference.scanned.span)
                     }
                     defer { spans.deinitialize() }
                     return classifier.classify(bytes, around: UnsafeBufferPointer(spans))
